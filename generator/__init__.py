@@ -1,0 +1,5 @@
+"""Platform generator: catalog/ → rendered/ for GitOps."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,36 @@
+"""Engine registry: a component folder → the engine that renders a RenderUnit into [Manifest]."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from generator.model import Manifest, RenderUnit
+
+# render(unit, repo) -> manifests. Each engine module is imported only when a component uses it,
+# so `render --check` on a plain/jinja catalog never pays for Helm or Jsonnet start-up.
+Render = Callable[[RenderUnit, Path], list[Manifest]]
+
+ENGINE_MODULES = {
+    "plain": "generator.engines.plain",
+    "jinja": "generator.engines.jinja",
+    "jsonnet": "generator.engines.jsonnet",
+    "helm": "generator.engines.helm",
+}
+
+
+def detect_engine(folder: Path) -> str:
+    """Chart.yaml → helm, main.jsonnet → jsonnet, any *.yaml.j2 → jinja, otherwise plain."""
+    if (folder / "Chart.yaml").is_file():
+        return "helm"
+    if (folder / "main.jsonnet").is_file():
+        return "jsonnet"
+    if any(folder.rglob("*.j2")):
+        return "jinja"
+    return "plain"
+
+
+def engine(name: str) -> Render:
+    render: Render = importlib.import_module(ENGINE_MODULES[name]).render
+    return render

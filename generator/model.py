@@ -1,0 +1,262 @@
+"""Records passed between pipeline stages; no I/O and no imports from other stages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, ClassVar, Literal, NamedTuple
+
+Values = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where something came from: a repo-relative path, 1-based line and column (0 = unknown)."""
+
+    path: PurePosixPath
+    line: int = 0
+    column: int = 0
+
+    NOWHERE: ClassVar[Origin]
+
+    def __str__(self) -> str:
+        text = str(self.path)
+        if self.line:
+            text += f":{self.line}"
+            if self.column:
+                text += f":{self.column}"
+        return text
+
+    @property
+    def sort_key(self) -> tuple[str, int, int]:
+        return (str(self.path), self.line, self.column)
+
+
+Origin.NOWHERE = Origin(PurePosixPath("."))
+
+
+class ResourceKey(NamedTuple):
+    """Identity of a Kubernetes object: sort order, file name and diff key."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """One Kubernetes object as rendered, with the file that produced it."""
+
+    body: Mapping[str, Any]
+    origin: Origin
+
+    @property
+    def api_version(self) -> str:
+        return str(self.body.get("apiVersion", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        meta = self.body.get("metadata")
+        return meta if isinstance(meta, Mapping) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(self.metadata.get("namespace") or "")
+
+    @property
+    def key(self) -> ResourceKey:
+        return ResourceKey(self.api_version, self.kind, self.namespace, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which operators or tenants a cluster runs: names or labels to include, then exclude."""
+
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+    include_labels: Mapping[str, str] = field(default_factory=dict)
+    exclude_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def selects(self, name: str, labels: Mapping[str, str]) -> bool:
+        from fnmatch import fnmatchcase
+
+        def by_name(patterns: tuple[str, ...]) -> bool:
+            return any(fnmatchcase(name, p) for p in patterns)
+
+        def by_labels(wanted: Mapping[str, str]) -> bool:
+            return bool(wanted) and all(labels.get(k) == v for k, v in wanted.items())
+
+        included = by_name(self.include) or by_labels(self.include_labels)
+        excluded = by_name(self.exclude) or by_labels(self.exclude_labels)
+        return included and not excluded
+
+
+@dataclass(frozen=True, slots=True)
+class EnabledOn:
+    """Where an operator or tenant may run; empty tuples mean everywhere."""
+
+    environments: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = ()
+
+    def allows(self, cluster: Cluster) -> bool:
+        return (
+            (not self.environments or cluster.environment in self.environments)
+            and (not self.providers or cluster.provider in self.providers)
+            and (not self.clusters or cluster.name in self.clusters)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    name: str
+    domain: str
+    repo_url: str
+    revision: str
+    rendered_path: str  # where rendered/ lives inside repo_url, for GitOps sources
+    jsonnet_engine: Literal["rjsonnet", "jsonnet"]
+    storage_classes: Mapping[str, Mapping[str, str]]  # provider → abstract class → concrete
+    ingress_classes: Mapping[str, str]  # provider → ingress class
+    values: Values
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    order: int  # promotion order: dev (lowest) → prod
+    sync: Mapping[str, Any]  # GitOps sync policy: automated, prune, selfHeal
+    values: Values
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    name: str
+    environment: str
+    provider: str
+    kubernetes_version: str  # x.y.z
+    api_server: str
+    gitops: Literal["argocd", "flux"]
+    managed_by: str  # name of the management cluster whose Argo CD deploys here, or ""
+    operators: Selection
+    tenants: Selection
+    labels: Mapping[str, str]
+    values: Values
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A folder under charts/ and the engine that renders it."""
+
+    name: str
+    engine: Literal["plain", "jinja", "jsonnet", "helm"]
+    path: PurePosixPath  # repo-relative folder
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    name: str  # "cert-manager"
+    order: int  # 10 for 010-cert-manager; equal numbers form one wave
+    namespace: str
+    source: str  # component name under charts/
+    enabled: EnabledOn
+    labels: Mapping[str, str]
+    gitops: Mapping[str, Any]  # per-operator GitOps options (serverSideApply, ignoreDifferences)
+    values: Values
+    origin: Origin
+
+    @property
+    def dirname(self) -> str:
+        return f"{self.order:03d}-{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    name: str
+    namespace: str  # ns-<tenant> unless overridden
+    owners: tuple[str, ...]  # groups bound to admin
+    readers: tuple[str, ...]  # groups bound to view
+    quotas: Mapping[str, Any]
+    exposure: Mapping[str, Any]  # {"exposed": bool, "hosts": [...]}
+    storage: str  # abstract storage class: fast | standard | bulk
+    pod_security: str  # restricted | baseline | privileged
+    allow: tuple[Mapping[str, Any], ...]  # egress allowances to shared platform services
+    enabled: EnabledOn
+    labels: Mapping[str, str]
+    values: Values
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    platform: Platform
+    environments: tuple[Environment, ...]
+    clusters: tuple[Cluster, ...]
+    operators: tuple[Operator, ...]
+    tenants: tuple[Tenant, ...]
+    components: Mapping[str, Component]  # by name, for every folder under charts/ in use
+
+    def environment(self, name: str) -> Environment:
+        return next(e for e in self.environments if e.name == name)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderUnit:
+    """One cluster × operator or tenant, with fully merged and interpolated values."""
+
+    cluster: Cluster
+    environment: Environment
+    kind: Literal["operator", "tenant"]
+    name: str
+    order: int  # operator order; tenants render after every operator
+    dirname: str  # output folder under rendered/<cluster>/: "010-cert-manager", "tenants/a"
+    namespace: str
+    component: Component
+    values: Values  # merged platform → environment → cluster → operator/tenant
+    context: Values  # what templates see: platform, environment, cluster, component, values
+    sources: tuple[PurePosixPath, ...]  # catalog files this unit came from
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem with a rendered object; collected, never raised."""
+
+    origin: Origin
+    key: ResourceKey | None
+    message: str
+    hint: str = ""
+    rule: str = ""  # policy id or "schema"
+
+    def __str__(self) -> str:
+        subject = f"{self.key}: " if self.key else ""
+        rule = f" [{self.rule}]" if self.rule else ""
+        text = f"{self.origin}: {subject}{self.message}{rule}"
+        return text + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    relpath: PurePosixPath  # relative to rendered/
+    text: str
