@@ -1,0 +1,149 @@
+"""Command line: options in, one call into the pipeline, a report, an exit code out."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import __version__
+from generator.errors import GeneratorError
+
+# Exit codes follow diff(1) and kubeconform.
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+
+EPILOG = """\b
+Exit codes: 0 ok; 1 findings (invalid resources, stale rendered/, changes);
+2 bad input or usage; 3 internal error (a bug: please report it with the traceback)."""
+
+
+class Reporter:
+    """The one place that prints: results to stdout, problems and progress to stderr."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+
+    def result(self, text: str) -> None:
+        click.echo(text)
+
+    def info(self, text: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(text, err=True)
+
+    def debug(self, text: str) -> None:
+        if self.verbosity > 0:
+            click.echo(text, err=True)
+
+    def problem(self, text: str) -> None:
+        click.echo(text, err=True)
+
+
+def repo_option(function: Any) -> Any:
+    return click.option(
+        "--repo",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Repository root holding catalog/, charts/, overlays/, schemas/ and rendered/.",
+    )(function)
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="generator")
+@click.option("-v", "--verbose", count=True, help="Say more (timings, engines used).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and results.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Render the platform catalog into validated, GitOps-ready YAML under rendered/.
+
+    \b
+    Examples:
+      generator render                  # render every cluster into rendered/
+      generator render --check          # exit 1 if rendered/ is stale (pre-commit, CI)
+      generator render --cluster eks-prod
+      generator lint                    # check the catalog only
+    """
+    ctx.obj = Reporter(-1 if quiet else verbose)
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Render only these clusters (repeatable).")
+@click.option("--check", is_flag=True, help="Render to a temporary tree; exit 1 listing every file of rendered/ that is stale.")
+@click.option("--no-validate", is_flag=True, help="Emergencies only: write without schema and policy validation.")
+@click.pass_obj
+def render(report: Reporter, repo: Path, clusters: tuple[str, ...], check: bool, no_validate: bool) -> None:
+    """Render the catalog into rendered/, or check that rendered/ is up to date.
+
+    \b
+    Examples:
+      generator render
+      generator render --cluster kind-local --cluster eks-prod
+      generator render --check
+    """
+    from generator import pipeline
+
+    if no_validate:
+        report.problem("warning: --no-validate: rendered/ is written WITHOUT schema or policy checks")
+    result = pipeline.render_all(repo, clusters=clusters, validate=not no_validate)
+    for finding in result.findings:
+        report.problem(str(finding))
+    if result.findings:
+        report.problem(f"{len(result.findings)} finding(s): rendered/ was not changed")
+        sys.exit(EXIT_FINDINGS)
+    if check:
+        stale = pipeline.stale_files(repo, result)
+        for line in stale:
+            report.result(line)
+        if stale:
+            report.problem(f"rendered/ is stale ({len(stale)} file(s)); run 'generator render' and commit the result")
+            sys.exit(EXIT_FINDINGS)
+        report.info(f"rendered/ is up to date ({len(result.files)} files)")
+        return
+    changes = pipeline.write(repo, result)
+    report.info(f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}")
+    report.debug(result.timings_text())
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@click.pass_obj
+def lint(report: Reporter, repo: Path) -> None:
+    """Check the catalog against its schemas and references, without rendering.
+
+    \b
+    Examples:
+      generator lint
+      generator lint --repo path/to/platform
+    """
+    from generator import pipeline
+
+    summary = pipeline.lint(repo)
+    report.info(f"catalog is valid: {summary}")
+
+
+def main() -> None:
+    """Entry point: GeneratorError → exit 2 with its message, any other exception → exit 3."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except GeneratorError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was written", err=True)
+        sys.exit(130)
+    except Exception:
+        click.echo("internal error (a bug in the generator; please report it):", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        sys.exit(EXIT_BUG)
