@@ -137,6 +137,8 @@ class Platform:
     ingress_classes: Mapping[str, str]  # provider → ingress class
     values: Values
     origin: Origin
+    # where each key path under values was written, for messages about merged values
+    value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,8 @@ class Environment:
     sync: Mapping[str, Any]  # GitOps sync policy: automated, prune, selfHeal
     values: Values
     origin: Origin
+    # where each key path under values was written, for messages about merged values
+    value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,8 @@ class Cluster:
     labels: Mapping[str, str]
     values: Values
     origin: Origin
+    # where each key path under values was written, for messages about merged values
+    value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +191,8 @@ class Operator:
     gitops: Mapping[str, Any]  # per-operator GitOps options (serverSideApply, ignoreDifferences)
     values: Values
     origin: Origin
+    # where each key path under values was written, for messages about merged values
+    value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
 
     @property
     def dirname(self) -> str:
@@ -206,6 +214,8 @@ class Tenant:
     labels: Mapping[str, str]
     values: Values
     origin: Origin
+    # where each key path under values was written, for messages about merged values
+    value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
