@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -123,6 +124,38 @@ def lint(report: Reporter, repo: Path) -> None:
 
     summary = pipeline.lint(repo)
     report.info(f"catalog is valid: {summary}")
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@click.option("--base", required=True, metavar="REF", help="Git revision to compare against, e.g. origin/main.")
+@click.option("--head", metavar="REF", help="Git revision to compare [default: the working tree].")
+@click.option("--render", "fresh", is_flag=True, help="Render both revisions from their catalogs in temporary worktrees instead of reading their committed rendered/ (catches a stale rendered/).")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="text for terminals, markdown for a pull-request comment, json for tools.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are changes.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file instead of stdout.")
+@click.pass_obj
+def diff(report: Reporter, repo: Path, base: str, head: str | None, fresh: bool, output_format: str, exit_zero: bool, output: Path | None) -> None:
+    """Show what changes in rendered/ between two git revisions, resource by resource.
+
+    \b
+    Examples:
+      generator diff --base origin/main                 # committed base vs working tree
+      generator diff --base main --head feature --render
+      generator diff --base origin/main --format markdown --output comment.md
+    """
+    from generator.diff import as_json, diff_revisions, markdown, text
+
+    comparison = diff_revisions(repo, base, head, render=fresh)
+    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    formats = {"markdown": markdown, "json": as_json, "text": lambda c: text(c, color=color)}
+    rendered = formats[output_format](comparison)
+    if output is not None:
+        output.write_text(rendered, encoding="utf-8")
+    else:
+        click.echo(rendered, nl=False, color=color)
+    if comparison.report and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
 
 
 def main() -> None:

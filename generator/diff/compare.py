@@ -1,0 +1,234 @@
+"""Two rendered trees ([RenderedFile] each) → DiffReport: resources keyed by cluster, component
+and ResourceKey, added/removed/moved/changed, each with a unified YAML diff (Secret values
+hidden)."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from generator.model import RenderedFile, ResourceKey
+from generator.yamlio import dump_manifest, load_manifests
+
+Status = Literal["added", "removed", "changed", "moved"]
+STATUS_ORDER: Mapping[str, int] = {"removed": 0, "moved": 1, "changed": 2, "added": 3}
+HIDDEN = "<hidden>"
+HIDDEN_CHANGED = "<hidden, changed>"
+SECRET_FIELDS = ("data", "stringData")
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One object of a rendered tree, placed by the folders it was written to."""
+
+    cluster: str  # first folder under rendered/ ("" for files at the top)
+    component: str  # "010-cert-manager", "tenants/alpha", "apps", "bootstrap", "flux"
+    key: ResourceKey
+    path: PurePosixPath  # relative to rendered/
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    status: Status
+    old: Resource | None
+    new: Resource | None
+    diff: tuple[str, ...]  # unified diff lines without line ends; Secret values hidden
+
+    @property
+    def resource(self) -> Resource:
+        side = self.new or self.old
+        assert side is not None
+        return side
+
+    @property
+    def cluster(self) -> str:
+        return self.resource.cluster
+
+    @property
+    def component(self) -> str:
+        return self.resource.component
+
+    @property
+    def key(self) -> ResourceKey:
+        return self.resource.key
+
+    @property
+    def sort_key(self) -> tuple[str, str, ResourceKey, int]:
+        return (self.cluster, self.component, self.key, STATUS_ORDER[self.status])
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    changes: tuple[Change, ...]
+    old_clusters: frozenset[str]
+    new_clusters: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def by_status(self, status: Status) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.status == status)
+
+    @property
+    def added(self) -> tuple[Change, ...]:
+        return self.by_status("added")
+
+    @property
+    def removed(self) -> tuple[Change, ...]:
+        return self.by_status("removed")
+
+    @property
+    def changed(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.status in ("changed", "moved"))
+
+    @property
+    def clusters(self) -> tuple[str, ...]:
+        return tuple(sorted({c.cluster for c in self.changes}))
+
+    def counts(self, cluster: str) -> Counter[str]:
+        """added/changed/removed for one cluster; a moved resource counts as changed."""
+        counts: Counter[str] = Counter(added=0, changed=0, removed=0)
+        for change in self.changes:
+            if change.cluster == cluster:
+                counts["changed" if change.status == "moved" else change.status] += 1
+        return counts
+
+
+def place(relpath: PurePosixPath) -> tuple[str, str]:
+    """(cluster, component) from a path under rendered/: the folders before the file name."""
+    folders = relpath.parts[:-1]
+    if not folders:
+        return "", ""
+    if len(folders) >= 3 and folders[1] == "tenants":
+        return folders[0], f"tenants/{folders[2]}"
+    return folders[0], folders[1] if len(folders) >= 2 else ""
+
+
+def resources(files: Iterable[RenderedFile]) -> list[Resource]:
+    """Every object of every file; a file that holds no mapping is keyed by its path."""
+    found: list[Resource] = []
+    for file in files:
+        cluster, component = place(file.relpath)
+        path = PurePosixPath("rendered") / file.relpath
+        for document in load_manifests(file.text, path):
+            if isinstance(document, Mapping):
+                metadata = document.get("metadata")
+                metadata = metadata if isinstance(metadata, Mapping) else {}
+                key = ResourceKey(
+                    str(document.get("apiVersion", "")),
+                    str(document.get("kind", "")),
+                    str(metadata.get("namespace") or ""),
+                    str(metadata.get("name", "")),
+                )
+                body: Mapping[str, Any] = document
+            else:
+                key = ResourceKey("", "", "", str(file.relpath))
+                body = {"content": document}
+            found.append(Resource(cluster, component, key, file.relpath, body))
+    return found
+
+
+def _index(items: Sequence[Resource]) -> dict[tuple[str, str, ResourceKey, int], Resource]:
+    """Resources by identity; a repeated identity gets an occurrence number instead of
+    silently replacing the first one."""
+    seen: Counter[tuple[str, str, ResourceKey]] = Counter()
+    index = {}
+    for item in items:
+        identity = (item.cluster, item.component, item.key)
+        index[(*identity, seen[identity])] = item
+        seen[identity] += 1
+    return index
+
+
+def is_secret(key: ResourceKey) -> bool:
+    return key.kind == "Secret" and key.api_version == "v1"
+
+
+def redact(body: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A Secret with every data/stringData value replaced: `<hidden, changed>` where it
+    differs from the same key in `other`, `<hidden>` everywhere else."""
+    shown = dict(body)
+    for field in SECRET_FIELDS:
+        values = body.get(field)
+        if not isinstance(values, Mapping):
+            continue
+        before = other.get(field) if other is not None else None
+        before = before if isinstance(before, Mapping) else None
+        shown[field] = {
+            name: HIDDEN_CHANGED
+            if before is not None and name in before and before[name] != value
+            else HIDDEN
+            for name, value in values.items()
+        }
+    return shown
+
+
+def _shown(resource: Resource, other: Resource | None, is_new: bool) -> list[str]:
+    body = resource.body
+    if is_secret(resource.key):
+        # Only the new side says "changed", so a changed value reads as one -/+ pair.
+        body = redact(body, other.body if other is not None and is_new else None)
+    return dump_manifest(body).splitlines()
+
+
+def unified(old: Resource | None, new: Resource | None, context: int = 3) -> tuple[str, ...]:
+    old_lines = _shown(old, new, False) if old else []
+    new_lines = _shown(new, old, True) if new else []
+    return tuple(
+        difflib.unified_diff(
+            old_lines,
+            new_lines,
+            fromfile=f"a/rendered/{old.path}" if old else "/dev/null",
+            tofile=f"b/rendered/{new.path}" if new else "/dev/null",
+            n=context,
+            lineterm="",
+        )
+    )
+
+
+def diff_trees(old: Sequence[RenderedFile], new: Sequence[RenderedFile]) -> DiffReport:
+    """Compare two trees object by object; file names and formatting do not matter."""
+    old_resources, new_resources = resources(old), resources(new)
+    old_index, new_index = _index(old_resources), _index(new_resources)
+    changes: list[Change] = []
+    gone = [r for i, r in old_index.items() if i not in new_index]
+    came = [r for i, r in new_index.items() if i not in old_index]
+    for identity, before in old_index.items():
+        after = new_index.get(identity)
+        if after is not None and after.body != before.body:
+            changes.append(Change("changed", before, after, unified(before, after)))
+    changes.extend(_moves_and_rest(gone, came))
+    return DiffReport(
+        tuple(sorted(changes, key=lambda c: c.sort_key)),
+        frozenset(r.cluster for r in old_resources),
+        frozenset(r.cluster for r in new_resources),
+    )
+
+
+def _moves_and_rest(gone: list[Resource], came: list[Resource]) -> Iterable[Change]:
+    """An object that left one component and arrived in another of the same cluster (an
+    operator renumbered, say) is one move, not a deletion plus a creation."""
+    by_place_gone: defaultdict[tuple[str, ResourceKey], list[Resource]] = defaultdict(list)
+    by_place_came: defaultdict[tuple[str, ResourceKey], list[Resource]] = defaultdict(list)
+    for resource in gone:
+        by_place_gone[(resource.cluster, resource.key)].append(resource)
+    for resource in came:
+        by_place_came[(resource.cluster, resource.key)].append(resource)
+    moved: set[int] = set()
+    for where, befores in by_place_gone.items():
+        afters = by_place_came.get(where, [])
+        if len(befores) == 1 and len(afters) == 1:
+            before, after = befores[0], afters[0]
+            moved.update((id(before), id(after)))
+            yield Change("moved", before, after, unified(before, after))
+    for resource in gone:
+        if id(resource) not in moved:
+            yield Change("removed", resource, None, unified(resource, None))
+    for resource in came:
+        if id(resource) not in moved:
+            yield Change("added", None, resource, unified(None, resource))

@@ -1,0 +1,220 @@
+"""A git revision (or the working tree) → its rendered/ files as [RenderedFile], read through
+`git ls-tree`/`git cat-file` or rendered afresh in a temporary worktree; never touches the
+user's working tree or index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.errors import GeneratorError
+from generator.model import RenderedFile
+
+RENDERED = "rendered"
+YAML_SUFFIXES = (".yaml", ".yml")
+WORKING_TREE = "working tree"
+
+# render_all(project, validate=False).files, swappable so the tree readers stay testable alone.
+Renderer = Callable[[Path], Sequence[RenderedFile]]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """Where the project lives inside its git repository."""
+
+    project: Path  # the folder holding catalog/ and rendered/
+    toplevel: Path  # the git work tree root
+    prefix: PurePosixPath  # project relative to toplevel ("." when they are the same)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A side of a comparison: a commit, or the working tree when sha is empty."""
+
+    label: str  # what the user typed, or "working tree"
+    sha: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:12] if self.sha else WORKING_TREE
+
+
+def git(toplevel: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """Run git with hooks disabled; a failure becomes a GeneratorError naming the command."""
+    command = ["git", "-c", "core.hooksPath=/dev/null", *args]
+    try:
+        done = subprocess.run(command, cwd=toplevel, input=stdin, capture_output=True, check=False)
+    except FileNotFoundError as e:
+        raise GeneratorError(
+            "the 'git' command was not found", hint="install git and make sure it is on PATH"
+        ) from e
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GeneratorError(
+            f"'{' '.join(command[3:])}' failed: {stderr[-1] if stderr else done.returncode}",
+            hint="run the command yourself in the repository to see what git needs",
+        )
+    return done.stdout
+
+
+def locate(project: Path) -> Checkout:
+    """The git repository around `project`."""
+    project = project.resolve()
+    if not project.is_dir():
+        raise GeneratorError(
+            f"'{project}' is not a folder", hint="run from the repository root or pass --repo"
+        )
+    try:
+        top = git(project, "rev-parse", "--show-toplevel").decode().strip()
+    except GeneratorError as e:
+        raise GeneratorError(
+            f"'{project}' is not inside a git repository",
+            hint="generator diff compares git revisions: run it in a clone of the platform repo",
+        ) from e
+    toplevel = Path(top).resolve()
+    return Checkout(project, toplevel, PurePosixPath(project.relative_to(toplevel).as_posix()))
+
+
+def resolve(checkout: Checkout, ref: str) -> Revision:
+    """The commit a ref names, or a GeneratorError saying how to make it available."""
+    if not ref or ref.startswith("-"):
+        raise GeneratorError(
+            f"'{ref}' is not a git revision", hint="pass a branch, tag or commit, e.g. origin/main"
+        )
+    try:
+        sha = git(checkout.toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except GeneratorError as e:
+        hint = "check the spelling, or fetch it first: git fetch origin"
+        if "/" in ref:
+            remote, _, branch = ref.partition("/")
+            hint = f"check the spelling, or fetch it first: git fetch {remote} {branch}"
+        raise GeneratorError(f"unknown git revision '{ref}'", hint=hint) from e
+    return Revision(ref, sha.decode().strip())
+
+
+def rendered_prefix(checkout: Checkout, folder: str = RENDERED) -> PurePosixPath:
+    return checkout.prefix / folder if str(checkout.prefix) != "." else PurePosixPath(folder)
+
+
+def read_commit(
+    checkout: Checkout, sha: str, folder: str = RENDERED, suffixes: tuple[str, ...] = YAML_SUFFIXES
+) -> list[RenderedFile]:
+    """Files under <project>/<folder>/ at a commit, straight from the object database."""
+    prefix = rendered_prefix(checkout, folder)
+    listing = git(checkout.toplevel, "ls-tree", "-r", "-z", "--full-tree", sha, "--", f"{prefix}/")
+    paths: list[PurePosixPath] = []
+    objects: list[str] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, oid = meta.decode().split(" ")
+        path = PurePosixPath(raw_path.decode("utf-8", errors="surrogateescape"))
+        # Submodules (commit) and symlinks (120000) carry no manifest of their own.
+        if kind != "blob" or mode == "120000" or not path.name.endswith(suffixes):
+            continue
+        paths.append(path.relative_to(prefix))
+        objects.append(oid)
+    if not objects:
+        return []
+    blobs = _cat_blobs(checkout.toplevel, objects)
+    return [_decoded(path, blob, sha) for path, blob in zip(paths, blobs, strict=True)]
+
+
+def _cat_blobs(toplevel: Path, objects: list[str]) -> list[bytes]:
+    """Contents of many blobs with one `git cat-file --batch` process."""
+    out = git(toplevel, "cat-file", "--batch", stdin=("\n".join(objects) + "\n").encode())
+    blobs: list[bytes] = []
+    position = 0
+    for _ in objects:
+        header_end = out.index(b"\n", position)
+        size = int(out[position:header_end].split(b" ")[2])
+        start = header_end + 1
+        blobs.append(out[start : start + size])
+        position = start + size + 1  # the content is followed by a newline
+    return blobs
+
+
+def read_folder(
+    checkout: Checkout, folder: str = RENDERED, suffixes: tuple[str, ...] = YAML_SUFFIXES
+) -> list[RenderedFile]:
+    """Files under <project>/<folder>/ as they are on disk now (the working tree)."""
+    root = checkout.project / folder
+    files: list[RenderedFile] = []
+    for directory, subdirs, names in os.walk(root):
+        subdirs.sort()
+        for name in sorted(names):
+            if name.endswith(suffixes):
+                path = Path(directory, name)
+                relpath = PurePosixPath(path.relative_to(root).as_posix())
+                files.append(_decoded(relpath, path.read_bytes(), ""))
+    return files
+
+
+def _decoded(relpath: PurePosixPath, blob: bytes, sha: str) -> RenderedFile:
+    try:
+        return RenderedFile(relpath, blob.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        where = f" at {sha[:12]}" if sha else ""
+        raise GeneratorError(
+            f"rendered/{relpath}{where}: not UTF-8 text (byte {e.start})",
+            hint="rendered manifests must be UTF-8; re-render with `generator render`",
+        ) from e
+
+
+def read_side(checkout: Checkout, revision: Revision, folder: str = RENDERED) -> list[RenderedFile]:
+    """The committed files of a revision, or the files on disk for the working tree."""
+    if revision.sha:
+        return read_commit(checkout, revision.sha, folder)
+    return read_folder(checkout, folder)
+
+
+@contextmanager
+def temporary_worktree(checkout: Checkout, sha: str) -> Iterator[Path]:
+    """A detached checkout of `sha` in a temporary folder; the project folder inside it.
+
+    The worktree and its administrative entry under .git/worktrees are removed on exit,
+    also when rendering fails.
+    """
+    parent = Path(tempfile.mkdtemp(prefix="generator-diff-"))
+    tree = parent / "tree"
+    try:
+        git(checkout.toplevel, "worktree", "add", "--detach", "--quiet", str(tree), sha)
+        yield tree / checkout.prefix
+    finally:
+        try:
+            if tree.exists():
+                git(checkout.toplevel, "worktree", "remove", "--force", str(tree))
+        finally:
+            shutil.rmtree(parent, ignore_errors=True)
+            git(checkout.toplevel, "worktree", "prune")
+
+
+def render_side(checkout: Checkout, revision: Revision, renderer: Renderer) -> list[RenderedFile]:
+    """What the catalog of a revision renders to now; the working tree renders in place."""
+    try:
+        if not revision.sha:
+            return sorted(renderer(checkout.project), key=lambda f: f.relpath)
+        with temporary_worktree(checkout, revision.sha) as project:
+            return sorted(renderer(project), key=lambda f: f.relpath)
+    except GeneratorError as e:
+        if e.message.startswith("cannot render revision"):
+            raise
+        raise GeneratorError(
+            f"cannot render revision '{revision.label}' ({revision.short})\n{e}",
+            hint="fix the catalog at that revision, or compare the committed rendered/ "
+            "trees by leaving out --render",
+        ) from e
+
+
+def pipeline_renderer(project: Path) -> Sequence[RenderedFile]:
+    """The real pipeline, without validation: the diff shows change, `validate` judges it."""
+    from generator.pipeline import render_all
+
+    return render_all(project, validate=False).files
