@@ -1,0 +1,121 @@
+"""Jinja2 component: *.yaml.j2 templates (sandboxed, StrictUndefined) + plain *.yaml → [Manifest]."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any, NoReturn
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from generator.engines.plain import component_files, parse_stream, read_text
+from generator.errors import GeneratorError
+from generator.model import Manifest, Origin, RenderUnit
+
+
+class TemplateFailure(Exception):
+    """Raised by `fail()` / `required()` inside a template."""
+
+
+def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
+    folder = repo / str(unit.component.path)
+    environment = _environment(folder.resolve(), (repo / "charts" / "lib").resolve())
+    manifests: list[Manifest] = []
+    for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
+        rel = PurePosixPath(path.relative_to(repo).as_posix())
+        if not path.name.endswith(".j2"):
+            manifests.extend(parse_stream(read_text(path, rel), rel))
+            continue
+        text = _render_template(environment, folder, path, rel, unit)
+        try:
+            manifests.extend(parse_stream(text, rel))
+        except GeneratorError as e:
+            raise GeneratorError(
+                f"{unit.cluster.name}/{unit.name}: template output is not valid YAML: {e.message}"
+                + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
+                Origin(rel),
+                "check indentation of the template's output; render values with `| tojson` to quote them",
+            ) from e
+    return manifests
+
+
+@cache
+def _environment(folder: Path, library: Path) -> SandboxedEnvironment:
+    """One sandboxed environment per component folder; templates may include charts/lib/."""
+    # Partials resolve from the component folder, its templates/ folder, then charts/lib/.
+    search = [str(p) for p in (folder, folder / "templates", library) if p.is_dir()]
+    environment = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment.filters.update(
+        b64encode=lambda s: base64.b64encode(str(s).encode()).decode(),
+        sha256=lambda s: hashlib.sha256(str(s).encode()).hexdigest(),
+        to_json=lambda v: json.dumps(v, sort_keys=True),
+        required=_required,
+    )
+    environment.globals.update(fail=_fail)
+    return environment
+
+
+def _fail(message: str) -> NoReturn:
+    raise TemplateFailure(message)
+
+
+def _required(value: Any, message: str = "a required value is missing") -> Any:
+    if value is None or value == "":
+        raise TemplateFailure(message)
+    return value
+
+
+def _render_template(
+    environment: SandboxedEnvironment, folder: Path, path: Path, rel: PurePosixPath, unit: RenderUnit
+) -> str:
+    name = path.relative_to(folder).as_posix()
+    where = f"{unit.cluster.name}/{unit.name}"
+    try:
+        return environment.get_template(name).render(**unit.context)
+    except jinja2.TemplateSyntaxError as e:
+        origin = Origin(_rel_of(e.filename, rel), e.lineno or 0)
+        raise GeneratorError(f"{where}: template syntax error: {e.message}", origin, "fix the Jinja2 syntax on that line") from e
+    except jinja2.UndefinedError as e:
+        raise GeneratorError(
+            f"{where}: undefined value: {e.message}",
+            _template_origin(rel),
+            "define the value in the catalog (platform, environment, cluster or operator values) "
+            "or guard it with `is defined` / `| default(...)`",
+        ) from e
+    except TemplateFailure as e:
+        raise GeneratorError(f"{where}: template failed: {e}", _template_origin(rel), "provide the value the template asks for") from e
+    except jinja2.TemplateNotFound as e:
+        raise GeneratorError(f"{where}: template '{e.name}' not found", Origin(rel), "include templates from this component folder or charts/lib/") from e
+    except jinja2.exceptions.SecurityError as e:
+        raise GeneratorError(f"{where}: unsafe template operation: {e}", _template_origin(rel), "templates run sandboxed; compute the value in the catalog instead") from e
+
+
+def _rel_of(filename: str | None, fallback: PurePosixPath) -> PurePosixPath:
+    if not filename:
+        return fallback
+    parts = Path(filename).resolve().parts
+    if "charts" in parts:
+        return PurePosixPath(*parts[len(parts) - parts[::-1].index("charts") - 1 :])
+    return fallback
+
+
+def _template_origin(rel: PurePosixPath) -> Origin:
+    """The template line that was executing, from the traceback Jinja rewrites to template lines."""
+    tb = sys.exc_info()[2]
+    found = Origin(rel)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = Origin(_rel_of(filename, rel), tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,246 @@
+"""Catalog → [RenderUnit]: platform → environment → cluster → operator/tenant values, merged and
+interpolated, one unit per cluster × enabled operator or tenant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.model import Catalog, Cluster, Operator, Origin, RenderUnit, Tenant, Values
+
+TENANT_ORDER = 1000  # tenants render, and sync, after every operator (orders are NNN ≤ 999)
+REFERENCE = re.compile(r"\$(\$?)\{([^${}]*)\}")
+
+
+def deep_merge(base: Values, override: Values) -> dict[str, Any]:
+    """Maps merge key by key, lists and scalars replace, an explicit null removes the key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = _without_nulls(value)
+    return merged
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def resolve_units(catalog: Catalog, clusters: Sequence[str] = ()) -> list[RenderUnit]:
+    """Every (cluster, operator or tenant) pair that is enabled, in render order."""
+    known = {c.name for c in catalog.clusters}
+    for name in clusters:
+        if name not in known:
+            raise GeneratorError(
+                f"unknown cluster '{name}'",
+                hint=f"use one of: {', '.join(sorted(known))}",
+            )
+    units: list[RenderUnit] = []
+    for cluster in sorted(catalog.clusters, key=lambda c: c.name):
+        if clusters and cluster.name not in clusters:
+            continue
+        for operator in sorted(catalog.operators, key=lambda o: (o.order, o.name)):
+            if operator.enabled.allows(cluster) and cluster.operators.selects(operator.name, operator.labels):
+                units.append(_unit(catalog, cluster, operator))
+        for tenant in sorted(catalog.tenants, key=lambda t: t.name):
+            if tenant.enabled.allows(cluster) and cluster.tenants.selects(tenant.name, tenant.labels):
+                units.append(_unit(catalog, cluster, tenant))
+    return units
+
+
+def derived_values(catalog: Catalog, cluster: Cluster) -> dict[str, Any]:
+    """The platform abstractions every component receives instead of provider names."""
+    platform = catalog.platform
+    classes = platform.storage_classes.get(cluster.provider)
+    if classes is None:
+        raise GeneratorError(
+            f"storageClasses has no entry for provider '{cluster.provider}'",
+            platform.origin,
+            f"add storageClasses.{cluster.provider} with fast, standard and bulk to catalog/platform.yaml",
+        )
+    return {
+        "dns": {"zone": f"{cluster.environment}.{platform.domain}"},
+        "storageClasses": dict(classes),
+        "ingressClass": platform.ingress_classes.get(cluster.provider, "nginx"),
+        "secretPathPrefix": cluster.environment,
+    }
+
+
+def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> RenderUnit:
+    environment = catalog.environment(cluster.environment)
+    platform = catalog.platform
+    layers = (platform, environment, cluster, record)
+    values: dict[str, Any] = derived_values(catalog, cluster)
+    origins: dict[tuple[str, ...], Origin] = {}
+    for layer in layers:
+        values = deep_merge(values, layer.values)
+        origins.update(layer.value_origins)
+
+    if isinstance(record, Operator):
+        kind, order, dirname = "operator", record.order, record.dirname
+        component = catalog.components[record.source]
+    else:
+        kind, order, dirname = "tenant", TENANT_ORDER, f"tenants/{record.name}"
+        component = catalog.components["tenant"]
+    context: dict[str, Any] = {
+        "platform": {
+            "name": platform.name,
+            "domain": platform.domain,
+            "repoURL": platform.repo_url,
+            "revision": platform.revision,
+        },
+        "environment": {"name": environment.name, "order": environment.order},
+        "cluster": {
+            "name": cluster.name,
+            "environment": cluster.environment,
+            "provider": cluster.provider,
+            "kubernetesVersion": cluster.kubernetes_version,
+            "apiServer": cluster.api_server,
+            "gitops": cluster.gitops,
+            "labels": dict(cluster.labels),
+        },
+        "component": {
+            "name": record.name,
+            "kind": kind,
+            "order": order,
+            "dirname": dirname,
+            "namespace": record.namespace,
+        },
+    }
+    if isinstance(record, Tenant):
+        context["tenant"] = {
+            "name": record.name,
+            "namespace": record.namespace,
+            "owners": list(record.owners),
+            "readers": list(record.readers),
+            "quotas": dict(record.quotas),
+            "exposure": dict(record.exposure),
+            "storage": record.storage,
+            "storageClass": values["storageClasses"].get(record.storage, ""),
+            "podSecurity": record.pod_security,
+            "allow": [dict(a) for a in record.allow],
+            "labels": dict(record.labels),
+        }
+    context["values"] = values
+    values = interpolate(values, context, origins, record.origin)
+    context["values"] = values
+    if "tenant" in context:
+        context["tenant"] = interpolate(context["tenant"], context, {}, record.origin, own="tenant")
+    sources = tuple(dict.fromkeys(PurePosixPath(layer.origin.path) for layer in layers))
+    return RenderUnit(
+        cluster=cluster,
+        environment=environment,
+        kind=kind,  # type: ignore[arg-type]
+        name=record.name,
+        order=order,
+        dirname=dirname,
+        namespace=record.namespace,
+        component=component,
+        values=values,
+        context=context,
+        sources=sources,
+        origin=record.origin,
+    )
+
+
+def interpolate(
+    values: Mapping[str, Any],
+    context: Mapping[str, Any],
+    origins: Mapping[tuple[str, ...], Origin],
+    fallback: Origin,
+    own: str = "values",
+) -> dict[str, Any]:
+    """Replace ${a.b.c} references in every string under values.
+
+    A string that is exactly one reference takes the referenced value with its type; `$${x}`
+    stays literally `${x}`. References to other values resolve recursively; a cycle or a
+    dangling reference is an error naming the file and key that hold it.
+    """
+    resolved: dict[tuple[str, ...], Any] = {}
+    resolving: list[tuple[str, ...]] = []
+
+    def where(path: tuple[str, ...]) -> Origin:
+        for cut in range(len(path), 0, -1):
+            if path[:cut] in origins:
+                return origins[path[:cut]]
+        return fallback
+
+    def lookup(reference: str, at: tuple[str, ...]) -> Any:
+        parts = tuple(reference.strip().split("."))
+        if parts[0] == own:
+            return value_at(parts[1:], at)
+        node: Any = context
+        for part in parts:
+            if not isinstance(node, Mapping) or part not in node:
+                raise _dangling(reference, at, where(at), own)
+            node = node[part]
+        return node
+
+    def value_at(path: tuple[str, ...], at: tuple[str, ...]) -> Any:
+        node: Any = values
+        for part in path:
+            if not isinstance(node, Mapping) or part not in node:
+                raise _dangling(f"{own}." + ".".join(path), at, where(at), own)
+            node = node[part]
+        return resolve(node, path)
+
+    def resolve(node: Any, path: tuple[str, ...]) -> Any:
+        if isinstance(node, Mapping):
+            return {k: resolve(v, (*path, str(k))) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v, (*path, str(i))) for i, v in enumerate(node)]
+        if not isinstance(node, str) or "${" not in node:
+            return node
+        if path in resolved:
+            return resolved[path]
+        if path in resolving:
+            chain = " → ".join(f"{own}." + ".".join(p) for p in (*resolving[resolving.index(path) :], path))
+            raise GeneratorError(
+                f"{own}.{'.'.join(path)}: interpolation cycle: {chain}",
+                where(path),
+                "break the cycle: one of these values must not reference the others",
+            )
+        resolving.append(path)
+        whole = REFERENCE.fullmatch(node)
+        if whole and not whole.group(1):
+            result = lookup(whole.group(2), path)
+        else:
+            result = REFERENCE.sub(
+                lambda m: "${" + m.group(2) + "}" if m.group(1) else _text(lookup(m.group(2), path), m.group(2), path, where, own),
+                node,
+            )
+        resolving.pop()
+        resolved[path] = result
+        return result
+
+    result: dict[str, Any] = resolve(values, ())
+    return result
+
+
+def _text(value: Any, reference: str, at: tuple[str, ...], where: Any, own: str) -> str:
+    if isinstance(value, Mapping | list):
+        raise GeneratorError(
+            f"{own}.{'.'.join(at)}: '${{{reference}}}' is a {'mapping' if isinstance(value, Mapping) else 'list'} and cannot be embedded in text",
+            where(at),
+            "reference a scalar, or make the whole string the reference to copy the structure",
+        )
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _dangling(reference: str, at: tuple[str, ...], origin: Origin, own: str) -> GeneratorError:
+    return GeneratorError(
+        f"{own}.{'.'.join(at)}: reference '${{{reference}}}' does not resolve",
+        origin,
+        "reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "
+        "(write $${...} for a literal '${')",
+    )
