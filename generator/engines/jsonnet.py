@@ -1,0 +1,478 @@
+"""RenderUnit whose component has a main.jsonnet → [Manifest], one in-process evaluation each.
+
+Two interchangeable evaluators sit behind one call: rjsonnet (jrsonnet, the default) and the
+`jsonnet` package (the C++ reference implementation, module `_jsonnet`). Both receive the same
+keyword arguments: ext_codes, tla_codes, import_callback and native_callbacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
+from pathlib import Path, PurePosixPath
+from typing import Any, NoReturn
+
+import yaml
+
+from generator.errors import GeneratorError
+from generator.model import Manifest, Origin, RenderUnit
+from generator.yamlio import ManifestLoader
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
+SHIPPED_NAME = PurePosixPath("generator/jsonnet")  # how shipped files appear in messages
+BUILTIN_PREFIX = PurePosixPath("builtin")  # unit.component.path for components we ship
+USER_LIB = PurePosixPath("charts/lib")
+ENGINES = {"rjsonnet": "rjsonnet", "jsonnet": "_jsonnet"}
+DEFAULT_ENGINE = "rjsonnet"
+CONTEXT_NAMES = ("platform", "environment", "cluster", "component", "values", "tenant")
+MAX_STACK_LINES = 12
+# The evaluated snippet only imports the main file: rjsonnet resolves a snippet's own imports
+# against the working directory, so the main file must arrive through the import callback too.
+ENTRY = "(main)"
+
+
+def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[Manifest]:
+    """Evaluate the unit's main.jsonnet and flatten the result into Kubernetes objects.
+
+    `engine` overrides the choice made by the component's `.engine` file or the platform.
+    """
+    repo = repo.resolve()
+    folder, main_name = main_file(unit, repo)
+    prefix = f"cluster '{unit.cluster.name}', component '{unit.name}': "
+    try:
+        source = (folder / "main.jsonnet").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise GeneratorError(
+            f"{prefix}cannot read main.jsonnet: {e}",
+            Origin(main_name),
+            "make sure the component folder holds a readable UTF-8 main.jsonnet",
+        ) from e
+    chosen = engine or choose_engine(unit, repo, folder)
+    context = {name: unit.context.get(name) for name in CONTEXT_NAMES}
+    tla_codes = top_level_codes(source, context, main_name, prefix)
+    importer = Importer(repo, main_name, source, as_bytes=chosen == "jsonnet")
+    importer.folders[str(main_name.parent)] = folder
+    try:
+        text = evaluate(chosen, context, tla_codes, importer)
+    except RuntimeError as e:
+        if importer.problem is not None:
+            problem = importer.problem
+            raise GeneratorError(prefix + problem.message, problem.origin, problem.hint) from e
+        raise translate_error(str(e), prefix, main_name, chosen) from e
+    result = json.loads(text)
+    origin = Origin(main_name)
+    return [Manifest(body, origin) for body in flatten(result, "result", origin, prefix)]
+
+
+def main_file(unit: RenderUnit, repo: Path) -> tuple[Path, PurePosixPath]:
+    """The component folder on disk and the repo-relative name of its main.jsonnet."""
+    path = unit.component.path
+    if path.parts[:1] == BUILTIN_PREFIX.parts:
+        rest = PurePosixPath(*path.parts[1:])
+        return SHIPPED_DIR / rest, SHIPPED_NAME / rest / "main.jsonnet"
+    return repo / path, path / "main.jsonnet"
+
+
+def choose_engine(unit: RenderUnit, repo: Path, folder: Path) -> str:
+    """The component's `.engine` file wins over the platform's `jsonnet.engine`."""
+    marker = folder / ".engine"
+    if marker.is_file():
+        name = marker.read_text(encoding="utf-8").strip()
+        if name not in ENGINES:
+            rel = marker.relative_to(repo) if marker.is_relative_to(repo) else marker.name
+            raise GeneratorError(
+                f"unknown Jsonnet engine '{name}'",
+                Origin(PurePosixPath(rel), 1, 1),
+                f"write one of: {', '.join(ENGINES)} (or delete the file to use the platform's)",
+            )
+        return name
+    platform = unit.context.get("platform") or {}
+    configured = (platform.get("jsonnet") or {}).get("engine") or platform.get("jsonnetEngine")
+    return str(configured or DEFAULT_ENGINE)
+
+
+def evaluate(
+    engine: str,
+    context: Mapping[str, Any],
+    tla_codes: Mapping[str, str],
+    importer: Importer,
+) -> str:
+    """One call into the chosen binding; the context also goes in as ext vars for libraries."""
+    module = import_module(ENGINES[engine])
+    text: str = module.evaluate_snippet(
+        ENTRY,
+        f"import {json.dumps(ENTRY)}",
+        ext_codes={name: json.dumps(value) for name, value in context.items()},
+        tla_codes=dict(tla_codes),
+        import_callback=importer,
+        native_callbacks=NATIVE_CALLBACKS,
+        max_trace=MAX_STACK_LINES,
+    )
+    return text
+
+
+# ---------------------------------------------------------------- top-level arguments
+
+_TOKEN = re.compile(
+    r"""(?P<skip>\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/)
+      |(?P<string>\|\|\|.*?\|\|\||@?"(?:[^"\\]|\\.)*"|@?'(?:[^'\\]|\\.)*')
+      |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
+      |(?P<punct>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _tokens(source: str) -> Iterator[str]:
+    for match in _TOKEN.finditer(source):
+        if match.lastgroup == "string":
+            yield '""'
+        elif match.lastgroup != "skip":
+            yield match.group()
+
+
+def top_level_parameters(source: str) -> tuple[str, ...] | None:
+    """Parameter names of the file's top-level `function(...)`, None when it is no function.
+
+    Skips leading `local ...;` and `assert ...;` (nested ones included); a file whose value is
+    computed some other way (an import, a parenthesised function) yields None.
+    """
+    tokens = _tokens(source)
+    for token in tokens:
+        if token in ("local", "assert"):
+            pending, depth = 1, 0
+            for inner in tokens:
+                if inner in "([{":
+                    depth += 1
+                elif inner in ")]}":
+                    depth -= 1
+                elif depth == 0 and inner in ("local", "assert"):
+                    pending += 1
+                elif depth == 0 and inner == ";":
+                    pending -= 1
+                    if not pending:
+                        break
+            continue
+        if token != "function" or next(tokens, "") != "(":
+            return None
+        names: list[str] = []
+        depth, expect_name = 1, True
+        for inner in tokens:
+            if inner in "([{":
+                depth += 1
+            elif inner in ")]}":
+                depth -= 1
+                if not depth:
+                    return tuple(names)
+            elif depth == 1 and inner == ",":
+                expect_name = True
+            elif depth == 1 and expect_name and inner.isidentifier():
+                names.append(inner)
+                expect_name = False
+        return None
+    return None
+
+
+def top_level_codes(
+    source: str, context: Mapping[str, Any], main: PurePosixPath, prefix: str
+) -> dict[str, str]:
+    """Pass exactly the context entries the main function declares (all when unknown)."""
+    declared = top_level_parameters(source)
+    names = CONTEXT_NAMES if declared is None else declared
+    unknown = [n for n in names if n not in CONTEXT_NAMES]
+    if unknown:
+        raise GeneratorError(
+            f"{prefix}top-level parameter '{unknown[0]}' is not provided by the generator",
+            Origin(main, *_position(source, unknown[0])),
+            f"declare only these parameters: {', '.join(CONTEXT_NAMES)}",
+        )
+    return {n: json.dumps(context[n]) for n in names if context.get(n) is not None}
+
+
+def _position(text: str, needle: str) -> tuple[int, int]:
+    index = text.find(needle)
+    if index < 0:
+        return (0, 0)
+    line = text.count("\n", 0, index) + 1
+    return (line, index - (text.rfind("\n", 0, index) + 1) + 1)
+
+
+# ---------------------------------------------------------------- imports
+
+
+class Importer:
+    """import_callback shared by both bindings; files get repo-relative names.
+
+    Search order: the importing file's folder, the repository's charts/lib/ (so a platform team
+    can shadow a shipped library), then the shipped libraries. Nothing outside the repository
+    or the shipped folder is read. A refusal is kept in `problem` because the bindings only pass
+    the exception text on.
+    """
+
+    def __init__(self, repo: Path, main: PurePosixPath, source: str, *, as_bytes: bool) -> None:
+        self.repo = repo
+        self.main = main
+        self.source = source
+        self.folders: dict[str, Path] = {}  # message name of a folder → its real path
+        self.as_bytes = as_bytes
+        self.problem: GeneratorError | None = None
+
+    def __call__(self, base: str, rel: str) -> tuple[str, str | bytes]:
+        if rel == ENTRY:
+            return str(self.main), self.source.encode("utf-8") if self.as_bytes else self.source
+        base = base.rstrip("/") or "."
+        here = self.folders.get(base, self.repo / base)
+        importer_name = PurePosixPath(base)
+        if posixpath.isabs(rel) or not rel:
+            return self._refuse(
+                f"import '{rel}' is an absolute path",
+                importer_name,
+                rel,
+                "import by a path relative to the importing file or by a library name",
+            )
+        candidates = [here / rel, self.repo / USER_LIB / rel, SHIPPED_DIR / rel]
+        for candidate in candidates:
+            real = candidate.resolve()
+            name = self._name(real)
+            if name is None:
+                if candidate is candidates[0] and real.exists():
+                    return self._refuse(
+                        f"import '{rel}' leaves the repository",
+                        importer_name,
+                        rel,
+                        "keep Jsonnet files inside the repository; put shared libraries in "
+                        "charts/lib/ and import them by name",
+                    )
+                continue
+            if real.is_file():
+                self.folders.setdefault(str(name.parent), real.parent)
+                content = real.read_bytes()
+                return str(name), content if self.as_bytes else content.decode("utf-8")
+        if posixpath.normpath(posixpath.join(base, rel)).startswith("../"):
+            return self._refuse(
+                f"import '{rel}' leaves the repository",
+                importer_name,
+                rel,
+                "keep Jsonnet files inside the repository; put shared libraries in "
+                "charts/lib/ and import them by name",
+            )
+        return self._refuse(
+            f"import '{rel}' not found",
+            importer_name,
+            rel,
+            f"looked in '{base}/', '{USER_LIB}/' and the shipped libraries ({SHIPPED_NAME}/); "
+            "check the file name",
+        )
+
+    def _name(self, real: Path) -> PurePosixPath | None:
+        if real.is_relative_to(SHIPPED_DIR):
+            return SHIPPED_NAME / real.relative_to(SHIPPED_DIR).as_posix()
+        if real.is_relative_to(self.repo):
+            return PurePosixPath(real.relative_to(self.repo).as_posix())
+        return None
+
+    def _refuse(self, message: str, folder: PurePosixPath, rel: str, hint: str) -> NoReturn:
+        origin = Origin(folder)
+        # The bindings do not say which file imported; find the import string in that folder.
+        real_folder = self.folders.get(str(folder), self.repo / folder)
+        for path in sorted(real_folder.glob("*sonnet")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for quote in ("'", '"'):
+                line, column = _position(text, f"{quote}{rel}{quote}")
+                if line:
+                    origin = Origin(folder / path.name, line, column)
+                    break
+            if origin.line:
+                break
+        self.problem = GeneratorError(message, origin, hint)
+        raise RuntimeError(message)
+
+
+# ---------------------------------------------------------------- native functions
+
+
+def parse_yaml(text: str) -> Any:
+    """One document → its value; several → an array (like std.parseYaml)."""
+    try:
+        documents = list(yaml.load_all(text, Loader=ManifestLoader))
+    except yaml.YAMLError as e:
+        raise ValueError(f"parseYaml: {' '.join(str(e).split())}") from e
+    return documents[0] if len(documents) == 1 else documents
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    # rjsonnet hands numbers over as floats and C++ manifests 0.1 as 0.10000000000000001;
+    # normalising here keeps the hash identical under both engines.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def stable_hash(value: Any) -> str:
+    """SHA-256 of canonical JSON. A string is read as JSON text (what the C++ engine must pass,
+    since it hands only primitives to native functions); rjsonnet may pass the object itself."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise ValueError(
+                "stableHash: expected an object or its JSON text (std.manifestJsonMinified(x))"
+            ) from e
+    canonical = json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_SEMVER = re.compile(
+    r"v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
+    r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?"
+)
+
+
+def _semver_key(version: str) -> tuple[Any, ...]:
+    match = _SEMVER.fullmatch(str(version).strip())
+    if not match:
+        raise ValueError(f"semverCompare: '{version}' is not a semantic version like 1.31.0")
+    core = tuple(int(match.group(g) or 0) for g in ("major", "minor", "patch"))
+    pre = match.group("pre")
+    if not pre:
+        return (*core, 1, ())  # a release sorts after every pre-release of itself
+    fields = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (*core, 0, fields)
+
+
+def semver_compare(a: str, b: str) -> int:
+    """-1, 0 or 1 by semantic-version precedence; build metadata is ignored."""
+    left, right = _semver_key(a), _semver_key(b)
+    return (left > right) - (left < right)
+
+
+NATIVE_CALLBACKS: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
+    "parseYaml": (("text",), parse_yaml),
+    "sha256": (("text",), sha256),
+    "stableHash": (("value",), stable_hash),
+    "semverCompare": (("a", "b"), semver_compare),
+}
+
+
+# ---------------------------------------------------------------- result → objects
+
+
+def _key_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
+
+
+def flatten(value: Any, path: str, origin: Origin, prefix: str) -> Iterator[Mapping[str, Any]]:
+    """Kubernetes objects inside nested objects, arrays and `List`s; null is skipped."""
+    hint = (
+        "return an object, an array or a List whose leaves are Kubernetes objects "
+        "(apiVersion, kind, metadata.name); use null or {} to leave something out"
+    )
+    if value is None:
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from flatten(item, f"{path}[{index}]", origin, prefix)
+    elif isinstance(value, dict):
+        if not ({"apiVersion", "kind", "metadata"} & value.keys()):
+            for key, item in value.items():
+                yield from flatten(item, _key_path(path, key), origin, prefix)
+            return
+        kind = value.get("kind")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list):
+            yield from flatten(value["items"], f"{path}.items", origin, prefix)
+            return
+        metadata = value.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        for field, present in (
+            ("apiVersion", isinstance(value.get("apiVersion"), str) and value["apiVersion"]),
+            ("kind", isinstance(kind, str) and kind),
+            ("metadata.name", isinstance(name, str) and name),
+        ):
+            if not present:
+                raise GeneratorError(f"{prefix}{path} has no {field}", origin, hint)
+        yield value
+    else:
+        kind_name = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
+        shown = json.dumps(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise GeneratorError(
+            f"{prefix}{path} is {kind_name[type(value)]} ({shown}), not a Kubernetes object",
+            origin,
+            hint,
+        )
+
+
+# ---------------------------------------------------------------- errors
+
+_FRAME = re.compile(r"^(?P<path>[^\s():][^\s:]*):\(?(?P<line>\d+):(?P<column>\d+)")
+_HEADERS = (
+    ("RUNTIME ERROR: ", "runtime error: "),
+    ("STATIC ERROR: ", "syntax error: "),
+)
+
+
+def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) -> GeneratorError:
+    """Both bindings' error text → one message: cause, then `file:line:col: what` frames."""
+    lines = text.rstrip("\n").splitlines()
+    message: list[str] = []
+    frames: list[str] = []
+    origin: Origin | None = None
+    for raw in lines:
+        line = raw
+        for upper, lower in _HEADERS:
+            if line.startswith(upper):
+                line = lower + line[len(upper) :]
+        is_frame = bool(message) and raw.startswith(("\t", "    "))
+        stripped = line.strip()
+        if not is_frame:
+            # C++ puts a syntax error's position in its header line: "syntax error: f:1:8: ..."
+            head, _, rest = stripped.partition(": ")
+            located = _FRAME.match(rest)
+            if head == "syntax error" and located:
+                origin = origin or _origin(located)
+                stripped = f"syntax error: {rest[located.end() :].lstrip(':-0123456789 ')}"
+            message.append(stripped)
+            continue
+        if stripped == "...":
+            continue
+        location, _, what = stripped.replace("\t", " ").partition(" ")
+        located = _FRAME.match(location)
+        if not located:
+            frames.append(" ".join(stripped.split()))
+            continue
+        if located.group("path") == ENTRY:
+            continue
+        if not located.group("path").startswith(("<std>", "std.jsonnet")):
+            origin = origin or _origin(located)
+        what = what.strip().lstrip(":").strip()
+        frames.append(f"{location.rstrip(':')}: {what}" if what else location.rstrip(":"))
+    shown = frames[:MAX_STACK_LINES]
+    if len(frames) > len(shown):
+        shown.append(f"... {len(frames) - len(shown)} more frame(s)")
+    body = "\n".join(message)
+    if shown:
+        body += "\n  stack (" + engine + "):\n" + "\n".join(f"    {f}" for f in shown)
+    if body.startswith("syntax error"):
+        hint = "fix the Jsonnet syntax at that position"
+    elif "native extension" in body or any(n in body for n in NATIVE_CALLBACKS if n + ":" in body):
+        hint = "check the argument passed to the native function at that position"
+    else:
+        hint = "fix the Jsonnet at the first position of the stack, or the values it reads"
+    return GeneratorError(prefix + body, origin or Origin(main), hint)
+
+
+def _origin(match: re.Match[str]) -> Origin:
+    return Origin(
+        PurePosixPath(match.group("path")), int(match.group("line")), int(match.group("column"))
+    )
