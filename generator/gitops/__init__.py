@@ -1,0 +1,39 @@
+"""Catalog + one cluster's rendered units → GitOps objects by output folder under
+rendered/<cluster>/: Argo CD `apps` and `bootstrap`, or Flux `flux`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from generator.errors import GeneratorError
+from generator.gitops.argocd import argocd_manifests
+from generator.gitops.flux import flux_manifests
+from generator.gitops.plan import plan
+from generator.model import Catalog, Cluster, Manifest, RenderUnit
+
+__all__ = ["gitops_manifests"]
+
+
+def gitops_manifests(
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    rendered: Mapping[str, Sequence[Manifest]],
+) -> dict[str, list[Manifest]]:
+    """`rendered` maps a unit's dirname ("010-cert-manager", "tenants/alpha") to its final
+    manifests; the result maps an output folder to the objects to write there, sorted."""
+    deployments = plan(catalog, cluster, units, rendered)
+    if cluster.gitops == "argocd":
+        folders = argocd_manifests(catalog, cluster, deployments)
+    elif cluster.gitops == "flux":
+        folders = flux_manifests(catalog, cluster, deployments)
+    else:
+        raise GeneratorError(
+            f"cluster '{cluster.name}' uses unknown gitops '{cluster.gitops}'",
+            cluster.origin,
+            "set gitops to argocd or flux",
+        )
+    return {
+        folder: sorted(objects, key=lambda m: (m.kind, m.name))
+        for folder, objects in folders.items()
+    }

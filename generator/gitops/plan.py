@@ -1,0 +1,153 @@
+"""RenderUnits + their rendered manifests → Deployments: what each GitOps object needs to know
+(wave, repository path, installs CRDs, carries SOPS-encrypted Secrets, operator options)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.model import Catalog, Cluster, Manifest, Origin, RenderUnit
+
+# Operators are numbered 000-999, so tenants sit at wave 1000: after every operator, and the
+# number does not move when an operator is added (readable diffs).
+TENANT_WAVE = 1000
+
+MANAGED_BY = "platform-generator"
+
+_OPTION_TYPES: Mapping[str, type] = {
+    "createNamespace": bool,
+    "serverSideApply": bool,
+    "wait": bool,
+    "ignoreDifferences": list,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One rendered unit as a GitOps tool sees it."""
+
+    unit: RenderUnit
+    wave: int
+    path: str  # folder inside the platform repository, "rendered/<cluster>/<dirname>"
+    crds: tuple[str, ...]  # names of the CustomResourceDefinitions the unit installs
+    encrypted_secrets: tuple[str, ...]  # names of Secrets carrying a top-level `sops` key
+    options: Mapping[str, Any]  # the operator's `gitops:` block; {} for tenants
+
+    @property
+    def is_tenant(self) -> bool:
+        return self.unit.kind == "tenant"
+
+    def option(self, key: str, default: bool) -> bool:
+        return bool(self.options.get(key, default))
+
+
+def plan(
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    rendered: Mapping[str, Sequence[Manifest]],
+) -> list[Deployment]:
+    """The cluster's units that produced objects, in wave order then by name.
+
+    A unit that renders nothing gets no GitOps object: its folder does not exist in Git, and
+    both Argo CD and Flux fail on a missing path.
+    """
+    operators = {o.name: o for o in catalog.operators}
+    deployments = []
+    for unit in units:
+        if unit.cluster.name != cluster.name:
+            continue
+        manifests = rendered.get(unit.dirname, ())
+        if not manifests:
+            continue
+        options: Mapping[str, Any] = {}
+        if unit.kind == "operator" and unit.name in operators:
+            options = operators[unit.name].gitops or {}
+            check_options(options, operators[unit.name].origin, unit.name)
+        deployments.append(
+            Deployment(
+                unit=unit,
+                wave=TENANT_WAVE if unit.kind == "tenant" else unit.order,
+                path=repo_path(catalog, cluster, unit.dirname),
+                crds=tuple(sorted(m.name for m in manifests if is_crd(m))),
+                encrypted_secrets=tuple(sorted(m.name for m in manifests if is_encrypted(m))),
+                options=options,
+            )
+        )
+    top = max((d.wave for d in deployments if not d.is_tenant), default=-1)
+    if top >= TENANT_WAVE:
+        # Only possible with a four-digit operator number; keep tenants after it anyway.
+        deployments = [d if not d.is_tenant else _with_wave(d, top + 1) for d in deployments]
+    return sorted(deployments, key=lambda d: (d.wave, d.is_tenant, d.unit.name))
+
+
+def _with_wave(deployment: Deployment, wave: int) -> Deployment:
+    return Deployment(
+        deployment.unit,
+        wave,
+        deployment.path,
+        deployment.crds,
+        deployment.encrypted_secrets,
+        deployment.options,
+    )
+
+
+def waves(deployments: Sequence[Deployment]) -> list[list[Deployment]]:
+    """Deployments grouped by wave, lowest first; equal operator numbers share a wave."""
+    groups: dict[int, list[Deployment]] = {}
+    for deployment in deployments:
+        groups.setdefault(deployment.wave, []).append(deployment)
+    return [groups[wave] for wave in sorted(groups)]
+
+
+def repo_path(catalog: Catalog, cluster: Cluster, folder: str) -> str:
+    base = catalog.platform.rendered_path.strip("/")
+    return "/".join(p for p in (base, cluster.name, folder) if p)
+
+
+def is_crd(manifest: Manifest) -> bool:
+    return manifest.kind == "CustomResourceDefinition" and manifest.api_version.startswith(
+        "apiextensions.k8s.io/"
+    )
+
+
+def is_encrypted(manifest: Manifest) -> bool:
+    return (
+        manifest.kind == "Secret"
+        and manifest.api_version == "v1"
+        and isinstance(manifest.body.get("sops"), Mapping)
+    )
+
+
+def check_options(options: Mapping[str, Any], origin: Origin, operator: str) -> None:
+    """The `gitops:` keys this stage reads must have the right type; others are the loader's."""
+    for key, expected in _OPTION_TYPES.items():
+        if key in options and not isinstance(options[key], expected):
+            kind = "true or false" if expected is bool else "a list"
+            raise GeneratorError(
+                f"operator '{operator}': gitops.{key} must be {kind}, got '{options[key]}'",
+                origin,
+                f"set gitops.{key} to {kind}",
+            )
+    for index, entry in enumerate(options.get("ignoreDifferences") or ()):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("kind"), str):
+            raise GeneratorError(
+                f"operator '{operator}': gitops.ignoreDifferences[{index}] has no 'kind'",
+                origin,
+                "give every ignoreDifferences entry a kind (and group, name or namespace to "
+                "narrow it) plus jsonPointers or jqPathExpressions",
+            )
+
+
+def labels(catalog: Catalog, cluster: Cluster, component: str = "") -> dict[str, str]:
+    """The common labels every generated object carries, as the pipeline sets them elsewhere."""
+    result = {
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "app.kubernetes.io/part-of": catalog.platform.name,
+        "platform.generator/cluster": cluster.name,
+    }
+    if component:
+        result["platform.generator/component"] = component
+    return result
