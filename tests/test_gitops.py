@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -447,6 +448,46 @@ def test_managed_cluster_targets_its_api_server_from_the_management_argocd() -> 
         "https://kubernetes.default.svc"
     )
     assert "dev-kind-bootstrap" not in management
+
+
+def test_management_argocd_reaches_every_object_from_the_one_applied_bootstrap() -> None:
+    """Walk the app-of-apps like Argo CD: from rendered/mgmt/bootstrap/ (applied by hand),
+    each Application syncs the folder its source names; every object must be reached, every
+    project must exist and allow the Application's destination."""
+    catalog = make_catalog()
+    folders = {
+        f"rendered/{name}/{folder}": objects
+        for name in ("mgmt", "prod-eu")
+        for folder, objects in generate(catalog, name).items()
+    }
+    projects: dict[str, Mapping[str, Any]] = {}
+    applications: dict[str, Mapping[str, Any]] = {}
+    queue = ["rendered/mgmt/bootstrap"]
+    seen: list[str] = []
+    while queue:
+        path = queue.pop(0)
+        if path in seen or path not in folders:
+            continue  # operator and tenant folders hold workloads, not GitOps objects
+        seen.append(path)
+        projects.update(by_name(folders[path], "AppProject"))
+        for name, app in by_name(folders[path], "Application").items():
+            applications[name] = app
+            queue.append(app["spec"]["source"]["path"])
+    assert sorted(seen) == sorted(folders)
+    assert len(applications) == sum(
+        1 for objects in folders.values() for m in objects if m.kind == "Application"
+    )
+    for name, app in applications.items():
+        project = projects[app["spec"]["project"]]["spec"]
+        destination = app["spec"]["destination"]
+        assert any(
+            d["server"] == destination["server"]
+            and fnmatchcase(destination["namespace"], d["namespace"])
+            for d in project["destinations"]
+        ), name
+    assert applications["prod-eu-root"]["spec"]["project"] == "mgmt-bootstrap"
+    assert applications["prod-eu-bootstrap"]["spec"]["project"] == "mgmt-bootstrap"
+    assert "prod-eu-bootstrap" not in projects
 
 
 def test_unit_that_renders_nothing_gets_no_application() -> None:

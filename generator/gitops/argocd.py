@@ -37,30 +37,33 @@ def argocd_manifests(
         refuse_encrypted_secrets(deployment)
 
     apps = [application(catalog, cluster, d, server) for d in deployments]
+    bootstrap = [root_application(catalog, cluster, runner, environment)]
     if runner is cluster:
         managed = [c for c in catalog.clusters if c.managed_by == cluster.name]
         for other in managed:
             argocd_runner(catalog, other)  # the managed cluster's own problems, named there
-        apps += [bootstrap_application(catalog, c) for c in (cluster, *managed)]
-
-    bootstrap = [
-        root_application(catalog, cluster, environment),
-        project(
-            catalog,
-            cluster,
-            f"{cluster.name}-bootstrap",
-            f"Root and bootstrap Applications of cluster '{cluster.name}'",
-            {
-                "sourceRepos": [catalog.platform.repo_url],
-                "destinations": [{"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE}],
-                "clusterResourceWhitelist": [],
-                "namespaceResourceWhitelist": [
-                    {"group": "argoproj.io", "kind": "Application"},
-                    {"group": "argoproj.io", "kind": "AppProject"},
-                ],
-            },
-            cluster.origin,
-        ),
+        apps += [bootstrap_application(catalog, cluster, c) for c in (cluster, *managed)]
+        # One per Argo CD instance: the projects of the clusters it runs are created by the
+        # bootstrap Applications, so those cannot live in them.
+        bootstrap.append(
+            project(
+                catalog,
+                cluster,
+                f"{cluster.name}-bootstrap",
+                "Root and bootstrap Applications of the clusters this Argo CD runs",
+                {
+                    "sourceRepos": [catalog.platform.repo_url],
+                    "destinations": [{"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE}],
+                    "clusterResourceWhitelist": [],
+                    "namespaceResourceWhitelist": [
+                        {"group": "argoproj.io", "kind": "Application"},
+                        {"group": "argoproj.io", "kind": "AppProject"},
+                    ],
+                },
+                cluster.origin,
+            )
+        )
+    bootstrap.append(
         project(
             catalog,
             cluster,
@@ -72,8 +75,8 @@ def argocd_manifests(
                 "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
             },
             cluster.origin,
-        ),
-    ]
+        )
+    )
     bootstrap += [tenant_project(catalog, cluster, d, server) for d in deployments if d.is_tenant]
     check_names([*apps, *bootstrap])
     return {"apps": apps, "bootstrap": bootstrap}
@@ -166,7 +169,9 @@ def application(
     return Manifest(body, unit.origin)
 
 
-def root_application(catalog: Catalog, cluster: Cluster, environment: Environment) -> Manifest:
+def root_application(
+    catalog: Catalog, cluster: Cluster, runner: Cluster, environment: Environment
+) -> Manifest:
     # No resources finalizer: deleting the root by hand must not cascade to every operator.
     body = {
         "apiVersion": API_VERSION,
@@ -177,7 +182,7 @@ def root_application(catalog: Catalog, cluster: Cluster, environment: Environmen
             "labels": labels(catalog, cluster),
         },
         "spec": {
-            "project": f"{cluster.name}-bootstrap",
+            "project": f"{runner.name}-bootstrap",
             "source": source(catalog, repo_path(catalog, cluster, "apps")),
             "destination": {"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE},
             "syncPolicy": sync_policy(environment, []),
@@ -186,7 +191,7 @@ def root_application(catalog: Catalog, cluster: Cluster, environment: Environmen
     return Manifest(body, cluster.origin)
 
 
-def bootstrap_application(catalog: Catalog, cluster: Cluster) -> Manifest:
+def bootstrap_application(catalog: Catalog, runner: Cluster, cluster: Cluster) -> Manifest:
     """Keeps bootstrap/ (root Application, AppProjects) in sync after the one manual apply."""
     body = {
         "apiVersion": API_VERSION,
@@ -199,7 +204,7 @@ def bootstrap_application(catalog: Catalog, cluster: Cluster) -> Manifest:
             "annotations": {WAVE: "-1"},
         },
         "spec": {
-            "project": f"{cluster.name}-bootstrap",
+            "project": f"{runner.name}-bootstrap",
             "source": source(catalog, repo_path(catalog, cluster, "bootstrap")),
             "destination": {"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE},
             "syncPolicy": sync_policy(catalog.environment(cluster.environment), []),
