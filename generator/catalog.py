@@ -42,8 +42,8 @@ class CatalogFile:
     data: Mapping[str, Any]
     document: Any
 
-    def at(self, *key_path: str | int) -> Origin:
-        return position_of(self.document, key_path, self.path)
+    def at(self, *key_path: str | int, value: bool = False) -> Origin:
+        return position_of(self.document, key_path, self.path, value)
 
 
 def load_catalog(repo: Path) -> Catalog:
@@ -71,7 +71,7 @@ def load_catalog(repo: Path) -> Catalog:
     platform = _platform(platform_file)
     environments = tuple(_environment(f, problems) for f in by_kind["environment"])
     clusters = tuple(_cluster(f, problems) for f in by_kind["cluster"])
-    operators = tuple(_operator(f, problems) for f in by_kind["operator"])
+    operators = tuple(o for f in by_kind["operator"] if (o := _operator(f, problems)))
     tenants = tuple(_tenant(f, problems) for f in by_kind["tenant"])
     located = {f.path: f for f in (platform_file, *files.values())}
 
@@ -211,8 +211,9 @@ def _schema_problem(catalog_file: CatalogFile, error: Any, schema: Mapping[str, 
 
     key_path = [str(k) for k in error.document_path]
     dotted = ".".join(key_path)
-    origin = catalog_file.at(*error.document_path)
     code = error.code
+    value_problem = code in (cerberus_errors.BAD_TYPE.code, cerberus_errors.UNALLOWED_VALUE.code, cerberus_errors.REGEX_MISMATCH.code)
+    origin = catalog_file.at(*error.document_path, value=value_problem)
     if code == cerberus_errors.UNKNOWN_FIELD.code:
         valid = sorted(_schema_at(schema, error.document_path[:-1]))
         close = difflib.get_close_matches(key_path[-1], valid, n=1)
@@ -357,7 +358,7 @@ def _cluster(f: CatalogFile, problems: list[GeneratorError]) -> Cluster:
     )
 
 
-def _operator(f: CatalogFile, problems: list[GeneratorError]) -> Operator:
+def _operator(f: CatalogFile, problems: list[GeneratorError]) -> Operator | None:
     d = f.data
     match = OPERATOR_FILE.fullmatch(f.path.name)
     if not match:
@@ -368,9 +369,8 @@ def _operator(f: CatalogFile, problems: list[GeneratorError]) -> Operator:
                 "name it with a three-digit install order and a lower-case name, e.g. 010-cert-manager.yaml",
             )
         )
-        order, name = 0, f.path.stem
-    else:
-        order, name = int(match.group(1)), match.group(2)
+        return None
+    order, name = int(match.group(1)), match.group(2)
     return Operator(
         name=name,
         order=order,

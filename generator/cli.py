@@ -158,10 +158,10 @@ def diff(report: Reporter, repo: Path, base: str, head: str | None, fresh: bool,
         sys.exit(EXIT_FINDINGS)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: GeneratorError → exit 2 with its message, any other exception → exit 3."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=argv, prog_name="generator", standalone_mode=False)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:

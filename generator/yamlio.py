@@ -53,16 +53,20 @@ def load_with_positions(text: str, path: PurePosixPath) -> list[Any]:
     return documents
 
 
-def position_of(document: Any, key_path: Sequence[str | int], path: PurePosixPath) -> Origin:
-    """The position of the deepest existing key along key_path in a ruamel document."""
+def position_of(
+    document: Any, key_path: Sequence[str | int], path: PurePosixPath, value: bool = False
+) -> Origin:
+    """The position of the deepest existing key along key_path in a ruamel document (of its
+    value, with value=True, when the whole path exists)."""
     line, column = 1, 1
     node = document
-    for key in key_path:
+    for depth, key in enumerate(key_path):
         lc = getattr(node, "lc", None)
         try:
             if isinstance(node, Mapping) and key in node:
                 if lc is not None:
-                    line, column = (n + 1 for n in lc.key(key))
+                    last = depth == len(key_path) - 1
+                    line, column = (n + 1 for n in (lc.value(key) if value and last else lc.key(key)))
                 node = node[key]
             elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
                 if lc is not None:
@@ -135,7 +139,7 @@ _BOOL_NULL_WORDS = frozenset(
     for w in (base, base.capitalize(), base.upper())
 ) | {"~", "", "=", "<<", "-", "---", "..."}
 _NUMBER_LIKE = re.compile(r"[-+.]?[0-9][0-9a-fA-FxXoObB_.:+-]*|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
-_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./$(][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*|-[A-Za-z0-9_./$(=][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*")
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./$(][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*|-[A-Za-z0-9_./$(=-][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*")
 _PRINTABLE_BLOCK = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]*")
 
 

@@ -1,0 +1,159 @@
+"""Every bad catalog input: exact message (file:line and hint), exit code 2, rendered/ untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, snapshot, write_tree
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(7)
+)
+
+CASES = {
+    "malformed_yaml": (
+        {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: [dev\n"},
+        "error: catalog/clusters/dev-1.yaml:3:1: malformed YAML: expected ',' or ']', but got '<stream end>'\n"
+        "  hint: fix the YAML syntax at that position (indentation, quoting, a missing ':')\n",
+    ),
+    "unknown_key_suggests_closest": (
+        {"catalog/operators/010-web.yaml": "namespace: web\nvalus:\n  a: 1\n"},
+        "error: catalog/operators/010-web.yaml:2:1: valus: unknown key\n  hint: did you mean 'values'?\n",
+    ),
+    "wrong_type": (
+        {"catalog/environments/dev.yaml": "name: dev\norder: first\n"},
+        "error: catalog/environments/dev.yaml:2:8: order: must be an integer, got a string 'first'\n"
+        "  hint: write order as an integer\n",
+    ),
+    "missing_required_key": (
+        {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: dev\nprovider: kind\nkubernetesVersion: 1.31.0\ngitops: argocd\n"},
+        "error: catalog/clusters/dev-1.yaml:1:1: apiServer: required key is missing\n"
+        "  hint: add 'apiServer' (see docs/catalog.md)\n",
+    ),
+    "missing_chart": (
+        {"catalog/operators/020-api.yaml": "namespace: api\nsource: apii\n"},
+        "error: catalog/operators/020-api.yaml:2:1: source: component 'charts/apii' does not exist\n"
+        "  hint: create charts/apii/ or fix source\n",
+    ),
+    "source_escapes_repository": (
+        {"catalog/operators/020-api.yaml": "namespace: api\nsource: ../../etc\n"},
+        "error: catalog/operators/020-api.yaml:2:9: source: '../../etc' does not match the pattern '[a-z0-9][a-z0-9._-]*'\n"
+        "  hint: use lower-case letters, digits and '-' (names), or the form the pattern shows\n",
+    ),
+    "same_operator_twice": (
+        {"catalog/operators/030-web.yaml": "namespace: web2\n"},
+        "error: catalog/operators/030-web.yaml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"
+        "  hint: give each operator a unique name; operators sharing an install number form one wave\n",
+    ),
+    "same_number_and_name_twice": (
+        {"catalog/operators/010-web.yml": "namespace: web\n"},
+        "error: catalog/operators/010-web.yml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"
+        "  hint: give each operator a unique name; operators sharing an install number form one wave\n",
+    ),
+    "interpolation_cycle": (
+        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  a: ${values.b}\n  b: x-${values.a}\n"},
+        "error: catalog/environments/dev.yaml:4:3: values.a: interpolation cycle: values.a → values.b → values.a\n"
+        "  hint: break the cycle: one of these values must not reference the others\n",
+    ),
+    "dangling_reference": (
+        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  zone: ${values.dns.zoen}\n"},
+        "error: catalog/environments/dev.yaml:4:3: values.zone: reference '${values.dns.zoen}' does not resolve\n"
+        "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "
+        "(write $${...} for a literal '${')\n",
+    ),
+    "unknown_environment": (
+        {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: deev\nprovider: kind\nkubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:6443\ngitops: argocd\n"},
+        "error: catalog/clusters/dev-1.yaml:2:1: environment: unknown environment 'deev'\n  hint: did you mean 'dev'?\n",
+    ),
+    "non_utf8_file": (
+        {"catalog/environments/dev.yaml": b"name: dev\norder: 10\nvalues:\n  motto: caf\xe9\n"},
+        "error: catalog/environments/dev.yaml:4:13: file is not valid UTF-8 (byte 0xe9)\n  hint: save the file as UTF-8\n",
+    ),
+    "yaml_alias_bomb": (
+        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n" + "".join("  " + line + "\n" for line in BOMB.splitlines())},
+        "error: catalog/environments/dev.yaml: YAML aliases expand to more than 1,000,000 nodes\n"
+        "  hint: this looks like a YAML bomb; write the data out instead of nesting aliases\n",
+    ),
+    "file_name_mismatch": (
+        {"catalog/clusters/dev-1.yaml": "name: dev-2\nenvironment: dev\nprovider: kind\nkubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:6443\ngitops: argocd\n"},
+        "error: catalog/clusters/dev-1.yaml:1:1: name: 'dev-2' does not match the file name 'dev-1.yaml'\n"
+        "  hint: rename the file to 'dev-2.yaml' or set name: dev-1\n",
+    ),
+    "operator_file_name": (
+        {"catalog/operators/web-extra.yaml": "namespace: web\n"},
+        "error: catalog/operators/web-extra.yaml: operator file name 'web-extra.yaml' is not NNN-<name>.yaml\n"
+        "  hint: name it with a three-digit install order and a lower-case name, e.g. 010-cert-manager.yaml\n",
+    ),
+    "stray_catalog_file": (
+        {"catalog/cluster/dev-2.yaml": "name: dev-2\n"},
+        "error: catalog/cluster/dev-2.yaml: unexpected file 'catalog/cluster/dev-2.yaml' in the catalog\n"
+        "  hint: catalog files live in catalog/platform.yaml or catalog/{environments,clusters,operators,tenants}/<name>.yaml; "
+        "move or delete this file\n",
+    ),
+    "template_undefined_value": (
+        {"charts/web/service.yaml.j2": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: {{ values.port }}\n"},
+        "error: charts/web/service.yaml.j2:7: dev-1/web: undefined value: 'dict object' has no attribute 'port'\n"
+        "  hint: define the value in the catalog (platform, environment, cluster or operator values) "
+        "or guard it with `is defined` / `| default(...)`\n",
+    ),
+    "template_syntax_error": (
+        {"charts/web/service.yaml.j2": "apiVersion: v1\nkind: Service\n{% if %}\n"},
+        "error: charts/web/service.yaml.j2:3: dev-1/web: template syntax error: Expected an expression, got 'end of statement block'\n"
+        "  hint: fix the Jinja2 syntax on that line\n",
+    ),
+    "object_without_kind": (
+        {"charts/web/broken.yaml": "apiVersion: v1\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\n"},
+        "error: charts/web/broken.yaml:1: object is missing kind\n"
+        "  hint: every Kubernetes object needs apiVersion, kind and metadata.name\n",
+    ),
+    "same_object_twice": (
+        {"charts/web/dupe.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n"},
+        "error: charts/web/dupe.yaml:1: dev-1: ConfigMap web/web-settings is rendered twice: by 'web' "
+        "(charts/web/configmap.yaml:1) and by 'web'\n"
+        "  hint: each object may come from one component only; remove or rename one of them\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_names_file_line_and_hint_and_writes_nothing(minimal_repo: Path, case: str) -> None:
+    files, expected = CASES[case]
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, files)
+    result = run_cli(["render", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (2, expected)
+    assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_all_schema_problems_of_a_run_are_reported_together(minimal_repo: Path) -> None:
+    write_tree(
+        minimal_repo,
+        {
+            "catalog/environments/dev.yaml": "name: dev\norder: x\nsnyc: {}\n",
+            "catalog/operators/010-web.yaml": "namespace: Web\n",
+        },
+    )
+    result = run_cli(["lint", "--repo", str(minimal_repo)])
+    assert result.code == 2
+    assert result.err.splitlines()[0::2] == [
+        "error: catalog/environments/dev.yaml:2:8: order: must be an integer, got a string 'x'",
+        "catalog/environments/dev.yaml:3:1: snyc: unknown key",
+        "catalog/operators/010-web.yaml:1:12: namespace: 'Web' does not match the pattern '[a-z0-9]([-a-z0-9]*[a-z0-9])?'",
+    ]
+
+
+def test_missing_catalog_folder_is_bad_input(tmp_path: Path) -> None:
+    result = run_cli(["render", "--repo", str(tmp_path)])
+    assert result.code == 2
+    assert result.err == (
+        f"error: no catalog/ folder in '{tmp_path}'\n"
+        "  hint: run from the repository root or pass --repo; see docs/catalog.md for the layout\n"
+    )
+
+
+def test_unknown_cluster_on_the_command_line(minimal_repo: Path) -> None:
+    result = run_cli(["render", "--repo", str(minimal_repo), "--cluster", "nope"])
+    assert (result.code, result.err) == (2, "error: unknown cluster 'nope'\n  hint: use one of: dev-1\n")
