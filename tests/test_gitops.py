@@ -769,34 +769,74 @@ def test_operator_named_flux_system_is_refused_on_flux() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("gitops", "message", "hint"),
-    [
-        (
-            {"serverSideApply": "yes"},
-            "operator 'kyverno': gitops.serverSideApply must be true or false, got 'yes'",
-            "set gitops.serverSideApply to true or false",
-        ),
-        (
-            {"ignoreDifferences": {"kind": "Secret"}},
-            "operator 'kyverno': gitops.ignoreDifferences must be a list, got '{'kind': 'Secret'}'",
-            "set gitops.ignoreDifferences to a list",
-        ),
-        (
-            {"ignoreDifferences": [{"jsonPointers": ["/data"]}]},
-            "operator 'kyverno': gitops.ignoreDifferences[0] has no 'kind'",
-            "give every ignoreDifferences entry a kind (and group, name or namespace to narrow "
-            "it) plus jsonPointers or jqPathExpressions",
-        ),
-    ],
-)
-def test_bad_operator_gitops_options_name_the_operator_file(
-    gitops: dict[str, Any], message: str, hint: str
+# ---------------------------------------------------------------- the example platform
+
+EXAMPLE = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def example() -> dict[str, dict[str, list[Manifest]]]:
+    """Every cluster of catalog/ through the stages that precede this one."""
+    from generator.catalog import load_catalog
+    from generator.engines import engine
+    from generator.merge import resolve_units
+
+    catalog = load_catalog(EXAMPLE)
+    units = resolve_units(catalog)
+    out = {}
+    for cluster in catalog.clusters:
+        mine = [u for u in units if u.cluster.name == cluster.name]
+        rendered = {u.dirname: engine(u.component.engine)(u, EXAMPLE) for u in mine}
+        out[cluster.name] = gitops_manifests(catalog, cluster, mine, rendered)
+    return out
+
+
+@needs_crds
+def test_example_platform_objects_validate_against_the_upstream_crds(
+    example: dict[str, dict[str, list[Manifest]]],
 ) -> None:
-    operators = (make_operator(30, "kyverno", "kyverno", **gitops),)
-    for name in ("dev-kind", "edge"):
-        with pytest.raises(GeneratorError) as excinfo:
-            generate(make_catalog(operators=operators), name)
-        assert error_text(excinfo) == (
-            f"catalog/operators/030-kyverno.yaml:1: {message}\n  hint: {hint}"
-        )
+    schemas = crd_schemas()
+    problems = [
+        problem
+        for folders in example.values()
+        for manifests in folders.values()
+        for manifest in manifests
+        for problem in schema_errors(schemas, manifest)
+    ]
+    assert problems == []
+    assert {folder for folders in example.values() for folder in folders} == {
+        "apps",
+        "bootstrap",
+        "flux",
+    }
+
+
+def test_example_management_cluster_runs_the_production_cluster(
+    example: dict[str, dict[str, list[Manifest]]],
+) -> None:
+    mgmt = by_name(example["mgmt"]["apps"], "Application")
+    assert mgmt["eks-prod-bootstrap"]["spec"]["source"]["path"] == "rendered/eks-prod/bootstrap"
+    prod = by_name(example["eks-prod"]["apps"], "Application")
+    assert {a["spec"]["destination"]["server"] for a in prod.values()} == {
+        "https://4B1F0C7E9A2D3E5F6A7B8C9D0E1F2A3B.gr7.eu-west-1.eks.amazonaws.com"
+    }
+    assert [a for a in prod.values() if "automated" in a["spec"]["syncPolicy"]] == []
+
+
+def test_example_flux_cluster_chains_operator_waves_then_tenants(
+    example: dict[str, dict[str, list[Manifest]]],
+) -> None:
+    kustomizations = by_name(example["linode-sandbox"]["flux"], "Kustomization")
+    depends = {
+        n: [d["name"] for d in k["spec"].get("dependsOn", [])] for n, k in kustomizations.items()
+    }
+    assert depends == {
+        "flux-system": [],
+        "priority-classes": [],
+        "cert-manager": ["priority-classes"],
+        "cluster-issuers": ["cert-manager"],
+        "gateway": ["cluster-issuers"],
+        "observability": ["gateway"],
+        "tenant-payments": ["observability"],
+        "tenant-search": ["observability"],
+    }

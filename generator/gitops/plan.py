@@ -7,21 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import GeneratorError
-from generator.model import Catalog, Cluster, Manifest, Origin, RenderUnit
+from generator.model import Catalog, Cluster, Manifest, RenderUnit
 
 # Operators are numbered 000-999, so tenants sit at wave 1000: after every operator, and the
 # number does not move when an operator is added (readable diffs).
 TENANT_WAVE = 1000
 
 MANAGED_BY = "platform-generator"
-
-_OPTION_TYPES: Mapping[str, type] = {
-    "createNamespace": bool,
-    "serverSideApply": bool,
-    "wait": bool,
-    "ignoreDifferences": list,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +56,8 @@ def plan(
             continue
         options: Mapping[str, Any] = {}
         if unit.kind == "operator" and unit.name in operators:
+            # Types were checked against schemas/catalog/operator.yaml by the loader.
             options = operators[unit.name].gitops or {}
-            check_options(options, operators[unit.name].origin, unit.name)
         deployments.append(
             Deployment(
                 unit=unit,
@@ -119,26 +111,6 @@ def is_encrypted(manifest: Manifest) -> bool:
         and manifest.api_version == "v1"
         and isinstance(manifest.body.get("sops"), Mapping)
     )
-
-
-def check_options(options: Mapping[str, Any], origin: Origin, operator: str) -> None:
-    """The `gitops:` keys this stage reads must have the right type; others are the loader's."""
-    for key, expected in _OPTION_TYPES.items():
-        if key in options and not isinstance(options[key], expected):
-            kind = "true or false" if expected is bool else "a list"
-            raise GeneratorError(
-                f"operator '{operator}': gitops.{key} must be {kind}, got '{options[key]}'",
-                origin,
-                f"set gitops.{key} to {kind}",
-            )
-    for index, entry in enumerate(options.get("ignoreDifferences") or ()):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("kind"), str):
-            raise GeneratorError(
-                f"operator '{operator}': gitops.ignoreDifferences[{index}] has no 'kind'",
-                origin,
-                "give every ignoreDifferences entry a kind (and group, name or namespace to "
-                "narrow it) plus jsonPointers or jqPathExpressions",
-            )
 
 
 def labels(catalog: Catalog, cluster: Cluster, component: str = "") -> dict[str, str]:
