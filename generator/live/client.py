@@ -370,12 +370,12 @@ def _in_memory_credentials(config: Mapping[str, Any]) -> Iterator[dict[str, Any]
     ssl can only load keys from a path; kr8s would write them to a temporary file and
     leave it behind, so on Linux they go to memfd files that vanish with the process.
     """
-    config = json.loads(json.dumps(config))
+    copied: dict[str, Any] = json.loads(json.dumps(config))
     opened: list[int] = []
     scratch: tempfile.TemporaryDirectory[str] | None = None
     try:
         for section, inner, data_key, path_key in _INLINE:
-            for entry in config.get(section) or ():
+            for entry in copied.get(section) or ():
                 fields = entry.get(inner) or {}
                 if data_key not in fields:
                     continue
@@ -391,7 +391,7 @@ def _in_memory_credentials(config: Mapping[str, Any]) -> Iterator[dict[str, Any]
                     target.write_bytes(payload)
                     target.chmod(0o600)
                     fields[path_key] = str(target)
-        yield config
+        yield copied
     finally:
         for fd in opened:
             os.close(fd)

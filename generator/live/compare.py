@@ -1,0 +1,100 @@
+"""A wanted object and a live object → the field paths where they differ.
+
+By default only fields the wanted object sets are compared, so fields the API server
+defaults or maintains (status, managedFields, a Deployment's strategy) never count as drift.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# Maintained by the API server whatever rendered/ says.
+_SERVER_METADATA = frozenset(
+    {"managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    path: str  # spec.template.spec.containers[0].image, metadata.labels["app.kubernetes.io/name"]
+    wanted: Any  # ABSENT when only the live object has it
+    live: Any  # ABSENT when the live object lacks it
+    secret: bool = False  # a Secret's data: the values must never be shown
+
+
+def differences(
+    wanted: Mapping[str, Any], live: Mapping[str, Any], *, kind: str = "", exact: bool = False
+) -> list[FieldDiff]:
+    """Where live differs from wanted; with exact, fields only live has count too."""
+    if kind == "Secret" and wanted.get("stringData"):
+        wanted = _string_data_as_data(wanted)
+    found: list[FieldDiff] = []
+    _walk("", wanted, live, found, exact)
+    if kind == "Secret":
+        secret = ("data", "stringData")
+        found = [
+            FieldDiff(d.path, d.wanted, d.live, True) if d.path.startswith(secret) else d
+            for d in found
+        ]
+    return found
+
+
+def _walk(path: str, want: Any, have: Any, found: list[FieldDiff], exact: bool) -> None:
+    if isinstance(want, Mapping):
+        if not isinstance(have, Mapping):
+            found.append(FieldDiff(path, want, have))
+            return
+        for key, value in want.items():
+            if (path == "" and key == "status") or (path == "metadata" and key in _SERVER_METADATA):
+                continue
+            child = _join(path, key)
+            if key not in have:
+                if not _empty(value):
+                    found.append(FieldDiff(child, value, ABSENT))
+                continue
+            _walk(child, value, have[key], found, exact)
+        if exact:
+            for key in have.keys() - want.keys():
+                if not _empty(have[key]):
+                    found.append(FieldDiff(_join(path, key), ABSENT, have[key]))
+    elif isinstance(want, list):
+        if not isinstance(have, list) or len(want) != len(have):
+            found.append(FieldDiff(path, want, have))
+            return
+        for index, (w, h) in enumerate(zip(want, have, strict=True)):
+            _walk(f"{path}[{index}]", w, h, found, exact)
+    elif not _same(want, have):
+        found.append(FieldDiff(path, want, have))
+
+
+def _same(want: Any, have: Any) -> bool:
+    if isinstance(want, bool) or isinstance(have, bool):
+        return type(want) is type(have) and want == have
+    if isinstance(want, int | float) and isinstance(have, int | float):
+        return want == have
+    return bool(want == have)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == {} or value == [] or value == ""
+
+
+def _join(path: str, key: Any) -> str:
+    key = str(key)
+    if _PLAIN_KEY.fullmatch(key):
+        return f"{path}.{key}" if path else key
+    return f'{path}["{key}"]'
+
+
+def _string_data_as_data(secret: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The API server folds stringData into base64 data; compare the way it stores it."""
+    data = dict(secret.get("data") or {})
+    for key, value in (secret.get("stringData") or {}).items():
+        data[key] = base64.b64encode(str(value).encode()).decode()
+    return {k: v for k, v in secret.items() if k != "stringData"} | {"data": data}

@@ -1,0 +1,101 @@
+"""CustomResourceDefinitions a cluster serves → JSON schema files in kubeconform's CRD layout.
+
+One schema per served version: `{group}/{kind}_{version}.json` (kind lower-cased), as
+kubeconform's openapi2jsonschema.py writes them, plus a strict variant
+`{group}/{kind}_{version}-strict.json` whose root object also rejects unknown fields.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.live.client import LiveClient
+from generator.model import Origin
+
+STRICT_SUFFIX = "-strict"  # kubeconform's {{ .StrictSuffix }}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaFile:
+    relpath: PurePosixPath  # relative to the output folder
+    text: str
+
+
+def schema_name(group: str, kind: str, version: str, *, strict: bool = False) -> PurePosixPath:
+    suffix = STRICT_SUFFIX if strict else ""
+    return PurePosixPath(group, f"{kind.lower()}_{version}{suffix}.json")
+
+
+async def pull_schemas(client: LiveClient) -> list[SchemaFile]:
+    resource = await client.resource_for("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    crds = await client.list(resource)
+    files = [f for crd in crds for f in crd_schemas(crd)]
+    return sorted(files, key=lambda f: f.relpath)
+
+
+def crd_schemas(crd: Mapping[str, Any]) -> list[SchemaFile]:
+    """Both variants for every served version of one CRD that declares a schema."""
+    spec = crd.get("spec") or {}
+    group, kind = str(spec.get("group", "")), str((spec.get("names") or {}).get("kind", ""))
+    files = []
+    for version in spec.get("versions") or ():
+        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        if not version.get("served") or not isinstance(schema, Mapping):
+            continue
+        for strict in (False, True):
+            converted = _close_objects(copy.deepcopy(dict(schema)), root=True, strict=strict)
+            text = json.dumps(converted, indent=2, sort_keys=True) + "\n"
+            files.append(SchemaFile(schema_name(group, kind, version["name"], strict=strict), text))
+    return files
+
+
+def _close_objects(node: Any, *, root: bool, strict: bool) -> Any:
+    """openapi2jsonschema's conversion: objects with properties reject unknown fields.
+
+    The root stays open unless strict (openapi2jsonschema's DENY_ROOT_ADDITIONAL_PROPERTIES);
+    x-kubernetes-preserve-unknown-fields keeps an object open, as the API server does.
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = _close_objects(value, root=False, strict=strict)
+        if node.get("x-kubernetes-int-or-string") and "anyOf" not in node:
+            node["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+        if node.get("nullable") is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        if (
+            "properties" in node
+            and "additionalProperties" not in node
+            and not node.get("x-kubernetes-preserve-unknown-fields")
+            and (strict or not root)
+        ):
+            node["additionalProperties"] = False
+    elif isinstance(node, list):
+        return [_close_objects(item, root=False, strict=strict) for item in node]
+    return node
+
+
+def write_schemas(files: Sequence[SchemaFile], out: Path) -> tuple[int, int]:
+    """Write changed files only; returns (written, unchanged)."""
+    written = unchanged = 0
+    for schema in files:
+        target = out / schema.relpath
+        try:
+            if target.is_file() and target.read_text(encoding="utf-8") == schema.text:
+                unchanged += 1
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(schema.text, encoding="utf-8")
+        except OSError as e:
+            raise GeneratorError(
+                f"cannot write schema: {e.strerror}",
+                Origin(PurePosixPath(target)),
+                hint="check that --out names a writable folder",
+            ) from e
+        written += 1
+    return written, unchanged
