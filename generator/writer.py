@@ -85,9 +85,8 @@ class TreeChanges:
         return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
 
     def lines(self, prefix: str = RENDERED) -> list[str]:
-        rows = [(p, "added") for p in self.added] + [(p, "changed") for p in self.changed]
-        rows += [(p, "removed") for p in self.removed]
-        return [f"{what}: {prefix}/{path}" for path, what in sorted(rows)]
+        groups = (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+        return [f"{what}: {prefix}/{path}" for what, paths in groups for path in paths]
 
 
 def compare(old: Mapping[PurePosixPath, str], new: Sequence[RenderedFile]) -> TreeChanges:

@@ -1,0 +1,121 @@
+"""File layout, pruning, partial renders and the atomic swap of rendered/."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from generator import writer
+from generator.model import Manifest, Origin, RenderedFile
+from tests.conftest import run_cli, snapshot, write_tree
+
+SRC = Origin(PurePosixPath("charts/x/a.yaml"), 1)
+
+
+def manifest(kind: str, name: str, namespace: str = "", api: str = "v1") -> Manifest:
+    meta = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return Manifest({"apiVersion": api, "kind": kind, "metadata": meta}, SRC)
+
+
+def test_file_names_come_from_kind_and_name_in_lower_case() -> None:
+    files = writer.layout("c1", "010-x", [manifest("ConfigMap", "Settings", "ns")], [])
+    assert [str(f.relpath) for f in files] == ["c1/010-x/configmap-settings.yaml"]
+
+
+def test_namespace_then_group_join_the_name_only_on_collision() -> None:
+    files = writer.layout(
+        "c1",
+        "010-x",
+        [
+            manifest("ConfigMap", "a", "one"),
+            manifest("ConfigMap", "a", "two"),
+            manifest("Certificate", "tls", "one", "cert-manager.io/v1"),
+            manifest("Certificate", "tls", "one", "example.com/v1"),
+            manifest("ClusterRole", "system:aggregate"),
+        ],
+        [],
+    )
+    assert [f.relpath.name for f in files] == [
+        "configmap-one-a.yaml",
+        "configmap-two-a.yaml",
+        "certificate-cert-manager.io-one-tls.yaml",
+        "certificate-example.com-one-tls.yaml",
+        "clusterrole-system_aggregate.yaml",
+    ]
+
+
+def test_header_names_catalog_files_and_source() -> None:
+    (f,) = writer.layout("c1", "010-x", [manifest("ConfigMap", "a")], [PurePosixPath("catalog/clusters/c1.yaml")])
+    assert f.text.splitlines()[:3] == [
+        f"# {writer.HEADER}",
+        "# Catalog: catalog/clusters/c1.yaml",
+        "# Source: charts/x/a.yaml",
+    ]
+
+
+def rendered(*paths: str) -> list[RenderedFile]:
+    return [RenderedFile(PurePosixPath(p), f"{p}\n") for p in paths]
+
+
+def test_files_no_longer_produced_are_pruned_but_unowned_files_stay(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "rendered", {"README.md": "keep", "old/x.yaml": "x", "c1/010-a/x.yaml": "x"})
+    changes = writer.write_tree(root, rendered("c1/010-a/y.yaml"), None)
+    assert str(changes) == "1 added, 0 changed, 2 removed"
+    assert sorted(snapshot(root)) == ["README.md", "c1/010-a/y.yaml"]
+
+
+def test_partial_render_replaces_only_the_named_clusters(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "rendered", {"c1/a.yaml": "1", "c2/b.yaml": "2"})
+    writer.write_tree(root, rendered("c2/c.yaml"), ["c2"])
+    assert snapshot(root) == {"c1/a.yaml": b"1", "c2/c.yaml": b"c2/c.yaml\n"}
+
+
+def test_unchanged_tree_is_not_touched(tmp_path: Path) -> None:
+    root = tmp_path / "rendered"
+    writer.write_tree(root, rendered("c1/a.yaml"), None)
+    inode = root.stat().st_ino
+    assert not writer.write_tree(root, rendered("c1/a.yaml"), None)
+    assert root.stat().st_ino == inode
+
+
+def test_a_failure_while_writing_leaves_the_old_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_tree(tmp_path / "rendered", {"c1/a.yaml": "old"})
+    before = snapshot(root)
+    files = rendered("c1/a.yaml", "c1/b.yaml")
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_tree(root, files, None)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_a_swap_killed_half_way_is_recovered(tmp_path: Path) -> None:
+    write_tree(tmp_path / ".rendered.old-123", {"c1/a.yaml": "old"})
+    root = tmp_path / "rendered"
+    writer.write_tree(root, rendered("c1/a.yaml"), None)
+    assert snapshot(root) == {"c1/a.yaml": b"c1/a.yaml\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_check_lists_stale_files_and_exits_1(minimal_repo: Path) -> None:
+    (minimal_repo / "rendered/dev-1/010-web/configmap-web-settings.yaml").write_text("edited\n")
+    (minimal_repo / "rendered/dev-1/010-web/extra.yaml").write_text("x\n")
+    (minimal_repo / "rendered/dev-1/010-web/deployment-web.yaml").unlink()
+    result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "added: rendered/dev-1/010-web/deployment-web.yaml",
+        "changed: rendered/dev-1/010-web/configmap-web-settings.yaml",
+        "removed: rendered/dev-1/010-web/extra.yaml",
+    ]
+    assert "rendered/ is stale (3 file(s)); run 'generator render' and commit the result" in result.err
+
+
+def test_check_passes_on_a_fresh_render(minimal_repo: Path) -> None:
+    result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
+    assert (result.code, result.out) == (0, "")

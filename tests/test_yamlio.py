@@ -1,0 +1,57 @@
+"""The canonical writer: key order, quoting, block style; the YAML readers."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import pytest
+import yaml
+from ruamel.yaml import YAML
+
+from generator.errors import GeneratorError
+from generator.yamlio import dump_manifest, load_manifests, needs_quotes
+
+AMBIGUOUS = ["on", "Off", "yes", "y", "N", "NO", "~", "null", "0755", "1e3", "035e2982", "0x1F", "1_000", ".inf", "2024-06-30", "12:30", "", "-", "true", "3.0", "+1"]
+
+
+@pytest.mark.parametrize("text", AMBIGUOUS)
+def test_yaml11_booleans_and_numbers_stay_strings(text: str) -> None:
+    out = dump_manifest({"data": {"k": text}})
+    assert needs_quotes(text)
+    assert yaml.safe_load(out) == {"data": {"k": text}}  # YAML 1.1 reader
+    assert YAML(typ="safe", pure=True).load(out) == {"data": {"k": text}}  # YAML 1.2 reader
+
+
+def test_key_order_is_fixed_then_alphabetical() -> None:
+    out = dump_manifest({"spec": {"b": 1, "name": "x", "a": 2}, "metadata": {"labels": {}, "name": "web"}, "kind": "K", "apiVersion": "v1"})
+    assert out == "apiVersion: v1\nkind: K\nmetadata:\n  name: web\n  labels: {}\nspec:\n  name: x\n  a: 2\n  b: 1\n"
+
+
+def test_multiline_strings_use_literal_blocks_and_round_trip() -> None:
+    body = {"data": {"one": "a\nb\n", "none": "a\nb", "keep": "a\n\n\n", "lead": " x\ny"}}
+    out = dump_manifest(body)
+    assert "one: |\n    a\n    b\n" in out
+    assert "none: |-\n" in out
+    assert "keep: |+\n" in out
+    assert 'lead: " x\\ny"' in out
+    assert yaml.safe_load(out) == body
+
+
+def test_lists_are_not_indented_under_keys_like_kustomize() -> None:
+    out = dump_manifest({"spec": {"containers": [{"name": "a", "args": ["-v", "--x=1"]}], "m": [[1, 2]]}})
+    assert out == "spec:\n  containers:\n  - name: a\n    args:\n    - -v\n    - --x=1\n  m:\n  - - 1\n    - 2\n"
+
+
+def test_header_lines_become_comments() -> None:
+    assert dump_manifest({"a": 1}, ["one", "", "two"]) == "# one\n#\n# two\na: 1\n"
+
+
+def test_manifest_loader_keeps_timestamps_as_strings() -> None:
+    (doc,) = load_manifests("a: 2024-01-01\nb: on\n", PurePosixPath("x.yaml"))
+    assert doc == {"a": "2024-01-01", "b": True}
+
+
+def test_manifest_loader_reports_position() -> None:
+    with pytest.raises(GeneratorError) as e:
+        load_manifests("a: [1\n", PurePosixPath("x.yaml"))
+    assert str(e.value).startswith("x.yaml:2:1: malformed YAML:")
