@@ -95,17 +95,19 @@ def _findings(
     change: Change, whole: Mapping[str, int], clusters: Mapping[str, ClusterInfo]
 ) -> Iterator[tuple[str, str]]:
     key, status = change.key, change.status
-    if status == "removed" and change.cluster not in whole:
-        if key.kind == "Namespace" and key.api_version == "v1":
-            yield "namespace", f"`Namespace {key.name}` deleted, and every object in it"
-        else:
-            yield "deletion", f"{_ref(change)} deleted"
-    if key.kind == "CustomResourceDefinition" and change.cluster not in whole:
+    if change.cluster in whole:
+        return  # one item says the whole cluster goes
+    # A deleted CRD, RBAC object or policy is listed once, under its own heading.
+    if key.kind == "CustomResourceDefinition":
         yield "crd", f"`{key.name}` {_verb(change)}"
-    if key.group == RBAC_GROUP and key.kind in RBAC_KINDS and change.cluster not in whole:
+    elif key.group == RBAC_GROUP and key.kind in RBAC_KINDS:
         yield "rbac", f"{_ref(change)} {_verb(change)}"
-    if key.kind.endswith("NetworkPolicy") and change.cluster not in whole:
+    elif key.kind.endswith("NetworkPolicy"):
         yield "network", f"{_ref(change)} {_verb(change)}"
+    elif status == "removed" and key.kind == "Namespace" and key.api_version == "v1":
+        yield "namespace", f"`Namespace {key.name}` deleted, and every object in it"
+    elif status == "removed":
+        yield "deletion", f"{_ref(change)} deleted"
     if status in ("changed", "moved") and change.old and change.new:
         before, after = images(change.old.body), images(change.new.body)
         for container, image in after.items():

@@ -16,8 +16,8 @@ from generator.yamlio import dump_manifest, load_manifests
 
 Status = Literal["added", "removed", "changed", "moved"]
 STATUS_ORDER: Mapping[str, int] = {"removed": 0, "moved": 1, "changed": 2, "added": 3}
-HIDDEN = "<hidden>"
-HIDDEN_CHANGED = "<hidden, changed>"
+HIDDEN = "(hidden)"
+HIDDEN_CHANGED = "(hidden, changed)"
 SECRET_FIELDS = ("data", "stringData")
 
 
@@ -58,8 +58,18 @@ class Change:
         return self.resource.key
 
     @property
-    def sort_key(self) -> tuple[str, str, ResourceKey, int]:
-        return (self.cluster, self.component, self.key, STATUS_ORDER[self.status])
+    def sort_key(self) -> tuple[str, str, int, str, str, str, str]:
+        """Cluster, component, then deletions first, then by kind and name as people read."""
+        key = self.key
+        return (
+            self.cluster,
+            self.component,
+            STATUS_ORDER[self.status],
+            key.kind,
+            key.namespace,
+            key.name,
+            key.api_version,
+        )
 
 
 @dataclass(frozen=True, slots=True)

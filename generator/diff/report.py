@@ -83,7 +83,8 @@ def _summary(comparison: Comparison) -> list[str]:
         )
     lines.append("| **Total** | | " + " | ".join(f"**{n}**" for n in totals) + " |")
     unchanged = len((report.old_clusters | report.new_clusters) - set(report.clusters))
-    lines += ["", f"{unchanged} other cluster(s) unchanged. {_mode_line(comparison)}", ""]
+    others = f"{unchanged} other cluster(s) unchanged. " if unchanged else ""
+    lines += ["", others + _mode_line(comparison), ""]
     return lines
 
 
@@ -98,8 +99,8 @@ def _attention(comparison: Comparison, limit: int) -> list[str]:
             continue
         lines.append(f"- **{title}** ({len(items)})")
         for item in items[:limit]:
-            where = "" if category == "cluster" else f" in {_clusters_list(item.clusters)}"
-            lines.append(f"  - {item.message}{where}")
+            where = "" if category == "cluster" else f"{_clusters_list(item.clusters)}: "
+            lines.append(f"  - {where}{item.message}")
         if len(items) > limit:
             lines.append(f"  - … and {len(items) - limit} more")
     return [*lines, ""]
@@ -151,13 +152,16 @@ def markdown(comparison: Comparison, max_chars: int = GITHUB_COMMENT_LIMIT) -> s
     truncated = False
     left_out: list[Change] = []
     current = None
-    for change in comparison.report.changes:
+    changes = comparison.report.changes
+    for position, change in enumerate(changes):
         name = change.cluster or "(top level)"
         heading = f"\n#### `{name}`\n\n" if change.cluster != current else ""
-        for max_lines in (DIFF_LINE_LIMIT, 40, 8):
+        # Each remaining diff gets a fair share, so a few huge ones cannot crowd out the rest.
+        share = budget // (len(changes) - position)
+        for max_lines in (DIFF_LINE_LIMIT, 120, 40, 8):
             block, cut = _details(change, max_lines)
             block = heading + block
-            if len(block) <= budget // 4:
+            if len(block) <= share:
                 break
         if len(block) > budget:
             left_out.append(change)
@@ -262,8 +266,8 @@ def text(comparison: Comparison, color: bool = False) -> str:
     if comparison.attention:
         out.append(click.style("needs attention:", bold=True) if color else "needs attention:")
         for item in comparison.attention:
-            where = "" if item.category == "cluster" else f" in {', '.join(item.clusters)}"
-            out.append(f"  {CATEGORIES[item.category]}: {item.message.replace('`', '')}{where}")
+            where = "" if item.category == "cluster" else f"{', '.join(item.clusters)}: "
+            out.append(f"  {CATEGORIES[item.category]}: {where}{item.message.replace('`', '')}")
     for change in report.changes:
         header = f"{SYMBOL[change.status]} {change.cluster}/{change.component}: {change.key}"
         out += ["", click.style(header, bold=True) if color else header]
