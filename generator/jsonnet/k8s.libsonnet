@@ -39,7 +39,12 @@ local nonEmpty(obj) = { [k]: obj[k] for k in std.objectFields(obj) if obj[k] != 
 
   // A stable hash of any value (objects are hashed in canonical JSON form). The same under
   // rjsonnet and C++ jsonnet.
-  checksum(value):: native('stableHash')(std.manifestJsonMinified(value)),
+  // Objects of strings (ConfigMap data) are hashed without JSON escaping, which is slow in C++.
+  checksum(value)::
+    if std.isString(value) then native('sha256')(value)
+    else if std.isObject(value) && std.all([std.isString(value[f]) for f in std.objectFields(value)]) then
+      native('sha256')(std.join('\n', [f + '\u0000' + value[f] for f in std.objectFields(value)]))
+    else native('stableHash')(std.manifestJsonMinified(value)),
 
   // Pod-template annotations that roll a workload when a ConfigMap (or any object) changes:
   // checksumAnnotations({ config: cm }) → { 'checksum/config': '<sha256 of cm.data>' }.
@@ -423,5 +428,35 @@ local nonEmpty(obj) = { [k]: obj[k] for k in std.objectFields(obj) if obj[k] != 
       duration: duration,
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
     }),
+  },
+
+  // ------------------------------------------------------------------ custom resources
+
+  // A CustomResourceDefinition served and stored at one version; `schema` is the openAPIV3Schema
+  // of the whole object (apiVersion/kind/metadata are added).
+  customResourceDefinition(group, kind, plural, schema, version='v1', scope='Namespaced', shortNames=[], status=true):: {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: $.meta(plural + '.' + group),
+    spec: {
+      group: group,
+      scope: scope,
+      names: nonEmpty({ kind: kind, listKind: kind + 'List', plural: plural, singular: std.asciiLower(kind), shortNames: shortNames }),
+      versions: [{
+        name: version,
+        served: true,
+        storage: true,
+        [if status then 'subresources']: { status: {} },
+        schema: { openAPIV3Schema: {
+          type: 'object',
+          properties: {
+            apiVersion: { type: 'string' },
+            kind: { type: 'string' },
+            metadata: { type: 'object' },
+            [if status then 'status']: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+          } + std.get(schema, 'properties', {}),
+        } + { [f]: schema[f] for f in std.objectFields(schema) if f != 'properties' } },
+      }],
+    },
   },
 }
