@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.gitops.plan import Deployment, labels, repo_path
-from generator.model import Catalog, Cluster, Environment, Manifest, Origin
+from generator.model import Catalog, Cluster, Environment, Manifest, Origin, Tenant
 
 API_VERSION = "argoproj.io/v1alpha1"
 ARGOCD_NAMESPACE = "argocd"
@@ -77,7 +77,12 @@ def argocd_manifests(
             cluster.origin,
         )
     )
-    bootstrap += [tenant_project(catalog, cluster, d, server) for d in deployments if d.is_tenant]
+    tenants = {t.name: t for t in catalog.tenants}
+    bootstrap += [
+        tenant_project(catalog, cluster, d, server, tenants.get(d.unit.name))
+        for d in deployments
+        if d.is_tenant
+    ]
     check_names([*apps, *bootstrap])
     return {"apps": apps, "bootstrap": bootstrap}
 
@@ -214,11 +219,10 @@ def bootstrap_application(catalog: Catalog, runner: Cluster, cluster: Cluster) -
 
 
 def tenant_project(
-    catalog: Catalog, cluster: Cluster, deployment: Deployment, server: str
+    catalog: Catalog, cluster: Cluster, deployment: Deployment, server: str, tenant: Tenant | None
 ) -> Manifest:
     unit = deployment.unit
     name = f"{cluster.name}-tenant-{unit.name}"
-    tenant = next((t for t in catalog.tenants if t.name == unit.name), None)
     roles = []
     for role, groups, verb in (
         ("owner", tenant.owners if tenant else (), "*"),
