@@ -1,0 +1,93 @@
+"""(options fingerprint, document bytes) → cached verdicts, kept in one JSON file per
+fingerprint under the cache folder, so re-validating an unchanged tree skips YAML parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.validate.core import Result, Status
+
+# Entries kept per fingerprint; past this, the oldest run's entries are dropped.
+MAX_ENTRIES = 200_000
+FORMAT = 1
+
+CachedResult = tuple[str, str, str, str, str, str, list[list[str]]]
+
+
+def token_key(token: bytes) -> str:
+    return hashlib.blake2b(token, digest_size=16).hexdigest()
+
+
+def fingerprint(parts: Any) -> str:
+    """A stable hash of everything besides the document that can change a verdict."""
+    text = json.dumps([FORMAT, parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def tree_signature(folder: Path, limit: int = 5000) -> list[Any]:
+    """(name, size, mtime) of the files under a local schema folder, so edits invalidate."""
+    out: list[Any] = []
+    if not folder.is_dir():
+        return out
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(root, name))
+            out.append((os.path.join(root, name), stat.st_size, stat.st_mtime_ns))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+class VerdictCache:
+    def __init__(self, folder: Path, key: str):
+        self.path = folder / f"verdicts-{key}.json"
+        self.entries: dict[str, list[CachedResult]] = {}
+        self.fresh: dict[str, list[CachedResult]] = {}
+        try:
+            loaded = json.loads(self.path.read_bytes())
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def get(self, key: str, filename: str, line: int) -> list[Result] | None:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        self.fresh[key] = found
+        return [
+            Result(filename, k, n, ns, v, Status(s), m, tuple((p, e) for p, e in errs), line)
+            for k, n, ns, v, s, m, errs in found
+        ]
+
+    def put(self, key: str, results: Sequence[Result]) -> None:
+        self.fresh[key] = [
+            (
+                r.kind,
+                r.name,
+                r.namespace,
+                r.version,
+                r.status.value,
+                r.msg,
+                [[p, e] for p, e in r.validation_errors],
+            )
+            for r in results
+        ]
+
+    def save(self) -> None:
+        merged = dict(self.entries)
+        merged.update(self.fresh)
+        if len(merged) > MAX_ENTRIES:
+            merged = dict(self.fresh)
+        if merged == self.entries:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(merged, separators=(",", ":")))
+        tmp.replace(self.path)

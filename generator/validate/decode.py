@@ -1,0 +1,397 @@
+"""Manifest bytes → documents → JSON-like values, decoded the way kubeconform (go-yaml v2,
+YAML 1.1, sigs.k8s.io/yaml's JSON round trip) decodes them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+_SEPARATOR = b"\n---"
+
+
+def split_documents(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(offset, token) of a stream, split as kubeconform's scanner does: on `\\n---`,
+    dropping the rest of that line; a first-line `---` stays in the first token."""
+    pos = 0
+    size = len(data)
+    while pos < size:
+        found = data.find(_SEPARATOR, pos)
+        if found < 0:
+            yield pos, data[pos:]
+            return
+        after = found + len(_SEPARATOR)
+        if after == size:  # a final `\n---` closes the last document
+            yield pos, data[pos:found]
+            return
+        newline = data.find(b"\n", after)
+        if newline < 0:
+            # bufio.Scanner gives up on a separator line without a newline at EOF: the
+            # document before it and the rest are lost, exactly as kubeconform loses them
+            return
+        yield pos, data[pos:found]
+        pos = newline + 1
+
+
+class DecodeError(Exception):
+    """A document kubeconform cannot turn into a map; str() is kubeconform's detail text."""
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAG = "tag:generator,number"
+_BOOL_WORDS = {
+    **dict.fromkeys(
+        ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True
+    ),
+    **dict.fromkeys(
+        ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False
+    ),
+}
+_NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
+_SPECIAL_FLOATS = {
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
+}
+# go-yaml v2 resolve.go: a plain scalar that starts with a digit or sign may be a float
+_YAML_STYLE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_GO_OCTAL = re.compile(r"[-+]?0[0-7]+")
+_INT64 = (-(2**63), 2**63 - 1)
+_MAX_SAFE = 2**53
+
+
+class _Unsupported:
+    """A float JSON cannot carry (±Inf, NaN): decoding succeeds, JSON conversion fails."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: float):
+        self.text = "NaN" if value != value else ("+Inf" if value > 0 else "-Inf")
+
+
+def _go_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 0, 64), then ParseUint: the integer go-yaml would read."""
+    try:
+        if _GO_OCTAL.fullmatch(text):
+            value = int(text, 8)
+        elif text[:1] in "+-" and text[1:2] == "0" and text[2:3].isdigit():
+            return None  # a signed leading-zero decimal that is not octal
+        else:
+            value = int(text, 0)
+    except ValueError:
+        return None
+    if _INT64[0] <= value <= _INT64[1] or (0 <= value < 2**64 and text[0] != "-"):
+        return value
+    return None
+
+
+def _number(text: str) -> Any:
+    """A plain scalar that starts like a number: int, float or (failing both) the string."""
+    if text in _SPECIAL_FLOATS:
+        return _Unsupported(_SPECIAL_FLOATS[text])
+    if text[0] == ".":
+        try:
+            return _json_number(float(text))
+        except ValueError:
+            return text
+    plain = text.replace("_", "")
+    if not plain:
+        return text
+    value = _go_int(plain)
+    if value is not None:
+        return value
+    if _YAML_STYLE_FLOAT.fullmatch(plain):
+        return _json_number(float(plain))
+    if plain.startswith(("0b", "-0b")):
+        try:
+            return int(plain.replace("0b", "", 1), 2)
+        except ValueError:
+            return text
+    return text
+
+
+def _json_number(value: float) -> Any:
+    # JSON has one number type: an integral float validates as an integer, as in kubeconform
+    if value != value or value in (math.inf, -math.inf):
+        return _Unsupported(value)
+    if value.is_integer() and abs(value) < _MAX_SAFE:
+        return int(value)
+    return value
+
+
+def _go_key(key: Any) -> str:
+    """sigs.k8s.io/yaml turns non-string map keys into their JSON spelling."""
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if key is True or key is False:
+        return "true" if key else "false"
+    if isinstance(key, float):
+        return repr(key).removesuffix(".0") if key.is_integer() else repr(key)
+    if isinstance(key, _Unsupported):
+        return key.text
+    if isinstance(key, int):
+        return str(key)
+    raise DecodeError(f"error converting YAML to JSON: yaml: invalid map key: {_go_repr(key)}")
+
+
+def _go_repr(value: Any) -> str:
+    if isinstance(value, list):
+        return "[]interface {}{" + ", ".join(_go_repr(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return (
+            "map[interface {}]interface {}{"
+            + ", ".join(f"{_go_repr(k)}:{_go_repr(v)}" for k, v in value.items())
+            + "}"
+        )
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _go_key(value)
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml parser with go-yaml v2's scalar resolution and map semantics."""
+
+    strict = False
+
+    def __init__(self, stream: bytes):
+        super().__init__(stream)
+        self.duplicates: list[str] = []
+        self.unsupported: _Unsupported | None = None
+
+    def construct_go_mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                self._merge(value_node, out, merged)
+                continue
+            key = _go_key(self.construct_object(key_node, deep=True))
+            value = self.construct_object(value_node, deep=True)
+            if key in out and self.strict:
+                self._duplicate(key, value_node)
+                continue
+            merged.discard(key)
+            out[key] = value
+        return out
+
+    def _merge(self, node: yaml.Node, out: dict[str, Any], merged: set[str]) -> None:
+        # go-yaml merges a list of maps last to first, so earlier maps win
+        sources = node.value[::-1] if isinstance(node, yaml.SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise DecodeError(
+                    "error converting YAML to JSON: yaml: map merge requires map or sequence "
+                    "of maps as the value"
+                )
+            for key_node, value_node in source.value:
+                if key_node.tag == _MERGE_TAG:
+                    self._merge(value_node, out, merged)
+                    continue
+                key = _go_key(self.construct_object(key_node, deep=True))
+                if key in out:
+                    if self.strict:
+                        self._duplicate(key, value_node)
+                        continue
+                    if key not in merged:
+                        continue  # explicit keys beat merged ones
+                out[key] = self.construct_object(value_node, deep=True)
+                merged.add(key)
+
+    def _duplicate(self, key: str, value_node: yaml.Node) -> None:
+        quoted = '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        self.duplicates.append(
+            f"line {value_node.start_mark.line + 1}: key {quoted} already set in map"
+        )
+
+    def construct_go_sequence(self, node: yaml.SequenceNode) -> list[Any]:
+        return [self.construct_object(child, deep=True) for child in node.value]
+
+    def construct_go_number(self, node: yaml.ScalarNode) -> Any:
+        value = _number(node.value)
+        if isinstance(value, _Unsupported) and self.unsupported is None:
+            self.unsupported = value
+        return value
+
+    def construct_go_float(self, node: yaml.ScalarNode) -> Any:
+        if node.value in _SPECIAL_FLOATS or node.value[:1] in "0123456789+-.":
+            return self.construct_go_number(node)
+        return node.value
+
+    def construct_go_int(self, node: yaml.ScalarNode) -> Any:
+        value = _go_int(node.value.replace("_", ""))
+        return node.value if value is None else value
+
+    def construct_go_bool(self, node: yaml.ScalarNode) -> Any:
+        return _BOOL_WORDS.get(node.value, node.value)
+
+    def construct_go_null(self, node: yaml.ScalarNode) -> Any:
+        return None if node.value in _NULL_WORDS else node.value
+
+    def construct_go_other(self, node: yaml.Node) -> Any:
+        # unknown and timestamp tags: go-yaml keeps the value as written
+        if isinstance(node, yaml.MappingNode):
+            return self.construct_go_mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return self.construct_go_sequence(node)
+        return node.value
+
+
+_Loader.yaml_implicit_resolvers = {}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile("(?:" + "|".join(_BOOL_WORDS) + ")$"), list("yYnNtTfFoO")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Loader.add_implicit_resolver(_MERGE_TAG, re.compile(r"<<$"), ["<"])
+_Loader.add_implicit_resolver(
+    _NUMBER_TAG, re.compile(r"[-+.0-9][-+.0-9a-zA-Z_]*$"), list("-+.0123456789")
+)
+_Loader.yaml_constructors = {
+    "tag:yaml.org,2002:map": _Loader.construct_go_mapping,
+    "tag:yaml.org,2002:omap": _Loader.construct_go_mapping,
+    "tag:yaml.org,2002:seq": _Loader.construct_go_sequence,
+    "tag:yaml.org,2002:str": yaml.SafeLoader.construct_scalar,
+    "tag:yaml.org,2002:bool": _Loader.construct_go_bool,
+    "tag:yaml.org,2002:null": _Loader.construct_go_null,
+    "tag:yaml.org,2002:int": _Loader.construct_go_int,
+    "tag:yaml.org,2002:float": _Loader.construct_go_float,
+    _NUMBER_TAG: _Loader.construct_go_number,
+    None: _Loader.construct_go_other,
+}
+_Loader.yaml_multi_constructors = {}
+
+
+class _StrictLoader(_Loader):
+    strict = True
+
+
+def decode(token: bytes, *, strict: bool = False) -> Any:
+    """The first YAML document of a token as JSON-like data (None when empty).
+
+    Raises DecodeError carrying kubeconform's detail text (after "error unmarshalling
+    resource: ").
+    """
+    loader = (_StrictLoader if strict else _Loader)(token)
+    try:
+        node = _first_node(loader)
+        if node is None:
+            return None
+        value = loader.construct_document(node)
+    except yaml.MarkedYAMLError as e:
+        raise DecodeError("error converting YAML to JSON: " + _yaml_problem(e, token)) from e
+    except yaml.reader.ReaderError as e:
+        raise DecodeError("error converting YAML to JSON: " + _utf8_problem(e)) from e
+    except yaml.YAMLError as e:  # pragma: no cover - libyaml raises marked errors
+        raise DecodeError(f"error converting YAML to JSON: yaml: {e}") from e
+    except RecursionError as e:
+        raise DecodeError("error converting YAML to JSON: yaml: exceeded max depth") from e
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise DecodeError(
+            "error converting YAML to JSON: yaml: unmarshal errors:\n  "
+            + "\n  ".join(loader.duplicates)
+        )
+    if loader.unsupported is not None:
+        raise DecodeError(
+            f"error converting YAML to JSON: json: unsupported value: {loader.unsupported.text}"
+        )
+    return value
+
+
+def _first_node(loader: _Loader) -> yaml.Node | None:
+    # kubeconform's decoder reads only the first document of a token; parse no further, so
+    # a broken second document after `...` does not matter
+    if not loader.check_node():
+        return None
+    node: yaml.Node = loader.get_node()
+    return node
+
+
+def _yaml_problem(e: yaml.MarkedYAMLError, token: bytes) -> str:
+    problem = e.problem or "unknown problem parsing YAML content"
+    mark = e.problem_mark
+    if isinstance(e, yaml.composer.ComposerError) and problem.startswith("found undefined alias"):
+        name = _alias_at(token, mark)
+        return f"yaml: unknown anchor '{name}' referenced"
+    if isinstance(e, yaml.constructor.ConstructorError):
+        return f"yaml: {problem}"
+    # go-yaml: scanner errors report the 1-based line; parser errors the 0-based line of the
+    # problem (falling back to the context), and no line at all when both are 0
+    line = 0
+    if mark is not None and mark.line:
+        line = mark.line + (1 if isinstance(e, yaml.scanner.ScannerError) else 0)
+    elif e.context_mark is not None and e.context_mark.line:
+        line = e.context_mark.line
+    return f"yaml: line {line}: {problem}" if line else f"yaml: {problem}"
+
+
+def _alias_at(token: bytes, mark: Any) -> str:
+    if mark is None:  # pragma: no cover
+        return ""
+    lines = token.decode("utf-8", "replace").split("\n")
+    text = lines[mark.line][mark.column :] if mark.line < len(lines) else ""
+    match = re.match(r"\*([^\s,\[\]{}]+)", text)
+    return match.group(1) if match else text.strip()
+
+
+def _utf8_problem(e: yaml.reader.ReaderError) -> str:
+    # libyaml and go-yaml (its port) word reader problems identically
+    return f"yaml: {e.reason}"
+
+
+def identity(value: Any) -> tuple[str, str, str, str]:
+    """(kind, apiVersion, name, namespace) as kubeconform's lenient signature decode reads
+    them: top-level keys match case-insensitively, scalars become strings."""
+    if not isinstance(value, dict):
+        return ("", "", "", "")
+    kind = _field(value, "kind")
+    api_version = _field(value, "apiVersion")
+    meta = _raw_field(value, "metadata")
+    name = namespace = ""
+    if isinstance(meta, dict):
+        name = _field(meta, "name")
+        namespace = _field(meta, "namespace")
+        generate = _field(meta, "generateName")
+        if generate:
+            name = generate + "{{ generateName }}"
+    return (kind, api_version, name, namespace)
+
+
+def _raw_field(mapping: dict[str, Any], field: str) -> Any:
+    if field in mapping:
+        return mapping[field]
+    lowered = field.lower()
+    found = None
+    for key, value in mapping.items():
+        if key.lower() == lowered:
+            found = value
+    return found
+
+
+def _field(mapping: dict[str, Any], field: str) -> str:
+    value = _raw_field(mapping, field)
+    if value is None or isinstance(value, dict | list):
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, _Unsupported):  # pragma: no cover - rejected before identity
+        return value.text
+    return str(value)
+
+
+def describe_json_type(value: Any) -> str:
+    """The word Go's encoding/json uses for a non-object document."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if value is True or value is False:
+        return "bool"
+    return "number"

@@ -1,0 +1,442 @@
+"""(Schema, invalid instance) → kubeconform's error text and validationErrors, by walking the
+schema the way santhosh-tekuri/jsonschema v6 does. Only runs for documents that the
+compiled jsonschema-rs validator already rejected, so speed does not matter here."""
+
+from __future__ import annotations
+
+import math
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.validate.schemas import Schema, is_valid_duration
+
+
+@dataclass(slots=True)
+class Cause:
+    location: tuple[str, ...]
+    message: str
+    causes: list[Cause] = field(default_factory=list)
+    reference: bool = False  # a $ref wrapper, hidden in text when it has one cause
+    group: bool = False  # several errors of one subschema
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    text: str  # kubeconform's "jsonschema validation failed with …" text, one line
+    causes: tuple[tuple[str, str], ...]  # (path, msg) of the top-level causes
+
+
+def explain(schema: Schema, instance: Any) -> Explanation | None:
+    """None when the walk finds nothing (the caller then falls back to jsonschema-rs)."""
+    walker = _Walker(schema)
+    error = walker.validate(schema.document, instance, (), schema.url, schema.draft)
+    if error is None:
+        return None
+    causes = error.causes if error.group else [error]
+    lines = [f"jsonschema validation failed with {quote(schema.url + '#')}"]
+    for cause in causes:
+        _display(cause, 1, lines)
+    top = tuple(("".join("/" + p for p in c.location), c.message) for c in causes)
+    return Explanation(" ".join(lines), top)
+
+
+def _display(cause: Cause, indent: int, lines: list[str]) -> None:
+    if cause.reference and len(cause.causes) == 1:
+        _display(cause.causes[0], indent, lines)
+        return
+    pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in cause.location)
+    lines.append("  " * (indent - 1) + f"- at {quote(pointer)}: {cause.message}")
+    for child in cause.causes:
+        _display(child, indent + 1, lines)
+
+
+def quote(text: str) -> str:
+    """Go's %q, then single quotes (jsonschema v6's quote())."""
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'":
+            out.append("\\'")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif not ch.isprintable():
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "'" + "".join(out) + "'"
+
+
+def type_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+_TYPE_ORDER = ("null", "boolean", "number", "integer", "string", "array", "object")
+
+
+def _display_value(value: Any) -> str:
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, list | dict):
+        return "value"
+    if value is None:
+        return "<nil>"
+    if value is True or value is False:
+        return "true" if value else "false"
+    return _go_number(value)
+
+
+def _go_number(value: float) -> str:
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        number = int(value)
+        return str(number) if abs(number) < 10**21 else f"{float(number):g}".replace("e+", "e+")
+    return repr(value)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if type_of(a) != type_of(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+class _Walker:
+    def __init__(self, schema: Schema):
+        self.documents = schema.documents
+
+    def validate(
+        self, schema: Any, value: Any, location: tuple[str, ...], base: str, draft: int
+    ) -> Cause | None:
+        if schema is True or schema is None:
+            return None
+        if schema is False:
+            return Cause(location, "false schema")
+        if not isinstance(schema, dict):
+            return None
+        if isinstance(schema.get("$id"), str) and draft >= 6:
+            base = urllib.parse.urljoin(base, schema["$id"])
+        errors: list[Cause] = []
+
+        def add(message: str, causes: list[Cause] | None = None) -> None:
+            errors.append(Cause(location, message, causes or []))
+
+        types = schema.get("type")
+        if types is not None:
+            wanted = [types] if isinstance(types, str) else list(types)
+            kind = type_of(value)
+            matched = kind in wanted or (
+                "integer" in wanted and kind == "number" and _is_integer(value)
+            )
+            if not matched:
+                order = sorted(
+                    wanted, key=lambda t: _TYPE_ORDER.index(t) if t in _TYPE_ORDER else 9
+                )
+                return Cause(location, f"got {kind}, want {' or '.join(order)}")
+        if "const" in schema and not _equal(value, schema["const"]):
+            want = schema["const"]
+            text = (
+                "const failed"
+                if isinstance(want, list | dict)
+                else (f"value must be {_display_value(want)}")
+            )
+            return Cause(location, text)
+        if isinstance(schema.get("enum"), list):
+            options = schema["enum"]
+            if not any(_equal(value, option) for option in options):
+                if any(isinstance(o, list | dict) for o in options):
+                    return Cause(location, "enum failed")
+                if len(options) == 1:
+                    return Cause(location, f"value must be {_display_value(options[0])}")
+                shown = ", ".join(_display_value(o) for o in options)
+                return Cause(location, f"value must be one of {shown}")
+        if draft < 2019 and isinstance(schema.get("format"), str):
+            problem = _format_problem(schema["format"], value)
+            if problem:
+                return Cause(
+                    location,
+                    f"{_display_value(value)} is not valid {schema['format']}: {problem}",
+                )
+        if isinstance(schema.get("$ref"), str):
+            error = self._ref(schema["$ref"], value, location, base, draft)
+            if draft < 2019:
+                return error
+            if error is not None:
+                errors.append(error)
+        if isinstance(value, dict):
+            self._object(schema, value, location, base, draft, errors, add)
+        elif isinstance(value, list):
+            self._array(schema, value, location, base, draft, errors, add)
+        elif isinstance(value, str):
+            self._string(schema, value, add)
+        elif type_of(value) == "number":
+            self._number(schema, value, draft, add)
+        self._conditions(schema, value, location, base, draft, errors, add)
+        if not errors:
+            return None
+        if len(errors) == 1:
+            return errors[0]
+        return Cause(location, "validation failed", errors, group=True)
+
+    def _ref(
+        self, ref: str, value: Any, location: tuple[str, ...], base: str, draft: int
+    ) -> Cause | None:
+        target, target_base = self._resolve(ref, base)
+        if target is None:
+            return None
+        error = self.validate(target, value, location, target_base, draft)
+        if error is None:
+            return None
+        causes = error.causes if error.group else [error]
+        return Cause(location, "validation failed", causes, reference=True)
+
+    def _resolve(self, ref: str, base: str) -> tuple[Any, str]:
+        url = urllib.parse.urljoin(base, ref)
+        document_url, _, fragment = url.partition("#")
+        document = self.documents.get(document_url)
+        if document is None:
+            return None, url
+        node = document
+        for token in fragment.split("/")[1:] if fragment else []:
+            token = urllib.parse.unquote(token).replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None, url
+        return node, document_url
+
+    def _object(
+        self,
+        schema: dict[str, Any],
+        value: dict[str, Any],
+        location: tuple[str, ...],
+        base: str,
+        draft: int,
+        errors: list[Cause],
+        add: Any,
+    ) -> None:
+        if isinstance(schema.get("minProperties"), int) and len(value) < schema["minProperties"]:
+            add(f"minProperties: got {len(value)}, want {schema['minProperties']}")
+        if isinstance(schema.get("maxProperties"), int) and len(value) > schema["maxProperties"]:
+            add(f"maxProperties: got {len(value)}, want {schema['maxProperties']}")
+        required = schema.get("required")
+        if isinstance(required, list):
+            missing = [name for name in required if name not in value]
+            if len(missing) == 1:
+                add(f"missing property {quote(missing[0])}")
+            elif missing:
+                add("missing properties " + ", ".join(quote(m) for m in missing))
+        found = schema.get("properties")
+        properties: dict[str, Any] = found if isinstance(found, dict) else {}
+        patterns = schema.get("patternProperties")
+        patterns = patterns if isinstance(patterns, dict) else {}
+        additional = schema.get("additionalProperties")
+        extra = []
+        for name, item in value.items():
+            evaluated = False
+            if name in properties:
+                evaluated = True
+                self._add(
+                    errors, self.validate(properties[name], item, (*location, name), base, draft)
+                )
+            for pattern, subschema in patterns.items():
+                if re.search(pattern, name):
+                    evaluated = True
+                    self._add(
+                        errors, self.validate(subschema, item, (*location, name), base, draft)
+                    )
+            if not evaluated and additional is not None:
+                if additional is False:
+                    extra.append(name)
+                elif isinstance(additional, dict):
+                    self._add(
+                        errors, self.validate(additional, item, (*location, name), base, draft)
+                    )
+        if extra:
+            add("additional properties " + ", ".join(quote(e) for e in extra) + " not allowed")
+
+    def _array(
+        self,
+        schema: dict[str, Any],
+        value: list[Any],
+        location: tuple[str, ...],
+        base: str,
+        draft: int,
+        errors: list[Cause],
+        add: Any,
+    ) -> None:
+        if isinstance(schema.get("minItems"), int) and len(value) < schema["minItems"]:
+            add(f"minItems: got {len(value)}, want {schema['minItems']}")
+        if isinstance(schema.get("maxItems"), int) and len(value) > schema["maxItems"]:
+            add(f"maxItems: got {len(value)}, want {schema['maxItems']}")
+        if schema.get("uniqueItems") is True:
+            for j in range(len(value)):
+                twin = next((i for i in range(j) if _equal(value[i], value[j])), None)
+                if twin is not None:
+                    add(f"items at {twin} and {j} are equal")
+                    break
+        items = schema.get("items")
+        prefix = schema.get("prefixItems") if draft >= 2020 else None
+        if isinstance(items, list) and draft < 2020:
+            prefix, items = items, schema.get("additionalItems")
+        start = 0
+        if isinstance(prefix, list):
+            start = min(len(prefix), len(value))
+            for i in range(start):
+                self._add(
+                    errors, self.validate(prefix[i], value[i], (*location, str(i)), base, draft)
+                )
+        if items is False and start < len(value):
+            add(f"last {len(value) - start} additionalItem(s) not allowed")
+        elif isinstance(items, dict):
+            for i in range(start, len(value)):
+                self._add(errors, self.validate(items, value[i], (*location, str(i)), base, draft))
+
+    def _string(self, schema: dict[str, Any], value: str, add: Any) -> None:
+        if isinstance(schema.get("minLength"), int) and len(value) < schema["minLength"]:
+            add(f"minLength: got {len(value)}, want {schema['minLength']}")
+        if isinstance(schema.get("maxLength"), int) and len(value) > schema["maxLength"]:
+            add(f"maxLength: got {len(value)}, want {schema['maxLength']}")
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                matched = re.search(pattern, value) is not None
+            except re.error:
+                matched = True
+            if not matched:
+                add(f"{quote(value)} does not match pattern {quote(pattern)}")
+
+    def _number(self, schema: dict[str, Any], value: float, draft: int, add: Any) -> None:
+        minimum, maximum = schema.get("minimum"), schema.get("maximum")
+        low, high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+        if draft == 4:  # draft-04's boolean exclusive flags turn the bound exclusive
+            low, minimum = (minimum, None) if low is True else (None, minimum)
+            high, maximum = (maximum, None) if high is True else (None, maximum)
+        got = _go_number(value)
+        checks: tuple[tuple[str, Any, Any], ...] = (
+            ("minimum", minimum, lambda b: value < b),
+            ("maximum", maximum, lambda b: value > b),
+            ("exclusiveMinimum", low, lambda b: value <= b),
+            ("exclusiveMaximum", high, lambda b: value >= b),
+        )
+        for keyword, bound, failed in checks:
+            if _is_number(bound) and failed(bound):
+                add(f"{keyword}: got {got}, want {_go_number(bound)}")
+        step = schema.get("multipleOf")
+        if _is_number(step) and step and not _is_integer(value / step):
+            add(f"multipleOf: got {got}, want {_go_number(step)}")
+
+    def _conditions(
+        self,
+        schema: dict[str, Any],
+        value: Any,
+        location: tuple[str, ...],
+        base: str,
+        draft: int,
+        errors: list[Cause],
+        add: Any,
+    ) -> None:
+        def check(subschema: Any) -> Cause | None:
+            return self.validate(subschema, value, location, base, draft)
+
+        if "not" in schema and check(schema["not"]) is None:
+            add("not failed")
+        if isinstance(schema.get("allOf"), list):
+            failed = [e for e in map(check, schema["allOf"]) if e is not None]
+            if failed:
+                add("allOf failed", failed)
+        if isinstance(schema.get("anyOf"), list):
+            failures = []
+            for subschema in schema["anyOf"]:
+                error = check(subschema)
+                if error is None:
+                    break
+                failures.append(error)
+            else:
+                add("anyOf failed", failures)
+        if isinstance(schema.get("oneOf"), list):
+            matched: int | None = None
+            failures = []
+            for i, subschema in enumerate(schema["oneOf"]):
+                error = check(subschema)
+                if error is not None:
+                    if matched is None:
+                        failures.append(error)
+                elif matched is None:
+                    matched = i
+                else:
+                    add(f"oneOf failed, subschemas {matched}, {i} matched")
+                    break
+            if matched is None:
+                add("oneOf failed, none matched", failures)
+        if "if" in schema and draft >= 7:
+            branch = "then" if check(schema["if"]) is None else "else"
+            if branch in schema:
+                self._add(errors, check(schema[branch]))
+
+    @staticmethod
+    def _add(errors: list[Cause], error: Cause | None) -> None:
+        if error is not None:
+            errors.append(error)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
+
+
+_FORMAT_CHECKS: dict[str, tuple[re.Pattern[str], str]] = {
+    "date-time": (
+        re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"),
+        "cannot parse as RFC 3339 date-time",
+    ),
+    "date": (re.compile(r"\d{4}-\d{2}-\d{2}"), "cannot parse as RFC 3339 full-date"),
+    "ipv4": (
+        re.compile(r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"),
+        "invalid IPv4 address",
+    ),
+    "email": (re.compile(r"[^@\s]+@[^@\s]+"), "missing @"),
+    "uri": (re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*"), "no scheme"),
+    "uuid": (
+        re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+        "invalid uuid",
+    ),
+}
+
+
+def _format_problem(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    if name == "duration":
+        if is_valid_duration(value):
+            return ""
+        return "must start with P" if not value.startswith("P") else "invalid duration"
+    check = _FORMAT_CHECKS.get(name)
+    if check is None or check[0].fullmatch(value):
+        return ""
+    return check[1]

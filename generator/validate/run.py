@@ -1,0 +1,227 @@
+"""Paths or stdin → Results: kubeconform's file discovery (walk, extension filter, ignore
+patterns), CRD pre-pass, verdict cache, and two worker processes for large inputs."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from generator.validate import cache as verdicts
+from generator.validate.core import Options, Result, Status, Validator, crds_in_tokens
+from generator.validate.decode import split_documents
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+# Below this many uncached documents, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    filename: str
+    line: int
+    token: bytes
+
+
+def discover(
+    paths: Sequence[str], ignore_patterns: Sequence[str]
+) -> Iterator[tuple[str, bytes | None, Result | None]]:
+    """(filename, content, discovery error) for each file, in filepath.Walk order."""
+    for root in paths:
+        try:
+            patterns = [re.compile(p) for p in ignore_patterns]
+        except re.error as e:
+            bad = next(p for p in ignore_patterns if _compiles(p) is False)
+            message = f"error parsing regexp: {e.msg}: `{bad}`"
+            yield root, None, Result(root, "", "", "", "", Status.ERROR, message)
+            continue
+        try:
+            os.lstat(root)
+        except FileNotFoundError:
+            message = f"lstat {root}: no such file or directory"
+            yield root, None, Result(root, "", "", "", "", Status.ERROR, message)
+            continue
+        for path in _walk(root):
+            if not path.lower().endswith(EXTENSIONS):
+                continue
+            if any(p.search(path) for p in patterns):
+                continue
+            try:
+                with open(path, "rb") as handle:
+                    yield path, handle.read(), None
+            except OSError as e:
+                message = f"open {path}: {e.strerror.lower() if e.strerror else e}"
+                yield path, None, Result(path, "", "", "", "", Status.ERROR, message)
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def _walk(root: str) -> Iterator[str]:
+    # filepath.Walk: lexical order, symlinked directories not followed (not even the root)
+    if os.path.islink(root) or not os.path.isdir(root):
+        if not (os.path.islink(root) and os.path.isdir(root)):
+            yield root
+        return
+    names = sorted(os.listdir(root))
+    for name in names:
+        child = os.path.normpath(os.path.join(root, name))
+        if os.path.isdir(child) and not os.path.islink(child):
+            yield from _walk(child)
+        elif not (os.path.islink(child) and os.path.isdir(child)):
+            yield child
+
+
+def documents_of(filename: str, data: bytes, *, keep_empty: bool) -> list[Document]:
+    out = []
+    line = 1
+    position = 0
+    for offset, token in split_documents(data):
+        line += data.count(b"\n", position, offset)
+        position = offset
+        if token or keep_empty:
+            out.append(Document(filename, line, token))
+    return out
+
+
+def run(
+    paths: Sequence[str],
+    options: Options,
+    *,
+    ignore_patterns: Sequence[str] = (),
+    stdin: BinaryIO | None = None,
+    cache_dir: Path | None = None,
+    workers: int = 2,
+) -> list[Result]:
+    """kubeconform's run: every result, in walk and document order (like `-n 1`)."""
+    items: list[Document | Result] = []
+    empty_files: list[str] = []
+    if not paths or list(paths) == ["-"]:
+        data = (stdin or sys.stdin.buffer).read()
+        items.extend(documents_of("stdin", data, keep_empty=True))
+    else:
+        for filename, data, error in discover(paths, ignore_patterns):
+            if error is not None:
+                items.append(error)
+                continue
+            documents = documents_of(filename, data or b"", keep_empty=False)
+            if not documents:
+                empty_files.append(filename)
+                items.append(Result(filename, "", "", "", "", Status.EMPTY))
+            items.extend(documents)
+    documents = [item for item in items if isinstance(item, Document)]
+    crds = crds_in_tokens([(d.filename, d.token) for d in documents]) if options.input_crds else {}
+    store = None
+    if cache_dir is not None:
+        store = verdicts.VerdictCache(cache_dir, _fingerprint(options, crds))
+    verdicts_by_index: dict[int, list[Result]] = {}
+    pending: list[tuple[int, str, Document]] = []
+    for index, document in enumerate(items):
+        if not isinstance(document, Document):
+            continue
+        key = verdicts.token_key(document.token) if store is not None else ""
+        cached = store.get(key, document.filename, document.line) if store is not None else None
+        if cached is not None:
+            verdicts_by_index[index] = cached
+        else:
+            pending.append((index, key, document))
+    for (index, key, _), results in zip(
+        pending, _validate_all(pending, options, crds, workers), strict=True
+    ):
+        verdicts_by_index[index] = results
+        if store is not None and not any(
+            r.status is Status.ERROR and "downloading" in r.msg for r in results
+        ):
+            store.put(key, results)
+    if store is not None:
+        store.save()
+    out: list[Result] = []
+    for index, item in enumerate(items):
+        out.extend([item] if isinstance(item, Result) else verdicts_by_index[index])
+    return _empty_for_listless_files(out, items)
+
+
+def _empty_for_listless_files(
+    results: list[Result], items: list[Document | Result]
+) -> list[Result]:
+    # a file whose only content is Lists with no items still counts once, as an empty result
+    seen = {r.filename for r in results}
+    for item in items:
+        if isinstance(item, Document) and item.filename not in seen:
+            seen.add(item.filename)
+            results.append(Result(item.filename, "", "", "", "", Status.EMPTY))
+    return results
+
+
+def _validate_all(
+    pending: list[tuple[int, str, Document]],
+    options: Options,
+    crds: Any,
+    workers: int,
+) -> list[list[Result]]:
+    documents = [d for _, _, d in pending]
+    if workers > 1 and len(documents) >= PARALLEL_THRESHOLD and _can_fork():
+        import multiprocessing
+
+        chunk = max(200, len(documents) // (workers * 4))
+        chunks = [documents[i : i + chunk] for i in range(0, len(documents), chunk)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_init_worker, initargs=(options, crds)) as pool:
+            return [r for part in pool.map(_validate_chunk, chunks) for r in part]
+    validator = Validator(options, crds)
+    return [validator.validate_token(d.token, d.filename, d.line) for d in documents]
+
+
+def _can_fork() -> bool:
+    return sys.platform != "win32" and hasattr(os, "fork")
+
+
+_WORKER: dict[str, Validator] = {}
+
+
+def _init_worker(options: Options, crds: Any) -> None:
+    _WORKER["validator"] = Validator(options, crds)
+
+
+def _validate_chunk(documents: list[Document]) -> list[list[Result]]:
+    validator = _WORKER["validator"]
+    return [validator.validate_token(d.token, d.filename, d.line) for d in documents]
+
+
+def _fingerprint(options: Options, crds: Any) -> str:
+    import importlib.metadata
+
+    from generator import __version__
+
+    local = [
+        verdicts.tree_signature(Path(t.split("{{", 1)[0]).parent)
+        for t in options.schema_locations
+        if t != "default" and not t.startswith("http")
+    ]
+    local += [verdicts.tree_signature(folder) for folder in options.extra_schema_dirs]
+    crd_part = sorted((list(k), v[0]) for k, v in crds.items())
+    return verdicts.fingerprint(
+        [
+            __version__,
+            importlib.metadata.version("kubernetes-validate"),
+            importlib.metadata.version("jsonschema-rs"),
+            options.kubernetes_version,
+            options.strict,
+            sorted(options.skip),
+            sorted(options.reject),
+            options.ignore_missing_schemas,
+            list(options.schema_locations),
+            [str(folder) for folder in options.extra_schema_dirs],
+            local,
+            crd_part,
+        ]
+    )
