@@ -218,10 +218,6 @@ def by_name(manifests: Sequence[Manifest], kind: str) -> dict[str, Mapping[str, 
     return {m.name: m.body for m in manifests if m.kind == kind}
 
 
-def error_text(excinfo: pytest.ExceptionInfo[GeneratorError]) -> str:
-    return str(excinfo.value)
-
-
 # ---------------------------------------------------------------- upstream CRD schemas
 
 
@@ -661,111 +657,100 @@ def test_flux_git_ref_follows_the_revision_form(revision: str, ref: dict[str, st
 
 # ---------------------------------------------------------------- bad input
 
-
-def test_managed_by_unknown_cluster_is_refused() -> None:
-    clusters = (make_cluster("prod-eu", "prod", managed_by="mgmt-x"), make_cluster("mgmt", "prod"))
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(clusters), "prod-eu")
-    assert error_text(excinfo) == (
+LONG = "a-very-long-operator-name-that-keeps-going-on"
+BAD_INPUT = [
+    pytest.param(
+        (make_cluster("prod-eu", "prod", managed_by="mgmt-x"), make_cluster("mgmt", "prod")),
+        OPERATORS,
+        "prod-eu",
         "catalog/clusters/prod-eu.yaml:1: cluster 'prod-eu': managedBy 'mgmt-x' is not another "
         "cluster of the catalog\n"
-        "  hint: set managedBy to the management cluster (one of: mgmt) or remove it"
-    )
-
-
-def test_managed_by_a_flux_cluster_is_refused_also_when_rendering_that_cluster() -> None:
-    clusters = (
-        make_cluster("prod-eu", "prod", managed_by="edge"),
-        make_cluster("edge", "dev", "flux"),
-    )
-    expected = (
+        "  hint: set managedBy to the management cluster (one of: mgmt) or remove it",
+        id="managed-by-unknown-cluster",
+    ),
+    pytest.param(
+        (make_cluster("prod-eu", "prod", managed_by="edge"), make_cluster("edge", "dev", "flux")),
+        OPERATORS,
+        "prod-eu",
         "catalog/clusters/prod-eu.yaml:1: cluster 'prod-eu': managedBy 'edge', but 'edge' does "
         "not run its own Argo CD\n"
         "  hint: choose a management cluster with gitops: argocd and no managedBy, or change "
-        "cluster 'edge'"
-    )
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(clusters), "prod-eu")
-    assert error_text(excinfo) == expected
-
-
-def test_management_cluster_names_the_bad_managed_cluster() -> None:
-    clusters = (
-        make_cluster("mgmt", "prod"),
-        make_cluster("prod-eu", "prod", managed_by="mgmt", api="https://x"),
-        make_cluster("prod-us", "prod", managed_by="mgmt"),
-    )
-    clusters = (*clusters[:2], replace(clusters[2], api_server=""))
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(clusters), "mgmt")
-    assert error_text(excinfo) == (
+        "cluster 'edge'",
+        id="managed-by-a-flux-cluster",
+    ),
+    pytest.param(
+        (
+            make_cluster("mgmt", "prod"),
+            make_cluster("prod-eu", "prod", managed_by="mgmt"),
+            replace(make_cluster("prod-us", "prod", managed_by="mgmt"), api_server=""),
+        ),
+        OPERATORS,
+        "mgmt",
         "catalog/clusters/prod-us.yaml:1: cluster 'prod-us' is managed by 'mgmt' but has no "
         "apiServer\n"
-        "  hint: set apiServer to the URL the management cluster's Argo CD reaches it at"
-    )
-
-
-def test_flux_cluster_with_managed_by_is_refused() -> None:
-    clusters = (
-        make_cluster("edge", "dev", "flux", managed_by="mgmt"),
-        make_cluster("mgmt", "prod"),
-    )
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(clusters), "edge")
-    assert error_text(excinfo) == (
+        "  hint: set apiServer to the URL the management cluster's Argo CD reaches it at",
+        id="management-cluster-names-the-managed-cluster-without-api-server",
+    ),
+    pytest.param(
+        (make_cluster("edge", "dev", "flux", managed_by="mgmt"), make_cluster("mgmt", "prod")),
+        OPERATORS,
+        "edge",
         "catalog/clusters/edge.yaml:1: cluster 'edge' uses gitops: flux but names managedBy "
         "'mgmt'\n"
         "  hint: Flux runs inside each cluster: remove managedBy, or set gitops: argocd to have "
-        "the management cluster's Argo CD deploy it"
-    )
+        "the management cluster's Argo CD deploy it",
+        id="flux-cluster-with-managed-by",
+    ),
+    pytest.param(
+        (make_cluster("production-europe-west", "prod"),),
+        (make_operator(10, LONG, "x"),),
+        "production-europe-west",
+        f"catalog/operators/010-{LONG}.yaml:1: Application name "
+        f"'production-europe-west-{LONG}' is longer than 63 characters\n"
+        "  hint: shorten the cluster, operator or tenant name",
+        id="application-name-past-63-characters",
+    ),
+    pytest.param(
+        (),
+        (make_operator(10, "root", "root"),),
+        "dev-kind",
+        "catalog/clusters/dev-kind.yaml:1: two Argo CD Applications named 'dev-kind-root' (the "
+        "other comes from catalog/operators/010-root.yaml:1)\n"
+        "  hint: rename one of them: 'root', 'bootstrap', 'platform' and 'tenant-*' are taken by "
+        "the generator's own objects",
+        id="operator-named-like-the-root-application",
+    ),
+    pytest.param(
+        (),
+        (make_operator(10, "flux-system", "flux-system"),),
+        "edge",
+        "catalog/operators/010-flux-system.yaml:1: two Flux Kustomizations named 'flux-system' "
+        "(the other comes from catalog/clusters/edge.yaml:1)\n"
+        "  hint: rename the operator: 'flux-system' and 'tenant-*' are taken by the generator's "
+        "own objects and the tenants",
+        id="operator-named-flux-system",
+    ),
+]
+
+
+@pytest.mark.parametrize(("clusters", "operators", "name", "expected"), BAD_INPUT)
+def test_bad_catalog_is_refused_naming_the_file(
+    clusters: Sequence[Cluster], operators: Sequence[Operator], name: str, expected: str
+) -> None:
+    with pytest.raises(GeneratorError) as excinfo:
+        generate(make_catalog(clusters, operators), name)
+    assert str(excinfo.value) == expected
 
 
 def test_sops_secret_on_an_argocd_cluster_is_refused() -> None:
     with pytest.raises(GeneratorError) as excinfo:
         generate(make_catalog(), "dev-kind", secret=True)
-    assert error_text(excinfo) == (
+    assert str(excinfo.value) == (
         "catalog/operators/020-external-dns.yaml:1: operator 'external-dns' renders "
         "SOPS-encrypted Secret 'dns-credentials' for cluster 'dev-kind', which Argo CD cannot "
         "decrypt\n"
         "  hint: deploy this cluster with gitops: flux, or replace the Secret with an object "
         "Argo CD can apply as is (an ExternalSecret or a SealedSecret)"
-    )
-
-
-def test_application_name_past_63_characters_is_refused() -> None:
-    operators = (make_operator(10, "a-very-long-operator-name-that-keeps-going-on", "x"),)
-    clusters = (make_cluster("production-europe-west", "prod"),)
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(clusters, operators), "production-europe-west")
-    assert error_text(excinfo) == (
-        "catalog/operators/010-a-very-long-operator-name-that-keeps-going-on.yaml:1: Application "
-        "name 'production-europe-west-a-very-long-operator-name-that-keeps-going-on' is longer "
-        "than 63 characters\n"
-        "  hint: shorten the cluster, operator or tenant name"
-    )
-
-
-def test_operator_named_like_a_generated_application_is_refused() -> None:
-    operators = (make_operator(10, "root", "root"),)
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(operators=operators), "dev-kind")
-    assert error_text(excinfo) == (
-        "catalog/clusters/dev-kind.yaml:1: two Argo CD Applications named 'dev-kind-root' (the "
-        "other comes from catalog/operators/010-root.yaml:1)\n"
-        "  hint: rename one of them: 'root', 'bootstrap', 'platform' and 'tenant-*' are taken by "
-        "the generator's own objects"
-    )
-
-
-def test_operator_named_flux_system_is_refused_on_flux() -> None:
-    operators = (make_operator(10, "flux-system", "flux-system"),)
-    with pytest.raises(GeneratorError) as excinfo:
-        generate(make_catalog(operators=operators), "edge")
-    assert error_text(excinfo) == (
-        "catalog/operators/010-flux-system.yaml:1: two Flux Kustomizations named 'flux-system' "
-        "(the other comes from catalog/clusters/edge.yaml:1)\n"
-        "  hint: rename the operator: 'flux-system' and 'tenant-*' are taken by the generator's "
-        "own objects and the tenants"
     )
 
 

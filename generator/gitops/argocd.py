@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.gitops.plan import Deployment, labels, repo_path
-from generator.model import Catalog, Cluster, Environment, Manifest, Origin, Tenant
+from generator.gitops.plan import Deployment, check_unique, gitops_object, repo_path
+from generator.model import Catalog, Cluster, Manifest, Origin, Tenant
 
-API_VERSION = "argoproj.io/v1alpha1"
+APPLICATION = ("argoproj.io/v1alpha1", "Application")
+APP_PROJECT = ("argoproj.io/v1alpha1", "AppProject")
 ARGOCD_NAMESPACE = "argocd"
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -32,24 +33,29 @@ def argocd_manifests(
     `<cluster>-bootstrap` Application of every cluster it manages."""
     runner = argocd_runner(catalog, cluster)
     server = IN_CLUSTER if runner is cluster else cluster.api_server
-    environment = catalog.environment(cluster.environment)
     for deployment in deployments:
         refuse_encrypted_secrets(deployment)
 
     apps = [application(catalog, cluster, d, server) for d in deployments]
-    bootstrap = [root_application(catalog, cluster, runner, environment)]
+    # No resources finalizer on root: deleting it by hand must not cascade to every operator.
+    bootstrap = [control_application(catalog, runner, cluster, "root", "apps", wave="")]
     if runner is cluster:
         managed = [c for c in catalog.clusters if c.managed_by == cluster.name]
         for other in managed:
             argocd_runner(catalog, other)  # the managed cluster's own problems, named there
-        apps += [bootstrap_application(catalog, cluster, c) for c in (cluster, *managed)]
+        # Keeps bootstrap/ (root, projects) in sync after the one manual apply; projects go
+        # first so that Applications naming a new project find it.
+        apps += [
+            control_application(catalog, cluster, c, "bootstrap", "bootstrap", wave="-1")
+            for c in (cluster, *managed)
+        ]
         # One per Argo CD instance: the projects of the clusters it runs are created by the
         # bootstrap Applications, so those cannot live in them.
         bootstrap.append(
             project(
                 catalog,
                 cluster,
-                f"{cluster.name}-bootstrap",
+                "bootstrap",
                 "Root and bootstrap Applications of the clusters this Argo CD runs",
                 {
                     "sourceRepos": [catalog.platform.repo_url],
@@ -67,7 +73,7 @@ def argocd_manifests(
         project(
             catalog,
             cluster,
-            f"{cluster.name}-platform",
+            "platform",
             f"Platform operators and tenant scaffolding of cluster '{cluster.name}'",
             {
                 "sourceRepos": [catalog.platform.repo_url],
@@ -130,11 +136,6 @@ def refuse_encrypted_secrets(deployment: Deployment) -> None:
         )
 
 
-def application_name(cluster: Cluster, deployment: Deployment) -> str:
-    middle = "tenant-" if deployment.is_tenant else ""
-    return f"{cluster.name}-{middle}{deployment.unit.name}"
-
-
 def application(
     catalog: Catalog, cluster: Cluster, deployment: Deployment, server: str
 ) -> Manifest:
@@ -155,67 +156,46 @@ def application(
         "project": f"{cluster.name}-platform",
         "source": source(catalog, deployment.path),
         "destination": {"server": server, "namespace": unit.namespace},
-        "syncPolicy": sync_policy(unit.environment, options),
+        "syncPolicy": sync_policy(catalog, unit.cluster, options),
     }
     if ignore:
         spec["ignoreDifferences"] = ignore
-    body = {
-        "apiVersion": API_VERSION,
-        "kind": "Application",
-        "metadata": {
-            "name": application_name(cluster, deployment),
-            "namespace": ARGOCD_NAMESPACE,
-            "labels": labels(catalog, cluster, unit.name),
-            "annotations": {WAVE: str(deployment.wave)},
-            "finalizers": [FINALIZER],
-        },
-        "spec": spec,
-    }
-    return Manifest(body, unit.origin)
+    middle = "tenant-" if deployment.is_tenant else ""
+    return gitops_object(
+        catalog,
+        cluster,
+        APPLICATION,
+        f"{cluster.name}-{middle}{unit.name}",
+        ARGOCD_NAMESPACE,
+        spec,
+        unit.origin,
+        component=unit.name,
+        annotations={WAVE: str(deployment.wave)},
+        finalizers=[FINALIZER],
+    )
 
 
-def root_application(
-    catalog: Catalog, cluster: Cluster, runner: Cluster, environment: Environment
+def control_application(
+    catalog: Catalog, runner: Cluster, cluster: Cluster, role: str, folder: str, wave: str
 ) -> Manifest:
-    # No resources finalizer: deleting the root by hand must not cascade to every operator.
-    body = {
-        "apiVersion": API_VERSION,
-        "kind": "Application",
-        "metadata": {
-            "name": f"{cluster.name}-root",
-            "namespace": ARGOCD_NAMESPACE,
-            "labels": labels(catalog, cluster),
-        },
-        "spec": {
-            "project": f"{runner.name}-bootstrap",
-            "source": source(catalog, repo_path(catalog, cluster, "apps")),
-            "destination": {"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE},
-            "syncPolicy": sync_policy(environment, []),
-        },
+    """`<cluster>-root` (syncs apps/) or `<cluster>-bootstrap` (syncs bootstrap/); both live
+    in, and deploy to, the Argo CD namespace of the runner."""
+    spec = {
+        "project": f"{runner.name}-bootstrap",
+        "source": source(catalog, repo_path(catalog, cluster, folder)),
+        "destination": {"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE},
+        "syncPolicy": sync_policy(catalog, cluster, []),
     }
-    return Manifest(body, cluster.origin)
-
-
-def bootstrap_application(catalog: Catalog, runner: Cluster, cluster: Cluster) -> Manifest:
-    """Keeps bootstrap/ (root Application, AppProjects) in sync after the one manual apply."""
-    body = {
-        "apiVersion": API_VERSION,
-        "kind": "Application",
-        "metadata": {
-            "name": f"{cluster.name}-bootstrap",
-            "namespace": ARGOCD_NAMESPACE,
-            "labels": labels(catalog, cluster),
-            # Projects first, so Applications naming a new project find it.
-            "annotations": {WAVE: "-1"},
-        },
-        "spec": {
-            "project": f"{runner.name}-bootstrap",
-            "source": source(catalog, repo_path(catalog, cluster, "bootstrap")),
-            "destination": {"server": IN_CLUSTER, "namespace": ARGOCD_NAMESPACE},
-            "syncPolicy": sync_policy(catalog.environment(cluster.environment), []),
-        },
-    }
-    return Manifest(body, cluster.origin)
+    return gitops_object(
+        catalog,
+        cluster,
+        APPLICATION,
+        f"{cluster.name}-{role}",
+        ARGOCD_NAMESPACE,
+        spec,
+        cluster.origin,
+        annotations={WAVE: wave} if wave else None,
+    )
 
 
 def tenant_project(
@@ -249,7 +229,7 @@ def tenant_project(
     return project(
         catalog,
         cluster,
-        name,
+        f"tenant-{unit.name}",
         f"Applications of tenant '{unit.name}', confined to namespace '{unit.namespace}'",
         spec,
         unit.origin,
@@ -260,24 +240,23 @@ def tenant_project(
 def project(
     catalog: Catalog,
     cluster: Cluster,
-    name: str,
+    role: str,
     description: str,
     spec: dict[str, Any],
     origin: Origin,
     component: str = "",
 ) -> Manifest:
-    body = {
-        "apiVersion": API_VERSION,
-        "kind": "AppProject",
-        "metadata": {
-            "name": name,
-            "namespace": ARGOCD_NAMESPACE,
-            "labels": labels(catalog, cluster, component),
-            "annotations": {WAVE: "-1"},
-        },
-        "spec": {"description": description, **spec},
-    }
-    return Manifest(body, origin)
+    return gitops_object(
+        catalog,
+        cluster,
+        APP_PROJECT,
+        f"{cluster.name}-{role}",
+        ARGOCD_NAMESPACE,
+        {"description": description, **spec},
+        origin,
+        component=component,
+        annotations={WAVE: "-1"},
+    )
 
 
 def source(catalog: Catalog, path: str) -> dict[str, str]:
@@ -285,9 +264,9 @@ def source(catalog: Catalog, path: str) -> dict[str, str]:
     return {"repoURL": platform.repo_url, "targetRevision": platform.revision, "path": path}
 
 
-def sync_policy(environment: Environment, options: list[str]) -> dict[str, Any]:
+def sync_policy(catalog: Catalog, cluster: Cluster, options: list[str]) -> dict[str, Any]:
     """The environment's `sync:`; automated with prune and selfHeal unless it says otherwise."""
-    sync = environment.sync
+    sync = catalog.environment(cluster.environment).sync
     policy: dict[str, Any] = {
         # Waves of the app-of-apps may fail once while CRDs of an earlier wave settle.
         "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
@@ -303,7 +282,6 @@ def sync_policy(environment: Environment, options: list[str]) -> dict[str, Any]:
 
 
 def check_names(manifests: Sequence[Manifest]) -> None:
-    seen: dict[tuple[str, str], Manifest] = {}
     for manifest in manifests:
         if len(manifest.name) > MAX_NAME:
             raise GeneratorError(
@@ -311,12 +289,9 @@ def check_names(manifests: Sequence[Manifest]) -> None:
                 manifest.origin,
                 "shorten the cluster, operator or tenant name",
             )
-        first = seen.setdefault((manifest.kind, manifest.name), manifest)
-        if first is not manifest:
-            raise GeneratorError(
-                f"two Argo CD {manifest.kind}s named '{manifest.name}' "
-                f"(the other comes from {first.origin})",
-                manifest.origin,
-                "rename one of them: 'root', 'bootstrap', 'platform' and 'tenant-*' are "
-                "taken by the generator's own objects",
-            )
+    check_unique(
+        manifests,
+        "Argo CD",
+        "rename one of them: 'root', 'bootstrap', 'platform' and 'tenant-*' are taken by the "
+        "generator's own objects",
+    )

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.gitops.plan import Deployment, labels, repo_path, waves
-from generator.model import Catalog, Cluster, Manifest
+from generator.gitops.plan import Deployment, check_unique, gitops_object, repo_path, waves
+from generator.model import Catalog, Cluster, Manifest, Origin
 
+KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
+GIT_REPOSITORY = ("source.toolkit.fluxcd.io/v1", "GitRepository")
 FLUX_NAMESPACE = "flux-system"
 ROOT = (
     "flux-system"  # the GitRepository and the entry Kustomization, as `flux bootstrap` names them
@@ -21,8 +23,6 @@ SOURCE_INTERVAL = "1m"
 INTERVAL = "10m"
 RETRY_INTERVAL = "2m"
 WAIT_TIMEOUT = "5m"
-KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
-SOURCE_API = "source.toolkit.fluxcd.io/v1"
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
@@ -38,38 +38,35 @@ def flux_manifests(
             "the management cluster's Argo CD deploy it",
         )
     prune = bool(catalog.environment(cluster.environment).sync.get("prune", True))
+    source = {
+        "interval": SOURCE_INTERVAL,
+        "url": catalog.platform.repo_url,
+        "ref": git_ref(catalog.platform.revision),
+        "secretRef": {"name": GIT_SECRET},
+        # Only this cluster's folder: other clusters' changes do not trigger reconciles.
+        "ignore": f"/*\n!/{repo_path(catalog, cluster, '')}/\n",
+    }
     objects = [
-        git_repository(catalog, cluster),
-        kustomization(catalog, cluster, ROOT, repo_path(catalog, cluster, "flux"), prune, {}),
+        gitops_object(
+            catalog, cluster, GIT_REPOSITORY, ROOT, FLUX_NAMESPACE, source, cluster.origin
+        ),
+        kustomization(catalog, cluster, ROOT, repo_path(catalog, cluster, "flux"), prune),
     ]
     previous: list[str] = []
     for wave in waves(deployments):
-        names = [kustomization_name(d) for d in wave]
         objects += [unit_kustomization(catalog, cluster, d, prune, previous) for d in wave]
-        previous = names
-    check_names(objects)
+        previous = [kustomization_name(d) for d in wave]
+    check_unique(
+        objects,
+        "Flux",
+        f"rename the operator: '{ROOT}' and 'tenant-*' are taken by the generator's own objects "
+        "and the tenants",
+    )
     return {"flux": objects}
 
 
 def kustomization_name(deployment: Deployment) -> str:
     return f"tenant-{deployment.unit.name}" if deployment.is_tenant else deployment.unit.name
-
-
-def git_repository(catalog: Catalog, cluster: Cluster) -> Manifest:
-    body = {
-        "apiVersion": SOURCE_API,
-        "kind": "GitRepository",
-        "metadata": {"name": ROOT, "namespace": FLUX_NAMESPACE, "labels": labels(catalog, cluster)},
-        "spec": {
-            "interval": SOURCE_INTERVAL,
-            "url": catalog.platform.repo_url,
-            "ref": git_ref(catalog.platform.revision),
-            "secretRef": {"name": GIT_SECRET},
-            # Only this cluster's folder: other clusters' changes do not trigger reconciles.
-            "ignore": f"/*\n!/{repo_path(catalog, cluster, '')}/\n",
-        },
-    }
-    return Manifest(body, cluster.origin)
 
 
 def git_ref(revision: str) -> dict[str, str]:
@@ -109,7 +106,7 @@ def unit_kustomization(
         extra["timeout"] = WAIT_TIMEOUT
     if deployment.encrypted_secrets:
         extra["decryption"] = {"provider": "sops", "secretRef": {"name": SOPS_SECRET}}
-    manifest = kustomization(
+    return kustomization(
         catalog,
         cluster,
         kustomization_name(deployment),
@@ -117,8 +114,8 @@ def unit_kustomization(
         prune,
         extra,
         deployment.unit.name,
+        deployment.unit.origin,
     )
-    return Manifest(manifest.body, deployment.unit.origin)
 
 
 def kustomization(
@@ -127,38 +124,25 @@ def kustomization(
     name: str,
     path: str,
     prune: bool,
-    extra: dict[str, Any],
+    extra: dict[str, Any] | None = None,
     component: str = "",
+    origin: Origin | None = None,
 ) -> Manifest:
-    body = {
-        "apiVersion": KUSTOMIZE_API,
-        "kind": "Kustomization",
-        "metadata": {
-            "name": name,
-            "namespace": FLUX_NAMESPACE,
-            "labels": labels(catalog, cluster, component),
-        },
-        "spec": {
-            "interval": INTERVAL,
-            "retryInterval": RETRY_INTERVAL,
-            "path": f"./{path}",
-            "prune": prune,
-            "sourceRef": {"kind": "GitRepository", "name": ROOT},
-            **extra,
-        },
+    spec = {
+        "interval": INTERVAL,
+        "retryInterval": RETRY_INTERVAL,
+        "path": f"./{path}",
+        "prune": prune,
+        "sourceRef": {"kind": GIT_REPOSITORY[1], "name": ROOT},
+        **(extra or {}),
     }
-    return Manifest(body, cluster.origin)
-
-
-def check_names(manifests: Sequence[Manifest]) -> None:
-    seen: dict[tuple[str, str], Manifest] = {}
-    for manifest in manifests:
-        first = seen.setdefault((manifest.kind, manifest.name), manifest)
-        if first is not manifest:
-            raise GeneratorError(
-                f"two Flux {manifest.kind}s named '{manifest.name}' "
-                f"(the other comes from {first.origin})",
-                manifest.origin,
-                f"rename the operator: '{ROOT}' and 'tenant-*' are taken by the generator's "
-                "own objects and the tenants",
-            )
+    return gitops_object(
+        catalog,
+        cluster,
+        KUSTOMIZATION,
+        name,
+        FLUX_NAMESPACE,
+        spec,
+        origin or cluster.origin,
+        component=component,
+    )

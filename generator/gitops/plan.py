@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Catalog, Cluster, Manifest, RenderUnit
+from generator.errors import GeneratorError
+from generator.model import Catalog, Cluster, Manifest, Origin, RenderUnit
 
 # Operators are numbered 000-999, so tenants sit at wave 1000: after every operator, and the
 # number does not move when an operator is added (readable diffs).
@@ -111,6 +112,47 @@ def is_encrypted(manifest: Manifest) -> bool:
         and manifest.api_version == "v1"
         and isinstance(manifest.body.get("sops"), Mapping)
     )
+
+
+def gitops_object(
+    catalog: Catalog,
+    cluster: Cluster,
+    kind: tuple[str, str],
+    name: str,
+    namespace: str,
+    spec: Mapping[str, Any],
+    origin: Origin,
+    *,
+    component: str = "",
+    annotations: Mapping[str, str] | None = None,
+    finalizers: Sequence[str] = (),
+) -> Manifest:
+    """One Argo CD or Flux object; `kind` is (apiVersion, kind)."""
+    metadata: dict[str, Any] = {
+        "name": name,
+        "namespace": namespace,
+        "labels": labels(catalog, cluster, component),
+    }
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    if finalizers:
+        metadata["finalizers"] = list(finalizers)
+    body = {"apiVersion": kind[0], "kind": kind[1], "metadata": metadata, "spec": spec}
+    return Manifest(body, origin)
+
+
+def check_unique(manifests: Sequence[Manifest], tool: str, hint: str) -> None:
+    """Objects of one kind share a namespace, so their names must differ."""
+    seen: dict[tuple[str, str], Manifest] = {}
+    for manifest in manifests:
+        first = seen.setdefault((manifest.kind, manifest.name), manifest)
+        if first is not manifest:
+            raise GeneratorError(
+                f"two {tool} {manifest.kind}s named '{manifest.name}' "
+                f"(the other comes from {first.origin})",
+                manifest.origin,
+                hint,
+            )
 
 
 def labels(catalog: Catalog, cluster: Cluster, component: str = "") -> dict[str, str]:
