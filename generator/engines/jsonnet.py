@@ -238,7 +238,7 @@ class Importer:
             real = candidate.resolve()
             name = self._name(real)
             if name is None:
-                if candidate is candidates[0] and real.exists():
+                if real.exists():
                     return self._refuse(
                         f"import '{rel}' leaves the repository",
                         importer_name,

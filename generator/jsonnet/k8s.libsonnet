@@ -43,7 +43,7 @@ local nonEmpty(obj) = { [k]: obj[k] for k in std.objectFields(obj) if obj[k] != 
   checksum(value)::
     if std.isString(value) then native('sha256')(value)
     else if std.isObject(value) && std.all([std.isString(value[f]) for f in std.objectFields(value)]) then
-      native('sha256')(std.join('\n', [f + '\u0000' + value[f] for f in std.objectFields(value)]))
+      native('sha256')(std.join('\n', [f + '\u001f' + value[f] for f in std.objectFields(value)]))
     else native('stableHash')(std.manifestJsonMinified(value)),
 
   // Pod-template annotations that roll a workload when a ConfigMap (or any object) changes:
