@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.gitops.plan import Deployment, check_unique, gitops_object, repo_path, waves
+from generator.gitops.plan import (
+    Deployment,
+    check_unique,
+    gitops_object,
+    labels,
+    repo_path,
+    waves,
+)
 from generator.model import Catalog, Cluster, Manifest, Origin
 
 KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
@@ -23,6 +30,7 @@ SOURCE_INTERVAL = "1m"
 INTERVAL = "10m"
 RETRY_INTERVAL = "2m"
 WAIT_TIMEOUT = "5m"
+SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
@@ -52,6 +60,7 @@ def flux_manifests(
         ),
         kustomization(catalog, cluster, ROOT, repo_path(catalog, cluster, "flux"), prune),
     ]
+    objects += created_namespaces(catalog, cluster, deployments)
     previous: list[str] = []
     for wave in waves(deployments):
         objects += [unit_kustomization(catalog, cluster, d, prune, previous) for d in wave]
@@ -63,6 +72,37 @@ def flux_manifests(
         "and the tenants",
     )
     return {"flux": objects}
+
+
+def created_namespaces(
+    catalog: Catalog, cluster: Cluster, deployments: Sequence[Deployment]
+) -> list[Manifest]:
+    """Flux's counterpart of Argo CD's CreateNamespace: a Namespace for each operator namespace
+    no unit renders. The root Kustomization applies them, before the unit Kustomizations exist.
+    Like Argo CD, Flux never deletes them: a namespace outlives the operators in it."""
+    rendered = {name for d in deployments for name in d.namespaces}
+    wanted: dict[str, Deployment] = {}
+    for d in deployments:
+        namespace = d.unit.namespace
+        if d.is_tenant or not d.option("createNamespace", True) or namespace in rendered:
+            continue
+        if namespace not in SYSTEM_NAMESPACES:
+            wanted.setdefault(namespace, d)
+    return [
+        Manifest(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": name,
+                    "labels": labels(catalog, cluster),
+                    "annotations": {"kustomize.toolkit.fluxcd.io/prune": "disabled"},
+                },
+            },
+            d.unit.origin,
+        )
+        for name, d in sorted(wanted.items())
+    ]
 
 
 def kustomization_name(deployment: Deployment) -> str:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.errors import GeneratorError
@@ -26,6 +26,7 @@ class Deployment:
     path: str  # folder inside the platform repository, "rendered/<cluster>/<dirname>"
     crds: tuple[str, ...]  # names of the CustomResourceDefinitions the unit installs
     encrypted_secrets: tuple[str, ...]  # names of Secrets carrying a top-level `sops` key
+    namespaces: tuple[str, ...]  # names of the Namespace objects the unit renders
     options: Mapping[str, Any]  # the operator's `gitops:` block; {} for tenants
 
     @property
@@ -66,25 +67,15 @@ def plan(
                 path=repo_path(catalog, cluster, unit.dirname),
                 crds=tuple(sorted(m.name for m in manifests if is_crd(m))),
                 encrypted_secrets=tuple(sorted(m.name for m in manifests if is_encrypted(m))),
+                namespaces=tuple(sorted(m.name for m in manifests if m.kind == "Namespace")),
                 options=options,
             )
         )
     top = max((d.wave for d in deployments if not d.is_tenant), default=-1)
     if top >= TENANT_WAVE:
         # Only possible with a four-digit operator number; keep tenants after it anyway.
-        deployments = [d if not d.is_tenant else _with_wave(d, top + 1) for d in deployments]
+        deployments = [replace(d, wave=top + 1) if d.is_tenant else d for d in deployments]
     return sorted(deployments, key=lambda d: (d.wave, d.is_tenant, d.unit.name))
-
-
-def _with_wave(deployment: Deployment, wave: int) -> Deployment:
-    return Deployment(
-        deployment.unit,
-        wave,
-        deployment.path,
-        deployment.crds,
-        deployment.encrypted_secrets,
-        deployment.options,
-    )
 
 
 def waves(deployments: Sequence[Deployment]) -> list[list[Deployment]]:
