@@ -118,10 +118,10 @@ def write_tree(root: Path, files: Sequence[RenderedFile], clusters: Iterable[str
                 replaced = scope is None and _owned(entry) or (scope is not None and entry.name in scope)
                 if not replaced:
                     _copy(entry, staging / entry.name)
+        for folder in sorted({f.relpath.parent for f in files}):
+            (staging / str(folder)).mkdir(parents=True, exist_ok=True)
         for rendered in files:
-            target = staging / str(rendered.relpath)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            with open(staging / str(rendered.relpath), "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(rendered.text)
         retired = root.parent / f".{root.name}.old-{os.getpid()}"
         if root.exists():

@@ -113,8 +113,71 @@ ManifestLoader.yaml_implicit_resolvers = {
 
 def load_manifests(text: str, path: PurePosixPath) -> list[Any]:
     """Every non-empty document of a YAML stream of Kubernetes objects."""
+    return [document for _, document in load_manifests_with_lines(text, path)]
+
+
+# Plain scalars that YAML 1.1 (Kubernetes, Helm, kubectl) and YAML 1.2 read differently: words
+# like on/yes/n, leading-zero octals, 0o/0b prefixes, 1_000, 1e3 without a dot, 12:30, merge
+# keys. A stream free of them parses identically under both, so the fast YAML 1.2 parser may
+# take it; anything else goes through libyaml with YAML 1.1 rules. False alarms only cost speed.
+_YAML11_SENSITIVE = re.compile(
+    r"(?<![\w.-])(?:[yYnN]|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF)(?![\w.-])"
+    r"|(?<![\w./-])[-+]?0(?:[0-7_]+|[oObB][0-9_]+)(?![\w.])"
+    r"|\d_\d|(?<![\w./-])\d+[eE][-+]?\d+|\d:[0-5]?\d(?![\d])|<<|!!|\t"
+)
+_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+_CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+
+
+def load_manifests_with_lines(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
+    """(1-based line where its content starts, document) for every non-empty document."""
+    fast = _load_fast(text, path)
+    return fast if fast is not None else _load_yaml11(text, path)
+
+
+def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
+    """The Rust parser for streams where YAML 1.1 and 1.2 agree; None to use libyaml."""
     try:
-        documents = [d for d in yaml.load_all(text, Loader=ManifestLoader) if d is not None]
+        import yaml_rs
+    except ImportError:  # pragma: no cover - an optional speed-up
+        return None
+    if _YAML11_SENSITIVE.search(text):
+        return None
+    try:
+        parsed = yaml_rs.loads(
+            text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins
+        )
+    except Exception:  # libyaml gives the positioned message
+        return None
+    documents = parsed if isinstance(parsed, list) and _SEPARATOR.search(text) else [parsed]
+    starts = [0] + [m.end() + 1 for m in _SEPARATOR.finditer(text)]
+    ends = [m.start() for m in _SEPARATOR.finditer(text)] + [len(text)]
+    lines = []
+    for start, end in zip(starts, ends, strict=True):
+        content = _CONTENT_LINE.search(text, start, end)
+        if content is None and start == 0 and end < len(text):
+            continue  # comments before the first `---` are not a document
+        lines.append(text.count("\n", 0, content.start()) + 1 if content else 0)
+    if len(lines) != len(documents):
+        return None
+    result = []
+    for line, document in zip(lines, documents, strict=True):
+        if document is not None:
+            check_expansion(document, path)
+            result.append((line, document))
+    return result
+
+
+def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
+    loader = ManifestLoader(text)
+    documents: list[tuple[int, Any]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            document = loader.construct_document(node)
+            if document is not None:
+                check_expansion(document, path)
+                documents.append((node.start_mark.line + 1, document))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path)
@@ -123,8 +186,8 @@ def load_manifests(text: str, path: PurePosixPath) -> list[Any]:
         ) from e
     except yaml.YAMLError as e:
         raise GeneratorError(f"malformed YAML: {e}", Origin(path), "fix the YAML syntax") from e
-    for document in documents:
-        check_expansion(document, path)
+    finally:
+        loader.dispose()
     return documents
 
 

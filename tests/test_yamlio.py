@@ -55,3 +55,25 @@ def test_manifest_loader_reports_position() -> None:
     with pytest.raises(GeneratorError) as e:
         load_manifests("a: [1\n", PurePosixPath("x.yaml"))
     assert str(e.value).startswith("x.yaml:2:1: malformed YAML:")
+
+
+TRICKY_STREAMS = [
+    "# leading comment\n---\na: 1\n---\n# comment only\n---\nb: [1, 2]\n",
+    "a: on\nb: yes\nc: n\nd: 0755\ne: 1e3\nf: 12:30\ng: 1_000\n",
+    "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\n",
+    "s: !!str 5\nq: '0755'\nu: http://example.com:8080/a\nd: 2024-01-01\n",
+    "a: 1\na: 2\n",
+    "text: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
+    "",
+    "---\n---\n",
+    "x: -0755\ny: +12\nz: 0x1F\nw: .inf\nv: ~\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_STREAMS)
+def test_fast_parser_agrees_with_yaml11_or_steps_aside(text: str) -> None:
+    from generator.yamlio import _load_fast, _load_yaml11
+
+    fast = _load_fast(text, PurePosixPath("x.yaml"))
+    slow = _load_yaml11(text, PurePosixPath("x.yaml"))
+    assert fast is None or fast == slow

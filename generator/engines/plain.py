@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
-from generator.yamlio import load_manifests
+from generator.yamlio import load_manifests_with_lines
 
-DOCUMENT_START = re.compile(r"^---[ \t]*(#.*)?$", re.MULTILINE)
 # Files that configure a component rather than being part of its output.
 NOT_MANIFESTS = frozenset({"values.yaml", "Chart.yaml", "kustomization.yaml"})
 
@@ -42,25 +40,13 @@ def read_text(path: Path, rel: PurePosixPath) -> str:
         raise GeneratorError("file is not valid UTF-8", Origin(rel), "save the file as UTF-8") from e
 
 
-def parse_stream(text: str, rel: PurePosixPath, line_offset: int = 0) -> list[Manifest]:
-    """Split a YAML stream into objects, each with the line its document starts on."""
-    separators = list(DOCUMENT_START.finditer(text))
-    starts = [0] + [m.end() + 1 for m in separators]
-    ends = [m.start() for m in separators] + [len(text)]
-    manifests: list[Manifest] = []
-    for start, end in zip(starts, ends, strict=True):
-        chunk = text[start:end]
-        line = text.count("\n", 0, start) + 1 + line_offset
-        origin = Origin(rel, line)
-        try:
-            documents = load_manifests(chunk, rel)
-        except GeneratorError as e:
-            if e.origin is not None and e.origin.line:
-                e.origin = Origin(rel, e.origin.line + line - 1, e.origin.column)
-            raise
-        for body in documents:
-            manifests.extend(_objects(body, origin))
-    return manifests
+def parse_stream(text: str, rel: PurePosixPath) -> list[Manifest]:
+    """Every object of a YAML stream, each with the line its document starts on."""
+    return [
+        manifest
+        for line, body in load_manifests_with_lines(text, rel)
+        for manifest in _objects(body, Origin(rel, line))
+    ]
 
 
 def _objects(body: object, origin: Origin) -> list[Manifest]:
