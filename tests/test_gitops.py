@@ -423,6 +423,9 @@ def test_tenant_project_confines_tenant_to_its_namespace() -> None:
         },
     ]
     assert "roles" not in projects["prod-eu-tenant-beta"]["spec"]
+    assert "sourceNamespaces" not in alpha
+    own = by_name(generate(make_catalog(), "dev-kind")["bootstrap"], "AppProject")
+    assert own["dev-kind-tenant-alpha"]["spec"]["sourceNamespaces"] == ["ns-alpha"]
 
 
 def test_managed_cluster_targets_its_api_server_from_the_management_argocd() -> None:

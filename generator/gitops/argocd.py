@@ -219,13 +219,16 @@ def tenant_project(
             )
     spec: dict[str, Any] = {
         "sourceRepos": ["*"],
-        "sourceNamespaces": [unit.namespace],
         "destinations": [{"server": server, "namespace": unit.namespace}],
         "clusterResourceWhitelist": [],
         "namespaceResourceBlacklist": [dict(kind) for kind in TENANT_BLACKLIST],
     }
     if roles:
         spec["roles"] = roles
+    if server == IN_CLUSTER:
+        # Lets the team keep its Applications in its own namespace; only meaningful when the
+        # Argo CD runs in the tenant's cluster, where that namespace exists.
+        spec["sourceNamespaces"] = [unit.namespace]
     return project(
         catalog,
         cluster,
