@@ -1,0 +1,81 @@
+"""Rendered manifests → [Finding]: kubeconform-compatible schema validation (with the
+schemas of CRDs rendered in the same cluster) and the platform policies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator.model import Finding, Manifest
+from generator.validate.core import Options, Result, Status, Validator, collect_crds, to_json
+from generator.validate.explain import explain
+from generator.validate.policies import check_policies
+
+__all__ = ["CRD_SCHEMA_DIR", "check_policies", "validate_cluster"]
+
+CRD_SCHEMA_DIR = Path("schemas") / "crds"
+
+
+def validate_cluster(
+    manifests: Sequence[Manifest],
+    kubernetes_version: str,
+    repo: Path,
+    *,
+    ignore_missing_schemas: bool = False,
+) -> list[Finding]:
+    """Schema findings for one cluster's output: built-in Kubernetes schemas for its version,
+    then the CRDs rendered in the same output, then schemas/crds/ of the repository."""
+    crds = collect_crds((m.body for m in manifests), "crd:rendered")
+    validator = Validator(
+        Options(
+            kubernetes_version=kubernetes_version,
+            ignore_missing_schemas=ignore_missing_schemas,
+            extra_schema_dirs=(repo / CRD_SCHEMA_DIR,),
+        ),
+        crds,
+    )
+    findings = []
+    for manifest in manifests:
+        result = validator.validate_body(manifest.body)
+        if result.failed:
+            findings.append(_finding(manifest, result, validator, kubernetes_version))
+    return findings
+
+
+def _finding(
+    manifest: Manifest, result: Result, validator: Validator, kubernetes_version: str
+) -> Finding:
+    kind, api_version = manifest.kind, manifest.api_version
+    if result.status is Status.INVALID:
+        schema = validator.registry.find(kind, api_version)
+        detail = result.msg
+        if schema is not None:
+            explanation = explain(schema, to_json(manifest.body))
+            if explanation is not None:
+                detail = "; ".join(explanation.lines)
+        return Finding(
+            manifest.origin,
+            manifest.key,
+            f"does not match the schema of {api_version} {kind}: {detail}",
+            f"fix the field at that path; `kubectl explain {kind.lower()}` describes the "
+            f"fields Kubernetes {kubernetes_version} accepts",
+            "schema",
+        )
+    if result.msg.startswith("could not find schema"):
+        group, _, version = api_version.rpartition("/")
+        where = f"schemas/crds/{group or 'core'}/{kind.lower()}_{version}.json"
+        return Finding(
+            manifest.origin,
+            manifest.key,
+            f"no schema for {api_version} {kind} in Kubernetes {kubernetes_version}",
+            f"render its CustomResourceDefinition in this cluster or add {where} "
+            "(see docs/validation.md)",
+            "schema",
+        )
+    return Finding(
+        manifest.origin,
+        manifest.key,
+        result.msg,
+        "every rendered object needs a string apiVersion and kind",
+        "schema",
+    )

@@ -26,6 +26,7 @@ class Cause:
 class Explanation:
     text: str  # kubeconform's "jsonschema validation failed with …" text, one line
     causes: tuple[tuple[str, str], ...]  # (path, msg) of the top-level causes
+    lines: tuple[str, ...]  # the "- at '/path': reason" lines, unindented
 
 
 def explain(schema: Schema, instance: Any) -> Explanation | None:
@@ -39,7 +40,7 @@ def explain(schema: Schema, instance: Any) -> Explanation | None:
     for cause in causes:
         _display(cause, 1, lines)
     top = tuple(("".join("/" + p for p in c.location), c.message) for c in causes)
-    return Explanation(" ".join(lines), top)
+    return Explanation(" ".join(lines), top, tuple(line.strip() for line in lines[1:]))
 
 
 def _display(cause: Cause, indent: int, lines: list[str]) -> None:

@@ -187,7 +187,6 @@ class TemplateLocation(Location):
         self.builtin = builtin
         # kubeconform renders every location once at startup to reject bad templates
         render_template(template, template_values("Kind", "group/v1", "1.0.0", False))
-        self._registries: dict[Path, jsonschema_rs.Registry] = {}
 
     def url_for(self, kind: str, api_version: str) -> str:
         values = template_values(kind, api_version, self.kubernetes_version, self.strict)
@@ -200,6 +199,8 @@ class TemplateLocation(Location):
         if where.startswith("http"):
             return self._http(where)
         path = Path(where.removeprefix("file://"))
+        if self.builtin and where in _BUILTIN_COMPILED:
+            return _BUILTIN_COMPILED[where]
         try:
             raw = path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -214,7 +215,10 @@ class TemplateLocation(Location):
         if self.builtin:
             registry, definitions = self._builtin_registry(path.parent)
             documents[_DEFINITIONS_URL] = definitions
-        return compile_schema(document, url, documents, self.fetch, registry)
+        compiled = compile_schema(document, url, documents, self.fetch, registry)
+        if self.builtin:
+            _BUILTIN_COMPILED[where] = compiled
+        return compiled
 
     def _http(self, url: str) -> Schema | None:
         raw = self.fetch(url)
@@ -229,16 +233,17 @@ class TemplateLocation(Location):
     def _builtin_registry(self, folder: Path) -> tuple[jsonschema_rs.Registry, Any]:
         # the wheel's kind schemas $ref one _definitions.json per version and mode; strict and
         # non-strict share its $id, so each folder gets its own registry
-        cached = self._registries.get(folder)
         definitions = _load_definitions(folder)
-        if cached is None:
-            cached = jsonschema_rs.Registry([(_DEFINITIONS_URL, definitions)])
-            self._registries[folder] = cached
-        return cached, definitions
+        if folder not in _REGISTRIES:
+            _REGISTRIES[folder] = jsonschema_rs.Registry([(_DEFINITIONS_URL, definitions)])
+        return _REGISTRIES[folder], definitions
 
 
 _DEFINITIONS_URL = "https://kubernetes.io/api/_definitions.json"
 _DEFINITIONS: dict[Path, Any] = {}
+_REGISTRIES: dict[Path, jsonschema_rs.Registry] = {}
+# The bundled schemas never change while we run: compile each once per process.
+_BUILTIN_COMPILED: dict[str, Schema | None] = {}
 
 
 def _load_definitions(folder: Path) -> Any:
