@@ -9,7 +9,7 @@ function(component, values)
   local name = 'envoy-gateway';
   local zone = values.dns.zone;
   local config = k.configMap('envoy-gateway-config', {
-    'envoy-gateway.yaml': std.manifestYamlDoc({
+    'envoy-gateway.yaml': k.toYaml({
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       kind: 'EnvoyGateway',
       gateway: { controllerName: g.controllerName },

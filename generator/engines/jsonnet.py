@@ -333,6 +333,27 @@ def stable_hash(value: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def canonical_json(text: str) -> str:
+    """JSON text → compact JSON with sorted keys and shortest round-trip numbers."""
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise ValueError("canonicalJson: expected JSON text (std.manifestJsonMinified(x))") from e
+    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_yaml(text: str) -> str:
+    """JSON text → block-style YAML with sorted keys (YAML 1.1 words quoted)."""
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise ValueError("canonicalYaml: expected JSON text (std.manifestJsonMinified(x))") from e
+    dumped: str = yaml.safe_dump(
+        _canonical(value), sort_keys=True, default_flow_style=False, allow_unicode=True, width=2**16
+    )
+    return dumped
+
+
 _SEMVER = re.compile(
     r"v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
     r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?"
@@ -362,6 +383,8 @@ NATIVE_CALLBACKS: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "sha256": (("text",), sha256),
     "stableHash": (("value",), stable_hash),
     "semverCompare": (("a", "b"), semver_compare),
+    "canonicalJson": (("text",), canonical_json),
+    "canonicalYaml": (("text",), canonical_yaml),
 }
 
 

@@ -57,6 +57,11 @@ local nonEmpty(obj) = { [k]: obj[k] for k in std.objectFields(obj) if obj[k] != 
   },
 
   sha256(text):: native('sha256')(text),
+  // Compact JSON with sorted keys and shortest round-trip numbers. Prefer it to
+  // std.manifestJsonMinified for output: C++ jsonnet writes 0.1 as 0.10000000000000001.
+  toJson(value):: native('canonicalJson')(std.manifestJsonMinified(value)),
+  // Block-style YAML with sorted keys, for configuration files inside ConfigMaps.
+  toYaml(value):: native('canonicalYaml')(std.manifestJsonMinified(value)),
   parseYaml(text):: native('parseYaml')(text),
   // -1, 0 or 1; versionAtLeast('1.31.0', '1.29') is true.
   semverCompare(a, b):: native('semverCompare')(a, b),
@@ -202,7 +207,7 @@ local nonEmpty(obj) = { [k]: obj[k] for k in std.objectFields(obj) if obj[k] != 
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: $.meta(name, namespace, labels),
-    data: { [k]: if std.isString(data[k]) then data[k] else std.manifestJsonMinified(data[k]) for k in std.objectFields(data) },
+    data: { [k]: if std.isString(data[k]) then data[k] else $.toJson(data[k]) for k in std.objectFields(data) },
   },
 
   // A Secret that never holds a value in Git: an ExternalSecret reading `<prefix>/<purpose>/<path>`
