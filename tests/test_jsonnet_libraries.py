@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import rjsonnet
 
 from generator.engines import jsonnet
 from generator.yamlio import dump_stream
@@ -37,11 +39,11 @@ def test_showcase_matches_its_golden(showcase: dict[str, str], update_golden: bo
 
 
 def test_showcase_calls_every_function_of_the_library() -> None:
-    import re
-
-    import rjsonnet
-
-    listing = "local k = import 'k8s.libsonnet'; local fns(o) = [f for f in std.objectFieldsAll(o) if std.isFunction(o[f])]; fns(k) + fns(k.networkPolicies)"
+    listing = (
+        "local k = import 'k8s.libsonnet';"
+        "local fns(o) = [f for f in std.objectFieldsAll(o) if std.isFunction(o[f])];"
+        "fns(k) + fns(k.networkPolicies)"
+    )
     library = rjsonnet.evaluate_snippet("list", listing, jpathdir=[str(REPO / "generator/jsonnet")])
     source = (REPO / SHOWCASE / "main.jsonnet").read_text(encoding="utf-8")
     used = set(re.findall(r"\bk\.(?:networkPolicies\.)?([a-zA-Z0-9]+)\(", source))
