@@ -148,10 +148,15 @@ def diff(report: Reporter, repo: Path, base: str, head: str | None, fresh: bool,
 
     comparison = diff_revisions(repo, base, head, render=fresh)
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    formats = {"markdown": markdown, "json": as_json, "text": lambda c: text(c, color=color)}
-    rendered = formats[output_format](comparison)
+    if output_format == "markdown":
+        rendered = markdown(comparison)
+    else:
+        rendered = as_json(comparison) if output_format == "json" else text(comparison, color=color)
     if output is not None:
-        output.write_text(rendered, encoding="utf-8")
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as e:
+            raise GeneratorError(f"cannot write '{output}': {e.strerror}", hint="pass --output a file in an existing, writable folder") from e
     else:
         click.echo(rendered, nl=False, color=color)
     if comparison.report and not exit_zero:

@@ -214,6 +214,23 @@ def test_operator_version_bump_is_one_changed_deployment_per_cluster(repo: Repo)
     ]
 
 
+def test_label_only_change_is_in_the_diff_but_needs_no_attention(repo: Repo) -> None:
+    path = "rendered/prod-1/010-cert-manager/clusterrole-cert-manager-controller.yaml"
+    body = platform()[path]
+    labelled = {**body, "metadata": {**body["metadata"], "labels": {"version": "v1.16.1"}}}
+    repo.commit("label", {path: labelled})
+    comparison = diff_revisions(repo.path, "HEAD~1", "HEAD")
+    assert [str(c.key) for c in comparison.report.changes] == [
+        "ClusterRole cert-manager-controller"
+    ]
+    assert comparison.attention == ()
+    rules = {**body, "rules": [{**body["rules"][0], "verbs": ["*"]}]}
+    repo.commit("widen", {path: rules})
+    assert [a.message for a in diff_revisions(repo.path, "HEAD~2", "HEAD").attention] == [
+        "`ClusterRole cert-manager-controller` (010-cert-manager) changed"
+    ]
+
+
 def test_tenant_added_shows_new_rbac_and_network_policy(repo: Repo) -> None:
     repo.commit("tenant beta", tenant("prod-1", "beta", "beta-token"))
     comparison = diff_revisions(repo.path, "HEAD~1", "HEAD")
@@ -504,6 +521,26 @@ def test_cli_json_and_markdown_output_file(repo: Repo, tmp_path: Path) -> None:
     assert out.read_text().startswith(
         "<!-- platform-generator:render-diff -->\n### Rendered changes: `HEAD~1`"
     )
+
+
+def test_cli_output_into_a_missing_folder_is_a_clear_error(repo: Repo, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "comment.md"
+    with pytest.raises(GeneratorError) as e:
+        run(repo, "--base", "HEAD", "--output", str(target))
+    assert str(e.value) == (
+        f"cannot write '{target}': No such file or directory\n"
+        "  hint: pass --output a file in an existing, writable folder"
+    )
+    assert not target.parent.exists()
+
+
+def test_base_without_rendered_tree_shows_everything_added(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    repo.commit("catalog only", {"catalog/environments/dev.yaml": "name: dev\norder: 1\n"})
+    repo.commit("first render", platform(clusters=("dev-1",)))
+    report = diff_revisions(tmp_path, "HEAD~1", "HEAD").report
+    assert {c.status for c in report.changes} == {"added"}
+    assert report.counts("dev-1") == {"added": 9, "changed": 0, "removed": 0}
 
 
 def test_cli_text_has_no_colour_when_not_a_terminal(repo: Repo) -> None:

@@ -86,6 +86,21 @@ def image_change(old: str, new: str) -> str:
     return f"`{old}` → `{new}`"
 
 
+def _without_labels(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    metadata = body.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return body
+    kept = {k: v for k, v in metadata.items() if k not in ("labels", "annotations")}
+    return {**body, "metadata": kept}
+
+
+def substantive(change: Change) -> bool:
+    """Whether a change touches more than labels and annotations."""
+    if change.old is None or change.new is None:
+        return True
+    return _without_labels(change.old.body) != _without_labels(change.new.body)
+
+
 def _spec_value(body: Mapping[str, Any], field: str) -> Any:
     spec = body.get("spec")
     return spec.get(field) if isinstance(spec, Mapping) else None
@@ -97,6 +112,8 @@ def _findings(
     key, status = change.key, change.status
     if change.cluster in whole:
         return  # one item says the whole cluster goes
+    if status in ("changed", "moved") and not substantive(change):
+        return  # a new version label on every object is in the diff, not worth a warning
     # A deleted CRD, RBAC object or policy is listed once, under its own heading.
     if key.kind == "CustomResourceDefinition":
         yield "crd", f"`{key.name}` {_verb(change)}"

@@ -203,7 +203,11 @@ def unified(old: Resource | None, new: Resource | None, context: int = 3) -> tup
 
 def diff_trees(old: Sequence[RenderedFile], new: Sequence[RenderedFile]) -> DiffReport:
     """Compare two trees object by object; file names and formatting do not matter."""
-    old_resources, new_resources = resources(old), resources(new)
+    # A file with the same path and text on both sides cannot change anything: skip parsing it.
+    old_text = {f.relpath: f.text for f in old}
+    same = {f.relpath for f in new if old_text.get(f.relpath) == f.text}
+    old_resources = resources(f for f in old if f.relpath not in same)
+    new_resources = resources(f for f in new if f.relpath not in same)
     old_index, new_index = _index(old_resources), _index(new_resources)
     changes: list[Change] = []
     gone = [r for i, r in old_index.items() if i not in new_index]
@@ -215,8 +219,8 @@ def diff_trees(old: Sequence[RenderedFile], new: Sequence[RenderedFile]) -> Diff
     changes.extend(_moves_and_rest(gone, came))
     return DiffReport(
         tuple(sorted(changes, key=lambda c: c.sort_key)),
-        frozenset(r.cluster for r in old_resources),
-        frozenset(r.cluster for r in new_resources),
+        frozenset(place(f.relpath)[0] for f in old),
+        frozenset(place(f.relpath)[0] for f in new),
     )
 
 

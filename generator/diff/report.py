@@ -92,6 +92,8 @@ def _attention(comparison: Comparison, limit: int) -> list[str]:
     grouped = by_category(comparison.attention)
     if not grouped:
         return []
+    report = comparison.report
+    everywhere = set(report.old_clusters | report.new_clusters)
     lines = ["#### Needs attention", ""]
     for category, title in CATEGORIES.items():
         items = grouped.get(category, [])
@@ -99,8 +101,10 @@ def _attention(comparison: Comparison, limit: int) -> list[str]:
             continue
         lines.append(f"- **{title}** ({len(items)})")
         for item in items[:limit]:
-            where = "" if category == "cluster" else f"{_clusters_list(item.clusters)}: "
-            lines.append(f"  - {where}{item.message}")
+            where = f"{_clusters_list(item.clusters)}: "
+            if len(everywhere) > 1 and set(item.clusters) == everywhere:
+                where = "every cluster: "
+            lines.append(f"  - {'' if category == 'cluster' else where}{item.message}")
         if len(items) > limit:
             lines.append(f"  - … and {len(items) - limit} more")
     return [*lines, ""]
