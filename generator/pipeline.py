@@ -14,7 +14,9 @@ from generator.catalog import load_catalog
 from generator.engines import engine
 from generator.errors import GeneratorError
 from generator.merge import resolve_units
-from generator.model import Catalog, Cluster, Finding, Manifest, RenderedFile, RenderUnit
+from generator.gitops import gitops_manifests
+from generator.model import Catalog, Cluster, Finding, Manifest, RenderedFile, RenderUnit, ResourceKey
+from generator.validate import check_policies, validate_cluster
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 MANAGED_BY = "platform-generator"
@@ -59,11 +61,38 @@ def render_all(repo: Path, *, clusters: Sequence[str] = (), validate: bool = Tru
     files: list[RenderedFile] = []
     findings: list[Finding] = []
     for cluster in selected:
-        rendered = _render_cluster(repo, catalog, cluster, by_cluster[cluster.name], timings)
-        _check_unique(rendered)
+        units_of_cluster = by_cluster[cluster.name]
+        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        with _timed(timings, "gitops"):
+            handoff = _gitops(catalog, cluster, units_of_cluster, rendered)  # Argo CD / Flux objects
+        everything = [m for _, ms in rendered for m in ms] + [m for ms in handoff.values() for m in ms]
+        _check_unique(cluster, everything)
+        if validate:
+            with _timed(timings, "validate"):
+                findings += validate_cluster(everything, cluster.kubernetes_version, repo)  # schemas
+                findings += check_policies(cluster, rendered)  # the platform's boundary rules
         for unit, manifests in rendered:
             files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
+        for folder, manifests in handoff.items():
+            files.extend(layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster)))
+    findings.sort(key=lambda f: (f.origin.sort_key, str(f.key), f.rule))
     return RenderResult(files, findings, tuple(c.name for c in selected), not clusters, timings)
+
+
+def _gitops(
+    catalog: Catalog, cluster: Cluster, units: Sequence[RenderUnit], rendered: Sequence[tuple[RenderUnit, list[Manifest]]]
+) -> dict[str, list[Manifest]]:
+    by_dirname = {unit.dirname: manifests for unit, manifests in rendered}
+    labels = _common_labels(catalog, cluster.name, "gitops")
+    return {
+        folder: [_with_labels(m, labels) for m in manifests]
+        for folder, manifests in gitops_manifests(catalog, cluster, units, by_dirname).items()
+    }
+
+
+def _cluster_sources(catalog: Catalog, cluster: Cluster) -> tuple[PurePosixPath, ...]:
+    environment = catalog.environment(cluster.environment)
+    return tuple(PurePosixPath(r.origin.path) for r in (catalog.platform, environment, cluster))
 
 
 def _render_cluster(
@@ -86,36 +115,48 @@ def _cluster_scoped_kinds(manifests: Iterator[Manifest]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]) -> Manifest:
-    """Common labels on every object; the unit's namespace on namespaced objects lacking one."""
-    body: dict[str, Any] = dict(manifest.body)
-    metadata: dict[str, Any] = dict(body.get("metadata") or {})
-    metadata["labels"] = {
-        **(metadata.get("labels") or {}),
+def _common_labels(catalog: Catalog, cluster: str, component: str) -> dict[str, str]:
+    return {
         "app.kubernetes.io/managed-by": MANAGED_BY,
         "app.kubernetes.io/part-of": catalog.platform.name,
-        LABEL_CLUSTER: unit.cluster.name,
-        LABEL_COMPONENT: unit.name,
+        LABEL_CLUSTER: cluster,
+        LABEL_COMPONENT: component,
     }
-    if manifest.kind not in cluster_scoped and not metadata.get("namespace"):
-        metadata["namespace"] = unit.namespace
+
+
+def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str = "") -> Manifest:
+    """Common labels on an object; `namespace` where it has none (namespaced kinds only)."""
+    body: dict[str, Any] = dict(manifest.body)
+    metadata: dict[str, Any] = dict(body.get("metadata") or {})
+    metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
+    if namespace and not metadata.get("namespace"):
+        metadata["namespace"] = namespace
     body["metadata"] = metadata
     return Manifest(body, manifest.origin)
 
 
-def _check_unique(rendered: Sequence[tuple[RenderUnit, Sequence[Manifest]]]) -> None:
-    seen: dict[Any, tuple[RenderUnit, Manifest]] = {}
-    for unit, manifests in rendered:
-        for m in manifests:
-            if m.key in seen:
-                other_unit, other = seen[m.key]
-                raise GeneratorError(
-                    f"{unit.cluster.name}: {m.key} is rendered twice: by '{other_unit.name}' "
-                    f"({other.origin}) and by '{unit.name}'",
-                    m.origin,
-                    "each object may come from one component only; remove or rename one of them",
-                )
-            seen[m.key] = (unit, m)
+def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]) -> Manifest:
+    """Common labels on every object; the unit's namespace on namespaced objects lacking one."""
+    namespace = "" if manifest.kind in cluster_scoped else unit.namespace
+    return _with_labels(manifest, _common_labels(catalog, unit.cluster.name, unit.name), namespace)
+
+
+def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
+    seen: dict[ResourceKey, Manifest] = {}
+    for m in manifests:
+        if m.key in seen:
+            other = seen[m.key]
+            raise GeneratorError(
+                f"{cluster.name}: {m.key} is rendered twice: by '{_component(other)}' "
+                f"({other.origin}) and by '{_component(m)}'",
+                m.origin,
+                "each object may come from one component only; remove or rename one of them",
+            )
+        seen[m.key] = m
+
+
+def _component(manifest: Manifest) -> str:
+    return str(manifest.metadata.get("labels", {}).get(LABEL_COMPONENT, "?"))
 
 
 @contextmanager
@@ -147,10 +188,3 @@ def lint(repo: Path) -> str:
         f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
         f"{len(catalog.tenants)} tenants, {len(units)} units"
     )
-
-
-def rendered_paths(files: Sequence[RenderedFile]) -> Mapping[str, list[PurePosixPath]]:
-    by_cluster: dict[str, list[PurePosixPath]] = defaultdict(list)
-    for f in files:
-        by_cluster[f.relpath.parts[0]].append(f.relpath)
-    return by_cluster

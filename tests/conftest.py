@@ -92,6 +92,9 @@ spec:
       containers:
         - name: web
           image: {{ values.image }}
+          resources:
+            requests: {cpu: 10m, memory: 32Mi}
+            limits: {cpu: 100m, memory: 64Mi}
           env:
             - {name: GREETING, value: {{ values.greeting | tojson }}}
 """,

@@ -14,6 +14,9 @@ from generator.validate.policies import check_policies
 __all__ = ["CRD_SCHEMA_DIR", "check_policies", "validate_cluster"]
 
 CRD_SCHEMA_DIR = Path("schemas") / "crds"
+# The schemas shipped with the generator for the GitOps objects it writes (Argo CD, Flux), so a
+# platform repository without its own schemas/crds/ still validates them.
+SHIPPED_CRD_SCHEMA_DIR = Path(__file__).resolve().parents[2] / CRD_SCHEMA_DIR
 
 
 def validate_cluster(
@@ -30,7 +33,7 @@ def validate_cluster(
         Options(
             kubernetes_version=kubernetes_version,
             ignore_missing_schemas=ignore_missing_schemas,
-            extra_schema_dirs=(repo / CRD_SCHEMA_DIR,),
+            extra_schema_dirs=tuple(dict.fromkeys((repo / CRD_SCHEMA_DIR, SHIPPED_CRD_SCHEMA_DIR))),
         ),
         crds,
     )
