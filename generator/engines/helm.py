@@ -473,11 +473,7 @@ def _translate(
         if match:
             return GeneratorError(
                 f"{where}: {what}: {' '.join(match['msg'].split())}",
-                Origin(
-                    _repo_path(match["file"], chart),
-                    int(match["line"]),
-                    int(match.groupdict().get("col") or 0),
-                ),
+                Origin(_repo_path(match["file"], chart), int(match["line"]), _column(match)),
                 "fix the template syntax" if what.endswith("parse error") else
                 "set the value named above in the catalog or fix the template",
             )  # fmt: skip
@@ -493,7 +489,7 @@ def _translate(
     if match:
         return GeneratorError(
             f"{where}: template error: {' '.join(match['msg'].split())}",
-            Origin(_repo_path(match["file"], chart), int(match["line"]), int(match["col"] or 0)),
+            Origin(_repo_path(match["file"], chart), int(match["line"]), _column(match)),
             "fix the template at that position",
         )
     status = f" (helm exit status {exit_status})" if exit_status is not None else ""
@@ -511,6 +507,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _column(match: re.Match[str]) -> int:
+    # Go's text/template counts columns from 0; Origin counts from 1 (0 = unknown).
+    column = match.groupdict().get("col")
+    return int(column) + 1 if column else 0
 
 
 def _where(unit: RenderUnit) -> str:
