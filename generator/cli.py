@@ -234,6 +234,55 @@ def drift(report: Reporter, repo: Path, cluster: str, context: str | None, kubec
         sys.exit(EXIT_FINDINGS)
 
 
+def _validate_class() -> type[click.Command]:
+    from generator.validate.command import KubeconformCommand
+
+    return KubeconformCommand
+
+
+@cli.command(cls=_validate_class(), epilog=EPILOG)
+@click.argument("paths", nargs=-1, metavar="[FILE|DIR|-]...")
+@click.option("--strict", is_flag=True, help="Strict schemas (no unknown fields) and duplicate keys are errors.")
+@click.option("--summary", is_flag=True, help="Print a summary line.")
+@click.option("--verbose", is_flag=True, help="Also list valid and skipped resources.")
+@click.option("--output", "-o", default="text", show_default=True, metavar="json|junit|pretty|tap|text", help="Output format.")
+@click.option("--kubernetes-version", default="master", show_default=True, metavar="X.Y.Z", help="Kubernetes version to validate against (master = newest bundled).")
+@click.option("--schema-location", multiple=True, metavar="LOC", help="Schema folder, URL or kubeconform template, in order (repeatable; 'default' = bundled schemas).")
+@click.option("--skip", default="", metavar="KINDS", help="Comma-separated kinds or apiVersion/kinds to skip.")
+@click.option("--reject", default="", metavar="KINDS", help="Comma-separated kinds or apiVersion/kinds to reject.")
+@click.option("--ignore-missing-schemas", is_flag=True, help="Skip resources whose schema is not found.")
+@click.option("--ignore-filename-pattern", multiple=True, metavar="RE", help="Regular expression of file paths to ignore (repeatable).")
+@click.option("-n", "n", type=int, default=4, show_default=True, help="Worker count (processes, at most one per CPU).")
+@click.option("--cache", metavar="DIR", help="Existing folder for schemas downloaded over HTTP [default: .generator-cache/schemas].")
+@click.option("--exit-on-error", is_flag=True, help="Stop listing results after the first error or invalid resource.")
+@click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify TLS certificates of HTTP schema locations.")
+@click.option("--debug", is_flag=True, hidden=True, help="Accepted for kubeconform compatibility; no effect.")
+@click.option("-v", "show_version", is_flag=True, help="Print the version and exit.")
+@click.option("--no-extensions", is_flag=True, help="kubeconform parity: no schemas from CRDs among the inputs or from schemas/crds/.")
+@click.option("--policies", is_flag=True, help="Also check the platform policies that need no catalog (reported as invalid).")
+@click.option("--no-verdict-cache", is_flag=True, help="Do not reuse verdicts of unchanged documents from .generator-cache/validate/.")
+@click.option("--engine", type=click.Choice(["generator", "kubeconform"]), default="generator", show_default=True, help="kubeconform: hand the same files and flags to a kubeconform binary on PATH.")
+def validate(**params: Any) -> None:
+    """Validate Kubernetes manifests like kubeconform (same flags, output and exit codes).
+
+    \b
+    Examples:
+      generator validate -summary rendered/
+      generator validate -strict -kubernetes-version 1.31.0 -output json manifests/
+      cat app.yaml | generator validate -
+    """
+    from generator.validate import command
+
+    if params["show_version"]:
+        click.echo(command.version_text())
+        return
+    if params["engine"] == "kubeconform":
+        sys.exit(command.handoff(command.kubeconform_argv(params)))
+    text, code = command.execute(command.build_request(params, Path(".")))
+    click.echo(text, nl=False, color=params["output"] == "pretty")
+    sys.exit(code)
+
+
 @cli.group(epilog=EPILOG)
 def schemas() -> None:
     """JSON schemas for validation."""

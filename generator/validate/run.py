@@ -8,12 +8,14 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from generator.model import Manifest, Origin
 from generator.validate import cache as verdicts
 from generator.validate.core import Options, Result, Status, Validator, crds_in_tokens
-from generator.validate.decode import split_documents
+from generator.validate.decode import DecodeError, decode, split_documents
+from generator.validate.policies import check_manifests
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 # Below this many uncached documents, starting worker processes costs more than it saves.
@@ -101,6 +103,7 @@ def run(
     stdin: BinaryIO | None = None,
     cache_dir: Path | None = None,
     workers: int = 2,
+    policies: bool = False,
 ) -> list[Result]:
     """kubeconform's run: every result, in walk and document order (like `-n 1`)."""
     items: list[Document | Result] = []
@@ -147,7 +150,39 @@ def run(
     out: list[Result] = []
     for index, item in enumerate(items):
         out.extend([item] if isinstance(item, Result) else verdicts_by_index[index])
+    if policies:
+        out.extend(policy_results(documents))
     return _empty_for_listless_files(out, items)
+
+
+def policy_results(documents: Sequence[Document]) -> list[Result]:
+    """The catalog-free platform policies over decoded documents, as invalid results."""
+    manifests = []
+    for document in documents:
+        try:
+            value = decode(document.token)
+        except DecodeError:
+            continue
+        if isinstance(value, dict):
+            origin = Origin(PurePosixPath(document.filename), document.line)
+            manifests.append(Manifest(value, origin))
+    results = []
+    for finding in check_manifests(manifests):
+        key = finding.key
+        results.append(
+            Result(
+                str(finding.origin.path),
+                key.kind if key else "",
+                key.name if key else "",
+                key.namespace if key else "",
+                key.api_version if key else "",
+                Status.INVALID,
+                f"policy {finding.rule}: {finding.message}",
+                (("", f"policy {finding.rule}: {finding.message}"),),
+                finding.origin.line,
+            )
+        )
+    return results
 
 
 def _empty_for_listless_files(

@@ -1,0 +1,198 @@
+"""`generator validate` argv (kubeconform's spellings accepted) → options → run → output
+text and exit code; or a hand-off to a kubeconform binary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+
+from generator.errors import GeneratorError
+from generator.validate.core import Options, parse_kinds
+from generator.validate.output import FORMATS, Report, render
+from generator.validate.run import run
+from generator.validate.schemas import LocationError, check_version
+
+# kubeconform's long flags, which Go lets users spell with one dash (-strict, -output=json).
+LONG_FLAGS = frozenset(
+    {
+        "cache",
+        "debug",
+        "exit-on-error",
+        "ignore-filename-pattern",
+        "ignore-missing-schemas",
+        "insecure-skip-tls-verify",
+        "kubernetes-version",
+        "output",
+        "reject",
+        "schema-location",
+        "skip",
+        "strict",
+        "summary",
+        "verbose",
+    }
+)
+VERDICT_CACHE = Path(".generator-cache") / "validate"
+SCHEMA_CACHE = Path(".generator-cache") / "schemas"
+
+
+def kubeconform_args(args: Sequence[str]) -> list[str]:
+    """`-strict` → `--strict`, `-output=json` → `--output=json`; `--` ends the flags."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            out.extend(args[i:])
+            break
+        name = arg[1:].split("=", 1)[0]
+        if arg.startswith("-") and not arg.startswith("--") and name in LONG_FLAGS:
+            out.append("-" + arg)
+        else:
+            out.append(arg)
+    return out
+
+
+class KubeconformCommand(click.Command):
+    """A click command that also parses kubeconform's single-dash long flags."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, kubeconform_args(args))
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Everything `generator validate` was asked to do."""
+
+    paths: tuple[str, ...]
+    options: Options
+    output: str = "text"
+    summary: bool = False
+    verbose: bool = False
+    ignore_patterns: tuple[str, ...] = ()
+    exit_on_error: bool = False
+    workers: int = 2
+    verdict_cache: Path | None = VERDICT_CACHE
+    policies: bool = False
+
+
+def build_request(params: dict[str, Any], repo: Path) -> Request:
+    """Click parameters → a Request, checking values the way kubeconform does at startup."""
+    if params["output"] not in FORMATS:
+        raise GeneratorError(
+            "'outputFormat' must be 'json', 'junit', 'pretty', 'tap' or 'text'",
+            hint="pass -output with one of: json, junit, pretty, tap, text",
+        )
+    try:
+        check_version(params["kubernetes_version"])
+    except LocationError as e:
+        raise GeneratorError(str(e), hint="pass a full version such as 1.31.0, or master") from e
+    schema_cache = params["cache"]
+    if schema_cache is not None and not Path(schema_cache).is_dir():
+        raise GeneratorError(
+            f"failed opening cache folder {schema_cache}: stat {schema_cache}: "
+            "no such file or directory",
+            hint="create the folder first, or leave out -cache",
+        )
+    extensions = not params["no_extensions"]
+    crd_dir = repo / "schemas" / "crds"
+    options = Options(
+        kubernetes_version=params["kubernetes_version"],
+        strict=params["strict"],
+        skip=parse_kinds(params["skip"]),
+        reject=parse_kinds(params["reject"]),
+        ignore_missing_schemas=params["ignore_missing_schemas"],
+        schema_locations=tuple(params["schema_location"]),
+        schema_cache=Path(schema_cache) if schema_cache else repo / SCHEMA_CACHE,
+        insecure_skip_tls_verify=params["insecure_skip_tls_verify"],
+        input_crds=extensions,
+        extra_schema_dirs=(crd_dir,) if extensions and crd_dir.is_dir() else (),
+    )
+    return Request(
+        paths=tuple(params["paths"]),
+        options=options,
+        output=params["output"],
+        summary=params["summary"],
+        verbose=params["verbose"],
+        ignore_patterns=tuple(params["ignore_filename_pattern"]),
+        exit_on_error=params["exit_on_error"],
+        workers=max(1, min(params["n"], os.cpu_count() or 1)),
+        verdict_cache=None if params["no_verdict_cache"] else repo / VERDICT_CACHE,
+        policies=params["policies"],
+    )
+
+
+def execute(request: Request, stdin: BinaryIO | None = None) -> tuple[str, int]:
+    """(output text, exit code) of a validation run."""
+    started = time.perf_counter()
+    reading_stdin = not request.paths or list(request.paths) == ["-"]
+    if reading_stdin and stdin is None and sys.stdin.isatty():
+        raise GeneratorError(
+            "failing to read data from stdin",
+            hint="pipe manifests in (cat x.yaml | generator validate) or name files or folders",
+        )
+    try:
+        results = run(
+            request.paths,
+            request.options,
+            ignore_patterns=request.ignore_patterns,
+            stdin=stdin,
+            cache_dir=request.verdict_cache,
+            workers=request.workers,
+            policies=request.policies,
+        )
+    except LocationError as e:
+        raise GeneratorError(str(e), hint="fix the -schema-location template") from e
+    if request.exit_on_error:
+        first = next((i for i, r in enumerate(results) if r.failed), None)
+        if first is not None:
+            results = results[: first + 1]
+    report = Report(
+        summary=request.summary,
+        verbose=request.verbose,
+        stdin=reading_stdin,
+        seconds=time.perf_counter() - started,
+    )
+    code = 1 if any(r.failed for r in results) else 0
+    return render(results, request.output, report), code
+
+
+def handoff(argv: Sequence[str]) -> int:
+    """--engine kubeconform: the same files and flags, run by a kubeconform binary."""
+    binary = shutil.which("kubeconform")
+    if binary is None:
+        raise GeneratorError(
+            "--engine kubeconform: no 'kubeconform' binary on PATH",
+            hint="install kubeconform v0.7 or drop --engine kubeconform to use the built-in "
+            "validator, which accepts the same flags",
+        )
+    return subprocess.run([binary, *argv], check=False).returncode
+
+
+def kubeconform_argv(params: dict[str, Any]) -> list[str]:
+    """Our parsed parameters back in kubeconform's spelling, for the hand-off."""
+    argv: list[str] = []
+    for flag in ("strict", "summary", "verbose", "ignore_missing_schemas", "exit_on_error",
+                 "insecure_skip_tls_verify", "debug"):  # fmt: skip
+        if params[flag]:
+            argv.append("-" + flag.replace("_", "-"))
+    for flag in ("output", "kubernetes_version", "skip", "reject", "cache"):
+        if params[flag]:
+            argv += ["-" + flag.replace("_", "-"), str(params[flag])]
+    for flag in ("schema_location", "ignore_filename_pattern"):
+        for value in params[flag]:
+            argv += ["-" + flag.replace("_", "-"), value]
+    argv += ["-n", str(params["n"])]
+    return [*argv, "--", *params["paths"]] if params["paths"] else argv
+
+
+def version_text() -> str:
+    from generator import __version__
+
+    return f"v{__version__}" if not __version__.startswith("v") else __version__
