@@ -325,18 +325,6 @@ def test_sync_waves_follow_operator_numbers_and_tenants_come_last() -> None:
     }
 
 
-def test_tenants_stay_after_an_operator_numbered_past_999() -> None:
-    catalog = make_catalog(operators=(make_operator(1200, "late", "late"),))
-    apps = by_name(generate(catalog, "dev-kind")["apps"], "Application")
-    assert (
-        apps["dev-kind-late"]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "1200"
-    )
-    assert (
-        apps["dev-kind-tenant-beta"]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
-        == "1201"
-    )
-
-
 def test_sync_policy_is_automated_in_dev_and_manual_in_prod() -> None:
     catalog = make_catalog()
     dev = by_name(generate(catalog, "dev-kind")["apps"], "Application")["dev-kind-kyverno"]

@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Catalog, Cluster, Manifest, Origin, RenderUnit
-
-# Operators are numbered 000-999, so tenants sit at wave 1000: after every operator, and the
-# number does not move when an operator is added (readable diffs).
-TENANT_WAVE = 1000
 
 MANAGED_BY = "platform-generator"
 
@@ -22,12 +18,17 @@ class Deployment:
     """One rendered unit as a GitOps tool sees it."""
 
     unit: RenderUnit
-    wave: int
     path: str  # folder inside the platform repository, "rendered/<cluster>/<dirname>"
     crds: tuple[str, ...]  # names of the CustomResourceDefinitions the unit installs
     encrypted_secrets: tuple[str, ...]  # names of Secrets carrying a top-level `sops` key
     namespaces: tuple[str, ...]  # names of the Namespace objects the unit renders
     options: Mapping[str, Any]  # the operator's `gitops:` block; {} for tenants
+
+    @property
+    def wave(self) -> int:
+        # Operators are numbered 000-999 and merge.py gives tenants 1000: after every operator,
+        # and the number does not move when an operator is added (readable diffs).
+        return self.unit.order
 
     @property
     def is_tenant(self) -> bool:
@@ -63,7 +64,6 @@ def plan(
         deployments.append(
             Deployment(
                 unit=unit,
-                wave=TENANT_WAVE if unit.kind == "tenant" else unit.order,
                 path=repo_path(catalog, cluster, unit.dirname),
                 crds=tuple(sorted(m.name for m in manifests if is_crd(m))),
                 encrypted_secrets=tuple(sorted(m.name for m in manifests if is_encrypted(m))),
@@ -71,10 +71,6 @@ def plan(
                 options=options,
             )
         )
-    top = max((d.wave for d in deployments if not d.is_tenant), default=-1)
-    if top >= TENANT_WAVE:
-        # Only possible with a four-digit operator number; keep tenants after it anyway.
-        deployments = [replace(d, wave=top + 1) if d.is_tenant else d for d in deployments]
     return sorted(deployments, key=lambda d: (d.wave, d.is_tenant, d.unit.name))
 
 
