@@ -79,7 +79,7 @@ def data_of(manifests: list[Manifest], name: str) -> Mapping[str, Any]:
     return next(m.body["data"] for m in manifests if m.name == name)
 
 
-WHERE = "cluster 'eks-prod', operator 'demo'"
+WHERE = "eks-prod/demo"
 
 
 # ---------------------------------------------------------------- release, values, capabilities
@@ -157,7 +157,7 @@ def test_chart_kube_version_constraint_is_checked_against_the_cluster(tmp_path: 
         "charts/demo/templates/cm.yaml": cm("a"),
     }
     assert failure(tmp_path, files) == (
-        "charts/demo/Chart.yaml:5:1: cluster 'eks-prod', operator 'demo': chart 'demo' requires kubeVersion "
+        f"charts/demo/Chart.yaml:5:1: {WHERE}: chart 'demo' requires kubeVersion "
         "'>=1.32.0-0', which cluster 'eks-prod' (Kubernetes '1.31.0') does not satisfy\n"
         "  hint: disable the operator on this cluster (enabledOn) or use a chart version that supports it"
     )

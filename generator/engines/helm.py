@@ -516,7 +516,7 @@ def _column(match: re.Match[str]) -> int:
 
 
 def _where(unit: RenderUnit) -> str:
-    return f"cluster '{unit.cluster.name}', {unit.kind} '{unit.name}'"
+    return f"{unit.cluster.name}/{unit.name}"  # as the Jinja engine prefixes its errors
 
 
 def _repo_path(source: str, chart: Chart) -> PurePosixPath:
