@@ -107,6 +107,10 @@ def render(report: Reporter, repo: Path, clusters: tuple[str, ...], check: bool,
     changes = pipeline.write(repo, result)
     report.info(f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}")
     report.debug(result.timings_text())
+    if "engine:helm" in result.timings:
+        from generator.engines.helm import helm_backend
+
+        report.debug(f"helm backend: {helm_backend()}")
 
 
 @cli.command(epilog=EPILOG)
@@ -124,6 +128,26 @@ def lint(report: Reporter, repo: Path) -> None:
 
     summary = pipeline.lint(repo)
     report.info(f"catalog is valid: {summary}")
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def kustomize(report: Reporter, directory: Path) -> None:
+    """Build a kustomization directory and print the YAML stream, like `kustomize build`.
+
+    \b
+    Examples:
+      generator kustomize overlays/environments/prod/cert-manager
+      generator kustomize path/to/kustomization > out.yaml
+    """
+    from generator.overlays import kustomize_stream
+
+    warnings: list[str] = []
+    text = kustomize_stream(directory, Path.cwd(), warnings)
+    for warning in warnings:
+        report.problem(f"warning: {warning}")
+    click.echo(text, nl=False)
 
 
 @cli.command(epilog=EPILOG)

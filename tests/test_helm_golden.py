@@ -132,8 +132,9 @@ def test_chart_error_exits_2_with_file_line_hint_and_writes_nothing(minimal_repo
 
 def test_chart_renders_through_the_cli(minimal_repo: Path) -> None:
     write_tree(minimal_repo, {**CHART, "catalog/operators/020-cache.yaml": "namespace: cache\nvalues:\n  cache:\n    size: 1Gi\n    tier: gold\n"})
-    result = run_cli(["render", "--repo", str(minimal_repo)])
+    result = run_cli(["-v", "render", "--repo", str(minimal_repo)])
     assert result.code == 0, result.err
+    assert f"helm backend: {helm.helm_backend()}\n" in result.err
     text = (minimal_repo / "rendered/dev-1/020-cache/configmap-cache.yaml").read_text()
     assert "  size: 1Gi\n  tier: gold\n" in text
     assert "  namespace: cache\n" in text
