@@ -75,8 +75,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Render only these clusters (repeatable).")
 @click.option("--check", is_flag=True, help="Render to a temporary tree; exit 1 listing every file of rendered/ that is stale.")
 @click.option("--no-validate", is_flag=True, help="Emergencies only: write without schema and policy validation.")
+@click.option("--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render.")
 @click.pass_obj
-def render(report: Reporter, repo: Path, clusters: tuple[str, ...], check: bool, no_validate: bool) -> None:
+def render(
+    report: Reporter, repo: Path, clusters: tuple[str, ...], check: bool, no_validate: bool, no_cache: bool
+) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
     \b
@@ -89,7 +92,7 @@ def render(report: Reporter, repo: Path, clusters: tuple[str, ...], check: bool,
 
     if no_validate:
         report.problem("warning: --no-validate: rendered/ is written WITHOUT schema or policy checks")
-    result = pipeline.render_all(repo, clusters=clusters, validate=not no_validate)
+    result = pipeline.render_all(repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache)
     for finding in result.findings:
         report.problem(str(finding))
     if result.findings:

@@ -1,0 +1,269 @@
+"""Resources and a kustomization's patches, patchesStrategicMerge and patchesJson6902 →
+patched resources (strategic merge or JSON 6902, untargeted or with target selectors)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.model import Origin
+from generator.overlays import jsonpatch, strategic
+from generator.overlays.kustomization import Kustomization
+from generator.overlays.labels import SelectorError, selector_matches
+from generator.overlays.resources import ResMap, Resource, effective_namespace, parse_documents, relpath
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """One patch document ready to apply; `json` holds JSON 6902 operations."""
+
+    origin: Origin
+    strategic: Mapping[str, Any] | None
+    json: list[Any] | None
+    target: Mapping[str, Any] | None
+    allow_name_change: bool = False
+    allow_kind_change: bool = False
+
+
+def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch], list[Patch]]:
+    """(patchesStrategicMerge, patches, patchesJson6902) in the order Kustomize runs them."""
+    legacy: list[Patch] = []
+    for i, entry in enumerate(k.get("patchesStrategicMerge") or []):
+        origin = k.origin("patchesStrategicMerge", i)
+        text, display = _patch_text(k, entry, ["patchesStrategicMerge", i], root, inline_ok=True)
+        for document, line in parse_documents(text, display):
+            where = Origin(display, line) if display != k.display else origin
+            if not isinstance(document, dict):
+                raise GeneratorError(
+                    "a strategic merge patch must be a YAML mapping",
+                    where,
+                    "write the patch as a partial Kubernetes object",
+                )
+            legacy.append(Patch(where, document, None, None))
+    general: list[Patch] = []
+    for i, entry in enumerate(k.get("patches") or []):
+        origin = k.origin("patches", i)
+        if "path" in entry:
+            text, display = _patch_text(k, entry["path"], ["patches", i, "path"], root, inline_ok=False)
+        else:
+            text, display = str(entry["patch"]), k.display
+        options = entry.get("options") or {}
+        target = entry.get("target")
+        if target is not None and not isinstance(target, dict):
+            raise k.error("a patch target must be a mapping", ["patches", i, "target"], "write target: {kind: ..., name: ...}")
+        documents = parse_documents(text, display)
+        if not documents:
+            raise k.error("the patch is empty", ["patches", i], "write a strategic merge patch or a JSON 6902 list")
+        for document, line in documents:
+            where = Origin(display, line) if display != k.display else origin
+            if isinstance(document, list):
+                if target is None:
+                    raise k.error(
+                        "a JSON 6902 patch needs a 'target'",
+                        ["patches", i],
+                        "add target: {kind: ..., name: ...} to say which object to patch",
+                    )
+                general.append(Patch(where, None, document, target))
+            elif isinstance(document, dict):
+                general.append(
+                    Patch(
+                        where,
+                        document,
+                        None,
+                        target,
+                        bool(options.get("allowNameChange")),
+                        bool(options.get("allowKindChange")),
+                    )
+                )
+            else:
+                raise GeneratorError(
+                    "a patch must be a YAML mapping or a list of JSON 6902 operations",
+                    where,
+                    "write a partial object (strategic merge) or a list of {op, path, value}",
+                )
+    json6902: list[Patch] = []
+    for i, entry in enumerate(k.get("patchesJson6902") or []):
+        origin = k.origin("patchesJson6902", i)
+        if "path" in entry:
+            text, display = _patch_text(k, entry["path"], ["patchesJson6902", i, "path"], root, inline_ok=False)
+        else:
+            text, display = str(entry["patch"]), k.display
+        documents = parse_documents(text, display)
+        operations = documents[0][0] if documents else []
+        if not isinstance(operations, list):
+            raise k.error(
+                "a patchesJson6902 patch must be a list of operations",
+                ["patchesJson6902", i],
+                "write the patch as a list of {op, path, value}",
+            )
+        json6902.append(Patch(origin, None, operations, entry["target"]))
+    return legacy, general, json6902
+
+
+def _patch_text(k: Kustomization, entry: str, where: list[str | int], root: Path, *, inline_ok: bool) -> tuple[str, Any]:
+    if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
+        return entry, k.display
+    path = (k.dir / entry).resolve()
+    if not path.is_file():
+        raise k.error(
+            f"patch file '{entry}' does not exist",
+            where,
+            f"create '{relpath(k.dir / entry, root)}' or fix the path (relative to the kustomization)",
+        )
+    if not path.is_relative_to(k.dir.resolve()):
+        raise k.error(
+            f"patch file '{entry}' is outside the kustomization directory",
+            where,
+            "Kustomize only loads files in or below the kustomization's own directory; move the patch there",
+        )
+    return path.read_text(encoding="utf-8"), relpath(path, root)
+
+
+def _anchored(pattern: str) -> re.Pattern[str]:
+    return re.compile(f"^(?:{pattern})$")
+
+
+def select(resources: ResMap, target: Mapping[str, Any], origin: Origin) -> list[Resource]:
+    """Objects a target selects by original or current id (behaviour 7); none is no error."""
+    try:
+        name = _anchored(str(target["name"])) if target.get("name") else None
+        namespace = _anchored(str(target["namespace"])) if target.get("namespace") else None
+    except re.error as e:
+        raise GeneratorError(f"invalid regular expression in patch target: {e}", origin, "fix the name or namespace pattern") from None
+    out = []
+    for r in resources:
+        if target.get("kind") and target["kind"] != r.kind:
+            continue
+        if target.get("group") and target["group"] != r.group:
+            continue
+        if target.get("version") and target["version"] != r.version:
+            continue
+        original_ns, original_name = r.original
+        if namespace is not None:
+            if r.cluster_scoped:
+                continue
+            if not (namespace.match(effective_namespace(original_ns)) or namespace.match(effective_namespace(r.namespace))):
+                continue
+        if name is not None and not (name.match(original_name) or name.match(r.name)):
+            continue
+        try:
+            if target.get("labelSelector") and not selector_matches(str(target["labelSelector"]), r.labels()):
+                continue
+            if target.get("annotationSelector") and not selector_matches(str(target["annotationSelector"]), r.annotations()):
+                continue
+        except SelectorError as e:
+            raise GeneratorError(f"invalid selector in patch target: {e}", origin, "use the Kubernetes label selector syntax, e.g. app=web,tier in (a,b)") from None
+        out.append(r)
+    return out
+
+
+def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
+    index: dict[tuple[str, str, str, str, str], list[Resource]] | None = None
+    for patch in patches:
+        if patch.json is not None:
+            for resource in select(resources, patch.target or {}, patch.origin):
+                _apply_json(resource, patch)
+            continue
+        if patch.target is None:
+            if index is None:
+                index = _identity_index(resources)
+            resource = _untargeted(index, patch)
+            if _apply_strategic(resource, patch):
+                resources.replace_all([r for r in resources if r is not resource])
+                index = None
+            continue
+        deleted = set()
+        for resource in select(resources, patch.target, patch.origin):
+            if _apply_strategic(resource, patch):
+                deleted.add(id(resource))
+            index = None
+        if deleted:
+            resources.replace_all([r for r in resources if id(r) not in deleted])
+
+
+def _identity_index(resources: ResMap) -> dict[tuple[str, str, str, str, str], list[Resource]]:
+    index: dict[tuple[str, str, str, str, str], list[Resource]] = defaultdict(list)
+    for r in resources:
+        for namespace, name in dict.fromkeys(r.identities()):
+            ns = "" if r.cluster_scoped else effective_namespace(namespace)
+            index[(r.group, r.version, r.kind, ns, name)].append(r)
+    return index
+
+
+def _untargeted(index: Mapping[tuple[str, str, str, str, str], list[Resource]], patch: Patch) -> Resource:
+    body = patch.strategic or {}
+    meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    group, _, version = str(body.get("apiVersion") or "").rpartition("/")
+    kind = str(body.get("kind") or "")
+    name = str(meta.get("name") or "")
+    namespace = str(meta.get("namespace") or "")
+    ns = "" if kind in _cluster_kinds() else effective_namespace(namespace)
+    found = index.get((group, version, kind, ns, name), [])
+    unique = list(dict.fromkeys(found))
+    where = f"{namespace}/" if namespace else ""
+    if not unique:
+        raise GeneratorError(
+            f"no object matches the patch for {kind} '{where}{name}'",
+            patch.origin,
+            "a patch without 'target' must name an object of the build by apiVersion, kind,"
+            " name (and namespace); check them or add a target selector",
+        )
+    if len(unique) > 1:
+        raise GeneratorError(
+            f"several objects match the patch for {kind} '{where}{name}'",
+            patch.origin,
+            "add metadata.namespace to the patch or use a target selector",
+        )
+    return unique[0]
+
+
+def _cluster_kinds() -> frozenset[str]:
+    from generator.overlays.resources import CLUSTER_SCOPED
+
+    return CLUSTER_SCOPED
+
+
+def _apply_strategic(resource: Resource, patch: Patch) -> bool:
+    """Apply in place; True when the patch deleted the object."""
+    name, namespace, kind = resource.name, resource.namespace, resource.kind
+    if patch.allow_name_change or patch.allow_kind_change:
+        resource.remember()
+    schema = strategic.schema_for(resource.api_version, resource.kind)
+    merged = strategic.merge(resource.body, patch.strategic, schema)
+    if merged is None or not merged:
+        return True
+    resource.body = merged
+    meta = resource.meta
+    if not patch.allow_kind_change:
+        resource.body["kind"] = kind
+    if not patch.allow_name_change:
+        meta["name"] = name
+    if namespace:
+        meta["namespace"] = namespace
+    else:
+        meta.pop("namespace", None)
+    return False
+
+
+def _apply_json(resource: Resource, patch: Patch) -> None:
+    resource.remember()
+    try:
+        body = jsonpatch.apply(resource.body, patch.json or [])
+    except jsonpatch.PatchFailure as e:
+        raise GeneratorError(
+            f"JSON 6902 patch failed on {resource.describe()}: {e}",
+            patch.origin,
+            "check the operation's path against the object (paths are JSON pointers like /spec/replicas)",
+        ) from None
+    if not isinstance(body, dict):
+        raise GeneratorError(
+            f"JSON 6902 patch turned {resource.describe()} into something that is not an object",
+            patch.origin,
+            "patch fields of the object, not the whole document",
+        )
+    resource.body = body

@@ -1,0 +1,105 @@
+"""A cluster's rendered units and the repository's overlays/ tree → the units' manifests after
+environment-wide, environment-unit, cluster-wide and cluster-unit overlays, in that order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.model import Cluster, Environment, Manifest, RenderUnit
+from generator.overlays.build import build
+from generator.overlays.kustomization import find_file
+from generator.overlays.resources import Resource
+
+OVERLAYS = "overlays"
+
+
+def unit_key(unit: RenderUnit) -> str:
+    """The folder name that narrows an overlay to one unit: `cert-manager`, `tenants/a`."""
+    return f"tenants/{unit.name}" if unit.kind == "tenant" else unit.name
+
+
+def scope_dirs(repo: Path, cluster: Cluster, environment: Environment) -> list[Path]:
+    """The two scope folders that apply to a cluster, environment first."""
+    return [
+        repo / OVERLAYS / "environments" / environment.name,
+        repo / OVERLAYS / "clusters" / cluster.name,
+    ]
+
+
+def apply_overlays(
+    repo: Path,
+    cluster: Cluster,
+    environment: Environment,
+    rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
+) -> list[tuple[RenderUnit, list[Manifest]]]:
+    """Each unit's manifests after every overlay of its environment and cluster."""
+    units = [unit for unit, _ in rendered]
+    by_key = {unit_key(unit): unit for unit in units}
+    current: dict[str, list[Resource]] = {
+        unit_key(unit): [_resource(m, unit_key(unit)) for m in manifests]
+        for unit, manifests in rendered
+    }
+    touched = False
+    for scope in scope_dirs(repo, cluster, environment):
+        if not scope.is_dir():
+            continue
+        if find_file(scope) is not None:
+            current = _apply_wide(repo, scope, current)
+            touched = True
+        for key in by_key:
+            folder = scope / key
+            if folder.is_dir() and find_file(folder) is not None:
+                current[key] = _apply_unit(repo, folder, key, current[key])
+                touched = True
+    if not touched:
+        return [(unit, list(manifests)) for unit, manifests in rendered]
+    return [
+        (unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units
+    ]
+
+
+def _resource(manifest: Manifest, key: str) -> Resource:
+    return Resource(_copy(manifest.body), manifest.origin, key)
+
+
+def _copy(value: Any) -> Any:
+    """A private deep copy: builds edit bodies in place, engines' output stays untouched."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _apply_wide(repo: Path, scope: Path, current: dict[str, list[Resource]]) -> dict[str, list[Resource]]:
+    base = [r for resources in current.values() for r in resources]
+    built = build(scope, repo, base=base, order=False)
+    out: dict[str, list[Resource]] = {key: [] for key in current}
+    for resource in built:
+        if resource.unit is None:
+            raise GeneratorError(
+                f"the overlay adds {resource.describe()}, which belongs to no unit",
+                resource.origin,
+                f"an overlay for a whole environment or cluster may only change objects; put new"
+                f" resources in a unit overlay such as '{_display(scope, repo)}/<operator>/'"
+                f" or '{_display(scope, repo)}/tenants/<tenant>/'",
+            )
+        out[resource.unit].append(resource)
+    return out
+
+
+def _apply_unit(repo: Path, folder: Path, key: str, resources: list[Resource]) -> list[Resource]:
+    built = build(folder, repo, base=resources, order=False)
+    for resource in built:
+        resource.unit = key
+    return built
+
+
+def _display(path: Path, repo: Path) -> str:
+    try:
+        return path.relative_to(repo).as_posix()
+    except ValueError:  # pragma: no cover - scopes always live under the repository
+        return path.as_posix()

@@ -1,0 +1,174 @@
+"""A body and a strategic merge patch → the patched body, with Kubernetes patch metadata
+(list merge keys) for built-in types; lists inside custom resources are replaced."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+# A schema node: field name → (child schema or None, list merge key or None). A list whose
+# field has no merge key is replaced wholesale, as in Kubernetes' patch metadata.
+Schema = Mapping[str, tuple["Schema | None", str | None]]
+
+_CONTAINER: Schema = {
+    "ports": ({}, "containerPort"),
+    "env": ({}, "name"),
+    "volumeMounts": ({}, "mountPath"),
+    "volumeDevices": ({}, "devicePath"),
+    "resizePolicy": ({}, "resourceName"),
+}
+_META: Schema = {"ownerReferences": ({}, "uid")}
+_POD_SPEC: Schema = {
+    "containers": (_CONTAINER, "name"),
+    "initContainers": (_CONTAINER, "name"),
+    "ephemeralContainers": (_CONTAINER, "name"),
+    "volumes": ({}, "name"),
+    "imagePullSecrets": ({}, "name"),
+    "hostAliases": ({}, "ip"),
+    "topologySpreadConstraints": ({}, "topologyKey"),
+    "resourceClaims": ({}, "name"),
+    "schedulingGates": ({}, "name"),
+}
+_TEMPLATE: Schema = {"metadata": (_META, None), "spec": (_POD_SPEC, None)}
+_WORKLOAD: Schema = {"metadata": (_META, None), "spec": ({"template": (_TEMPLATE, None)}, None)}
+_JOB_SPEC: Schema = {"template": (_TEMPLATE, None)}
+_PLAIN: Schema = {"metadata": (_META, None)}
+
+# (group, kind) of built-in types → schema. Kinds not listed are custom resources.
+SCHEMAS: Mapping[tuple[str, str], Schema] = {
+    ("", "Pod"): {"metadata": (_META, None), "spec": (_POD_SPEC, None)},
+    ("", "PodTemplate"): {"metadata": (_META, None), "template": (_TEMPLATE, None)},
+    ("", "ReplicationController"): _WORKLOAD,
+    ("apps", "Deployment"): _WORKLOAD,
+    ("apps", "StatefulSet"): _WORKLOAD,
+    ("apps", "DaemonSet"): _WORKLOAD,
+    ("apps", "ReplicaSet"): _WORKLOAD,
+    ("batch", "Job"): {"metadata": (_META, None), "spec": (_JOB_SPEC, None)},
+    ("batch", "CronJob"): {
+        "metadata": (_META, None),
+        "spec": ({"jobTemplate": ({"spec": (_JOB_SPEC, None)}, None)}, None),
+    },
+    ("", "Service"): {"metadata": (_META, None), "spec": ({"ports": ({}, "port")}, None)},
+    **{
+        (group, kind): _PLAIN
+        for group, kind in (
+            ("", "ConfigMap"), ("", "Secret"), ("", "ServiceAccount"), ("", "Namespace"),
+            ("", "PersistentVolumeClaim"), ("", "PersistentVolume"), ("", "ResourceQuota"),
+            ("", "LimitRange"), ("", "Endpoints"), ("", "Node"),
+            ("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "ClusterRole"),
+            ("rbac.authorization.k8s.io", "RoleBinding"),
+            ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+            ("networking.k8s.io", "Ingress"), ("networking.k8s.io", "NetworkPolicy"),
+            ("networking.k8s.io", "IngressClass"), ("policy", "PodDisruptionBudget"),
+            ("autoscaling", "HorizontalPodAutoscaler"), ("storage.k8s.io", "StorageClass"),
+            ("scheduling.k8s.io", "PriorityClass"),
+            ("apiextensions.k8s.io", "CustomResourceDefinition"),
+            ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+            ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+            ("apiregistration.k8s.io", "APIService"),
+        )
+    },
+}  # fmt: skip
+
+DIRECTIVE = "$patch"
+# Kustomize copies $setElementOrder and $retainKeys to the output as ordinary keys
+# (behaviour 6), so only $patch and $deleteFromPrimitiveList are directives here.
+DELETE_PRIMITIVE_PREFIX = "$deleteFromPrimitiveList/"
+
+
+def schema_for(api_version: str, kind: str) -> Schema | None:
+    return SCHEMAS.get((api_version.rpartition("/")[0], kind))
+
+
+def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
+    """The patched value; None means the whole object was deleted (`$patch: delete`)."""
+    if isinstance(patch, dict) and patch.get(DIRECTIVE) == "delete":
+        return None
+    return _merge_value(original, patch, schema)
+
+
+def _merge_value(original: Any, patch: Any, schema: Schema | None) -> Any:
+    if isinstance(patch, dict):
+        if patch.get(DIRECTIVE) == "replace":
+            return _clean({k: v for k, v in patch.items() if k != DIRECTIVE})
+        if not isinstance(original, dict):
+            return _clean(patch)
+        return _merge_map(original, patch, schema)
+    return _clean(patch)
+
+
+def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Schema | None) -> dict[str, Any]:
+    result = dict(original)
+    for key, value in patch.items():
+        if key == DIRECTIVE:
+            continue
+        if key.startswith(DELETE_PRIMITIVE_PREFIX):
+            field = key[len(DELETE_PRIMITIVE_PREFIX) :]
+            if isinstance(result.get(field), list) and isinstance(value, list):
+                result[field] = [v for v in result[field] if v not in value]
+            continue
+        if value is None:
+            result.pop(key, None)
+            continue
+        child, merge_key = schema.get(key, (None, None)) if schema else (None, None)
+        if isinstance(value, list):
+            current = result.get(key)
+            if merge_key and isinstance(current, list):
+                result[key] = _merge_list(current, value, merge_key, child)
+            else:
+                result[key] = _clean_list(value)
+        elif isinstance(value, dict):
+            result[key] = _merge_value(result.get(key), value, child if child is not None else ({} if schema is not None else None))
+        else:
+            result[key] = value
+    return result
+
+
+def _merge_list(original: list[Any], patch: list[Any], key: str, schema: Schema | None) -> list[Any]:
+    """Patch items first in patch order, then the untouched originals (behaviour 6)."""
+    if any(isinstance(p, dict) and p.get(DIRECTIVE) == "replace" for p in patch):
+        return [_clean(p) for p in patch if not (isinstance(p, dict) and DIRECTIVE in p)]
+    by_key = {o.get(key): o for o in original if isinstance(o, dict) and key in o}
+    seen: set[Any] = set()
+    out: list[Any] = []
+    for item in patch:
+        if not isinstance(item, dict) or key not in item:
+            out.append(_clean(item))
+            continue
+        identity = item[key]
+        seen.add(_hashable(identity))
+        if item.get(DIRECTIVE) == "delete":
+            continue
+        base = by_key.get(identity) if _hashable(identity) == identity else None
+        out.append(_merge_map(base, item, schema) if isinstance(base, dict) else _clean(item))
+    for item in original:
+        if isinstance(item, dict) and key in item and _hashable(item[key]) in seen:
+            continue
+        out.append(item)
+    return out
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
+
+
+def _clean(value: Any) -> Any:
+    """A patch value with directives removed, copied so later edits cannot alias the patch."""
+    if isinstance(value, dict):
+        return {
+            k: _clean(v)
+            for k, v in value.items()
+            if k != DIRECTIVE
+            and not k.startswith(DELETE_PRIMITIVE_PREFIX)
+            and v is not None
+        }
+    if isinstance(value, list):
+        return _clean_list(value)
+    return copy.copy(value)
+
+
+def _clean_list(value: list[Any]) -> list[Any]:
+    return [
+        _clean(v) for v in value if not (isinstance(v, dict) and v.get(DIRECTIVE) == "delete")
+    ]
