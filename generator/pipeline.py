@@ -10,13 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.catalog import load_catalog
-from generator.engines import engine
+from generator import render_cache
 from generator.errors import GeneratorError
-from generator.merge import resolve_units
-from generator.gitops import gitops_manifests
 from generator.model import Catalog, Cluster, Finding, Manifest, RenderedFile, RenderUnit, ResourceKey
-from generator.validate import check_policies, validate_cluster
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 MANAGED_BY = "platform-generator"
@@ -48,8 +44,26 @@ class RenderResult:
         return "timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in self.timings.items())
 
 
-def render_all(repo: Path, *, clusters: Sequence[str] = (), validate: bool = True) -> RenderResult:
+def render_all(
+    repo: Path, *, clusters: Sequence[str] = (), validate: bool = True, use_cache: bool = True
+) -> RenderResult:
     timings: dict[str, float] = {}
+    with _timed(timings, "fingerprint"):
+        key = render_cache.fingerprint(repo, clusters, validate) if use_cache else ""
+    cached = render_cache.load(repo, key) if key else None
+    if cached is not None:  # an unchanged catalog, already rendered and validated
+        names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
+        return RenderResult(cached, [], names, not clusters, timings)
+    result = _render(repo, clusters, validate, timings)
+    if key and not result.findings:
+        render_cache.store(repo, key, result.files)
+    return result
+
+
+def _render(repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]) -> RenderResult:
+    from generator.catalog import load_catalog
+    from generator.merge import resolve_units
+
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
     with _timed(timings, "merge"):
@@ -68,6 +82,8 @@ def render_all(repo: Path, *, clusters: Sequence[str] = (), validate: bool = Tru
         everything = [m for _, ms in rendered for m in ms] + [m for ms in handoff.values() for m in ms]
         _check_unique(cluster, everything)
         if validate:
+            from generator.validate import check_policies, validate_cluster
+
             with _timed(timings, "validate"):
                 findings += validate_cluster(everything, cluster.kubernetes_version, repo)  # schemas
                 findings += check_policies(cluster, rendered)  # the platform's boundary rules
@@ -82,6 +98,8 @@ def render_all(repo: Path, *, clusters: Sequence[str] = (), validate: bool = Tru
 def _gitops(
     catalog: Catalog, cluster: Cluster, units: Sequence[RenderUnit], rendered: Sequence[tuple[RenderUnit, list[Manifest]]]
 ) -> dict[str, list[Manifest]]:
+    from generator.gitops import gitops_manifests
+
     by_dirname = {unit.dirname: manifests for unit, manifests in rendered}
     labels = _common_labels(catalog, cluster.name, "gitops")
     return {
@@ -98,6 +116,8 @@ def _cluster_sources(catalog: Catalog, cluster: Cluster) -> tuple[PurePosixPath,
 def _render_cluster(
     repo: Path, catalog: Catalog, cluster: Cluster, units: Sequence[RenderUnit], timings: dict[str, float]
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
+    from generator.engines import engine
+
     rendered = []
     for unit in units:
         with _timed(timings, f"engine:{unit.component.engine}"):
@@ -182,6 +202,9 @@ def write(repo: Path, result: RenderResult) -> str:
 
 
 def lint(repo: Path) -> str:
+    from generator.catalog import load_catalog
+    from generator.merge import resolve_units
+
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
     return (

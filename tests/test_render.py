@@ -11,7 +11,7 @@ from tests.conftest import REPO, copy_repo, run_cli, snapshot
 
 
 def test_example_platform_matches_committed_rendered_tree() -> None:
-    result = run_cli(["render", "--check", "--repo", str(REPO)])
+    result = run_cli(["render", "--check", "--no-cache", "--repo", str(REPO)])
     assert result.code == 0, result.out + result.err
 
 
@@ -37,3 +37,14 @@ def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> Non
         trees.append(snapshot(repo / "rendered"))
     assert trees[0] == trees[1] == trees[2]
     assert len(trees[0]) > 100
+
+
+def test_unchanged_inputs_are_served_from_the_cache_and_any_change_misses(minimal_repo: Path) -> None:
+    from generator import render_cache
+
+    (cached,) = (minimal_repo / render_cache.CACHE_DIR).glob("*.json")
+    assert run_cli(["render", "--check", "--repo", str(minimal_repo)]).code == 0
+    (minimal_repo / "catalog/environments/dev.yaml").write_text("name: dev\norder: 10\nvalues:\n  replicas: 5\n")
+    result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
+    assert (result.code, result.out) == (1, "changed: rendered/dev-1/010-web/deployment-web.yaml\n")
+    assert cached.exists()

@@ -1,0 +1,65 @@
+"""Inputs of a render (catalog/, charts/, overlays/, schemas/, the generator itself) → a
+fingerprint → the files that render produced, so an unchanged catalog re-renders at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from generator import __version__
+from generator.model import RenderedFile
+
+CACHE_DIR = ".generator-cache/render"
+INPUT_FOLDERS = ("catalog", "charts", "overlays", "schemas")
+KEEP = 4  # cached renders kept: enough to switch between a few branches
+
+
+def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
+    """Hash of every input file's path and bytes, the options and the generator's own code."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{sys.version}\0{sorted(clusters)}\0{validate}\0".encode())
+    digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
+    package = Path(__file__).resolve().parent
+    for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [(package, "<generator>")]:
+        for path in _files(root):
+            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _files(root: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
+    return found
+
+
+def load(repo: Path, key: str) -> list[RenderedFile] | None:
+    path = repo / CACHE_DIR / f"{key}.json"
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return [RenderedFile(PurePosixPath(rel), text) for rel, text in entries]
+
+
+def store(repo: Path, key: str, files: Sequence[RenderedFile]) -> None:
+    """Keep this render's files; a cache that cannot be written is only a missed speed-up."""
+    folder = repo / CACHE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{key}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps([[str(f.relpath), f.text] for f in files]), encoding="utf-8")
+        os.replace(temporary, folder / f"{key}.json")
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
