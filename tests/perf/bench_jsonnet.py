@@ -23,7 +23,7 @@ from generator.engines import jsonnet  # noqa: E402
 from generator.merge import resolve_units  # noqa: E402
 from generator.model import Component, Origin  # noqa: E402
 
-# 200 applications × 5 objects (Deployment with checksum annotations, ConfigMap, Service,
+# 200 applications x 5 objects (Deployment with checksum annotations, ConfigMap, Service,
 # HorizontalPodAutoscaler, PodDisruptionBudget) = 1,000 objects.
 THOUSAND = """
 local k = import 'k8s.libsonnet';
@@ -82,13 +82,16 @@ def bench_components(runs: int) -> None:
         for unit in units:
             seconds, _ = timed(lambda u=unit, e=engine: jsonnet.render(u, ROOT, engine=e), runs)
             per_engine[engine][unit.name if unit.kind == "operator" else "tenant"].append(seconds)
-    print(f"\nper-component render cost, ms (median over clusters × {runs} runs)")
+    print(f"\nper-component render cost, ms (median over clusters x {runs} runs)")
     print(f"  {'component':14} {'units':>5} " + " ".join(f"{e:>9}" for e in jsonnet.ENGINES))
     for name in sorted(per_engine["rjsonnet"]):
         figures = [statistics.median(per_engine[e][name]) * 1000 for e in jsonnet.ENGINES]
         count = len(per_engine["rjsonnet"][name])
         print(f"  {name:14} {count:>5} " + " ".join(f"{f:9.1f}" for f in figures))
-    overall = [statistics.median(sum(per_engine[e].values(), [])) * 1000 for e in jsonnet.ENGINES]
+    overall = [
+        statistics.median([s for samples in per_engine[e].values() for s in samples]) * 1000
+        for e in jsonnet.ENGINES
+    ]
     print(f"  {'all units':14} {len(units):>5} " + " ".join(f"{f:9.1f}" for f in overall))
 
 
