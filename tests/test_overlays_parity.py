@@ -38,7 +38,9 @@ def kubectl_results() -> dict[str, subprocess.CompletedProcess[str]]:
     assert KUBECTL is not None
 
     def run(case: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([KUBECTL, "kustomize", str(case)], capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [KUBECTL, "kustomize", str(case)], capture_output=True, text=True, check=False
+        )
 
     every = [*CASES, *ERRORS]
     with ThreadPoolExecutor(max_workers=8) as pool:

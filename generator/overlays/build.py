@@ -19,7 +19,13 @@ from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
 from generator.overlays.patches import apply_patches, load_patches
 from generator.overlays.replacements import apply_replacements
-from generator.overlays.resources import ResMap, Resource, parse_documents, relpath, resources_from_text
+from generator.overlays.resources import (
+    ResMap,
+    Resource,
+    parse_documents,
+    relpath,
+    resources_from_text,
+)
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
 BOOKKEEPING_ANNOTATIONS = frozenset(
@@ -118,7 +124,9 @@ def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
         state.stack.pop()
 
 
-def _sub_kustomization(k: Kustomization, key: str, i: int, entry: str, state: Build) -> Kustomization:
+def _sub_kustomization(
+    k: Kustomization, key: str, i: int, entry: str, state: Build
+) -> Kustomization:
     path = k.dir / entry
     if path.is_dir() and path.resolve() in state.stack:
         chain = " -> ".join(str(relpath(p, state.root)) for p in [*state.stack, path.resolve()])
@@ -183,7 +191,11 @@ def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:
             made = generate(k, field_name, i, entry, state.root)
             behavior = entry.get("behavior", "create")
             matches = [
-                r for r in resmap if r.kind == made.kind and r.group == "" and any(
+                r
+                for r in resmap
+                if r.kind == made.kind
+                and r.group == ""
+                and any(
                     n == made.name and (ns or "default") == (made.namespace or "default")
                     for ns, n in r.identities()
                 )
@@ -248,7 +260,8 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
     if unmatched:
         index = next(i for i, e in enumerate(k.get("replicas")) if e["name"] == unmatched[0])
         raise k.error(
-            f"replicas: no Deployment, StatefulSet, ReplicaSet or ReplicationController is named '{unmatched[0]}'",
+            "replicas: no Deployment, StatefulSet, ReplicaSet or ReplicationController is"
+            f" named '{unmatched[0]}'",
             ["replicas", index, "name"],
             "use the name of a workload in this build (any earlier name works too)",
         )

@@ -27,12 +27,21 @@ class FieldSpec(NamedTuple):
 _UNESCAPED_SLASH = re.compile(r"(?<!\\)/")
 
 
-def spec(path: str, kind: str | None = None, group: str | None = None, *, version: str | None = None, create: bool = False) -> FieldSpec:
+def spec(
+    path: str,
+    kind: str | None = None,
+    group: str | None = None,
+    *,
+    version: str | None = None,
+    create: bool = False,
+) -> FieldSpec:
     parts = tuple(p.replace("\\/", "/") for p in _UNESCAPED_SLASH.split(path))
     return FieldSpec(group, version, kind, parts, create)
 
 
-def visit(node: Any, path: tuple[str, ...], create: bool, leaf: Callable[[dict[str, Any], str], None]) -> None:
+def visit(
+    node: Any, path: tuple[str, ...], create: bool, leaf: Callable[[dict[str, Any], str], None]
+) -> None:
     """Call leaf(parent, key) for every place `path` reaches; lists fan out to their items."""
     if isinstance(node, list):
         for item in node:
@@ -55,7 +64,9 @@ def visit(node: Any, path: tuple[str, ...], create: bool, leaf: Callable[[dict[s
     visit(child, path[1:], create, leaf)
 
 
-def apply_map(resources: Iterable[Resource], specs: Iterable[FieldSpec], pairs: dict[str, str]) -> None:
+def apply_map(
+    resources: Iterable[Resource], specs: Iterable[FieldSpec], pairs: dict[str, str]
+) -> None:
     """Merge `pairs` into every map field the specs reach (labels, selectors, annotations)."""
     specs = tuple(specs)
 
@@ -98,14 +109,17 @@ TEMPLATE_LABELS = (
 )
 COMMON_ANNOTATIONS = (spec("metadata/annotations", create=True), *template_specs("annotations"))
 
-_AFFINITY = tuple(
-    f"spec/template/spec/affinity/{kind}/{term}/labelSelector/matchLabels"
-    for kind in ("podAffinity", "podAntiAffinity")
-    for term in (
-        "preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm",
-        "requiredDuringSchedulingIgnoredDuringExecution",
-    )
-) + ("spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",)
+_AFFINITY = (
+    *(
+        f"spec/template/spec/affinity/{kind}/{term}/labelSelector/matchLabels"
+        for kind in ("podAffinity", "podAntiAffinity")
+        for term in (
+            "preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm",
+            "requiredDuringSchedulingIgnoredDuringExecution",
+        )
+    ),
+    "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+)
 
 # Where commonLabels and `labels` with includeSelectors write (behaviour 5).
 SELECTOR_LABELS = (

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.errors import GeneratorError
 from generator.overlays.kustomization import Kustomization
 from generator.overlays.resources import Resource, relpath
 
@@ -29,7 +28,13 @@ def content_hash(resource: Resource) -> str:
         encoded = {"kind": "Secret", "type": body.get("type", ""), "name": "", "data": data}
     text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # Go's encoding/json escapes these for HTML safety; the hash must see the same bytes.
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, escaped)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return digest[:10].translate(_HASH_ALPHABET)
@@ -43,7 +48,9 @@ def encode_base64(raw: bytes) -> str:
     return "".join(text[i : i + 70] + "\n" for i in range(0, len(text), 70))
 
 
-def generate(k: Kustomization, field: str, index: int, entry: Mapping[str, Any], root: Path) -> Resource:
+def generate(
+    k: Kustomization, field: str, index: int, entry: Mapping[str, Any], root: Path
+) -> Resource:
     kind = "ConfigMap" if field == "configMapGenerator" else "Secret"
     pairs = _collect(k, field, index, entry, root)
     body: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": {"name": entry["name"]}}
@@ -93,7 +100,9 @@ def _options(global_options: Mapping[str, Any], local: Mapping[str, Any]) -> dic
     return merged
 
 
-def _collect(k: Kustomization, field: str, index: int, entry: Mapping[str, Any], root: Path) -> dict[str, bytes]:
+def _collect(
+    k: Kustomization, field: str, index: int, entry: Mapping[str, Any], root: Path
+) -> dict[str, bytes]:
     pairs: dict[str, bytes] = {}
     name = entry["name"]
 
@@ -165,7 +174,9 @@ def _inside(k: Kustomization, source: str, where: list[str | int], root: Path) -
     return path
 
 
-def _env_lines(k: Kustomization, path: Path, where: list[str | int], root: Path) -> list[tuple[str, str]]:
+def _env_lines(
+    k: Kustomization, path: Path, where: list[str | int], root: Path
+) -> list[tuple[str, str]]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

@@ -62,7 +62,9 @@ def set_replicas(resources: Iterable[Resource], entries: list[Mapping[str, Any]]
     for entry in entries:
         found = False
         for resource in resources:
-            if resource.kind in REPLICA_KINDS and any(n == entry["name"] for _, n in resource.identities()):
+            if resource.kind in REPLICA_KINDS and any(
+                n == entry["name"] for _, n in resource.identities()
+            ):
                 spec = resource.body.get("spec")
                 if not isinstance(spec, dict):
                     spec = resource.body["spec"] = {}

@@ -118,7 +118,9 @@ def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> K
             Origin(display, 1, 1),
             "write the kustomization as 'key: value' fields (resources, patches, ...)",
         )
-    k = Kustomization(directory, file, display, str(data.get("kind") or "Kustomization"), data, text)
+    k = Kustomization(
+        directory, file, display, str(data.get("kind") or "Kustomization"), data, text
+    )
     _validate(k, warnings)
     return k
 
@@ -137,9 +139,7 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
         if key in DEPRECATED:
             warnings.append(f"{k.origin(key)}: '{key}' is deprecated; {DEPRECATED[key]}")
     if k.kind not in ("Kustomization", "Component"):
-        raise k.error(
-            f"unknown kind '{k.kind}'", ["kind"], "use kind Kustomization or Component"
-        )
+        raise k.error(f"unknown kind '{k.kind}'", ["kind"], "use kind Kustomization or Component")
     expected_api = {
         "Kustomization": "kustomize.config.k8s.io/v1beta1",
         "Component": "kustomize.config.k8s.io/v1alpha1",
@@ -168,7 +168,7 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
                 raise k.error(
                     f"images[{i}].{key} must be a string",
                     ["images", i, key],
-                    "quote tags that look like numbers, e.g. newTag: \"1.20\"",
+                    'quote tags that look like numbers, e.g. newTag: "1.20"',
                 )
     for i, entry in enumerate(_list_of(k, "replicas", dict)):
         _keys(k, ["replicas", i], entry, {"name", "count"})
@@ -190,7 +190,16 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
                 ["patchesJson6902", i],
                 "add target: {kind: ..., name: ...}",
             )
-    generator_keys = {"name", "namespace", "behavior", "literals", "files", "envs", "env", "options"}
+    generator_keys = {
+        "name",
+        "namespace",
+        "behavior",
+        "literals",
+        "files",
+        "envs",
+        "env",
+        "options",
+    }
     for field, extra in (("configMapGenerator", set()), ("secretGenerator", {"type"})):
         for i, entry in enumerate(_list_of(k, field, dict)):
             _keys(k, [field, i], entry, generator_keys | extra)
@@ -227,9 +236,7 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
         _keys(k, ["sortOptions"], options, {"order", "legacySortOptions"})
 
 
-def _list_of(
-    k: Kustomization, key: str, kind: type, prefix: Sequence[str | int] = ()
-) -> list[Any]:
+def _list_of(k: Kustomization, key: str, kind: type, prefix: Sequence[str | int] = ()) -> list[Any]:
     parent: Any = k.fields
     for step in prefix:
         parent = parent[step]
@@ -262,7 +269,7 @@ def _string_map(k: Kustomization, key_path: list[str | int]) -> None:
             raise k.error(
                 f"the value of '{key}' must be a string, not {type(value).__name__}",
                 [*key_path, key],
-                f"quote the value, e.g. {key}: \"{_yaml_text(value)}\"",
+                f'quote the value, e.g. {key}: "{_yaml_text(value)}"',
             )
 
 
@@ -274,7 +281,9 @@ def _yaml_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _keys(k: Kustomization, key_path: list[str | int], entry: Mapping[str, Any], allowed: set[str]) -> None:
+def _keys(
+    k: Kustomization, key_path: list[str | int], entry: Mapping[str, Any], allowed: set[str]
+) -> None:
     for key in entry:
         if key not in allowed:
             raise k.error(

@@ -4,8 +4,8 @@ resources; also Kubernetes label-selector matching for patch targets."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from generator.overlays.fieldspecs import (
     COMMON_ANNOTATIONS,
@@ -18,7 +18,9 @@ from generator.overlays.fieldspecs import (
 from generator.overlays.resources import Resource
 
 
-def apply_labels(resources: Iterable[Resource], labels: Iterable[Mapping[str, Any]], common: Mapping[str, str]) -> None:
+def apply_labels(
+    resources: Iterable[Resource], labels: Iterable[Mapping[str, Any]], common: Mapping[str, str]
+) -> None:
     resources = list(resources)
     for entry in labels:
         pairs = dict(entry.get("pairs") or {})
@@ -49,8 +51,29 @@ class SelectorError(ValueError):
     """A label selector that does not parse."""
 
 
-def parse_selector(text: str) -> list[Callable[[Mapping[str, Any]], bool]]:
-    tests: list[Callable[[Mapping[str, Any]], bool]] = []
+class Requirement(NamedTuple):
+    """One comma-separated term of a label selector."""
+
+    key: str
+    op: str  # exists, !exists, =, !=, in, notin
+    values: frozenset[str]
+
+    def matches(self, labels: Mapping[str, Any]) -> bool:
+        present = self.key in labels
+        value = labels.get(self.key)
+        if self.op == "exists":
+            return present
+        if self.op == "!exists":
+            return not present
+        if self.op == "=":
+            return present and value in self.values
+        if self.op == "in":
+            return present and value in self.values
+        return value not in self.values  # != and notin also match objects without the key
+
+
+def parse_selector(text: str) -> list[Requirement]:
+    requirements: list[Requirement] = []
     position = 0
     text = text.strip()
     while position < len(text):
@@ -59,29 +82,17 @@ def parse_selector(text: str) -> list[Callable[[Mapping[str, Any]], bool]]:
             raise SelectorError(f"unable to parse requirement at '{text[position:]}'")
         position = match.end()
         if match["not"]:
-            key = match["nkey"]
-            tests.append(lambda labels, key=key: key not in labels)
+            requirements.append(Requirement(match["nkey"], "!exists", frozenset()))
         elif match["op"]:
-            key, value, negate = match["key"], match["value"], match["op"] == "!="
-            tests.append(
-                lambda labels, key=key, value=value, negate=negate: (
-                    (labels.get(key) != value) if negate else (key in labels and labels[key] == value)
-                )
-            )
+            op = "!=" if match["op"] == "!=" else "="
+            requirements.append(Requirement(match["key"], op, frozenset([match["value"]])))
         elif match["set"]:
-            key = match["key"]
-            values = {v.strip() for v in match["values"].split(",") if v.strip()}
-            inside = match["set"] == "in"
-            tests.append(
-                lambda labels, key=key, values=values, inside=inside: (
-                    (key in labels and labels[key] in values) if inside else (labels.get(key) not in values)
-                )
-            )
+            values = frozenset(v.strip() for v in match["values"].split(",") if v.strip())
+            requirements.append(Requirement(match["key"], match["set"], values))
         else:
-            key = match["key"]
-            tests.append(lambda labels, key=key: key in labels)
-    return tests
+            requirements.append(Requirement(match["key"], "exists", frozenset()))
+    return requirements
 
 
 def selector_matches(text: str, labels: Mapping[str, Any]) -> bool:
-    return all(test(labels) for test in parse_selector(text))
+    return all(requirement.matches(labels) for requirement in parse_selector(text))

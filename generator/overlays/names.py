@@ -47,15 +47,34 @@ _POD_SPEC_PREFIX = {
     "ReplicationController": "spec/template/spec",
 }
 _CONFIG_KINDS = ("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob")
-_POD_OWNER_KINDS = ("Pod", "StatefulSet", "Deployment", "ReplicationController", "CronJob", "Job", "DaemonSet")
+_POD_OWNER_KINDS = (
+    "Pod",
+    "StatefulSet",
+    "Deployment",
+    "ReplicationController",
+    "CronJob",
+    "Job",
+    "DaemonSet",
+)
 
 
 def _in_pods(kinds: Sequence[str], *paths: str) -> list[FieldSpec]:
     return [spec(f"{_POD_SPEC_PREFIX[k]}/{p}", k) for k in kinds for p in paths]
 
 
-_CONFIGMAP_POD = ("volumes/configMap/name", *(f"{c}/env/valueFrom/configMapKeyRef/name" for c in ("containers", "initContainers")), *(f"{c}/envFrom/configMapRef/name" for c in ("containers", "initContainers")), "volumes/projected/sources/configMap/name")
-_SECRET_POD = ("volumes/secret/secretName", *(f"{c}/env/valueFrom/secretKeyRef/name" for c in ("containers", "initContainers")), *(f"{c}/envFrom/secretRef/name" for c in ("containers", "initContainers")), "imagePullSecrets/name", "volumes/projected/sources/secret/name")
+_CONFIGMAP_POD = (
+    "volumes/configMap/name",
+    *(f"{c}/env/valueFrom/configMapKeyRef/name" for c in ("containers", "initContainers")),
+    *(f"{c}/envFrom/configMapRef/name" for c in ("containers", "initContainers")),
+    "volumes/projected/sources/configMap/name",
+)
+_SECRET_POD = (
+    "volumes/secret/secretName",
+    *(f"{c}/env/valueFrom/secretKeyRef/name" for c in ("containers", "initContainers")),
+    *(f"{c}/envFrom/secretRef/name" for c in ("containers", "initContainers")),
+    "imagePullSecrets/name",
+    "volumes/projected/sources/secret/name",
+)
 _SCALE = ("Deployment", "ReplicationController", "ReplicaSet", "StatefulSet")
 _RBAC = "rbac.authorization.k8s.io"
 
@@ -65,60 +84,134 @@ NAME_REFERENCES: tuple[Referral, ...] = (
         Referral(None, None, kind, (spec("spec/scaleTargetRef/name", "HorizontalPodAutoscaler"),))
         for kind in _SCALE
     ),
-    Referral("", "v1", "ConfigMap", (
-        *_in_pods(_CONFIG_KINDS, *_CONFIGMAP_POD),
-        spec("spec/configSource/configMap", "Node"),
-        spec("rules/resourceNames", "Role"),
-        spec("rules/resourceNames", "ClusterRole"),
-        spec("metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap", "Ingress"),
-        spec("spec/template/spec/containers/env/valueFrom/configMapKeyRef/name", "Service", "serving.knative.dev", version="v1"),
-        spec("spec/template/spec/containers/envFrom/configMapRef/name", "Service", "serving.knative.dev", version="v1"),
-    )),
-    Referral("", "v1", "Secret", (
-        *_in_pods(_CONFIG_KINDS, *_SECRET_POD),
-        spec("spec/tls/secretName", "Ingress"),
-        spec("metadata/annotations/ingress.kubernetes.io\\/auth-secret", "Ingress"),
-        spec("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret", "Ingress"),
-        spec("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret", "Ingress"),
-        spec("imagePullSecrets/name", "ServiceAccount"),
-        *(spec(f"parameters/{p}", "StorageClass") for p in ("secretName", "adminSecretName", "userSecretName", "secretRef")),
-        spec("rules/resourceNames", "Role"),
-        spec("rules/resourceNames", "ClusterRole"),
-        spec("spec/template/spec/containers/env/valueFrom/secretKeyRef/name", "Service", "serving.knative.dev", version="v1"),
-        spec("spec/azureFile/secretName", "PersistentVolume"),
-    )),
-    Referral("", "v1", "Service", (
-        spec("spec/serviceName", "StatefulSet", "apps"),
-        spec("spec/rules/http/paths/backend/serviceName", "Ingress"),
-        spec("spec/backend/serviceName", "Ingress"),
-        spec("spec/rules/http/paths/backend/service/name", "Ingress"),
-        spec("spec/defaultBackend/service/name", "Ingress"),
-        spec("spec/service/name", "APIService", "apiregistration.k8s.io"),
-        spec("webhooks/clientConfig/service", "ValidatingWebhookConfiguration", "admissionregistration.k8s.io"),
-        spec("webhooks/clientConfig/service", "MutatingWebhookConfiguration", "admissionregistration.k8s.io"),
-    )),
+    Referral(
+        "",
+        "v1",
+        "ConfigMap",
+        (
+            *_in_pods(_CONFIG_KINDS, *_CONFIGMAP_POD),
+            spec("spec/configSource/configMap", "Node"),
+            spec("rules/resourceNames", "Role"),
+            spec("rules/resourceNames", "ClusterRole"),
+            spec(
+                "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+                "Ingress",
+            ),
+            spec(
+                "spec/template/spec/containers/env/valueFrom/configMapKeyRef/name",
+                "Service",
+                "serving.knative.dev",
+                version="v1",
+            ),
+            spec(
+                "spec/template/spec/containers/envFrom/configMapRef/name",
+                "Service",
+                "serving.knative.dev",
+                version="v1",
+            ),
+        ),
+    ),
+    Referral(
+        "",
+        "v1",
+        "Secret",
+        (
+            *_in_pods(_CONFIG_KINDS, *_SECRET_POD),
+            spec("spec/tls/secretName", "Ingress"),
+            spec("metadata/annotations/ingress.kubernetes.io\\/auth-secret", "Ingress"),
+            spec("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret", "Ingress"),
+            spec("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret", "Ingress"),
+            spec("imagePullSecrets/name", "ServiceAccount"),
+            *(
+                spec(f"parameters/{p}", "StorageClass")
+                for p in ("secretName", "adminSecretName", "userSecretName", "secretRef")
+            ),
+            spec("rules/resourceNames", "Role"),
+            spec("rules/resourceNames", "ClusterRole"),
+            spec(
+                "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+                "Service",
+                "serving.knative.dev",
+                version="v1",
+            ),
+            spec("spec/azureFile/secretName", "PersistentVolume"),
+        ),
+    ),
+    Referral(
+        "",
+        "v1",
+        "Service",
+        (
+            spec("spec/serviceName", "StatefulSet", "apps"),
+            spec("spec/rules/http/paths/backend/serviceName", "Ingress"),
+            spec("spec/backend/serviceName", "Ingress"),
+            spec("spec/rules/http/paths/backend/service/name", "Ingress"),
+            spec("spec/defaultBackend/service/name", "Ingress"),
+            spec("spec/service/name", "APIService", "apiregistration.k8s.io"),
+            spec(
+                "webhooks/clientConfig/service",
+                "ValidatingWebhookConfiguration",
+                "admissionregistration.k8s.io",
+            ),
+            spec(
+                "webhooks/clientConfig/service",
+                "MutatingWebhookConfiguration",
+                "admissionregistration.k8s.io",
+            ),
+        ),
+    ),
     Referral(_RBAC, None, "Role", (spec("roleRef/name", "RoleBinding", _RBAC),)),
-    Referral(_RBAC, None, "ClusterRole", (
-        spec("roleRef/name", "RoleBinding", _RBAC),
-        spec("roleRef/name", "ClusterRoleBinding", _RBAC),
-    )),
-    Referral("", "v1", "ServiceAccount", (
-        spec("subjects", "RoleBinding", _RBAC),
-        spec("subjects", "ClusterRoleBinding", _RBAC),
-        *_in_pods(_POD_OWNER_KINDS, "serviceAccountName"),
-    )),
-    Referral("", "v1", "PersistentVolumeClaim", tuple(_in_pods(_POD_OWNER_KINDS, "volumes/persistentVolumeClaim/claimName"))),
-    Referral("", "v1", "PersistentVolume", (
-        spec("spec/volumeName", "PersistentVolumeClaim"),
-        spec("rules/resourceNames", "ClusterRole"),
-    )),
-    Referral("storage.k8s.io", "v1", "StorageClass", (
-        spec("spec/storageClassName", "PersistentVolume"),
-        spec("spec/storageClassName", "PersistentVolumeClaim"),
-        spec("spec/volumeClaimTemplates/spec/storageClassName", "StatefulSet"),
-    )),
-    Referral("scheduling.k8s.io", "v1", "PriorityClass", tuple(_in_pods(_POD_OWNER_KINDS, "priorityClassName"))),
-)  # fmt: skip
+    Referral(
+        _RBAC,
+        None,
+        "ClusterRole",
+        (
+            spec("roleRef/name", "RoleBinding", _RBAC),
+            spec("roleRef/name", "ClusterRoleBinding", _RBAC),
+        ),
+    ),
+    Referral(
+        "",
+        "v1",
+        "ServiceAccount",
+        (
+            spec("subjects", "RoleBinding", _RBAC),
+            spec("subjects", "ClusterRoleBinding", _RBAC),
+            *_in_pods(_POD_OWNER_KINDS, "serviceAccountName"),
+        ),
+    ),
+    Referral(
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        tuple(_in_pods(_POD_OWNER_KINDS, "volumes/persistentVolumeClaim/claimName")),
+    ),
+    Referral(
+        "",
+        "v1",
+        "PersistentVolume",
+        (
+            spec("spec/volumeName", "PersistentVolumeClaim"),
+            spec("rules/resourceNames", "ClusterRole"),
+        ),
+    ),
+    Referral(
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        (
+            spec("spec/storageClassName", "PersistentVolume"),
+            spec("spec/storageClassName", "PersistentVolumeClaim"),
+            spec("spec/volumeClaimTemplates/spec/storageClassName", "StatefulSet"),
+        ),
+    ),
+    Referral(
+        "scheduling.k8s.io",
+        "v1",
+        "PriorityClass",
+        tuple(_in_pods(_POD_OWNER_KINDS, "priorityClassName")),
+    ),
+)
 
 
 _BY_REFERRER_KIND: dict[str, list[tuple[Referral, FieldSpec]]] = defaultdict(list)
@@ -138,7 +231,10 @@ def fix_references(resources: Sequence[Resource]) -> None:
     for referral in NAME_REFERENCES:
         by_old_name: dict[str, list[Resource]] = defaultdict(list)
         for candidate in renamed.get(referral.kind, ()):
-            if referral.group in (None, candidate.group) and referral.version in (None, candidate.version):
+            if referral.group in (None, candidate.group) and referral.version in (
+                None,
+                candidate.version,
+            ):
                 for name in dict.fromkeys(n for _, n in candidate.history):
                     by_old_name[name].append(candidate)
         lookup[referral] = by_old_name
@@ -150,7 +246,9 @@ def fix_references(resources: Sequence[Resource]) -> None:
                 _rewrite(referrer, fs, referral, lookup[referral])
 
 
-def _rewrite(referrer: Resource, fs: FieldSpec, referral: Referral, by_old_name: dict[str, list[Resource]]) -> None:
+def _rewrite(
+    referrer: Resource, fs: FieldSpec, referral: Referral, by_old_name: dict[str, list[Resource]]
+) -> None:
     role_ref = fs.path[-2:] == ("roleRef", "name")
 
     def new_name(old: Any, namespace_filter: str | None = None) -> Resource | None:
@@ -186,7 +284,9 @@ def _rewrite(referrer: Resource, fs: FieldSpec, referral: Referral, by_old_name:
     def _rewrite_map(item: dict[str, Any]) -> None:
         namespace = item.get("namespace")
         target = new_name(item.get("name"), effective_namespace(namespace) if namespace else None)
-        if target is None or (target.name == item.get("name") and target.namespace == (namespace or "")):
+        if target is None or (
+            target.name == item.get("name") and target.namespace == (namespace or "")
+        ):
             return
         item["name"] = target.name
         if target.namespace:
@@ -201,7 +301,9 @@ def _select(referrer: Resource, old: str, candidates: list[Resource]) -> Resourc
         candidates = [
             c
             for c in candidates
-            if c.cluster_scoped or c.kind == "ServiceAccount" or effective_namespace(c.namespace) == here
+            if c.cluster_scoped
+            or c.kind == "ServiceAccount"
+            or effective_namespace(c.namespace) == here
         ]
     if len(candidates) == 1:
         return candidates[0]

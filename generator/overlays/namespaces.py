@@ -21,8 +21,13 @@ def set_namespace(resources: Iterable[Resource], namespace: str) -> None:
                     service["namespace"] = namespace
             elif resource.kind == "CustomResourceDefinition":
                 service = (
-                    ((resource.body.get("spec") or {}).get("conversion") or {}).get("webhook") or {}
-                ).get("clientConfig", {}).get("service")
+                    (
+                        ((resource.body.get("spec") or {}).get("conversion") or {}).get("webhook")
+                        or {}
+                    )
+                    .get("clientConfig", {})
+                    .get("service")
+                )
                 if isinstance(service, dict):
                     service["namespace"] = namespace
             continue

@@ -16,7 +16,9 @@ ORDER_FIRST = (
 ORDER_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 
 
-def sort_resources(resources: Sequence[Resource], options: Mapping[str, Any] | None) -> list[Resource]:
+def sort_resources(
+    resources: Sequence[Resource], options: Mapping[str, Any] | None
+) -> list[Resource]:
     if options and options.get("order") == "fifo":
         return list(resources)
     legacy = (options or {}).get("legacySortOptions") or {}

@@ -15,7 +15,13 @@ from generator.model import Origin
 from generator.overlays import jsonpatch, strategic
 from generator.overlays.kustomization import Kustomization
 from generator.overlays.labels import SelectorError, selector_matches
-from generator.overlays.resources import ResMap, Resource, effective_namespace, parse_documents, relpath
+from generator.overlays.resources import (
+    ResMap,
+    Resource,
+    effective_namespace,
+    parse_documents,
+    relpath,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +55,26 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
     for i, entry in enumerate(k.get("patches") or []):
         origin = k.origin("patches", i)
         if "path" in entry:
-            text, display = _patch_text(k, entry["path"], ["patches", i, "path"], root, inline_ok=False)
+            text, display = _patch_text(
+                k, entry["path"], ["patches", i, "path"], root, inline_ok=False
+            )
         else:
             text, display = str(entry["patch"]), k.display
         options = entry.get("options") or {}
         target = entry.get("target")
         if target is not None and not isinstance(target, dict):
-            raise k.error("a patch target must be a mapping", ["patches", i, "target"], "write target: {kind: ..., name: ...}")
+            raise k.error(
+                "a patch target must be a mapping",
+                ["patches", i, "target"],
+                "write target: {kind: ..., name: ...}",
+            )
         documents = parse_documents(text, display)
         if not documents:
-            raise k.error("the patch is empty", ["patches", i], "write a strategic merge patch or a JSON 6902 list")
+            raise k.error(
+                "the patch is empty",
+                ["patches", i],
+                "write a strategic merge patch or a JSON 6902 list",
+            )
         for document, line in documents:
             where = Origin(display, line) if display != k.display else origin
             if isinstance(document, list):
@@ -90,7 +106,9 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
     for i, entry in enumerate(k.get("patchesJson6902") or []):
         origin = k.origin("patchesJson6902", i)
         if "path" in entry:
-            text, display = _patch_text(k, entry["path"], ["patchesJson6902", i, "path"], root, inline_ok=False)
+            text, display = _patch_text(
+                k, entry["path"], ["patchesJson6902", i, "path"], root, inline_ok=False
+            )
         else:
             text, display = str(entry["patch"]), k.display
         documents = parse_documents(text, display)
@@ -105,7 +123,9 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
     return legacy, general, json6902
 
 
-def _patch_text(k: Kustomization, entry: str, where: list[str | int], root: Path, *, inline_ok: bool) -> tuple[str, Any]:
+def _patch_text(
+    k: Kustomization, entry: str, where: list[str | int], root: Path, *, inline_ok: bool
+) -> tuple[str, Any]:
     if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
         return entry, k.display
     path = (k.dir / entry).resolve()
@@ -113,13 +133,15 @@ def _patch_text(k: Kustomization, entry: str, where: list[str | int], root: Path
         raise k.error(
             f"patch file '{entry}' does not exist",
             where,
-            f"create '{relpath(k.dir / entry, root)}' or fix the path (relative to the kustomization)",
+            f"create '{relpath(k.dir / entry, root)}' or fix the path (relative to the"
+            " kustomization)",
         )
     if not path.is_relative_to(k.dir.resolve()):
         raise k.error(
             f"patch file '{entry}' is outside the kustomization directory",
             where,
-            "Kustomize only loads files in or below the kustomization's own directory; move the patch there",
+            "Kustomize only loads files in or below the kustomization's own directory;"
+            " move the patch there",
         )
     return path.read_text(encoding="utf-8"), relpath(path, root)
 
@@ -134,7 +156,11 @@ def select(resources: ResMap, target: Mapping[str, Any], origin: Origin) -> list
         name = _anchored(str(target["name"])) if target.get("name") else None
         namespace = _anchored(str(target["namespace"])) if target.get("namespace") else None
     except re.error as e:
-        raise GeneratorError(f"invalid regular expression in patch target: {e}", origin, "fix the name or namespace pattern") from None
+        raise GeneratorError(
+            f"invalid regular expression in patch target: {e}",
+            origin,
+            "fix the name or namespace pattern",
+        ) from None
     out = []
     for r in resources:
         if target.get("kind") and target["kind"] != r.kind:
@@ -147,17 +173,28 @@ def select(resources: ResMap, target: Mapping[str, Any], origin: Origin) -> list
         if namespace is not None:
             if r.cluster_scoped:
                 continue
-            if not (namespace.match(effective_namespace(original_ns)) or namespace.match(effective_namespace(r.namespace))):
+            if not (
+                namespace.match(effective_namespace(original_ns))
+                or namespace.match(effective_namespace(r.namespace))
+            ):
                 continue
         if name is not None and not (name.match(original_name) or name.match(r.name)):
             continue
         try:
-            if target.get("labelSelector") and not selector_matches(str(target["labelSelector"]), r.labels()):
+            if target.get("labelSelector") and not selector_matches(
+                str(target["labelSelector"]), r.labels()
+            ):
                 continue
-            if target.get("annotationSelector") and not selector_matches(str(target["annotationSelector"]), r.annotations()):
+            if target.get("annotationSelector") and not selector_matches(
+                str(target["annotationSelector"]), r.annotations()
+            ):
                 continue
         except SelectorError as e:
-            raise GeneratorError(f"invalid selector in patch target: {e}", origin, "use the Kubernetes label selector syntax, e.g. app=web,tier in (a,b)") from None
+            raise GeneratorError(
+                f"invalid selector in patch target: {e}",
+                origin,
+                "use the Kubernetes label selector syntax, e.g. app=web,tier in (a,b)",
+            ) from None
         out.append(r)
     return out
 
@@ -195,9 +232,12 @@ def _identity_index(resources: ResMap) -> dict[tuple[str, str, str, str, str], l
     return index
 
 
-def _untargeted(index: Mapping[tuple[str, str, str, str, str], list[Resource]], patch: Patch) -> Resource:
+def _untargeted(
+    index: Mapping[tuple[str, str, str, str, str], list[Resource]], patch: Patch
+) -> Resource:
     body = patch.strategic or {}
-    meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    found_meta = body.get("metadata")
+    meta: Mapping[str, Any] = found_meta if isinstance(found_meta, dict) else {}
     group, _, version = str(body.get("apiVersion") or "").rpartition("/")
     kind = str(body.get("kind") or "")
     name = str(meta.get("name") or "")
@@ -258,7 +298,8 @@ def _apply_json(resource: Resource, patch: Patch) -> None:
         raise GeneratorError(
             f"JSON 6902 patch failed on {resource.describe()}: {e}",
             patch.origin,
-            "check the operation's path against the object (paths are JSON pointers like /spec/replicas)",
+            "check the operation's path against the object (paths are JSON pointers like"
+            " /spec/replicas)",
         ) from None
     if not isinstance(body, dict):
         raise GeneratorError(

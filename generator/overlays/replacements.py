@@ -59,7 +59,9 @@ def _ids_match(resource: Resource, selector: dict[str, Any]) -> bool:
 def _selected(resource: Resource, selector: dict[str, Any]) -> bool:
     if not _ids_match(resource, selector):
         return False
-    if selector.get("labelSelector") and not selector_matches(str(selector["labelSelector"]), resource.labels()):
+    if selector.get("labelSelector") and not selector_matches(
+        str(selector["labelSelector"]), resource.labels()
+    ):
         return False
     return not (
         selector.get("annotationSelector")
@@ -67,7 +69,9 @@ def _selected(resource: Resource, selector: dict[str, Any]) -> bool:
     )
 
 
-def apply_replacements(resources: Sequence[Resource], entries: Sequence[tuple[dict[str, Any], Origin]]) -> None:
+def apply_replacements(
+    resources: Sequence[Resource], entries: Sequence[tuple[dict[str, Any], Origin]]
+) -> None:
     for entry, origin in entries:
         try:
             _apply(resources, entry)
@@ -91,7 +95,9 @@ def _apply(resources: Sequence[Resource], entry: dict[str, Any]) -> None:
     field_path = str(source.get("fieldPath") or "metadata.name")
     found = list(_reach(matches[0].body, parse_field_path(field_path), create=False))
     if not found:
-        raise ReplacementFailure(f"fieldPath '{field_path}' is missing in the source {matches[0].describe()}")
+        raise ReplacementFailure(
+            f"fieldPath '{field_path}' is missing in the source {matches[0].describe()}"
+        )
     parent, key = found[0]
     value = parent[key]
     options = source.get("options") or {}
@@ -116,7 +122,10 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
         for field_path in target.get("fieldPaths") or ["metadata.name"]:
             places = list(_reach(resource.body, parse_field_path(str(field_path)), create=create))
             if not places and not create:
-                raise ReplacementFailure(f"unable to find field '{field_path}' in replacement target {resource.describe()}")
+                raise ReplacementFailure(
+                    f"unable to find field '{field_path}' in replacement target"
+                    f" {resource.describe()}"
+                )
             for parent, key in places:
                 if options.get("delimiter"):
                     current = str(parent.get(key, "") if isinstance(parent, dict) else parent[key])
@@ -143,7 +152,11 @@ def _reach(node: Any, parts: list[str], create: bool) -> Iterator[tuple[Any, Any
             children = list(range(len(node)))
         elif head.startswith("[") and head.endswith("]") and "=" in head:
             key, _, wanted = head[1:-1].partition("=")
-            children = [i for i, item in enumerate(node) if isinstance(item, dict) and str(item.get(key)) == wanted]
+            children = [
+                i
+                for i, item in enumerate(node)
+                if isinstance(item, dict) and str(item.get(key)) == wanted
+            ]
         elif head.isdigit() and int(head) < len(node):
             children = [int(head)]
         else:

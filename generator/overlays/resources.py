@@ -125,7 +125,9 @@ def same_id(a: Resource, b: Resource) -> bool:
     return (
         a.gvk_key() == b.gvk_key()
         and a.name == b.name
-        and (a.cluster_scoped or effective_namespace(a.namespace) == effective_namespace(b.namespace))
+        and (
+            a.cluster_scoped or effective_namespace(a.namespace) == effective_namespace(b.namespace)
+        )
     )
 
 

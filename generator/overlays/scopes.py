@@ -56,9 +56,7 @@ def apply_overlays(
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
-    return [
-        (unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units
-    ]
+    return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
 
 
 def _resource(manifest: Manifest, key: str) -> Resource:
@@ -74,7 +72,9 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _apply_wide(repo: Path, scope: Path, current: dict[str, list[Resource]]) -> dict[str, list[Resource]]:
+def _apply_wide(
+    repo: Path, scope: Path, current: dict[str, list[Resource]]
+) -> dict[str, list[Resource]]:
     base = [r for resources in current.values() for r in resources]
     built = build(scope, repo, base=base, order=False)
     out: dict[str, list[Resource]] = {key: [] for key in current}

@@ -98,7 +98,9 @@ def _merge_value(original: Any, patch: Any, schema: Schema | None) -> Any:
     return _clean(patch)
 
 
-def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Schema | None) -> dict[str, Any]:
+def _merge_map(
+    original: dict[str, Any], patch: Mapping[str, Any], schema: Schema | None
+) -> dict[str, Any]:
     result = dict(original)
     for key, value in patch.items():
         if key == DIRECTIVE:
@@ -119,13 +121,19 @@ def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Schem
             else:
                 result[key] = _clean_list(value)
         elif isinstance(value, dict):
-            result[key] = _merge_value(result.get(key), value, child if child is not None else ({} if schema is not None else None))
+            result[key] = _merge_value(
+                result.get(key),
+                value,
+                child if child is not None else ({} if schema is not None else None),
+            )
         else:
             result[key] = value
     return result
 
 
-def _merge_list(original: list[Any], patch: list[Any], key: str, schema: Schema | None) -> list[Any]:
+def _merge_list(
+    original: list[Any], patch: list[Any], key: str, schema: Schema | None
+) -> list[Any]:
     """Patch items first in patch order, then the untouched originals (behaviour 6)."""
     if any(isinstance(p, dict) and p.get(DIRECTIVE) == "replace" for p in patch):
         return [_clean(p) for p in patch if not (isinstance(p, dict) and DIRECTIVE in p)]
@@ -159,9 +167,7 @@ def _clean(value: Any) -> Any:
         return {
             k: _clean(v)
             for k, v in value.items()
-            if k != DIRECTIVE
-            and not k.startswith(DELETE_PRIMITIVE_PREFIX)
-            and v is not None
+            if k != DIRECTIVE and not k.startswith(DELETE_PRIMITIVE_PREFIX) and v is not None
         }
     if isinstance(value, list):
         return _clean_list(value)
@@ -169,6 +175,4 @@ def _clean(value: Any) -> Any:
 
 
 def _clean_list(value: list[Any]) -> list[Any]:
-    return [
-        _clean(v) for v in value if not (isinstance(v, dict) and v.get(DIRECTIVE) == "delete")
-    ]
+    return [_clean(v) for v in value if not (isinstance(v, dict) and v.get(DIRECTIVE) == "delete")]

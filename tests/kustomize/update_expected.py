@@ -16,7 +16,9 @@ from generator.overlays.build import build  # noqa: E402
 
 def main() -> None:
     for case in sorted((HERE / "cases").iterdir()):
-        out = subprocess.run(["kubectl", "kustomize", str(case)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["kubectl", "kustomize", str(case)], capture_output=True, text=True, check=True
+        )
         (case / "expected.yaml").write_text(out.stdout, encoding="utf-8")
     for case in sorted((HERE / "errors").iterdir()):
         if case.name.startswith("_"):
