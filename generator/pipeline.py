@@ -117,12 +117,15 @@ def _render_cluster(
     repo: Path, catalog: Catalog, cluster: Cluster, units: Sequence[RenderUnit], timings: dict[str, float]
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     from generator.engines import engine
+    from generator.overlays.scopes import apply_overlays
 
     rendered = []
     for unit in units:
         with _timed(timings, f"engine:{unit.component.engine}"):
             manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
         rendered.append((unit, manifests))
+    with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
+        rendered = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
     scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
     return [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
 
