@@ -36,7 +36,7 @@ def unit_for(
     kubernetes_version: str = "1.31.0",
     folder: str = "charts/demo",
 ) -> RenderUnit:
-    """The eks-prod cluster rendering the chart in `folder` as operator 'demo' in namespace 'apps'."""
+    """eks-prod rendering the chart in `folder` as operator 'demo' in namespace 'apps'."""
     base = example_unit("eks-prod", "external-secrets")
     return dataclasses.replace(
         base,
@@ -72,7 +72,10 @@ def failure(
 
 def cm(name: str, data: str = "", annotations: str = "") -> str:
     meta = f"  annotations:\n{annotations}" if annotations else ""
-    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{meta}data:\n{data or '  k: v'}\n"
+    return (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "
+        f"{name}\n{meta}data:\n{data or '  k: v'}\n"
+    )
 
 
 def data_of(manifests: list[Manifest], name: str) -> Mapping[str, Any]:
@@ -91,8 +94,10 @@ def test_release_name_namespace_and_catalog_values_over_chart_defaults(tmp_path:
         "charts/demo/templates/cm.yaml": cm(
             "{{ .Release.Name }}-settings",
             "  namespace: {{ .Release.Namespace }}\n  greeting: {{ .Values.greeting }}\n"
-            "  replicas: {{ .Values.replicas | quote }}\n  nested: {{ .Values.nested | toJson | quote }}\n"
-            "  chart: {{ .Chart.Name }}-{{ .Chart.Version }}\n  install: {{ .Release.IsInstall | quote }}\n",
+            "  replicas: {{ .Values.replicas | quote }}\n  nested: {{ .Values.nested | toJson | "
+            "quote }}\n"
+            "  chart: {{ .Chart.Name }}-{{ .Chart.Version }}\n  install: {{ .Release.IsInstall | "
+            "quote }}\n",
         ),
     }
     manifests = render(tmp_path, files, {"replicas": 3, "nested": {"b": 20}})
@@ -114,9 +119,11 @@ CAPABILITIES = {
         "  minor: {{ .Capabilities.KubeVersion.Minor | quote }}\n"
         '  pdb: {{ .Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget" | quote }}\n'
         '  cronjobBeta: {{ .Capabilities.APIVersions.Has "batch/v1beta1/CronJob" | quote }}\n'
-        '  hpaV2: {{ .Capabilities.APIVersions.Has "autoscaling/v2/HorizontalPodAutoscaler" | quote }}\n'
+        '  hpaV2: {{ .Capabilities.APIVersions.Has "autoscaling/v2/HorizontalPodAutoscaler" | '
+        "quote }}\n"
         '  apiservice: {{ .Capabilities.APIVersions.Has "apiregistration.k8s.io/v1" | quote }}\n'
-        '  vap: {{ .Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy" | quote }}\n',
+        "  vap: {{ .Capabilities.APIVersions.Has "
+        '"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy" | quote }}\n',
     )
 }
 
@@ -159,7 +166,8 @@ def test_chart_kube_version_constraint_is_checked_against_the_cluster(tmp_path: 
     assert failure(tmp_path, files) == (
         f"charts/demo/Chart.yaml:5:1: {WHERE}: chart 'demo' requires kubeVersion "
         "'>=1.32.0-0', which cluster 'eks-prod' (Kubernetes '1.31.0') does not satisfy\n"
-        "  hint: disable the operator on this cluster (enabledOn) or use a chart version that supports it"
+        "  hint: disable the operator on this cluster (enabledOn) or use a chart version that "
+        "supports it"
     )
     assert [m.name for m in render(tmp_path, files, kubernetes_version="1.32.1")] == ["a"]
 
@@ -198,19 +206,24 @@ def test_kube_version_constraints_follow_masterminds_semver(
 
 
 def test_crds_come_first_untemplated_then_objects_in_install_order(tmp_path: Path) -> None:
-    crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {n}.demo.example\nspec:\n  group: demo.example\n  note: '{{{{ .Values.notTemplated }}}}'\n"
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: "
+        "{n}.demo.example\nspec:\n  group: demo.example\n  note: '{{{{ .Values.notTemplated }}}}'\n"
+    )
     files = {
         "charts/demo/crds/widgets.yaml": crd.format(n="widgets")
         + "---\n"
         + crd.format(n="gadgets"),
-        "charts/demo/templates/a-deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+        "charts/demo/templates/a-deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n "
+        " name: web\n",
         "charts/demo/templates/b-misc.yaml": (
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n"
             "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: extra\n---\n"
             "apiVersion: demo.example/v1\nkind: Widget\nmetadata:\n  name: w\n---\n"
             "apiVersion: demo.example/v1\nkind: Gadget\nmetadata:\n  name: g\n"
         ),
-        "charts/demo/templates/c-sa.yaml": "# only a comment\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n",
+        "charts/demo/templates/c-sa.yaml": "# only a comment\n---\napiVersion: v1\nkind: "
+        "ServiceAccount\nmetadata:\n  name: web\n",
     }
     manifests = render(tmp_path, files)
     assert [(m.kind, m.name, str(m.origin)) for m in manifests] == [
@@ -229,7 +242,8 @@ def test_crds_come_first_untemplated_then_objects_in_install_order(tmp_path: Pat
 def test_notes_partials_and_empty_templates_render_nothing(tmp_path: Path) -> None:
     files = {
         "charts/demo/templates/NOTES.txt": "Installed {{ .Release.Name }}",
-        "charts/demo/templates/_helpers.tpl": '{{- define "demo.name" -}}demo-{{ .Release.Name }}{{- end -}}',
+        "charts/demo/templates/_helpers.tpl": '{{- define "demo.name" -}}demo-{{ .Release.Name '
+        "}}{{- end -}}",
         "charts/demo/templates/off.yaml": "{{- if .Values.enabled }}\n"
         + cm("off")
         + "{{- end }}\n",
@@ -252,7 +266,8 @@ HOOKS = {
             ("typo", "pre-instal"),
         ]
     ),
-    "charts/demo/templates/plain.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: plain\n",
+    "charts/demo/templates/plain.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: "
+    "plain\n",
 }
 
 
@@ -285,16 +300,19 @@ def test_keeps_hook_rule(annotation: str | None, kept: bool) -> None:
 
 SUBCHART = {
     "charts/demo/Chart.yaml": CHART_YAML
-    + "dependencies:\n  - name: cache\n    version: 0.1.0\n    repository: https://charts.example\n    condition: cache.enabled\n",
+    + "dependencies:\n  - name: cache\n    version: 0.1.0\n    repository: "
+    "https://charts.example\n    condition: cache.enabled\n",
     "charts/demo/values.yaml": "cache:\n  enabled: true\n  size: 1Gi\nglobal:\n  tier: gold\n",
     "charts/demo/templates/app.yaml": cm("app"),
     "charts/demo/charts/cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 0.1.0\n",
     "charts/demo/charts/cache/values.yaml": "size: 512Mi\n",
     "charts/demo/charts/cache/templates/cm.yaml": cm(
         "cache",
-        "  size: {{ .Values.size }}\n  tier: {{ .Values.global.tier }}\n  release: {{ .Release.Name }}\n",
+        "  size: {{ .Values.size }}\n  tier: {{ .Values.global.tier }}\n  release: {{ "
+        ".Release.Name }}\n",
     ),
-    "charts/demo/charts/cache/crds/caches.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: caches.demo.example\n",
+    "charts/demo/charts/cache/crds/caches.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: "
+    "CustomResourceDefinition\nmetadata:\n  name: caches.demo.example\n",
 }
 
 
@@ -336,9 +354,11 @@ def test_packaged_dependency_renders_and_points_at_its_archive(tmp_path: Path) -
 def test_missing_dependency_names_chart_yaml_line_and_how_to_vendor(tmp_path: Path) -> None:
     files = {k: v for k, v in SUBCHART.items() if "/charts/cache/" not in k}
     assert failure(tmp_path, files) == (
-        f"charts/demo/Chart.yaml:6:5: {WHERE}: chart 'demo' depends on 'cache', which is not vendored in "
+        f"charts/demo/Chart.yaml:6:5: {WHERE}: chart 'demo' depends on 'cache', which is not "
+        "vendored in "
         "'charts/demo/charts/'\n"
-        "  hint: run `helm dependency build charts/demo` where the repository is reachable and commit "
+        "  hint: run `helm dependency build charts/demo` where the repository is reachable and "
+        "commit "
         "charts/demo/charts/; charts are never fetched while rendering"
     )
 
@@ -355,7 +375,8 @@ SCHEMA = {
 
 def test_values_schema_is_enforced_and_blames_the_catalog_file(tmp_path: Path) -> None:
     assert failure(tmp_path, SCHEMA, {"replicas": 0}) == (
-        f"catalog/operators/050-demo.yaml:1: {WHERE}: values do not satisfy the chart's values.schema.json: "
+        f"catalog/operators/050-demo.yaml:1: {WHERE}: values do not satisfy the chart's "
+        "values.schema.json: "
         "demo: - at '/replicas': minimum: got 0, want 1\n"
         "  hint: fix the value in the catalog (platform, environment, cluster or operator values); "
         "the schema is charts/demo/values.schema.json"
@@ -383,7 +404,8 @@ def test_required_names_template_line_and_column(tmp_path: Path) -> None:
 
 def test_fail_inside_a_helper_points_at_the_include(tmp_path: Path) -> None:
     files = {
-        "charts/demo/templates/_helpers.tpl": '{{- define "demo.check" -}}\n{{- if not .Values.size }}{{ fail "size must be set" }}{{ end -}}\n{{- end -}}\n',
+        "charts/demo/templates/_helpers.tpl": '{{- define "demo.check" -}}\n{{- if not '
+        '.Values.size }}{{ fail "size must be set" }}{{ end -}}\n{{- end -}}\n',
         "charts/demo/templates/cm.yaml": '{{ include "demo.check" . }}\n' + cm("a"),
     }
     assert failure(tmp_path, files) == (
@@ -395,7 +417,8 @@ def test_fail_inside_a_helper_points_at_the_include(tmp_path: Path) -> None:
 def test_parse_error_names_template_and_line(tmp_path: Path) -> None:
     files = {"charts/demo/templates/cm.yaml": cm("a", "  k: {{ .Values.x\n")}
     assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:8: {WHERE}: template parse error: unclosed action started at "
+        f"charts/demo/templates/cm.yaml:8: {WHERE}: template parse error: unclosed action started "
+        "at "
         "demo/templates/cm.yaml:6\n"
         "  hint: fix the template syntax"
     )
@@ -405,7 +428,8 @@ def test_nil_pointer_in_template_names_position(tmp_path: Path) -> None:
     files = {"charts/demo/templates/cm.yaml": cm("a", "  k: {{ .Values.missing.deeper }}\n")}
     assert failure(tmp_path, files) == (
         f"charts/demo/templates/cm.yaml:6:16: {WHERE}: template error: executing "
-        '"demo/templates/cm.yaml" at <.Values.missing.deeper>: nil pointer evaluating interface {}.deeper\n'
+        '"demo/templates/cm.yaml" at <.Values.missing.deeper>: nil pointer evaluating interface '
+        "{}.deeper\n"
         "  hint: fix the template at that position"
     )
 
@@ -418,15 +442,18 @@ def test_template_in_a_subchart_is_reported_at_its_own_file(tmp_path: Path) -> N
         ),
     }
     assert failure(tmp_path, files).startswith(
-        f"charts/demo/charts/cache/templates/cm.yaml:6:9: {WHERE}: template failed: cache is broken\n"
+        f"charts/demo/charts/cache/templates/cm.yaml:6:9: {WHERE}: template failed: cache is "
+        "broken\n"
     )
 
 
 def test_invalid_yaml_output_names_the_template(tmp_path: Path) -> None:
     files = {"charts/demo/templates/cm.yaml": cm("a", "  list: {{ list 1 2 | toYaml }}\n")}
     assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:1: {WHERE}: template 'demo/templates/cm.yaml' rendered invalid YAML: "
-        "malformed YAML: block sequence entries are not allowed in this context (line 6 of its output)\n"
+        f"charts/demo/templates/cm.yaml:1: {WHERE}: template 'demo/templates/cm.yaml' rendered "
+        "invalid YAML: "
+        "malformed YAML: block sequence entries are not allowed in this context (line 6 of its "
+        "output)\n"
         "  hint: check indentation in the template (nindent/toYaml) and render it alone with "
         "`helm template --debug --show-only`"
     )
@@ -435,9 +462,11 @@ def test_invalid_yaml_output_names_the_template(tmp_path: Path) -> None:
 def test_document_that_is_not_a_kubernetes_object_is_refused(tmp_path: Path) -> None:
     files = {"charts/demo/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\ndata: {k: v}\n"}
     assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:1: {WHERE}: template 'demo/templates/cm.yaml' rendered a document "
+        f"charts/demo/templates/cm.yaml:1: {WHERE}: template 'demo/templates/cm.yaml' rendered a "
+        "document "
         "that is not a Kubernetes object (it needs apiVersion, kind and metadata.name)\n"
-        "  hint: make every document the template emits a complete object, or wrap optional ones in "
+        "  hint: make every document the template emits a complete object, or wrap optional ones "
+        "in "
         "{{- if }} ... {{- end }}"
     )
 
@@ -445,7 +474,8 @@ def test_document_that_is_not_a_kubernetes_object_is_refused(tmp_path: Path) -> 
 def test_library_chart_is_refused(tmp_path: Path) -> None:
     files = {"charts/demo/Chart.yaml": CHART_YAML + "type: library\n"}
     assert failure(tmp_path, files) == (
-        f"charts/demo/Chart.yaml:5:1: {WHERE}: chart 'demo' is a 'library' chart and renders no objects\n"
+        f"charts/demo/Chart.yaml:5:1: {WHERE}: chart 'demo' is a 'library' chart and renders no "
+        "objects\n"
         "  hint: point the operator at an application chart that depends on this library chart"
     )
 
@@ -468,9 +498,12 @@ def test_parse_stream_reads_helm_template_output_with_source_comments(tmp_path: 
     chart = helm.read_chart(tmp_path, PurePosixPath("charts/demo"))
     stream = (
         "---\n# Source: demo/crds/crds.yaml\n"
-        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: a.demo.example\n"
-        "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: b.demo.example\n\n"
-        "---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: "
+        "a.demo.example\n"
+        "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  "
+        "name: b.demo.example\n\n"
+        "---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  "
+        "name: c\n"
         "  annotations:\n    when: 2024-01-01\ndata:\n  on: 'yes'\n"
     )
     documents = helm.parse_stream(stream, chart, unit_for())

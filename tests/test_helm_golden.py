@@ -44,14 +44,20 @@ def test_example_chart_matches_golden(cluster: str, chart: str, update_golden: b
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text)
     expected = golden.read_text()
-    diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), str(golden), "rendered"))
+    diff = "".join(
+        difflib.unified_diff(
+            expected.splitlines(True), text.splitlines(True), str(golden), "rendered"
+        )
+    )
     assert text == expected, diff
 
 
 @pytest.mark.parametrize("chart", ["external-secrets", "keda"])
 def test_example_chart_crds_are_the_crds_folder_verbatim(chart: str) -> None:
     manifests = helm.render(units()[("eks-prod", chart)], REPO)
-    rendered = {m.name: (m.body, str(m.origin)) for m in manifests if m.kind == "CustomResourceDefinition"}
+    rendered = {
+        m.name: (m.body, str(m.origin)) for m in manifests if m.kind == "CustomResourceDefinition"
+    }
     expected = {}
     for path in sorted((REPO / "charts" / chart / "crds").glob("*.yaml")):
         for body in yaml.safe_load_all(path.read_text()):
@@ -63,7 +69,11 @@ def test_example_chart_crds_are_the_crds_folder_verbatim(chart: str) -> None:
 def test_keda_service_traffic_distribution_needs_kubernetes_1_31() -> None:
     def service(cluster: str) -> dict:
         manifests = helm.render(units()[(cluster, "keda")], REPO)
-        return next(dict(m.body["spec"]) for m in manifests if m.kind == "Service" and m.name == "keda-metrics-apiserver")
+        return next(
+            dict(m.body["spec"])
+            for m in manifests
+            if m.kind == "Service" and m.name == "keda-metrics-apiserver"
+        )
 
     assert "trafficDistribution" not in service("linode-sandbox")  # Kubernetes 1.30
     assert service("eks-prod")["trafficDistribution"] == "PreferClose"  # Kubernetes 1.31
@@ -75,8 +85,13 @@ def test_external_secrets_store_follows_environment_and_provider() -> None:
         return next(dict(m.body) for m in manifests if m.kind == "ClusterSecretStore")
 
     assert store("eks-prod")["spec"]["provider"]["aws"]["prefix"] == "prod/"
-    assert store("linode-sandbox")["spec"]["provider"]["vault"]["auth"]["kubernetes"]["role"] == "external-secrets-staging"
-    assert store("kind-local")["metadata"]["annotations"] == {"platform.generator/secret-path-prefix": "dev/"}
+    assert (
+        store("linode-sandbox")["spec"]["provider"]["vault"]["auth"]["kubernetes"]["role"]
+        == "external-secrets-staging"
+    )
+    assert store("kind-local")["metadata"]["annotations"] == {
+        "platform.generator/secret-path-prefix": "dev/"
+    }
 
 
 # ---------------------------------------------------------------- through the CLI
@@ -84,36 +99,55 @@ def test_external_secrets_store_follows_environment_and_provider() -> None:
 CHART = {
     "catalog/operators/020-cache.yaml": "namespace: cache\nvalues:\n  cache:\n    size: 1Gi\n",
     "charts/cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 0.1.0\n",
-    "charts/cache/values.schema.json": '{"type": "object", "properties": {"cache": {"type": "object", '
-    '"required": ["size"], "properties": {"size": {"type": "string", "pattern": "^[0-9]+[MG]i$"}}}}}',
-    "charts/cache/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n"
-    '  size: {{ .Values.cache.size }}\n  tier: {{ required "cache.tier is required" .Values.cache.tier }}\n',
+    "charts/cache/values.schema.json": '{"type": "object", "properties": {"cache": {"type": '
+    '"object", '
+    '"required": ["size"], "properties": {"size": {"type": "string", "pattern": '
+    '"^[0-9]+[MG]i$"}}}}}',
+    "charts/cache/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "
+    "cache\ndata:\n"
+    '  size: {{ .Values.cache.size }}\n  tier: {{ required "cache.tier is required" '
+    ".Values.cache.tier }}\n",
 }
 
 CLI_CASES = {
     "required_value": (
         {},
-        "error: charts/cache/templates/cm.yaml:7:12: dev-1/cache: template failed: cache.tier is required\n"
+        "error: charts/cache/templates/cm.yaml:7:12: dev-1/cache: template failed: cache.tier is "
+        "required\n"
         "  hint: set the value named above in the catalog or fix the template\n",
     ),
     "schema_violation": (
-        {"catalog/operators/020-cache.yaml": "namespace: cache\nvalues:\n  cache:\n    size: lots\n    tier: gold\n"},
-        "error: catalog/operators/020-cache.yaml:1:1: dev-1/cache: values do not satisfy the chart's "
-        "values.schema.json: cache: - at '/cache/size': 'lots' does not match pattern '^[0-9]+[MG]i$'\n"
+        {
+            "catalog/operators/020-cache.yaml": "namespace: cache\nvalues:\n  cache:\n    size: "
+            "lots\n    tier: gold\n"
+        },
+        "error: catalog/operators/020-cache.yaml:1:1: dev-1/cache: values do not satisfy the "
+        "chart's "
+        "values.schema.json: cache: - at '/cache/size': 'lots' does not match pattern "
+        "'^[0-9]+[MG]i$'\n"
         "  hint: fix the value in the catalog (platform, environment, cluster or operator values); "
         "the schema is charts/cache/values.schema.json\n",
     ),
     "missing_dependency": (
-        {"charts/cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 0.1.0\ndependencies:\n"
-         "  - name: redis\n    version: 20.1.0\n    repository: oci://registry.example/charts\n"},
-        "error: charts/cache/Chart.yaml:5:5: dev-1/cache: chart 'cache' depends on 'redis', which is not vendored "
+        {
+            "charts/cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: "
+            "0.1.0\ndependencies:\n"
+            "  - name: redis\n    version: 20.1.0\n    repository: oci://registry.example/charts\n"
+        },
+        "error: charts/cache/Chart.yaml:5:5: dev-1/cache: chart 'cache' depends on 'redis', which "
+        "is not vendored "
         "in 'charts/cache/charts/'\n"
-        "  hint: run `helm dependency build charts/cache` where the repository is reachable and commit "
+        "  hint: run `helm dependency build charts/cache` where the repository is reachable and "
+        "commit "
         "charts/cache/charts/; charts are never fetched while rendering\n",
     ),
     "template_parse_error": (
-        {"charts/cache/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.cache.size\n"},
-        "error: charts/cache/templates/cm.yaml:5: dev-1/cache: template parse error: unclosed action started at "
+        {
+            "charts/cache/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "
+            "{{ .Values.cache.size\n"
+        },
+        "error: charts/cache/templates/cm.yaml:5: dev-1/cache: template parse error: unclosed "
+        "action started at "
         "cache/templates/cm.yaml:4\n"
         "  hint: fix the template syntax\n",
     ),
@@ -121,7 +155,9 @@ CLI_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
-def test_chart_error_exits_2_with_file_line_hint_and_writes_nothing(minimal_repo: Path, case: str) -> None:
+def test_chart_error_exits_2_with_file_line_hint_and_writes_nothing(
+    minimal_repo: Path, case: str
+) -> None:
     files, expected = CLI_CASES[case]
     before = snapshot(minimal_repo / "rendered")
     write_tree(minimal_repo, {**CHART, **files})
@@ -131,7 +167,14 @@ def test_chart_error_exits_2_with_file_line_hint_and_writes_nothing(minimal_repo
 
 
 def test_chart_renders_through_the_cli(minimal_repo: Path) -> None:
-    write_tree(minimal_repo, {**CHART, "catalog/operators/020-cache.yaml": "namespace: cache\nvalues:\n  cache:\n    size: 1Gi\n    tier: gold\n"})
+    write_tree(
+        minimal_repo,
+        {
+            **CHART,
+            "catalog/operators/020-cache.yaml": "namespace: cache\nvalues:\n  cache:\n    size: "
+            "1Gi\n    tier: gold\n",
+        },
+    )
     result = run_cli(["-v", "render", "--repo", str(minimal_repo)])
     assert result.code == 0, result.err
     assert f"helm backend: {helm.helm_backend()}\n" in result.err

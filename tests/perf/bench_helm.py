@@ -59,7 +59,9 @@ def startup_ms() -> float:
         "t = time.perf_counter(); helm.render(u, r); b = time.perf_counter() - t;"
         "print((a - b) * 1000)"
     )
-    values = [float(subprocess.check_output([sys.executable, "-c", code, str(REPO)])) for _ in range(5)]
+    values = [
+        float(subprocess.check_output([sys.executable, "-c", code, str(REPO)])) for _ in range(5)
+    ]
     return statistics.median(values)
 
 
@@ -71,7 +73,10 @@ def main() -> None:
         ms = median_ms(lambda unit=unit: helm.render(unit, REPO))
         objects = len(helm.render(unit, REPO))
         per_chart.setdefault(unit.name, []).append(ms)
-        print(f"{unit.cluster.name:>16} {unit.name:<18} {objects:4d} objects  {ms:7.2f} ms/render (median of {RUNS})")
+        print(
+            f"{unit.cluster.name:>16} {unit.name:<18} {objects:4d} objects  {ms:7.2f} ms/render "
+            f"(median of {RUNS})"
+        )
     for chart, times in sorted(per_chart.items()):
         print(f"chart {chart}: {statistics.median(times):.2f} ms per render (median over clusters)")
 
@@ -86,9 +91,14 @@ def main() -> None:
         )
         (folder / "templates/configmaps.yaml").write_text(SYNTHETIC_TEMPLATE)
         path = PurePosixPath("charts/synthetic")
-        unit = dataclasses.replace(units[0], component=Component("synthetic", "helm", path, Origin(path)))
+        unit = dataclasses.replace(
+            units[0], component=Component("synthetic", "helm", path, Origin(path))
+        )
         ms = median_ms(lambda: helm.render(unit, Path(tmp)), runs=10)
-        print(f"synthetic chart, 200 objects: {ms:.2f} ms per render ({ms / 200 * 1000:.0f} µs per object)")
+        print(
+            f"synthetic chart, 200 objects: {ms:.2f} ms per render ({ms / 200 * 1000:.0f} µs per "
+            "object)"
+        )
     print(f"backend start-up (first render in a process, extra): {startup_ms():.0f} ms")
 
 
