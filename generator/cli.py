@@ -312,7 +312,12 @@ def validate(**params: Any) -> None:
 
 @cli.group(epilog=EPILOG)
 def schemas() -> None:
-    """JSON schemas for validation."""
+    """JSON schemas for validation.
+
+    \b
+    Examples:
+      generator schemas pull --context kind-kind-local     # CRD schemas into schemas/crds/
+    """
 
 
 @schemas.command("pull", epilog=EPILOG)
