@@ -64,10 +64,11 @@ function(component, values)
     gatewayClass: k.gatewayClass('platform', g.controllerName, 'Shared gateway of %s' % values.dns.zone),
     certificate: k.certificate('platform-gateway', ['*.' + zone, zone], values.issuer,
                                secretName='platform-gateway-tls', namespace=ns),
-    // Routes attach from this namespace and from tenant namespaces the catalog marks as exposed.
+    // HTTPS routes attach only from tenant namespaces the catalog marks as exposed; plain HTTP
+    // only carries this namespace's redirect.
     local exposedOnly = { namespaces: { from: 'Selector', selector: { matchLabels: { 'platform.generator/exposed': 'true' } } } },
     gateway: k.gateway('platform', 'platform', [
-      { name: 'http', port: 80, protocol: 'HTTP', hostname: '*.' + zone, allowedRoutes: exposedOnly },
+      { name: 'http', port: 80, protocol: 'HTTP', hostname: '*.' + zone, allowedRoutes: { namespaces: { from: 'Same' } } },
       {
         name: 'https',
         port: 443,
