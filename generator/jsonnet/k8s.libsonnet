@@ -221,7 +221,7 @@ local nonEmpty(obj) = { [k]: obj[k] for k in std.objectFields(obj) if obj[k] != 
       else if std.objectHas(values, 'secretStore') then values.secretStore else 'platform-secrets';
     assert std.length(purpose) > 0 && !std.startsWith(purpose, '/') : 'externalSecret: purpose must be a relative path segment';
     {
-      apiVersion: 'external-secrets.io/v1beta1',
+      apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: $.meta(name, namespace),
       spec: {
