@@ -39,14 +39,22 @@ CASES: dict[str, tuple[tuple[str, ...], Options, dict[str, object]]] = {
         ),
         {"summary": True, "verbose": True},
     ),
-    "ignore-pattern": (("corpus",), BASE, {"summary": True, "ignore_patterns": ("skipped/", "1[0-4]-")}),
+    "ignore-pattern": (
+        ("corpus",),
+        BASE,
+        {"summary": True, "ignore_patterns": ("skipped/", "1[0-4]-")},
+    ),
     "no-extensions": (
         ("corpus/sub",),
         Options(kubernetes_version="1.31.0", input_crds=False),
         {"summary": True},
     ),
     "exit-on-error": (("corpus",), BASE, {"summary": True, "exit_on_error": True}),
-    "missing-path": (("corpus/01-valid.yaml", "nope.yaml", "corpus/notes.txt"), BASE, {"summary": True, "verbose": True}),
+    "missing-path": (
+        ("corpus/01-valid.yaml", "nope.yaml", "corpus/notes.txt"),
+        BASE,
+        {"summary": True, "verbose": True},
+    ),
 }
 
 
@@ -65,18 +73,24 @@ def run_case(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, int]:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_output_matches_golden(name: str, monkeypatch: pytest.MonkeyPatch, update_golden: bool) -> None:
+def test_output_matches_golden(
+    name: str, monkeypatch: pytest.MonkeyPatch, update_golden: bool
+) -> None:
     actual, _ = run_case(name, monkeypatch)
     golden = GOLDEN / f"{name}.txt"
     if update_golden:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(actual, encoding="utf-8")
     expected = golden.read_text(encoding="utf-8")
-    diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "actual"))
+    diff = "".join(
+        difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "actual")
+    )
     assert actual == expected, diff
 
 
-def test_stdin_reports_filename_stdin_and_keeps_empty_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdin_reports_filename_stdin_and_keeps_empty_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n\n---\nkind: x\n"
     request = Request(paths=("-",), options=BASE, summary=True, output="tap", verdict_cache=None)
     text, code = execute(request, stdin=io.BytesIO(data))
@@ -88,13 +102,29 @@ def test_stdin_reports_filename_stdin_and_keeps_empty_documents(monkeypatch: pyt
         "1..3\n"
     )
     assert code == 1
-    text, _ = execute(Request(paths=(), options=BASE, summary=True, verdict_cache=None), stdin=io.BytesIO(data))
-    assert text.endswith("Summary: 2 resources found parsing stdin - Valid: 1, Invalid: 0, Errors: 1, Skipped: 0\n")
+    text, _ = execute(
+        Request(paths=(), options=BASE, summary=True, verdict_cache=None), stdin=io.BytesIO(data)
+    )
+    assert text.endswith(
+        "Summary: 2 resources found parsing stdin - Valid: 1, Invalid: 0, Errors: 1, Skipped: 0\n"
+    )
 
 
 def test_summary_uses_singular_for_zero_and_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    text, code = execute(Request(paths=("-",), options=BASE, summary=True, verdict_cache=None), stdin=io.BytesIO(b""))
-    assert (text, code) == ("Summary: 0 resource found parsing stdin - Valid: 0, Invalid: 0, Errors: 0, Skipped: 0\n", 0)
+    text, code = execute(
+        Request(paths=("-",), options=BASE, summary=True, verdict_cache=None), stdin=io.BytesIO(b"")
+    )
+    assert (text, code) == (
+        "Summary: 0 resource found parsing stdin - Valid: 0, Invalid: 0, Errors: 0, Skipped: 0\n",
+        0,
+    )
     monkeypatch.chdir(HERE)
-    text, _ = execute(Request(paths=("corpus/12-generate-name.yaml",), options=BASE, summary=True, verdict_cache=None))
-    assert text == "Summary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0\n"
+    text, _ = execute(
+        Request(
+            paths=("corpus/12-generate-name.yaml",), options=BASE, summary=True, verdict_cache=None
+        )
+    )
+    assert (
+        text
+        == "Summary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0\n"
+    )

@@ -55,7 +55,13 @@ def _finding(
         if schema is not None:
             explanation = explain(schema, to_json(manifest.body))
             if explanation is not None:
-                detail = "; ".join(explanation.lines)
+                # the leaves only: "validation failed" lines just group the ones below them
+                leaves = [
+                    line.removeprefix("- ")
+                    for line in explanation.lines
+                    if not line.endswith(": validation failed")
+                ]
+                detail = "; ".join(leaves)
         return Finding(
             manifest.origin,
             manifest.key,

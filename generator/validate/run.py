@@ -204,6 +204,8 @@ def _validate_all(
     workers: int,
 ) -> list[list[Result]]:
     documents = [d for _, _, d in pending]
+    if not documents:
+        return []
     if workers > 1 and len(documents) >= PARALLEL_THRESHOLD and _can_fork():
         import multiprocessing
 

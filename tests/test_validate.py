@@ -1,0 +1,657 @@
+"""kubeconform-compatible validation: YAML decoding, schema lookup, CRDs, the verdict cache,
+the in-render entry point and the `generator validate` command line."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+import pytest
+import yaml
+
+from generator.model import Manifest, Origin
+from generator.validate import run as run_module
+from generator.validate import validate_cluster
+from generator.validate.core import Options, Status, Validator
+from generator.validate.crds import convert, crd_schemas
+from generator.validate.decode import DecodeError, decode, split_documents
+from generator.validate.run import run
+from generator.validate.schemas import LocationError, build_locations, template_values
+from tests.conftest import REPO, run_cli, write_tree
+
+SHARED_CRDS = REPO.parent / "shared" / "crds"
+V131 = Options(kubernetes_version="1.31.0")
+
+
+# ---------------------------------------------------------------- decoding
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("y", True),
+        ("Yes", True),
+        ("on", True),
+        ("N", False),
+        ("off", False),
+        ("FALSE", False),
+        ("~", None),
+        ("Null", None),
+        ("", None),
+        ("0x1F", 31),
+        ("0o17", 15),
+        ("017", 15),
+        ("0b101", 5),
+        ("1_000", 1000),
+        ("+3", 3),
+        ("1e3", 1000),
+        (".5", 0.5),
+        ("3.0", 3),
+        ("089", 89),
+        ("2024-06-30", "2024-06-30"),
+        ("12:30", "12:30"),
+        ("!!str 5", "5"),
+        ("nope", "nope"),
+        ("1.2.3", "1.2.3"),
+        ("-x", "-x"),
+    ],
+)
+def test_yaml11_scalars_decode_like_go_yaml_v2(text: str, value: object) -> None:
+    decoded = decode(f"v: {text}\n".encode())
+    assert decoded == {"v": value}
+    assert type(decoded["v"]) is type(value)
+
+
+def test_non_string_keys_become_their_json_spelling() -> None:
+    assert decode(b"1: a\n1.5: c\nnull: e\ny: f\n") == {
+        "1": "a",
+        "1.5": "c",
+        "null": "e",
+        "true": "f",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"a: .inf\n", "error converting YAML to JSON: json: unsupported value: +Inf"),
+        (b"a: -.Inf\n", "error converting YAML to JSON: json: unsupported value: -Inf"),
+        (
+            b"a: b: c\n",
+            "error converting YAML to JSON: yaml: mapping values are not allowed in this context",
+        ),
+        (
+            b"a:\n\tb: 1\n",
+            "error converting YAML to JSON: yaml: line 2: "
+            "found character that cannot start any token",
+        ),
+        (b"a: *nope\n", "error converting YAML to JSON: yaml: unknown anchor 'nope' referenced"),
+        (b"a: \xff\n", "error converting YAML to JSON: yaml: invalid leading UTF-8 octet"),
+        (
+            b"? [a, b]\n: 1\n",
+            'error converting YAML to JSON: yaml: invalid map key: []interface {}{"a", "b"}',
+        ),
+    ],
+)
+def test_decode_errors_use_kubeconform_wording(text: bytes, message: str) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode(text)
+    assert str(caught.value) == message
+
+
+def test_strict_decoding_reports_duplicate_and_merge_overriding_keys() -> None:
+    text = b"base: &b {name: x, port: 1}\nm:\n  <<: *b\n  name: other\nk: 1\nk: 2\n"
+    assert decode(text) == {
+        "base": {"name": "x", "port": 1},
+        "m": {"name": "other", "port": 1},
+        "k": 2,
+    }
+    with pytest.raises(DecodeError) as caught:
+        decode(text, strict=True)
+    assert str(caught.value) == (
+        "error converting YAML to JSON: yaml: unmarshal errors:\n"
+        '  line 4: key "name" already set in map\n'
+        '  line 6: key "k" already set in map'
+    )
+
+
+def test_only_the_first_document_of_a_token_is_read() -> None:
+    assert decode(b'{"a": 1}\n{"b": 2}\n') == {"a": 1}
+    assert decode(b"a: 1\n...\n") == {"a": 1}
+    assert decode(b"# just a comment\n") is None
+
+
+def test_documents_split_on_newline_dashes_dropping_the_rest_of_the_line() -> None:
+    data = b"---\na: 1\n--- # c\nb: 2\n----\nc: 3\r\n---\r\nd: 4\n---"
+    assert [t for _, t in split_documents(data)] == [b"---\na: 1", b"b: 2", b"c: 3\r", b"d: 4"]
+    assert [t for _, t in split_documents(b"a: 1\n---x")] == []  # bufio.Scanner quirk
+
+
+# ---------------------------------------------------------------- schema lookup
+
+
+def test_template_variables_follow_kubeconform() -> None:
+    assert template_values("Deployment", "apps/v1", "1.31.0", True) == {
+        "NormalizedKubernetesVersion": "v1.31.0",
+        "StrictSuffix": "-strict",
+        "ResourceKind": "deployment",
+        "ResourceAPIVersion": "v1",
+        "Group": "apps",
+        "KindSuffix": "-apps-v1",
+    }
+    values = template_values("RoleBinding", "rbac.authorization.k8s.io/v1", "master", False)
+    assert (values["KindSuffix"], values["Group"], values["NormalizedKubernetesVersion"]) == (
+        "-rbac-v1",
+        "rbac.authorization.k8s.io",
+        "master",
+    )
+    assert template_values("ConfigMap", "v1", "1.30.2", False)["KindSuffix"] == "-v1"
+
+
+def test_bad_templates_and_versions_fail_at_startup() -> None:
+    with pytest.raises(LocationError, match=r"can't evaluate field Foo"):
+        build_locations(["schemas/{{ .Foo }}.json"], "1.31.0", False, lambda url: None)
+    with pytest.raises(LocationError) as caught:
+        build_locations([], "1.25", False, lambda url: None)
+    assert str(caught.value) == (
+        'invalid value "1.25" for flag -kubernetes-version: 1.25 is not a valid version. '
+        'Valid values are "master" (default) or full version x.y.z (e.g. "1.27.2")'
+    )
+
+
+def test_lowercased_kind_finds_the_builtin_schema_and_fails_its_enum() -> None:
+    validator = Validator(V131)
+    result = validator.validate_token(
+        b"apiVersion: apps/v1\nkind: deployment\nmetadata: {name: d}\n", "f.yaml"
+    )[0]
+    assert result.status is Status.INVALID
+    assert "- at '/kind': value must be 'Deployment'" in result.msg
+
+
+def test_local_schema_folder_template_and_folder_without_json_suffix(tmp_path: Path) -> None:
+    schema = {"type": "object", "required": ["spec"], "properties": {"spec": {"type": "object"}}}
+    write_tree(
+        tmp_path,
+        {
+            "crds/demo.example.com/gizmo_v1alpha1.json": json.dumps(schema),
+            "flat/v1.31.0-standalone/gizmo-demo-v1alpha1.json": json.dumps(schema),
+            "broken/gizmo_v1alpha1.json": "{nope",
+        },
+    )
+    doc = b"apiVersion: demo.example.com/v1alpha1\nkind: Gizmo\nmetadata: {name: g}\n"
+    template = str(
+        tmp_path / "crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+    )
+    result = Validator(Options("1.31.0", schema_locations=("default", template))).validate_token(
+        doc, "g.yaml"
+    )[0]
+    url = (tmp_path / "crds/demo.example.com/gizmo_v1alpha1.json").as_uri()
+    assert result.msg == (
+        "problem validating schema. Check JSON formatting: "
+        f"jsonschema validation failed with '{url}#' "
+        "- at '': missing property 'spec'"
+    )
+    assert result.validation_errors == (("", "missing property 'spec'"),)
+    flat = Validator(Options("1.31.0", schema_locations=(str(tmp_path / "flat"),)))
+    assert flat.validate_token(doc, "g.yaml")[0].status is Status.INVALID
+    broken = str(tmp_path / "broken/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+    result = Validator(Options("1.31.0", schema_locations=(broken, template))).validate_token(
+        doc, "g.yaml"
+    )[0]
+    assert (result.status, result.msg) == (
+        Status.ERROR,
+        "invalid character 'n' looking for beginning of object key string",
+    )
+
+
+@pytest.fixture
+def schema_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server for schemas; yields its base URL and the paths requested."""
+    served = tmp_path / "served"
+    write_tree(
+        served,
+        {
+            "v1.31.0-standalone/gizmo-demo-v1.json": json.dumps(
+                {"type": "object", "required": ["spec"]}
+            )
+        },
+    )
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(served), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, format: str, *args: object) -> None:
+            requests.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_schemas_are_cached_on_disk_and_404_means_not_found(
+    schema_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    base, requests = schema_server
+    cache = tmp_path / "cache"
+    options = Options("1.31.0", schema_locations=(base,), schema_cache=cache)
+    doc = b"apiVersion: demo.example.com/v1\nkind: Gizmo\nmetadata: {name: g}\n"
+    assert Validator(options).validate_token(doc, "g.yaml")[0].status is Status.INVALID
+    assert len(list(cache.iterdir())) == 1
+    assert Validator(options).validate_token(doc, "g.yaml")[0].status is Status.INVALID
+    other = b"apiVersion: demo.example.com/v1\nkind: Other\nmetadata: {name: o}\n"
+    assert (
+        Validator(options).validate_token(other, "o.yaml")[0].msg
+        == "could not find schema for Other"
+    )
+    assert len([r for r in requests if "gizmo" in r]) == 1
+
+
+def test_unreachable_http_location_fails_clearly() -> None:
+    options = Options("1.31.0", schema_locations=("http://127.0.0.1:9/schemas",), schema_cache=None)
+    result = Validator(options).validate_token(
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", "c.yaml"
+    )[0]
+    assert result.status is Status.ERROR
+    assert result.msg.startswith(
+        "failed downloading schema at "
+        "http://127.0.0.1:9/schemas/v1.31.0-standalone/configmap-v1.json: "
+    )
+
+
+# ---------------------------------------------------------------- CRDs
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: certificates.cert-manager.io}
+spec:
+  group: cert-manager.io
+  names: {kind: Certificate, plural: certificates}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [secretName]
+              properties:
+                secretName: {type: string}
+                duration: {type: string, nullable: true}
+                dnsNames: {type: array, items: {type: string}}
+"""
+
+
+def test_crd_openapi_schema_converts_like_openapi2jsonschema() -> None:
+    converted = convert(
+        {
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "properties": {
+                        "port": {
+                            "x-kubernetes-int-or-string": True,
+                            "anyOf": [{"type": "integer"}, {"type": "string"}],
+                        },
+                        "note": {"type": "string", "nullable": True},
+                        "free": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                            "properties": {"a": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        }
+    )
+    spec = converted["properties"]["spec"]
+    assert "additionalProperties" not in converted
+    assert spec["additionalProperties"] is False
+    assert spec["properties"]["port"] == {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    assert spec["properties"]["note"]["type"] == ["string", "null"]
+    assert "additionalProperties" not in spec["properties"]["free"]
+
+
+def test_render_validates_custom_resources_against_crds_in_the_same_cluster() -> None:
+    origin = Origin(PurePosixPath("charts/cert-manager/crds.yaml"), 1)
+    crd = Manifest(yaml.safe_load(CRD), origin)
+    good = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"secretName": "web-tls"},
+    }
+    bad = {
+        **good,
+        "metadata": {"name": "bad", "namespace": "shop"},
+        "spec": {"dnsNames": "a.example"},
+    }
+    cert_origin = Origin(PurePosixPath("charts/issuers/certificate.yaml.j2"), 3)
+    findings = validate_cluster(
+        [crd, Manifest(good, cert_origin), Manifest(bad, cert_origin)], "1.31.0", REPO
+    )
+    assert [str(f) for f in findings] == [
+        "charts/issuers/certificate.yaml.j2:3: Certificate shop/bad: does not match the schema of "
+        "cert-manager.io/v1 Certificate: at '/spec': missing property 'secretName'; "
+        "at '/spec/dnsNames': got string, want array [schema]\n"
+        "  hint: fix the field at that path; `kubectl explain certificate` describes the fields "
+        "Kubernetes 1.31.0 accepts"
+    ]
+    alone = validate_cluster([Manifest(good, cert_origin)], "1.31.0", REPO)
+    assert [str(f) for f in alone] == [
+        "charts/issuers/certificate.yaml.j2:3: Certificate shop/web: "
+        "no schema for cert-manager.io/v1 "
+        "Certificate in Kubernetes 1.31.0 [schema]\n"
+        "  hint: render its CustomResourceDefinition in this cluster or add "
+        "schemas/crds/cert-manager.io/certificate_v1.json (see docs/validation.md)"
+    ]
+    assert (
+        validate_cluster([Manifest(good, cert_origin)], "1.31.0", REPO, ignore_missing_schemas=True)
+        == []
+    )
+
+
+def test_engine_numbers_and_missing_identity_are_judged_as_json() -> None:
+    origin = Origin(PurePosixPath("charts/web/main.jsonnet"), 1)
+    body = {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "rc"},
+        "spec": {"replicas": 2.0, "selector": {"app": "rc"}},
+    }
+    assert validate_cluster([Manifest(body, origin)], "1.31.0", REPO) == []
+    findings = validate_cluster(
+        [Manifest({"kind": "ConfigMap", "metadata": {"name": "x"}}, origin)], "1.31.0", REPO
+    )
+    assert [(f.message, f.hint) for f in findings] == [
+        (
+            "error while parsing: missing 'apiVersion' key",
+            "every rendered object needs a string apiVersion and kind",
+        )
+    ]
+
+
+GITOPS_OBJECTS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: cert-manager, namespace: argocd}
+spec:
+  project: eks-prod-platform
+  source:
+    repoURL: https://git.example.com/fleet.git
+    targetRevision: main
+    path: rendered/eks-prod/010-cert-manager
+  destination: {server: https://kubernetes.default.svc, namespace: cert-manager}
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    syncOptions: [CreateNamespace=true, ServerSideApply=true]
+    retry: {limit: 5, backoff: {duration: 10s, factor: 2, maxDuration: 3m}}
+  ignoreDifferences:
+    - group: admissionregistration.k8s.io
+      kind: ValidatingWebhookConfiguration
+      jqPathExpressions: ['.webhooks[].clientConfig.caBundle']
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: tenant-shop, namespace: argocd}
+spec:
+  sourceRepos: ["*"]
+  sourceNamespaces: [ns-shop]
+  destinations: [{server: https://kubernetes.default.svc, namespace: ns-shop}]
+  clusterResourceWhitelist: []
+  namespaceResourceBlacklist: [{group: "", kind: ResourceQuota}]
+  roles:
+    - name: owner
+      groups: [shop-admins]
+      policies: ["p, proj:tenant-shop:owner, applications, *, tenant-shop/*, allow"]
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: fleet, namespace: flux-system}
+spec:
+  interval: 1m
+  url: https://git.example.com/fleet.git
+  ref: {branch: main}
+  secretRef: {name: fleet-auth}
+  ignore: |
+    /*
+    !/rendered/kind-local/
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: cert-manager, namespace: flux-system}
+spec:
+  interval: 10m
+  retryInterval: 1m
+  path: ./rendered/kind-local/010-cert-manager
+  prune: true
+  wait: true
+  sourceRef: {kind: GitRepository, name: fleet}
+  dependsOn: [{name: priority-classes}]
+  decryption: {provider: sops, secretRef: {name: sops-age}}
+"""
+
+
+def test_shipped_gitops_schemas_accept_what_we_generate_and_catch_typos() -> None:
+    origin = Origin(PurePosixPath("rendered/x.yaml"), 1)
+    manifests = [Manifest(b, origin) for b in yaml.safe_load_all(GITOPS_OBJECTS)]
+    assert validate_cluster(manifests, "1.31.0", REPO) == []
+    typo = dict(
+        manifests[3].body, spec={**manifests[3].body["spec"], "intervall": "5m", "prune": "yes"}
+    )
+    findings = validate_cluster([Manifest(typo, origin)], "1.31.0", REPO)
+    assert [f.message for f in findings] == [
+        "does not match the schema of kustomize.toolkit.fluxcd.io/v1 Kustomization: "
+        "at '/spec/prune': got string, want boolean; "
+        "at '/spec': additional properties 'intervall' not allowed"
+    ]
+
+
+@pytest.mark.skipif(not SHARED_CRDS.is_dir(), reason="upstream CRDs (../shared/crds) not present")
+@pytest.mark.parametrize(
+    ("crd_file", "schema_file"),
+    [
+        ("argocd-applications.yaml", "argoproj.io/application_v1alpha1.json"),
+        ("argocd-appprojects.yaml", "argoproj.io/appproject_v1alpha1.json"),
+        ("flux-kustomizations.yaml", "kustomize.toolkit.fluxcd.io/kustomization_v1.json"),
+        ("flux-gitrepositories.yaml", "source.toolkit.fluxcd.io/gitrepository_v1.json"),
+    ],
+)
+def test_shipped_schemas_agree_with_upstream_crds(crd_file: str, schema_file: str) -> None:
+    """Every field the upstream CRD knows is known to our (closed) schema, and every object
+    the upstream CRD accepts in the GitOps sample is accepted by ours."""
+    upstream = next(d for d in yaml.safe_load_all((SHARED_CRDS / crd_file).read_text()) if d)
+    ours = json.loads((REPO / "schemas/crds" / schema_file).read_text())
+    version = schema_file.rsplit("_", 1)[1].removesuffix(".json")
+    converted = next(s for k, s in crd_schemas(upstream).items() if k[2] == version)
+    missing: list[str] = []
+
+    def walk(up: dict, mine: dict, path: str) -> None:
+        if up.get("type") == "array" or mine.get("type") == "array":
+            walk(up.get("items", {}), mine.get("items", {}), path + "[]")
+            return
+        for name, child in (up.get("properties") or {}).items():
+            if name in (mine.get("properties") or {}):
+                walk(child, mine["properties"][name], f"{path}.{name}")
+            elif mine.get("additionalProperties") is False:
+                missing.append(f"{path}.{name}")
+
+    walk(converted, ours, "")
+    assert missing == []
+    samples = [
+        d
+        for d in yaml.safe_load_all(GITOPS_OBJECTS)
+        if d["kind"] == ours["properties"]["kind"]["enum"][0]
+    ]
+    crd_validator = Validator(
+        V131, {k: (s, "crd:upstream") for k, s in crd_schemas(upstream).items()}
+    )
+    for sample in samples:
+        assert crd_validator.validate_body(sample).status is Status.VALID
+
+
+# ---------------------------------------------------------------- verdict cache
+
+
+def test_warm_run_reuses_verdicts_without_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_path,
+        {"m/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: 1}\n"},
+    )
+    monkeypatch.chdir(tmp_path)
+    cache = tmp_path / ".generator-cache/validate"
+    cold = run(["m"], V131, cache_dir=cache)
+    assert [r.status for r in cold] == [Status.INVALID]
+
+    def no_parsing(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a cached document was parsed again")
+
+    monkeypatch.setattr(run_module, "Validator", no_parsing)
+    assert run(["m"], V131, cache_dir=cache) == cold
+
+
+def test_changed_options_do_not_reuse_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_path, {"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nextra: 1\n"}
+    )
+    monkeypatch.chdir(tmp_path)
+    cache = tmp_path / "cache"
+    assert run(["a.yaml"], V131, cache_dir=cache)[0].status is Status.VALID
+    assert (
+        run(["a.yaml"], Options("1.31.0", strict=True), cache_dir=cache)[0].status is Status.INVALID
+    )
+
+
+def test_large_inputs_use_worker_processes_with_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = ["1" if i % 7 == 0 else "'1'" for i in range(300)]
+    docs = [
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{k: {v}}}\n"
+        for i, v in enumerate(values)
+    ]
+    write_tree(tmp_path, {"big.yaml": "---\n".join(docs)})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(run_module, "PARALLEL_THRESHOLD", 100)
+    parallel = run(["big.yaml"], V131, workers=2)
+    serial = run(["big.yaml"], V131, workers=1)
+    assert parallel == serial
+    assert sum(r.status is Status.INVALID for r in serial) == 43
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_accepts_kubeconform_single_dash_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(REPO / "tests/validate/corpus/02-invalid-types.yaml", tmp_path / "x.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(
+        [
+            "validate",
+            "-summary",
+            "-output",
+            "json",
+            "-kubernetes-version",
+            "1.31.0",
+            "-skip",
+            "Deployment",
+            "-n",
+            "1",
+            "x.yaml",
+        ]
+    )
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert document["summary"] == {"valid": 0, "invalid": 1, "errors": 0, "skipped": 1}
+    assert [r["name"] for r in document["resources"]] == ["numbers"]
+    ok = run_cli(["validate", "-output=text", "-summary", "-skip=Deployment,ConfigMap", "x.yaml"])
+    assert (ok.code, ok.out) == (
+        0,
+        "Summary: 2 resources found in 1 file - Valid: 0, Invalid: 0, Errors: 0, Skipped: 2\n",
+    )
+
+
+def test_cli_rejects_bad_values_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad_output = run_cli(["validate", "-output", "yaml", "x.yaml"])
+    assert (bad_output.code, bad_output.err) == (
+        2,
+        "error: 'outputFormat' must be 'json', 'junit', 'pretty', 'tap' or 'text'\n"
+        "  hint: pass -output with one of: json, junit, pretty, tap, text\n",
+    )
+    bad_cache = run_cli(["validate", "-cache", "missing", "x.yaml"])
+    assert bad_cache.err == (
+        "error: failed opening cache folder missing: stat missing: no such file or directory\n"
+        "  hint: create the folder first, or leave out -cache\n"
+    )
+    bad_version = run_cli(["validate", "-kubernetes-version", "v1.31.0", "x.yaml"])
+    assert bad_version.code == 2
+    assert "v1.31.0 is not a valid version" in bad_version.err
+    assert not (tmp_path / ".generator-cache").exists()
+
+
+def test_engine_kubeconform_fails_clearly_without_a_binary(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = run_cli(["validate", "--engine", "kubeconform", "-summary", "x.yaml"])
+    assert (result.code, result.err) == (
+        2,
+        "error: --engine kubeconform: no 'kubeconform' binary on PATH\n"
+        "  hint: install kubeconform v0.7 or drop --engine kubeconform to use the built-in "
+        "validator, which accepts the same flags\n",
+    )
+
+
+def test_engine_kubeconform_hands_over_files_and_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin/kubeconform"
+    write_tree(tmp_path, {"bin/kubeconform": '#!/bin/sh\necho "$@" > "${0%/*}/args"\nexit 1\n'})
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    result = run_cli(
+        [
+            "validate",
+            "--engine",
+            "kubeconform",
+            "-strict",
+            "-summary",
+            "-skip",
+            "Secret",
+            "-schema-location",
+            "default",
+            "-kubernetes-version",
+            "1.31.0",
+            "a.yaml",
+            "dir",
+        ]
+    )
+    assert result.code == 1
+    assert (tmp_path / "bin/args").read_text() == (
+        "-strict -summary -output text -kubernetes-version 1.31.0 -skip Secret "
+        "-schema-location default -n 4 -- a.yaml dir\n"
+    )
