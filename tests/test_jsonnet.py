@@ -117,6 +117,12 @@ def test_declared_top_level_arguments_and_ext_vars_carry_the_context(
     }
 
 
+def test_an_operator_declaring_tenant_receives_null(tmp_path: Path) -> None:
+    main = "function(tenant) {apiVersion: 'v1', kind: 'Namespace', metadata: {name: '' + tenant}}"
+    (manifest,) = render(tmp_path, {"charts/demo/main.jsonnet": main})
+    assert manifest.name == "null"
+
+
 def test_a_main_file_that_is_no_function_still_sees_ext_vars(tmp_path: Path) -> None:
     main = "{apiVersion: 'v1', kind: 'Namespace', metadata: {name: std.extVar('cluster').name}}"
     (manifest,) = render(tmp_path, {"charts/demo/main.jsonnet": main})

@@ -189,7 +189,7 @@ def top_level_codes(
             Origin(main, *_position(source, unknown[0])),
             f"declare only these parameters: {', '.join(CONTEXT_NAMES)}",
         )
-    return {n: json.dumps(context[n]) for n in names if context.get(n) is not None}
+    return {n: json.dumps(context.get(n)) for n in names}
 
 
 def _position(text: str, needle: str) -> tuple[int, int]:
