@@ -69,7 +69,7 @@ def check_policies(
             findings.extend(_apply_waivers(manifest, violations))
         if tenant:
             findings.extend(_baseline(unit, manifests))
-    return sorted(findings, key=lambda f: (f.origin.sort_key, f.rule, f.message))
+    return sorted(findings, key=lambda f: f.origin.sort_key)  # stable: render order on ties
 
 
 def check_manifests(manifests: Sequence[Manifest]) -> list[Finding]:

@@ -1,0 +1,393 @@
+"""Platform policies: every rule fires on a violating object and is silenced by a waiver
+annotation that gives a reason."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+import pytest
+
+from generator.model import (
+    Cluster,
+    Component,
+    Environment,
+    Manifest,
+    Origin,
+    RenderUnit,
+    Selection,
+)
+from generator.validate.policies import RULES, WAIVER_PREFIX, check_manifests, check_policies
+
+CLUSTER = Cluster(
+    name="eks-prod",
+    environment="prod",
+    provider="aws",
+    kubernetes_version="1.31.0",
+    api_server="https://prod.example:6443",
+    gitops="argocd",
+    managed_by="",
+    operators=Selection(),
+    tenants=Selection(),
+    labels={},
+    values={},
+    origin=Origin(PurePosixPath("catalog/clusters/eks-prod.yaml"), 1),
+)
+ENVIRONMENT = Environment(
+    "prod", 30, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml"), 1)
+)
+
+
+def unit(kind: Literal["operator", "tenant"], name: str, order: int, namespace: str) -> RenderUnit:
+    dirname = f"tenants/{name}" if kind == "tenant" else f"{order:03d}-{name}"
+    component = Component(
+        name, "plain", PurePosixPath(f"charts/{name}"), Origin(PurePosixPath(f"charts/{name}"))
+    )
+    source = PurePosixPath(f"catalog/{'tenants' if kind == 'tenant' else 'operators'}/{name}.yaml")
+    return RenderUnit(
+        cluster=CLUSTER,
+        environment=ENVIRONMENT,
+        kind=kind,
+        name=name,
+        order=order,
+        dirname=dirname,
+        namespace=namespace,
+        component=component,
+        values={},
+        context={},
+        sources=(source,),
+        origin=Origin(source, 1),
+    )
+
+
+def manifest(body: dict[str, Any], path: str = "charts/shop/app.yaml", line: int = 1) -> Manifest:
+    return Manifest(body, Origin(PurePosixPath(path), line))
+
+
+def obj(
+    kind: str, name: str, namespace: str = "", api: str = "v1", **fields: Any
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": api, "kind": kind, "metadata": meta, **fields}
+
+
+def deployment(
+    namespace: str, *, image: str = "shop:1.4.2", resources: bool = True, **pod: Any
+) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "app", "image": image}
+    if resources:
+        container["resources"] = {"requests": {"cpu": "100m"}, "limits": {"memory": "128Mi"}}
+    spec = {"containers": [container], **pod}
+    return obj("Deployment", "app", namespace, "apps/v1", spec={"template": {"spec": spec}})
+
+
+def tenant_baseline(namespace: str = "ns-shop") -> list[dict[str, Any]]:
+    deny = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    return [
+        obj("Namespace", namespace),
+        obj("NetworkPolicy", "default-deny", namespace, "networking.k8s.io/v1", spec=deny),
+        obj("ResourceQuota", "tenant-quota", namespace, spec={"hard": {"pods": "20"}}),
+        obj("LimitRange", "tenant-limits", namespace, spec={"limits": []}),
+    ]
+
+
+def tenant_with(*extra: dict[str, Any]) -> list[tuple[RenderUnit, list[Manifest]]]:
+    bodies = tenant_baseline() + list(extra)
+    return [(unit("tenant", "shop", 1000, "ns-shop"), [manifest(b) for b in bodies])]
+
+
+def waived(body: dict[str, Any], rule: str, reason: str = "approved in PLAT-123") -> dict[str, Any]:
+    body = copy.deepcopy(body)
+    body["metadata"].setdefault("annotations", {})[WAIVER_PREFIX + rule] = reason
+    return body
+
+
+def rules_of(rendered: list[tuple[RenderUnit, list[Manifest]]]) -> list[str]:
+    return [f.rule for f in check_policies(CLUSTER, rendered)]
+
+
+def test_a_complete_tenant_passes() -> None:
+    assert check_policies(CLUSTER, tenant_with(deployment("ns-shop"))) == []
+
+
+def test_tenant_objects_outside_the_tenant_namespace_are_refused() -> None:
+    stray = obj("ConfigMap", "stray", "kube-system")
+    findings = check_policies(CLUSTER, tenant_with(stray))
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: ConfigMap kube-system/stray: tenant object in namespace "
+        "'kube-system', outside 'ns-shop' [tenant-namespace]\n"
+        "  hint: remove metadata.namespace or set it to 'ns-shop'"
+    ]
+    assert rules_of(tenant_with(waived(stray, "tenant-namespace"))) == []
+
+
+def test_tenant_cluster_scoped_objects_other_than_its_namespace_are_refused() -> None:
+    role = obj("ClusterRole", "shop-reader", api="rbac.authorization.k8s.io/v1", rules=[])
+    other_ns = obj("Namespace", "ns-other")
+    findings = check_policies(CLUSTER, tenant_with(role, other_ns))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("tenant-namespace", "tenant renders a cluster-scoped ClusterRole"),
+        ("tenant-namespace", "tenant creates Namespace 'ns-other' instead of 'ns-shop'"),
+    ]
+    assert (
+        rules_of(
+            tenant_with(waived(role, "tenant-namespace"), waived(other_ns, "tenant-namespace"))
+        )
+        == []
+    )
+
+
+def test_tenant_namespace_needs_default_deny_quota_and_limits() -> None:
+    namespace, policy, quota, _limits = (manifest(b) for b in tenant_baseline())
+    ingress_only = manifest(
+        obj("NetworkPolicy", "deny-in", "ns-shop", "networking.k8s.io/v1", spec={"podSelector": {}})
+    )
+    rendered = [(unit("tenant", "shop", 1000, "ns-shop"), [namespace, ingress_only, quota])]
+    findings = check_policies(CLUSTER, rendered)
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Namespace ns-shop: tenant namespace 'ns-shop' lacks "
+        "a default-deny egress NetworkPolicy, a LimitRange [tenant-baseline]\n"
+        "  hint: render the tenant with the shipped tenant library, or add the missing objects"
+    ]
+    waived_ns = manifest(
+        waived(namespace.body, "tenant-baseline", "limits come from a Kyverno policy")
+    )
+    assert check_policies(CLUSTER, [(rendered[0][0], [waived_ns, ingress_only, quota])]) == []
+    allow_some = manifest(
+        obj(
+            "NetworkPolicy",
+            "partial",
+            "ns-shop",
+            "networking.k8s.io/v1",
+            spec={
+                "podSelector": {"matchLabels": {"app": "x"}},
+                "policyTypes": ["Ingress", "Egress"],
+            },
+        )
+    )
+    rendered = [(unit("tenant", "shop", 1000, "ns-shop"), [namespace, allow_some, quota, _limits])]
+    assert [f.message for f in check_policies(CLUSTER, rendered)] == [
+        "tenant namespace 'ns-shop' lacks a default-deny ingress NetworkPolicy, "
+        "a default-deny egress NetworkPolicy"
+    ]
+    assert policy.kind == "NetworkPolicy"
+
+
+def test_plaintext_secrets_fail_and_cannot_be_waived() -> None:
+    secret = obj("Secret", "db", "shop", stringData={"password": "hunter2"})
+    operator = unit("operator", "shop", 10, "shop")
+    findings = check_policies(CLUSTER, [(operator, [manifest(secret)])])
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Secret shop/db: Secret carries plaintext stringData ('password') "
+        "[no-plaintext-secrets]\n"
+        "  hint: encrypt it with SOPS, or render an ExternalSecret or SealedSecret instead; "
+        "this rule cannot be waived"
+    ]
+    still = check_policies(
+        CLUSTER, [(operator, [manifest(waived(secret, "no-plaintext-secrets"))])]
+    )
+    assert [f.rule for f in still] == ["no-plaintext-secrets"]
+    sops = dict(
+        obj("Secret", "db", "shop", data={"password": "ENC[AES256_GCM,data:abc]"}),
+        sops={"mac": "x"},
+    )
+    external = obj("ExternalSecret", "db", "shop", "external-secrets.io/v1", spec={})
+    empty = obj("Secret", "token", "shop", type="kubernetes.io/service-account-token")
+    assert (
+        check_policies(CLUSTER, [(operator, [manifest(sops), manifest(external), manifest(empty)])])
+        == []
+    )
+    assert RULES["no-plaintext-secrets"].waivable is False
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        ("nginx", "has no tag"),
+        ("nginx:latest", "uses the 'latest' tag"),
+        ("registry.example:5000/team/nginx", "has no tag"),
+        ("", "is empty"),
+    ],
+)
+def test_images_must_be_pinned(image: str, problem: str) -> None:
+    operator = unit("operator", "web", 20, "web")
+    findings = check_policies(CLUSTER, [(operator, [manifest(deployment("web", image=image))])])
+    assert [(f.rule, f.message) for f in findings] == [
+        ("image-pinned", f"container 'app' image '{image}' {problem}")
+    ]
+    silenced = waived(deployment("web", image=image), "image-pinned", "upstream publishes no tags")
+    assert check_policies(CLUSTER, [(operator, [manifest(silenced)])]) == []
+
+
+def test_pinned_images_pass() -> None:
+    operator = unit("operator", "web", 20, "web")
+    for image in ("nginx:1.27.3", "registry.example:5000/nginx:1.2", "nginx@sha256:" + "a" * 64):
+        assert (
+            check_policies(CLUSTER, [(operator, [manifest(deployment("web", image=image))])]) == []
+        )
+
+
+def test_containers_need_requests_and_limits() -> None:
+    operator = unit("operator", "web", 20, "web")
+    cron = obj(
+        "CronJob",
+        "report",
+        "web",
+        "batch/v1",
+        spec={
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "report",
+                                    "image": "report:2.0",
+                                    "resources": {"requests": {"cpu": "1"}},
+                                }
+                            ]
+                        }
+                    }
+                }
+            }
+        },
+    )
+    findings = check_policies(
+        CLUSTER, [(operator, [manifest(deployment("web", resources=False)), manifest(cron)])]
+    )
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Deployment web/app: container 'app' declares no resource requests "
+        "or limits [container-resources]\n"
+        "  hint: set resources.requests and resources.limits (cpu and memory) for it",
+        "charts/shop/app.yaml:1: CronJob web/report: container 'report' declares no "
+        "resource limits [container-resources]\n"
+        "  hint: set resources.requests and resources.limits (cpu and memory) for it",
+    ]
+    silenced = waived(cron, "container-resources", "batch job sized by the scheduler")
+    assert check_policies(CLUSTER, [(operator, [manifest(silenced)])]) == []
+
+
+def test_waiver_without_a_reason_is_reported() -> None:
+    operator = unit("operator", "web", 20, "web")
+    body = waived(deployment("web", image="nginx"), "image-pinned", "  ")
+    findings = check_policies(CLUSTER, [(operator, [manifest(body)])])
+    assert [(f.message, f.hint) for f in findings] == [
+        (
+            "container 'app' image 'nginx' has no tag (the waiver gives no reason)",
+            "say why in the annotation: waive.platform.generator/image-pinned: '<reason>'",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pod", "message"),
+    [
+        ({"hostNetwork": True}, "pod sets hostNetwork: true"),
+        ({"hostPID": True}, "pod sets hostPID: true"),
+        ({"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}, "volume 'root' uses hostPath"),
+    ],
+)
+def test_tenant_pods_may_not_use_host_access(pod: dict[str, Any], message: str) -> None:
+    findings = check_policies(CLUSTER, tenant_with(deployment("ns-shop", **pod)))
+    assert [(f.rule, f.message) for f in findings] == [("tenant-pod-security", message)]
+    assert rules_of(tenant_with(waived(deployment("ns-shop", **pod), "tenant-pod-security"))) == []
+    operator = unit("operator", "node-agent", 30, "monitoring")
+    assert check_policies(CLUSTER, [(operator, [manifest(deployment("monitoring", **pod))])]) == []
+
+
+def test_privileged_containers_in_tenant_namespaces_are_refused() -> None:
+    body = deployment("ns-shop")
+    body["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"privileged": True}
+    findings = check_policies(CLUSTER, tenant_with(body))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("tenant-pod-security", "container 'app' is privileged")
+    ]
+
+
+def test_tenants_may_not_bind_cluster_admin_or_wildcard_roles() -> None:
+    rbac = "rbac.authorization.k8s.io/v1"
+    wildcard = obj(
+        "ClusterRole",
+        "everything",
+        api=rbac,
+        rules=[{"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]}],
+    )
+    platform = (
+        unit("operator", "rbac", 5, "kube-system"),
+        [manifest(wildcard, "charts/rbac/roles.yaml")],
+    )
+    admin = obj(
+        "RoleBinding",
+        "owners",
+        "ns-shop",
+        rbac,
+        roleRef={"kind": "ClusterRole", "name": "cluster-admin"},
+    )
+    broad = obj(
+        "RoleBinding",
+        "broad",
+        "ns-shop",
+        rbac,
+        roleRef={"kind": "ClusterRole", "name": "everything"},
+    )
+    fine = obj(
+        "RoleBinding", "editors", "ns-shop", rbac, roleRef={"kind": "ClusterRole", "name": "edit"}
+    )
+    findings = check_policies(CLUSTER, [platform, *tenant_with(admin, broad, fine)])
+    assert [(f.rule, f.message) for f in findings] == [
+        ("tenant-rbac", "binds the ClusterRole 'cluster-admin'"),
+        ("tenant-rbac", "binds the ClusterRole 'everything', whose rules use '*'"),
+    ]
+    assert (
+        rules_of(
+            [platform, *tenant_with(waived(admin, "tenant-rbac"), waived(broad, "tenant-rbac"))]
+        )
+        == []
+    )
+
+
+def test_custom_resources_need_their_crd_from_an_earlier_operator() -> None:
+    crd = obj(
+        "CustomResourceDefinition",
+        "certificates.cert-manager.io",
+        api="apiextensions.k8s.io/v1",
+        spec={"group": "cert-manager.io", "names": {"kind": "Certificate"}},
+    )
+    cert = obj("Certificate", "web", "web", "cert-manager.io/v1", spec={})
+    early = unit("operator", "issuers", 5, "web")
+    late = unit("operator", "cert-manager", 10, "cert-manager")
+    rendered = [
+        (early, [manifest(cert, "charts/issuers/cert.yaml", 4)]),
+        (late, [manifest(crd, "charts/cert-manager/crds.yaml")]),
+    ]
+    findings = check_policies(CLUSTER, rendered)
+    assert [str(f) for f in findings] == [
+        "charts/issuers/cert.yaml:4: Certificate web/web: Certificate needs the CRD "
+        "installed by the later operator '010-cert-manager' [operator-order]\n"
+        "  hint: renumber '005-issuers' to come after '010-cert-manager', or move this "
+        "object to an operator numbered after it"
+    ]
+    assert rules_of([(early, [manifest(waived(cert, "operator-order"))]), rendered[1]]) == []
+    in_order = [(unit("operator", "issuers", 20, "web"), [manifest(cert)]), rendered[1]]
+    assert check_policies(CLUSTER, in_order) == []
+    tenant_cert = [
+        (late, rendered[1][1]),
+        *tenant_with(dict(cert, metadata={"name": "t", "namespace": "ns-shop"})),
+    ]
+    assert check_policies(CLUSTER, tenant_cert) == []
+
+
+def test_catalog_free_rules_run_on_plain_manifests() -> None:
+    namespace = obj("Namespace", "ns-shop")
+    namespace["metadata"]["labels"] = {"platform.generator/tenant": "shop"}
+    manifests = [
+        manifest(namespace),
+        manifest(deployment("ns-shop", image="shop", hostNetwork=True)),
+    ]
+    assert [(f.rule, f.message) for f in check_manifests(manifests)] == [
+        ("image-pinned", "container 'app' image 'shop' has no tag"),
+        ("tenant-pod-security", "pod sets hostNetwork: true"),
+    ]
