@@ -21,7 +21,7 @@ from generator.validate.crds import convert, crd_schemas
 from generator.validate.decode import DecodeError, decode, split_documents
 from generator.validate.run import run
 from generator.validate.schemas import LocationError, build_locations, template_values
-from tests.conftest import REPO, run_cli, write_tree
+from tests.conftest import REPO, run_cli, snapshot, write_tree
 
 SHARED_CRDS = REPO.parent / "shared" / "crds"
 V131 = Options(kubernetes_version="1.31.0")
@@ -655,3 +655,34 @@ def test_engine_kubeconform_hands_over_files_and_flags(
         "-strict -summary -output text -kubernetes-version 1.31.0 -skip Secret "
         "-schema-location default -n 4 -- a.yaml dir\n"
     )
+
+
+# ---------------------------------------------------------------- in the render
+
+
+def test_render_is_refused_for_an_invalid_resource_and_rendered_stays_untouched(
+    minimal_repo: Path,
+) -> None:
+    before = snapshot(minimal_repo / "rendered")
+    chart = minimal_repo / "charts/web/configmap.yaml"
+    chart.write_text(chart.read_text() + "  retries: 3\n", encoding="utf-8")
+    (minimal_repo / "charts/web/job.yaml").write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n"
+        "    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n"
+        "          image: migrate:latest\n"
+        "          resources: {requests: {cpu: 10m}, limits: {cpu: 10m}}\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["render", "--repo", str(minimal_repo)])
+    assert result.code == 1
+    assert (
+        "charts/web/configmap.yaml:1: ConfigMap web/web-settings: does not match the schema of "
+        "v1 ConfigMap: at '/data/retries': got number, want null or string [schema]\n"
+        "  hint: fix the field at that path; `kubectl explain configmap` describes the fields "
+        "Kubernetes 1.31.0 accepts\n"
+    ) in result.err
+    assert (
+        "charts/web/job.yaml:1: Job web/migrate: container 'migrate' image 'migrate:latest' "
+        "uses the 'latest' tag [image-pinned]\n"
+    ) in result.err
+    assert snapshot(minimal_repo / "rendered") == before
