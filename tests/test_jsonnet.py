@@ -388,3 +388,22 @@ def test_parse_yaml_reports_bad_yaml(tmp_path: Path) -> None:
         "charts/demo/main.jsonnet:1:1: cluster 'eks-prod', component 'demo': "
     )
     assert "parseYaml: while parsing a flow sequence" in message
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("1.31.0", "1.31.0", 0),
+        ("v1.31", "1.31.0", 0),
+        ("1.31.0+eks.1", "1.31.0", 0),
+        ("1.10.0", "1.9.0", 1),
+        ("1.0.0-alpha", "1.0.0-alpha.1", -1),
+        ("1.0.0-alpha.beta", "1.0.0-beta", -1),
+        ("1.0.0-beta.11", "1.0.0-rc.1", -1),
+        ("1.0.0-rc.1", "1.0.0", -1),
+        ("2", "1.99.99", 1),
+    ],
+)
+def test_semver_compare_follows_semver_precedence(a: str, b: str, expected: int) -> None:
+    assert jsonnet_natives.semver_compare(a, b) == expected
+    assert jsonnet_natives.semver_compare(b, a) == -expected
