@@ -3,8 +3,9 @@ Kustomize v5's order: resources, components, generators, transformers, hashes, r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -190,15 +191,13 @@ def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:
         for i, entry in enumerate(k.get(field_name) or []):
             made = generate(k, field_name, i, entry, state.root)
             behavior = entry.get("behavior", "create")
+            wanted = (made.namespace or "default", made.name)
             matches = [
                 r
                 for r in resmap
-                if r.kind == made.kind
+                if r.body.get("kind") == made.kind
                 and r.group == ""
-                and any(
-                    n == made.name and (ns or "default") == (made.namespace or "default")
-                    for ns, n in r.identities()
-                )
+                and any((ns or "default", n) == wanted for ns, n in r.identities())
             ]
             if not matches:
                 if behavior != "create":
@@ -271,11 +270,13 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
         apply_replacements(resmap.items, replacements)
 
 
-def _load_replacements(k: Kustomization, state: Build) -> list[tuple[dict[str, Any], Origin]]:
-    out: list[tuple[dict[str, Any], Origin]] = []
+def _load_replacements(
+    k: Kustomization, state: Build
+) -> list[tuple[dict[str, Any], Callable[[], Origin]]]:
+    out: list[tuple[dict[str, Any], Callable[[], Origin]]] = []
     for i, entry in enumerate(k.get("replacements") or []):
         if "path" not in entry:
-            out.append((entry, k.origin("replacements", i)))
+            out.append((entry, partial(k.origin, "replacements", i)))
             continue
         path = (k.dir / str(entry["path"])).resolve()
         if not path.is_file():
@@ -293,5 +294,5 @@ def _load_replacements(k: Kustomization, state: Build) -> list[tuple[dict[str, A
                         Origin(display, line),
                         "write each replacement as {source: ..., targets: [...]}",
                     )
-                out.append((item, Origin(display, line)))
+                out.append((item, partial(Origin, display, line)))
     return out

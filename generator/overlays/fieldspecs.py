@@ -77,9 +77,25 @@ def apply_map(
         current.update(pairs)
 
     for resource in resources:
-        for fs in specs:
+        for fs in by_kind(specs).get(resource.kind, ()) + by_kind(specs).get(None, ()):
             if fs.selects(resource):
                 visit(resource.body, fs.path, fs.create, leaf)
+
+
+_BY_KIND_CACHE: dict[tuple[FieldSpec, ...], dict[str | None, tuple[FieldSpec, ...]]] = {}
+
+
+def by_kind(specs: tuple[FieldSpec, ...]) -> dict[str | None, tuple[FieldSpec, ...]]:
+    """Specs grouped by kind (None: every kind), so each object checks only its own."""
+    grouped = _BY_KIND_CACHE.get(specs)
+    if grouped is None:
+        lists: dict[str | None, list[FieldSpec]] = {}
+        for fs in specs:
+            lists.setdefault(fs.kind, []).append(fs)
+        grouped = {kind: tuple(items) for kind, items in lists.items()}
+        if len(_BY_KIND_CACHE) < 64:
+            _BY_KIND_CACHE[specs] = grouped
+    return grouped
 
 
 _TEMPLATE_KINDS = (

@@ -78,7 +78,7 @@ def generate(
         body["metadata"]["annotations"] = dict(options["annotations"])
     if options.get("immutable"):
         body["immutable"] = True
-    resource = Resource(body, k.origin(field, index))
+    resource = Resource(body, k.entry_line(field, str(entry["name"])))
     resource.generator = kind
     resource.needs_hash = not options.get("disableNameSuffixHash", False)
     return resource

@@ -3,6 +3,7 @@ fields are errors, never ignored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,6 +64,21 @@ class Kustomization:
     def origin(self, *key_path: str | int) -> Origin:
         return _position(self.text, str(self.display), tuple(key_path))
 
+    def entry_line(self, field: str, name: str) -> Origin:
+        """Where a named list entry under a top-level field starts, found without a slow
+        positioned parse (generated objects need an origin even when nothing goes wrong)."""
+        lines = self.text.splitlines()
+        start = next((i for i, line in enumerate(lines) if line.startswith(f"{field}:")), None)
+        if start is None:
+            return Origin(self.display)
+        wanted = re.compile(rf"^\s*-?\s*name:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+        for i in range(start + 1, len(lines)):
+            if lines[i][:1] not in ("", " ", "-", "#"):
+                break
+            if wanted.match(lines[i]):
+                return Origin(self.display, i + 1)
+        return Origin(self.display, start + 1)
+
     def error(self, message: str, key_path: Sequence[str | int], hint: str) -> GeneratorError:
         return GeneratorError(message, self.origin(*key_path), hint)
 
@@ -70,16 +86,22 @@ class Kustomization:
         return self.fields.get(key, default)
 
 
-@lru_cache(maxsize=256)
 def _position(text: str, display: str, key_path: tuple[str | int, ...]) -> Origin:
+    document = _positioned(text, display)
     path = PurePosixPath(display)
+    return (
+        position_of(document.marks, key_path, path) if document is not None else Origin(path, 1, 1)
+    )
+
+
+@lru_cache(maxsize=64)
+def _positioned(text: str, display: str) -> Any:
+    """The file parsed once more with positions (only messages and origins need them)."""
     try:
-        documents = load_with_positions(text, path)
+        documents = load_with_positions(text, PurePosixPath(display))
     except GeneratorError:  # pragma: no cover - the file already parsed with libyaml
-        return Origin(path)
-    if not documents:
-        return Origin(path, 1, 1)
-    return position_of(documents[0], key_path, path)
+        return None
+    return documents[0] if documents else None
 
 
 def find_file(directory: Path) -> Path | None:

@@ -26,34 +26,44 @@ from generator.overlays.resources import (
 
 @dataclass(frozen=True, slots=True)
 class Patch:
-    """One patch document ready to apply; `json` holds JSON 6902 operations."""
+    """One patch document ready to apply; `json` holds JSON 6902 operations.
 
-    origin: Origin
+    `where` is the patch file position, or None for an inline patch: then the origin is the
+    kustomization entry, looked up only when a message needs it (positions cost a slow parse).
+    """
+
+    where: Origin | None
     strategic: Mapping[str, Any] | None
     json: list[Any] | None
     target: Mapping[str, Any] | None
+    entry: tuple[Kustomization, tuple[str | int, ...]]
     allow_name_change: bool = False
     allow_kind_change: bool = False
+
+    @property
+    def origin(self) -> Origin:
+        k, key_path = self.entry
+        return self.where if self.where is not None else k.origin(*key_path)
 
 
 def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch], list[Patch]]:
     """(patchesStrategicMerge, patches, patchesJson6902) in the order Kustomize runs them."""
     legacy: list[Patch] = []
     for i, entry in enumerate(k.get("patchesStrategicMerge") or []):
-        origin = k.origin("patchesStrategicMerge", i)
-        text, display = _patch_text(k, entry, ["patchesStrategicMerge", i], root, inline_ok=True)
+        key_path: tuple[str | int, ...] = ("patchesStrategicMerge", i)
+        text, display = _patch_text(k, entry, list(key_path), root, inline_ok=True)
         for document, line in parse_documents(text, display):
-            where = Origin(display, line) if display != k.display else origin
+            where = Origin(display, line) if display != k.display else None
             if not isinstance(document, dict):
                 raise GeneratorError(
                     "a strategic merge patch must be a YAML mapping",
-                    where,
+                    where or k.origin(*key_path),
                     "write the patch as a partial Kubernetes object",
                 )
-            legacy.append(Patch(where, document, None, None))
+            legacy.append(Patch(where, document, None, None, (k, key_path)))
     general: list[Patch] = []
     for i, entry in enumerate(k.get("patches") or []):
-        origin = k.origin("patches", i)
+        key_path = ("patches", i)
         if "path" in entry:
             text, display = _patch_text(
                 k, entry["path"], ["patches", i, "path"], root, inline_ok=False
@@ -76,7 +86,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                 "write a strategic merge patch or a JSON 6902 list",
             )
         for document, line in documents:
-            where = Origin(display, line) if display != k.display else origin
+            where = Origin(display, line) if display != k.display else None
             if isinstance(document, list):
                 if target is None:
                     raise k.error(
@@ -84,7 +94,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                         ["patches", i],
                         "add target: {kind: ..., name: ...} to say which object to patch",
                     )
-                general.append(Patch(where, None, document, target))
+                general.append(Patch(where, None, document, target, (k, key_path)))
             elif isinstance(document, dict):
                 general.append(
                     Patch(
@@ -92,6 +102,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                         document,
                         None,
                         target,
+                        (k, key_path),
                         bool(options.get("allowNameChange")),
                         bool(options.get("allowKindChange")),
                     )
@@ -99,12 +110,12 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
             else:
                 raise GeneratorError(
                     "a patch must be a YAML mapping or a list of JSON 6902 operations",
-                    where,
+                    where or k.origin(*key_path),
                     "write a partial object (strategic merge) or a list of {op, path, value}",
                 )
     json6902: list[Patch] = []
     for i, entry in enumerate(k.get("patchesJson6902") or []):
-        origin = k.origin("patchesJson6902", i)
+        key_path = ("patchesJson6902", i)
         if "path" in entry:
             text, display = _patch_text(
                 k, entry["path"], ["patchesJson6902", i, "path"], root, inline_ok=False
@@ -119,7 +130,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                 ["patchesJson6902", i],
                 "write the patch as a list of {op, path, value}",
             )
-        json6902.append(Patch(origin, None, operations, entry["target"]))
+        json6902.append(Patch(None, None, operations, entry["target"], (k, key_path)))
     return legacy, general, json6902
 
 
@@ -150,7 +161,7 @@ def _anchored(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^(?:{pattern})$")
 
 
-def select(resources: ResMap, target: Mapping[str, Any], origin: Origin) -> list[Resource]:
+def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[Resource]:
     """Objects a target selects by original or current id (behaviour 7); none is no error."""
     try:
         name = _anchored(str(target["name"])) if target.get("name") else None
@@ -158,7 +169,7 @@ def select(resources: ResMap, target: Mapping[str, Any], origin: Origin) -> list
     except re.error as e:
         raise GeneratorError(
             f"invalid regular expression in patch target: {e}",
-            origin,
+            patch.origin,
             "fix the name or namespace pattern",
         ) from None
     out = []
@@ -192,7 +203,7 @@ def select(resources: ResMap, target: Mapping[str, Any], origin: Origin) -> list
         except SelectorError as e:
             raise GeneratorError(
                 f"invalid selector in patch target: {e}",
-                origin,
+                patch.origin,
                 "use the Kubernetes label selector syntax, e.g. app=web,tier in (a,b)",
             ) from None
         out.append(r)
@@ -203,7 +214,7 @@ def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
     index: dict[tuple[str, str, str, str, str], list[Resource]] | None = None
     for patch in patches:
         if patch.json is not None:
-            for resource in select(resources, patch.target or {}, patch.origin):
+            for resource in select(resources, patch.target or {}, patch):
                 _apply_json(resource, patch)
             continue
         if patch.target is None:
@@ -215,7 +226,7 @@ def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
                 index = None
             continue
         deleted = set()
-        for resource in select(resources, patch.target, patch.origin):
+        for resource in select(resources, patch.target, patch):
             if _apply_strategic(resource, patch):
                 deleted.add(id(resource))
             index = None

@@ -4,7 +4,7 @@ into target fields (Kustomize v5 replacements)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from generator.errors import GeneratorError
@@ -70,7 +70,7 @@ def _selected(resource: Resource, selector: dict[str, Any]) -> bool:
 
 
 def apply_replacements(
-    resources: Sequence[Resource], entries: Sequence[tuple[dict[str, Any], Origin]]
+    resources: Sequence[Resource], entries: Sequence[tuple[dict[str, Any], Callable[[], Origin]]]
 ) -> None:
     for entry, origin in entries:
         try:
@@ -78,7 +78,7 @@ def apply_replacements(
         except ReplacementFailure as e:
             raise GeneratorError(
                 f"replacement failed: {e}",
-                origin,
+                origin(),
                 "check the source and target selectors and field paths of this replacement",
             ) from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -187,9 +188,30 @@ def relpath(path: Path, root: Path) -> PurePosixPath:
         return PurePosixPath(path.as_posix())
 
 
+_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_CHUNK = 16 * 1024
+
+
 def parse_documents(text: str, origin_path: PurePosixPath) -> list[tuple[Any, int]]:
-    """(document, 1-based start line) for every non-empty document of a YAML stream."""
-    return [(document, line) for line, document in load_manifests_with_lines(text, origin_path)]
+    """(document, 1-based start line) for every non-empty document of a YAML stream.
+
+    Large streams are parsed in pieces of whole documents: the shared loader counts lines
+    from the start of the text for every document, which is quadratic on big bases.
+    """
+    if len(text) <= _CHUNK:
+        return [(doc, line) for line, doc in load_manifests_with_lines(text, origin_path)]
+    out: list[tuple[Any, int]] = []
+    start, line = 0, 0
+    cuts = [m.start() for m in _SEPARATOR.finditer(text)] + [len(text)]
+    for cut in cuts:
+        if cut - start < _CHUNK and cut != len(text):
+            continue
+        piece = text[start:cut]
+        for inner, document in load_manifests_with_lines(piece, origin_path):
+            out.append((document, inner + line))
+        line += piece.count("\n")
+        start = cut
+    return out
 
 
 def resources_from_text(text: str, origin_path: PurePosixPath) -> list[Resource]:
