@@ -26,7 +26,7 @@ from generator.model import (
     Selection,
     Tenant,
 )
-from generator.yamlio import load_with_positions, position_of
+from generator.yamlio import Marks, load_with_positions, position_of
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "catalog"
 KINDS = {"environments": "environment", "clusters": "cluster", "operators": "operator", "tenants": "tenant"}
@@ -36,14 +36,14 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class CatalogFile:
-    """One parsed catalog file: its plain data and its ruamel document for positions."""
+    """One parsed catalog file: its plain data and where each key path was written."""
 
     path: PurePosixPath
     data: Mapping[str, Any]
-    document: Any
+    marks: Marks
 
     def at(self, *key_path: str | int, value: bool = False) -> Origin:
-        return position_of(self.document, key_path, self.path, value)
+        return position_of(self.marks, key_path, self.path, value)
 
 
 def load_catalog(repo: Path) -> Catalog:
@@ -136,32 +136,17 @@ def _read_one(path: Path, rel: PurePosixPath) -> CatalogFile:
             Origin(rel, line, column),
             "save the file as UTF-8",
         ) from e
-    documents = [d for d in load_with_positions(text, rel) if d is not None]
-    if len(documents) != 1 or not isinstance(documents[0], Mapping):
+    documents = [d for d in load_with_positions(text, rel) if d.data is not None]
+    if len(documents) != 1 or not isinstance(documents[0].data, Mapping):
         found = "no document" if not documents else f"{len(documents)} documents"
         if len(documents) == 1:
-            found = f"a {type(documents[0]).__name__}"
+            found = {list: "a list"}.get(type(documents[0].data), "a single value")
         raise GeneratorError(
             f"expected one YAML mapping, found {found}",
             Origin(rel, 1, 1),
             "write the file as a single mapping of keys (see docs/catalog.md)",
         )
-    return CatalogFile(rel, plain(documents[0]), documents[0])
-
-
-def plain(value: Any) -> Any:
-    """ruamel's round-trip types → plain dict/list/str/int/float/bool/None."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
+    return CatalogFile(rel, documents[0].data, documents[0].marks)
 
 
 # ---------------------------------------------------------------- schema checking
@@ -268,22 +253,13 @@ def _show(value: Any) -> str:
 # ---------------------------------------------------------------- records
 
 
-def _origins(catalog_file: CatalogFile, key: str = "values") -> dict[tuple[str, ...], Origin]:
+def _origins(catalog_file: CatalogFile) -> dict[tuple[str, ...], Origin]:
     """Position of every key path under `values`, for messages about merged values."""
-    result: dict[tuple[str, ...], Origin] = {}
-
-    def walk(node: Any, path: tuple[str, ...]) -> None:
-        if isinstance(node, Mapping):
-            for k in node:
-                sub = (*path, str(k))
-                lc = getattr(node, "lc", None)
-                if lc is not None:
-                    line, column = lc.key(k)
-                    result[sub] = Origin(catalog_file.path, line + 1, column + 1)
-                walk(node[k], sub)
-
-    walk(catalog_file.document.get(key, {}), ())
-    return result
+    return {
+        tuple(str(k) for k in key_path[1:]): Origin(catalog_file.path, line, column)
+        for key_path, (line, column, _, _) in catalog_file.marks.items()
+        if len(key_path) > 1 and key_path[0] == "values"
+    }
 
 
 def _name(catalog_file: CatalogFile, problems: list[GeneratorError]) -> str:

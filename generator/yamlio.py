@@ -1,5 +1,5 @@
-"""YAML text ⇄ Python data: positioned catalog loading (ruamel), fast manifest loading
-(libyaml) and the canonical manifest writer."""
+"""YAML text ⇄ Python data: positioned catalog loading, fast manifest loading and the
+canonical manifest writer."""
 
 from __future__ import annotations
 
@@ -20,20 +20,50 @@ MAX_EXPANDED_NODES = 1_000_000
 # ---------------------------------------------------------------- loading with positions
 
 
-def load_with_positions(text: str, path: PurePosixPath) -> list[Any]:
-    """Parse every document of a catalog file with ruamel round-trip, keeping line numbers.
+class CatalogLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml composer with YAML 1.2 core-schema scalars: `on`, `yes`, `no` and dates are
+    strings; only true/false are booleans."""
 
-    Mappings come back as ruamel CommentedMap (a dict subclass with `.lc`), so callers can
-    turn a key path into `file:line:column` with `position_of`.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
 
-    loader = YAML(typ="rt", pure=True)
-    loader.allow_duplicate_keys = False
+CatalogLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("null", r"~|null|Null|NULL|", "~nN"),
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", "-+0123456789"),
+    (
+        "float",
+        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+.0123456789",
+    ),
+    ("merge", r"<<", "<"),
+):
+    CatalogLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern})$"), list(_first) + ([""] if _tag == "null" else []))
+
+Marks = dict[tuple[str | int, ...], tuple[int, int, int, int]]  # path → key line, col, value line, col
+
+
+class PositionedDocument:
+    """Plain data of one YAML document, and where each key path of it was written."""
+
+    __slots__ = ("data", "marks")
+
+    def __init__(self, data: Any, marks: Marks) -> None:
+        self.data = data
+        self.marks = marks
+
+
+def load_with_positions(text: str, path: PurePosixPath) -> list[PositionedDocument]:
+    """Every document of a catalog file as plain data with 1-based positions per key path.
+
+    Duplicate keys are errors, aliases count against the YAML-bomb budget as they expand."""
+    loader = CatalogLoader(text)
+    documents = []
     try:
-        documents = list(loader.load_all(text))
-    except MarkedYAMLError as e:
+        while loader.check_node():
+            marks: Marks = {}
+            budget = [MAX_EXPANDED_NODES]
+            documents.append(PositionedDocument(_construct(loader.get_node(), (), marks, budget, path), marks))
+    except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = " ".join(str(e.problem or e.context or "invalid YAML").split())
@@ -42,41 +72,88 @@ def load_with_positions(text: str, path: PurePosixPath) -> list[Any]:
             Origin(path, line, column),
             "fix the YAML syntax at that position (indentation, quoting, a missing ':')",
         ) from e
-    except Exception as e:  # ruamel raises a handful of unmarked errors (e.g. DuplicateKey)
-        raise GeneratorError(
-            f"malformed YAML: {' '.join(str(e).split())}",
-            Origin(path),
-            "fix the YAML syntax of this file",
-        ) from e
-    for document in documents:
-        check_expansion(document, path)
+    finally:
+        loader.dispose()
     return documents
 
 
+def _construct(node: Any, at: tuple[str | int, ...], marks: Marks, budget: list[int], path: PurePosixPath) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _bomb(path)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for source in sources:
+                    data = _construct(source, at, {}, budget, path)
+                    if not isinstance(data, dict):
+                        raise _bad(key_node, "'<<' merges only mappings", path)
+                    merged = {**data, **merged}
+                continue
+            key = _construct(key_node, at, {}, budget, path)
+            if isinstance(key, dict | list):
+                raise _bad(key_node, "a mapping or list cannot be a key", path)
+            key = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+            if key in result:
+                raise _bad(key_node, f"key '{key}' appears twice in this mapping", path, "remove one of them")
+            sub = (*at, key)
+            marks[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                          value_node.start_mark.line + 1, value_node.start_mark.column + 1)  # fmt: skip
+            result[key] = _construct(value_node, sub, marks, budget, path)
+        return {**merged, **result} if merged else result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            line, column = item.start_mark.line + 1, item.start_mark.column + 1
+            marks[(*at, index)] = (line, column, line, column)
+            items.append(_construct(item, (*at, index), marks, budget, path))
+        return items
+    return _scalar_value(node, path)
+
+
+def _scalar_value(node: Any, path: PurePosixPath) -> Any:
+    tag, text = node.tag, node.value
+    if tag == "tag:yaml.org,2002:str":
+        return text
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() == "true"
+    if tag == "tag:yaml.org,2002:int":
+        return int(text, 8) if text.startswith("0o") else int(text, 0) if text.startswith("0x") else int(text)
+    if tag == "tag:yaml.org,2002:float":
+        lowered = text.lower()
+        return float(lowered.replace(".inf", "inf").replace(".nan", "nan"))
+    raise _bad(node, f"unsupported YAML tag '{tag}'", path, "write the value without a tag")
+
+
+def _bad(node: Any, message: str, path: PurePosixPath, hint: str = "fix the YAML at that position") -> GeneratorError:
+    mark = node.start_mark
+    return GeneratorError(f"malformed YAML: {message}", Origin(path, mark.line + 1, mark.column + 1), hint)
+
+
+def _bomb(path: PurePosixPath) -> GeneratorError:
+    return GeneratorError(
+        f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
+        Origin(path),
+        "this looks like a YAML bomb; write the data out instead of nesting aliases",
+    )
+
+
 def position_of(
-    document: Any, key_path: Sequence[str | int], path: PurePosixPath, value: bool = False
+    marks: Marks, key_path: Sequence[str | int], path: PurePosixPath, value: bool = False
 ) -> Origin:
-    """The position of the deepest existing key along key_path in a ruamel document (of its
-    value, with value=True, when the whole path exists)."""
-    line, column = 1, 1
-    node = document
-    for depth, key in enumerate(key_path):
-        lc = getattr(node, "lc", None)
-        try:
-            if isinstance(node, Mapping) and key in node:
-                if lc is not None:
-                    last = depth == len(key_path) - 1
-                    line, column = (n + 1 for n in (lc.value(key) if value and last else lc.key(key)))
-                node = node[key]
-            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-                if lc is not None:
-                    line, column = (n + 1 for n in lc.item(key))
-                node = node[key]
-            else:
-                break
-        except (KeyError, IndexError, TypeError):  # pragma: no cover - ruamel lacks a position
-            break
-    return Origin(path, line, column)
+    """The position of the deepest existing key along key_path (of its value, with value=True,
+    when the whole path exists); line 1 when not even the first key exists."""
+    for cut in range(len(key_path), 0, -1):
+        found = marks.get(tuple(key_path[:cut]))
+        if found is not None:
+            line, column = (found[2], found[3]) if value and cut == len(key_path) else (found[0], found[1])
+            return Origin(path, line, column)
+    return Origin(path, 1, 1)
 
 
 def check_expansion(document: Any, path: PurePosixPath) -> None:
@@ -87,11 +164,7 @@ def check_expansion(document: Any, path: PurePosixPath) -> None:
         node = stack.pop()
         budget -= 1
         if budget < 0:
-            raise GeneratorError(
-                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
-                Origin(path),
-                "this looks like a YAML bomb; write the data out instead of nesting aliases",
-            )
+            raise _bomb(path)
         if isinstance(node, Mapping):
             stack.extend(node.values())
         elif isinstance(node, list):

@@ -16,8 +16,18 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 CASES = {
     "malformed_yaml": (
         {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: [dev\n"},
-        "error: catalog/clusters/dev-1.yaml:3:1: malformed YAML: expected ',' or ']', but got '<stream end>'\n"
+        "error: catalog/clusters/dev-1.yaml:3:1: malformed YAML: did not find expected ',' or ']'\n"
         "  hint: fix the YAML syntax at that position (indentation, quoting, a missing ':')\n",
+    ),
+    "duplicate_key": (
+        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  a: 1\n  a: 2\n"},
+        "error: catalog/environments/dev.yaml:5:3: malformed YAML: key 'a' appears twice in this mapping\n"
+        "  hint: remove one of them\n",
+    ),
+    "not_a_mapping": (
+        {"catalog/environments/dev.yaml": "- name: dev\n"},
+        "error: catalog/environments/dev.yaml:1:1: expected one YAML mapping, found a list\n"
+        "  hint: write the file as a single mapping of keys (see docs/catalog.md)\n",
     ),
     "unknown_key_suggests_closest": (
         {"catalog/operators/010-web.yaml": "namespace: web\nvalus:\n  a: 1\n"},

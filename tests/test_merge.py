@@ -105,3 +105,14 @@ def test_enabled_on_and_cluster_selection(tmp_path: Path) -> None:
         ("dev-1", "020-extra"),
         ("dev-2", "010-web"),
     ]
+
+
+def test_catalog_is_yaml_1_2_so_on_and_yes_stay_strings(tmp_path: Path) -> None:
+    repo = write_tree(
+        tmp_path,
+        {**MINIMAL, "catalog/operators/010-web.yaml": "namespace: web\nvalues:\n  mode: on\n  ok: yes\n  octal: 0755\n  flag: true\n  day: 2024-01-01\n  base: &b {x: 1}\n  merged: {<<: *b, y: 2}\n  greeting: x\n"},
+    )
+    (unit,) = resolve_units(load_catalog(repo))
+    values = unit.values
+    assert (values["mode"], values["ok"], values["octal"], values["flag"], values["day"]) == ("on", "yes", 755, True, "2024-01-01")
+    assert values["merged"] == {"x": 1, "y": 2}
