@@ -485,8 +485,9 @@ def test_chart_yaml_without_name_and_malformed_chart_yaml(tmp_path: Path) -> Non
         "charts/demo/Chart.yaml:1: Chart.yaml has no 'name'\n"
         "  hint: add `name: <chart name>` (and apiVersion: v2, version) to Chart.yaml"
     )
-    assert failure(tmp_path, {"charts/demo/Chart.yaml": "name: demo\nversion: [1\n"}).startswith(
-        "charts/demo/Chart.yaml:3:1: malformed YAML: "
+    assert failure(tmp_path, {"charts/demo/Chart.yaml": "name: demo\nversion: [1\n"}) == (
+        "charts/demo/Chart.yaml:3:1: malformed YAML: did not find expected ',' or ']'\n"
+        "  hint: fix the YAML syntax at that position (indentation, quoting, a missing ':')"
     )
 
 
@@ -568,3 +569,39 @@ def test_binary_and_sdk_backends_render_the_same_objects(
 def test_render_is_deterministic(tmp_path: Path) -> None:
     unit = example_unit("eks-prod", "keda")
     assert helm.render(unit, REPO) == helm.render(unit, REPO)
+
+
+def test_broken_values_yaml_and_schema_are_named_with_their_position(tmp_path: Path) -> None:
+    files = {"charts/demo/values.yaml": "a: [1\n", "charts/demo/templates/cm.yaml": cm("a")}
+    assert failure(tmp_path, files) == (
+        f"charts/demo/values.yaml:2:1: {WHERE}: malformed YAML: did not find expected ',' or ']'\n"
+        "  hint: fix the YAML syntax at that position (indentation, quoting, a missing ':')"
+    )
+    files = {"charts/demo/values.schema.json": '{"type": "object",\n  properties: {}}'}
+    assert failure(tmp_path, {**files, "charts/demo/values.yaml": "a: 1\n"}) == (
+        f"charts/demo/values.schema.json:2:3: {WHERE}: values.schema.json is not valid JSON: "
+        "Expecting property name enclosed in double quotes\n"
+        "  hint: fix the JSON syntax (a JSON Schema document, as Helm requires)"
+    )
+
+
+def test_chart_helm_cannot_load_names_chart_yaml_and_helm_lint(tmp_path: Path) -> None:
+    files = {"charts/demo/Chart.yaml": "apiVersion: v2\nname: demo\n"}
+    assert failure(tmp_path, files) == (
+        f"charts/demo/Chart.yaml:1: {WHERE}: helm could not render chart 'demo': validation: "
+        "chart.metadata.version is required\n"
+        "  hint: fix the chart; `helm lint charts/demo` reports the same problem"
+    )
+
+
+def test_a_v1_list_becomes_its_items(tmp_path: Path) -> None:
+    files = {
+        "charts/demo/templates/list.yaml": "apiVersion: v1\nkind: List\nitems:\n"
+        "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: one}}\n"
+        "  - {apiVersion: v1, kind: ServiceAccount, metadata: {name: two}}\n"
+    }
+    manifests = render(tmp_path, files)
+    assert [(m.kind, m.name, str(m.origin)) for m in manifests] == [
+        ("ServiceAccount", "two", "charts/demo/templates/list.yaml:1"),
+        ("ConfigMap", "one", "charts/demo/templates/list.yaml:1"),
+    ]

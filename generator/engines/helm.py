@@ -21,7 +21,7 @@ import yaml
 
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
-from generator.yamlio import ManifestLoader, load_manifests, load_with_positions, position_of
+from generator.yamlio import ManifestLoader, load_manifests
 
 log = logging.getLogger(__name__)
 
@@ -178,11 +178,8 @@ def keeps_hook(body: Mapping[str, Any]) -> bool:
 def read_chart(repo: Path, path: PurePosixPath) -> Chart:
     folder = repo / path
     text = _read(folder / "Chart.yaml", path / "Chart.yaml")
-    try:
-        meta = yaml.load(text, Loader=ManifestLoader)
-    except yaml.YAMLError:
-        load_with_positions(text, path / "Chart.yaml")  # raises with line and column
-        raise  # pragma: no cover - ruamel and libyaml disagree on validity
+    _compose(text, path / "Chart.yaml")  # raises with line and column for malformed YAML
+    meta = yaml.load(text, Loader=ManifestLoader)
     if not isinstance(meta, dict) or not meta.get("name"):
         raise GeneratorError(
             "Chart.yaml has no 'name'",
@@ -341,9 +338,12 @@ def _render_sdk(chart: Chart, unit: RenderUnit, values: Mapping[str, Any]) -> li
             )
             crds = loaded.crds  # read after rendering: disabled subcharts are gone by now
     except helm_python.HelmError as e:
-        raise _translate(
-            str(e), chart, unit, "fix the chart or the values named above", exit_status=None
-        ) from e
+        hint = (
+            f"fix the chart; `helm lint {chart.path}` reports the same problem"
+            if isinstance(e, helm_python.HelmChartLoadError)
+            else "fix the chart or the values named above"
+        )
+        raise _translate(str(e), chart, unit, hint, exit_status=None) from e
     return [*_crd_documents(crds, chart, unit), *sort_manifests(files, chart, unit)]
 
 
@@ -421,6 +421,18 @@ def _load(text: str, source: str, chart: Chart, unit: RenderUnit) -> list[Mappin
             "check indentation in the template (nindent/toYaml) and render it alone with "
             "`helm template --debug --show-only`",
         ) from e
+    # A v1 List is applied item by item (kubectl, Argo CD), so its items are the objects.
+    bodies = [
+        item
+        for body in bodies
+        for item in (
+            body.get("items") or []
+            if isinstance(body, dict)
+            and body.get("kind") == "List"
+            and body.get("apiVersion") == "v1"
+            else [body]
+        )
+    ]
     for body in bodies:
         metadata = body.get("metadata") if isinstance(body, dict) else None
         if not (
@@ -460,6 +472,8 @@ def _translate(
     """A helm error text (SDK exception or binary stderr) → GeneratorError at the template."""
     where = _where(unit)
     text = detail.strip()
+    if "cannot load values.yaml" in text or text.startswith(_SCHEMA):
+        _check_chart_files(chart, unit)  # a broken file is named with its own line and column
     if text.startswith(_SCHEMA):
         return GeneratorError(
             f"{where}: values do not satisfy the chart's values.schema.json: "
@@ -509,6 +523,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _check_chart_files(chart: Chart, unit: RenderUnit) -> None:
+    """Raise for a values.yaml that is not YAML or a values.schema.json that is not JSON."""
+    values, schema = chart.folder / "values.yaml", chart.folder / "values.schema.json"
+    if values.is_file():
+        try:
+            _compose(values.read_text(), chart.path / "values.yaml")
+        except GeneratorError as e:
+            raise GeneratorError(f"{_where(unit)}: {e.message}", e.origin, e.hint) from e
+    if schema.is_file():
+        try:
+            json.loads(schema.read_text())
+        except json.JSONDecodeError as e:
+            raise GeneratorError(
+                f"{_where(unit)}: values.schema.json is not valid JSON: {e.msg}",
+                Origin(chart.path / "values.schema.json", e.lineno, e.colno),
+                "fix the JSON syntax (a JSON Schema document, as Helm requires)",
+            ) from e
+
+
 def _column(match: re.Match[str]) -> int:
     # Go's text/template counts columns from 0; Origin counts from 1 (0 = unknown).
     column = match.groupdict().get("col")
@@ -540,9 +573,38 @@ def _repo_path(source: str, chart: Chart) -> PurePosixPath:
 
 
 def _chart_yaml_origin(chart: Chart, key_path: list[str | int]) -> Origin:
+    """Where the key at key_path is written in Chart.yaml (its deepest existing part)."""
     path = chart.path / "Chart.yaml"
-    documents = load_with_positions((chart.folder / "Chart.yaml").read_text(), path)
-    return position_of(documents[0], key_path, path) if documents else Origin(path, 1)
+    node = _compose((chart.folder / "Chart.yaml").read_text(), path)
+    origin = Origin(path, 1, 1)
+    for key in key_path:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == key), None)
+            if found is None:
+                break
+            mark, node = found[0].start_mark, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            mark = node.start_mark
+        else:
+            break
+        origin = Origin(path, mark.line + 1, mark.column + 1)
+    return origin
+
+
+def _compose(text: str, path: PurePosixPath) -> yaml.Node | None:
+    """The node tree of a one-document chart file (Chart.yaml, values.yaml); a malformed one
+    is a GeneratorError at the problem's line and column."""
+    try:
+        return yaml.compose(text, Loader=ManifestLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = " ".join(str(e.problem or e.context or "invalid YAML").split())
+        raise GeneratorError(
+            f"malformed YAML: {problem}",
+            Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path),
+            "fix the YAML syntax at that position (indentation, quoting, a missing ':')",
+        ) from e
 
 
 def _read(file: Path, path: PurePosixPath) -> str:
