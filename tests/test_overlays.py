@@ -1,0 +1,276 @@
+"""Overlays beyond the parity suite: scopes over rendered units, the CLI, refused fields."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+
+from generator.errors import GeneratorError
+from generator.model import Cluster, Component, Environment, Manifest, Origin, RenderUnit, Selection
+from generator.overlays import apply_overlays, kustomize
+from generator.overlays.generators import encode_base64
+from generator.overlays.images import split_image
+from generator.overlays.labels import SelectorError, selector_matches
+from tests.conftest import run_cli, write_tree
+
+ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))
+CLUSTER = Cluster(
+    "eks-prod", "prod", "aws", "1.31.0", "https://k8s.example", "argocd", "",
+    Selection(), Selection(), {}, {}, Origin(PurePosixPath("catalog/clusters/eks-prod.yaml")),
+)  # fmt: skip
+
+
+def unit(name: str, kind: str = "operator") -> RenderUnit:
+    dirname = f"tenants/{name}" if kind == "tenant" else f"010-{name}"
+    return RenderUnit(
+        CLUSTER, ENV, kind, name, 10, dirname, name,  # type: ignore[arg-type]
+        Component(name, "plain", PurePosixPath(f"charts/{name}"), Origin(PurePosixPath("x"))),
+        {}, {}, (), Origin(PurePosixPath(f"catalog/operators/010-{name}.yaml")),
+    )  # fmt: skip
+
+
+def deployment(name: str, namespace: str) -> Manifest:
+    body: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": name, "image": f"{name}:1.0"}]},
+            },
+        },
+    }
+    return Manifest(body, Origin(PurePosixPath(f"charts/{name}/deployment.yaml"), 1))
+
+
+def rendered() -> list[tuple[RenderUnit, list[Manifest]]]:
+    return [
+        (unit("cert-manager"), [deployment("cert-manager", "cert-manager")]),
+        (unit("keda"), [deployment("keda", "keda")]),
+        (unit("a", "tenant"), [deployment("web", "ns-a")]),
+    ]
+
+
+REPLICAS_PATCH = """\
+patches:
+- target:
+    kind: Deployment
+  patch: |
+    - op: replace
+      path: /spec/replicas
+      value: {count}
+"""
+
+
+def bodies(result: list[tuple[RenderUnit, list[Manifest]]]) -> dict[str, list[dict[str, Any]]]:
+    return {u.dirname: [dict(m.body) for m in ms] for u, ms in result}
+
+
+def test_without_overlays_units_come_back_unchanged(tmp_path: Path) -> None:
+    before = rendered()
+    assert bodies(apply_overlays(tmp_path, CLUSTER, ENV, before)) == bodies(before)
+
+
+def test_environment_then_cluster_overlays_apply_in_that_order(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/kustomization.yaml": REPLICAS_PATCH.format(count=2),
+        "overlays/environments/prod/keda/kustomization.yaml": REPLICAS_PATCH.format(count=5),
+        "overlays/clusters/eks-prod/kustomization.yaml": REPLICAS_PATCH.format(count=3)
+        + "commonAnnotations:\n  cluster: eks-prod\n",
+    })  # fmt: skip
+    result = bodies(apply_overlays(tmp_path, CLUSTER, ENV, rendered()))
+    for dirname in ("010-cert-manager", "010-keda", "tenants/a"):
+        (only,) = result[dirname]
+        assert only["spec"]["replicas"] == 3
+        assert only["metadata"]["annotations"] == {"cluster": "eks-prod"}
+
+
+def test_unit_overlay_changes_only_its_unit_and_may_add_resources(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/cert-manager/kustomization.yaml": (
+            "resources:\n- pdb.yaml\nreplicas:\n- name: cert-manager\n  count: 2\n"
+        ),
+        "overlays/environments/prod/cert-manager/pdb.yaml": (
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: cert-manager\n"
+            "  namespace: cert-manager\nspec:\n  minAvailable: 1\n"
+        ),
+        "overlays/clusters/eks-prod/tenants/a/kustomization.yaml": (
+            "images:\n- name: web\n  newTag: \"2.0\"\n"
+        ),
+    })  # fmt: skip
+    result = apply_overlays(tmp_path, CLUSTER, ENV, rendered())
+    cert_manager = result[0][1]
+    assert [m.kind for m in cert_manager] == ["Deployment", "PodDisruptionBudget"]
+    assert cert_manager[0].body["spec"]["replicas"] == 2
+    assert cert_manager[1].origin == Origin(
+        PurePosixPath("overlays/environments/prod/cert-manager/pdb.yaml"), 1
+    )
+    assert result[1][1][0].body["spec"]["replicas"] == 1
+    tenant = result[2][1][0].body
+    assert tenant["spec"]["template"]["spec"]["containers"][0]["image"] == "web:2.0"
+
+
+def test_engine_output_is_not_modified_in_place(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/kustomization.yaml": REPLICAS_PATCH.format(count=4),
+    })  # fmt: skip
+    before = rendered()
+    apply_overlays(tmp_path, CLUSTER, ENV, before)
+    assert before[0][1][0].body["spec"]["replicas"] == 1
+
+
+def test_scope_wide_overlay_may_not_add_resources(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/clusters/eks-prod/kustomization.yaml": "resources:\n- extra.yaml\n",
+        "overlays/clusters/eks-prod/extra.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: keda\n"
+        ),
+    })  # fmt: skip
+    with pytest.raises(GeneratorError) as caught:
+        apply_overlays(tmp_path, CLUSTER, ENV, rendered())
+    assert str(caught.value) == (
+        "overlays/clusters/eks-prod/extra.yaml:1: the overlay adds ConfigMap 'keda/extra', which"
+        " belongs to no unit\n"
+        "  hint: an overlay for a whole environment or cluster may only change objects; put new"
+        " resources in a unit overlay such as 'overlays/clusters/eks-prod/<operator>/' or"
+        " 'overlays/clusters/eks-prod/tenants/<tenant>/'"
+    )
+
+
+def test_untargeted_patch_needs_the_rendered_namespace(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/keda/kustomization.yaml": (
+            "patches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n"
+            "    metadata:\n      name: keda\n    spec:\n      replicas: 2\n"
+        ),
+    })  # fmt: skip
+    with pytest.raises(GeneratorError) as caught:
+        apply_overlays(tmp_path, CLUSTER, ENV, rendered())
+    assert str(caught.value).startswith(
+        "overlays/environments/prod/keda/kustomization.yaml:2:3: no object matches the patch"
+        " for Deployment 'keda'\n"
+    )
+
+
+def test_vars_are_refused_with_a_pointer_to_replacements(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"kustomization.yaml": "resources: []\nvars:\n- name: X\n"})
+    with pytest.raises(GeneratorError) as caught:
+        kustomize(tmp_path, tmp_path)
+    assert str(caught.value) == (
+        "kustomization.yaml:2:1: field 'vars' is not supported\n"
+        "  hint: use 'replacements' instead (vars are deprecated in Kustomize v5)"
+    )
+
+
+def test_remote_resources_are_refused(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"kustomization.yaml": "resources:\n- https://github.com/x/y//base\n"})
+    with pytest.raises(GeneratorError, match=r"remote resource 'https://github\.com/x/y//base'"):
+        kustomize(tmp_path, tmp_path)
+
+
+def test_a_component_cannot_be_built_alone(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+    })  # fmt: skip
+    with pytest.raises(GeneratorError, match="a Component cannot be built on its own"):
+        kustomize(tmp_path, tmp_path)
+
+
+def test_cli_prints_the_stream_and_warns_about_deprecated_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {
+        "app/kustomization.yaml": "commonLabels:\n  team: a\nresources:\n- cm.yaml\n",
+        "app/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  mode: \"on\"\n"
+        ),
+    })  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["kustomize", "app"])
+    assert result.code == 0
+    assert result.out == (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    team: a\n"
+        'data:\n  mode: "on"\n'
+    )
+    assert result.err == (
+        "warning: app/kustomization.yaml:1:1: 'commonLabels' is deprecated;"
+        " use 'labels' with includeSelectors: true\n"
+    )
+
+
+def test_cli_error_names_the_kustomization_file_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"app/kustomization.yaml": "resources:\n- missing.yaml\n"})
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["kustomize", "app"])
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err == (
+        "error: app/kustomization.yaml:2:3: resource 'missing.yaml' does not exist\n"
+        "  hint: create 'app/missing.yaml' or fix the path (relative to the kustomization)\n"
+    )
+
+
+def test_cli_refuses_a_folder_without_kustomization(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["kustomize", "empty"])
+    assert result.code == 2
+    assert result.err == (
+        "error: empty: no kustomization file in 'empty'\n"
+        "  hint: add a kustomization.yaml to 'empty' or list its files one by one\n"
+    )
+
+
+def test_base64_wraps_every_70_characters_once_that_long() -> None:
+    assert encode_base64(b"a" * 51) == "YWFh" * 17
+    text = "YWFh" * 17 + "YQ=="
+    assert encode_base64(b"a" * 52) == text[:70] + "\n" + text[70:] + "\n"
+    wrapped = encode_base64(b"a" * 120)
+    assert wrapped.endswith("\n")
+    assert [len(line) for line in wrapped.splitlines()] == [70, 70, 20]
+
+
+@pytest.mark.parametrize(
+    ("image", "parts"),
+    [
+        ("nginx", ("nginx", "", "")),
+        ("nginx:1.25", ("nginx", "1.25", "")),
+        ("localhost:5000/app:v1", ("localhost:5000/app", "v1", "")),
+        ("localhost:5000/app", ("localhost:5000/app", "", "")),
+        ("app@sha256:abc", ("app", "", "sha256:abc")),
+    ],
+)
+def test_image_names_split_into_name_tag_and_digest(
+    image: str, parts: tuple[str, str, str]
+) -> None:
+    assert split_image(image) == parts
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("app=web", True),
+        ("app==web,tier!=db", True),
+        ("tier in (front, back)", True),
+        ("tier notin (front)", False),
+        ("!legacy", True),
+        ("legacy", False),
+        ("missing!=x", True),
+    ],
+)
+def test_label_selectors_follow_kubernetes_syntax(selector: str, expected: bool) -> None:
+    assert selector_matches(selector, {"app": "web", "tier": "front"}) is expected
+
+
+def test_malformed_label_selector_is_an_error() -> None:
+    with pytest.raises(SelectorError):
+        selector_matches("app in web", {})
