@@ -185,7 +185,19 @@ def temporary_worktree(checkout: Checkout, sha: str) -> Iterator[Path]:
     parent = Path(tempfile.mkdtemp(prefix="generator-diff-"))
     tree = parent / "tree"
     try:
-        git(checkout.toplevel, "worktree", "add", "--detach", "--quiet", str(tree), sha)
+        git(
+            checkout.toplevel,
+            "worktree",
+            "add",
+            "--no-checkout",
+            "--detach",
+            "--quiet",
+            str(tree),
+            sha,
+        )
+        # Everything but rendered/, which is read from git and would only cost time to write.
+        exclude = f":(exclude){rendered_prefix(checkout)}"
+        git(tree, "checkout", "--quiet", sha, "--", ".", exclude)
         yield tree / checkout.prefix
     finally:
         try:
@@ -204,8 +216,6 @@ def render_side(checkout: Checkout, revision: Revision, renderer: Renderer) -> l
         with temporary_worktree(checkout, revision.sha) as project:
             return sorted(renderer(project), key=lambda f: f.relpath)
     except GeneratorError as e:
-        if e.message.startswith("cannot render revision"):
-            raise
         raise GeneratorError(
             f"cannot render revision '{revision.label}' ({revision.short})\n{e}",
             hint="fix the catalog at that revision, or compare the committed rendered/ "
