@@ -605,3 +605,17 @@ def test_a_v1_list_becomes_its_items(tmp_path: Path) -> None:
         ("ServiceAccount", "two", "charts/demo/templates/list.yaml:1"),
         ("ConfigMap", "one", "charts/demo/templates/list.yaml:1"),
     ]
+
+
+def test_operator_name_must_be_a_valid_release_name(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path, {"charts/demo/Chart.yaml": CHART_YAML, "charts/demo/templates/a.yaml": cm("a")}
+    )
+    unit = dataclasses.replace(unit_for(), name="x" * 54)
+    with pytest.raises(GeneratorError) as caught:
+        helm.render(unit, tmp_path)
+    assert str(caught.value) == (
+        f"catalog/operators/050-demo.yaml:1: eks-prod/{'x' * 54}: '{'x' * 54}' cannot be a Helm "
+        "release name (at most 53 lower-case letters, digits, '-' and '.')\n"
+        "  hint: shorten the operator's name: Helm release names are limited to 53 characters"
+    )

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # "binary" or "sdk" forces a backend; unset means the helm binary when it is on PATH.
 BACKEND_ENV = "GENERATOR_HELM_BACKEND"
 HOOK_ANNOTATION = "helm.sh/hook"
+RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 # Hooks that have a GitOps meaning (Argo CD maps them to PreSync/PostSync) are kept; hooks that
 # run only on delete or rollback have none and are dropped, and so are test hooks.
 KEPT_HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-upgrade", "post-upgrade"})
@@ -122,6 +123,13 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     over the chart's values.yaml; .Capabilities follow the cluster's kubernetesVersion.
     """
     chart = read_chart(repo, unit.component.path)
+    if not RELEASE_NAME.fullmatch(unit.name) or len(unit.name) > 53:
+        raise GeneratorError(
+            f"{_where(unit)}: '{unit.name}' cannot be a Helm release name (at most 53 "
+            "lower-case letters, digits, '-' and '.')",
+            unit.origin,
+            "shorten the operator's name: Helm release names are limited to 53 characters",
+        )
     check_dependencies(chart, unit)
     check_kube_version(chart, unit)
     values = _plain(unit.values)
