@@ -59,6 +59,9 @@ class Manifest:
 
     body: Mapping[str, Any]
     origin: Origin
+    # The source text, for objects that must reach rendered/ byte for byte: a SOPS-encrypted
+    # file's MAC covers its values in order, so re-serialising it would break decryption.
+    verbatim: str = ""
 
     @property
     def api_version(self) -> str:

@@ -125,9 +125,38 @@ def _render_cluster(
             manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
         rendered.append((unit, manifests))
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
-        rendered = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
+        overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
+        rendered = _keep_verbatim(rendered, overlaid)
     scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
     return [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
+
+
+def _keep_verbatim(
+    before: Sequence[tuple[RenderUnit, list[Manifest]]], after: list[tuple[RenderUnit, list[Manifest]]]
+) -> list[tuple[RenderUnit, list[Manifest]]]:
+    """Overlays must leave SOPS-encrypted objects as they are; carry their source text over."""
+    originals = {m.key: m for _, ms in before for m in ms if m.verbatim}
+    if not originals:
+        return after
+    kept = []
+    for unit, manifests in after:
+        out = []
+        for m in manifests:
+            original = originals.get(m.key)
+            if original is None and "sops" in m.body:
+                original = next((o for o in originals.values() if o.name == m.name and o.kind == m.kind), None)
+            if original is not None:
+                if m.body != original.body:
+                    raise GeneratorError(
+                        f"{unit.cluster.name}/{unit.name}: an overlay changes SOPS-encrypted {original.key}",
+                        original.origin,
+                        "exclude it from the overlay's patches, labels and namespace, or change the "
+                        "source and encrypt it again: a modified file fails SOPS's MAC check",
+                    )
+                m = original
+            out.append(m)
+        kept.append((unit, out))
+    return kept
 
 
 def _cluster_scoped_kinds(manifests: Iterator[Manifest]) -> frozenset[str]:
@@ -161,6 +190,15 @@ def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str =
 def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]) -> Manifest:
     """Common labels on every object; the unit's namespace on namespaced objects lacking one."""
     namespace = "" if manifest.kind in cluster_scoped else unit.namespace
+    if manifest.verbatim:  # SOPS-encrypted: any change would break its MAC
+        if namespace and not manifest.namespace:
+            raise GeneratorError(
+                f"{unit.cluster.name}/{unit.name}: SOPS-encrypted {manifest.key} has no metadata.namespace",
+                manifest.origin,
+                f"set metadata.namespace: {namespace} before encrypting; the generator cannot add it "
+                "without breaking the file's MAC",
+            )
+        return manifest
     return _with_labels(manifest, _common_labels(catalog, unit.cluster.name, unit.name), namespace)
 
 

@@ -48,7 +48,11 @@ def layout(
     for i, manifest in enumerate(manifests):
         header = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
         relpath = PurePosixPath(cluster, folder, f"{stem(manifest, detail[i])}.yaml")
-        files.append(RenderedFile(relpath, dump_manifest(manifest.body, header)))
+        if manifest.verbatim:
+            text = "".join(f"# {line}\n" for line in header) + manifest.verbatim
+        else:
+            text = dump_manifest(manifest.body, header)
+        files.append(RenderedFile(relpath, text))
     return files
 
 

@@ -42,11 +42,21 @@ def read_text(path: Path, rel: PurePosixPath) -> str:
 
 def parse_stream(text: str, rel: PurePosixPath) -> list[Manifest]:
     """Every object of a YAML stream, each with the line its document starts on."""
-    return [
-        manifest
-        for line, body in load_manifests_with_lines(text, rel)
-        for manifest in _objects(body, Origin(rel, line))
-    ]
+    manifests = []
+    for line, body in load_manifests_with_lines(text, rel):
+        for manifest in _objects(body, Origin(rel, line)):
+            if "sops" in manifest.body:
+                manifest = Manifest(manifest.body, manifest.origin, _document_text(text, line))
+            manifests.append(manifest)
+    return manifests
+
+
+def _document_text(text: str, line: int) -> str:
+    """The document whose content starts on `line`, up to the next `---` or the end."""
+    lines = text.splitlines(keepends=True)[line - 1 :]
+    end = next((i for i, row in enumerate(lines) if row.startswith("---")), len(lines))
+    body = "".join(lines[:end])
+    return body if body.endswith("\n") else body + "\n"
 
 
 def _objects(body: object, origin: Origin) -> list[Manifest]:
