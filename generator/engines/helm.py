@@ -381,7 +381,7 @@ def sort_manifests(files: Mapping[str, str], chart: Chart, unit: RenderUnit) -> 
             continue
         if not content.strip():
             continue
-        for entry in re.split(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*", content.strip()):
+        for entry in _DOCUMENT_START.split(content.strip()):
             for body in _load(entry.strip(), path, chart, unit) if entry else ():
                 annotations = (body.get("metadata") or {}).get("annotations") or {}
                 if HOOK_ANNOTATION not in annotations:
@@ -391,6 +391,11 @@ def sort_manifests(files: Mapping[str, str], chart: Chart, unit: RenderUnit) -> 
                 if events <= KNOWN_HOOK_EVENTS and not events & {"test", "test-success"}:
                     hooks.append(Document(path, body))
     return sorted(manifests, key=_kind_order) + sorted(hooks, key=_kind_order)
+
+
+# releaseutil.SplitManifests splits on `(?:^|\s*\n)---\s*`: a `---` at the start of a line;
+# the whitespace it also swallows is stripped from every document anyway.
+_DOCUMENT_START = re.compile(r"^---", re.MULTILINE)
 
 
 def parse_stream(text: str, chart: Chart, unit: RenderUnit) -> list[Document]:
@@ -560,6 +565,7 @@ def _where(unit: RenderUnit) -> str:
     return f"{unit.cluster.name}/{unit.name}"  # as the Jinja engine prefixes its errors
 
 
+@functools.lru_cache(maxsize=4096)
 def _repo_path(source: str, chart: Chart) -> PurePosixPath:
     """`<chart name>/charts/<sub>/templates/x.yaml` → the repo-relative file it came from."""
     _, _, rest = source.partition("/")
