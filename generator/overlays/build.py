@@ -278,13 +278,9 @@ def _load_replacements(
         if "path" not in entry:
             out.append((entry, partial(k.origin, "replacements", i)))
             continue
-        path = (k.dir / str(entry["path"])).resolve()
-        if not path.is_file():
-            raise k.error(
-                f"replacement file '{entry['path']}' does not exist",
-                ["replacements", i, "path"],
-                "create the file or fix the path (relative to the kustomization)",
-            )
+        path = k.local_file(
+            str(entry["path"]), ["replacements", i, "path"], "replacement file", state.root
+        )
         display = relpath(path, state.root)
         for document, line in parse_documents(path.read_text(encoding="utf-8"), display):
             for item in document if isinstance(document, list) else [document]:

@@ -119,7 +119,7 @@ def _collect(
     if isinstance(entry.get("env"), str):
         envs.append(entry["env"])
     for i, source in enumerate(envs):
-        path = _inside(k, source, [field, index, "envs", i], root)
+        path = k.local_file(source, [field, index, "envs", i], "env file", root)
         for key, value in _env_lines(k, path, [field, index, "envs", i], root):
             put(key, value.encode("utf-8"), ["envs", i])
     for i, literal in enumerate(entry.get("literals") or []):
@@ -144,34 +144,9 @@ def _collect(
                 [field, index, "files", i],
                 "write files as path or key=path",
             )
-        path = _inside(k, file, [field, index, "files", i], root)
-        if path.is_dir():
-            raise k.error(
-                f"file source '{file}' is a directory",
-                [field, index, "files", i],
-                "list the files inside it one by one",
-            )
+        path = k.local_file(file, [field, index, "files", i], "file", root)
         put(key, path.read_bytes(), ["files", i])
     return pairs
-
-
-def _inside(k: Kustomization, source: str, where: list[str | int], root: Path) -> Path:
-    path = (k.dir / source).resolve()
-    if not path.exists():
-        raise k.error(
-            f"file '{source}' does not exist",
-            where,
-            f"create '{relpath(k.dir / source, root)}' or fix the path (relative to the"
-            " kustomization)",
-        )
-    if not path.is_relative_to(k.dir.resolve()):
-        raise k.error(
-            f"file '{source}' is outside the kustomization directory",
-            where,
-            "Kustomize only loads files in or below the kustomization's own directory; move"
-            " the file there",
-        )
-    return path
 
 
 def _env_lines(

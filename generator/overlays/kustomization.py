@@ -79,6 +79,25 @@ class Kustomization:
                 return Origin(self.display, i + 1)
         return Origin(self.display, start + 1)
 
+    def local_file(self, entry: str, key_path: Sequence[str | int], what: str, root: Path) -> Path:
+        """A file the kustomization names: it must exist in or below the kustomization's folder."""
+        path = (self.dir / entry).resolve()
+        if not path.is_file():
+            raise self.error(
+                f"{what} '{entry}' does not exist",
+                key_path,
+                f"create '{relpath(self.dir / entry, root)}' or fix the path (relative to the"
+                " kustomization)",
+            )
+        if not path.is_relative_to(self.dir.resolve()):
+            raise self.error(
+                f"{what} '{entry}' is outside the kustomization directory",
+                key_path,
+                "Kustomize only loads files in or below the kustomization's own directory;"
+                " move the file there",
+            )
+        return path
+
     def error(self, message: str, key_path: Sequence[str | int], hint: str) -> GeneratorError:
         return GeneratorError(message, self.origin(*key_path), hint)
 

@@ -64,12 +64,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
     general: list[Patch] = []
     for i, entry in enumerate(k.get("patches") or []):
         key_path = ("patches", i)
-        if "path" in entry:
-            text, display = _patch_text(
-                k, entry["path"], ["patches", i, "path"], root, inline_ok=False
-            )
-        else:
-            text, display = str(entry["patch"]), k.display
+        text, display = _entry_text(k, "patches", i, entry, root)
         options = entry.get("options") or {}
         target = entry.get("target")
         if target is not None and not isinstance(target, dict):
@@ -116,12 +111,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
     json6902: list[Patch] = []
     for i, entry in enumerate(k.get("patchesJson6902") or []):
         key_path = ("patchesJson6902", i)
-        if "path" in entry:
-            text, display = _patch_text(
-                k, entry["path"], ["patchesJson6902", i, "path"], root, inline_ok=False
-            )
-        else:
-            text, display = str(entry["patch"]), k.display
+        text, display = _entry_text(k, "patchesJson6902", i, entry, root)
         documents = parse_documents(text, display)
         operations = documents[0][0] if documents else []
         if not isinstance(operations, list):
@@ -134,26 +124,21 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
     return legacy, general, json6902
 
 
+def _entry_text(
+    k: Kustomization, field: str, i: int, entry: Mapping[str, Any], root: Path
+) -> tuple[str, Any]:
+    """The patch of a `patches`/`patchesJson6902` entry: its file (`path`) or inline text."""
+    if "path" in entry:
+        return _patch_text(k, entry["path"], [field, i, "path"], root, inline_ok=False)
+    return str(entry["patch"]), k.display
+
+
 def _patch_text(
     k: Kustomization, entry: str, where: list[str | int], root: Path, *, inline_ok: bool
 ) -> tuple[str, Any]:
     if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
         return entry, k.display
-    path = (k.dir / entry).resolve()
-    if not path.is_file():
-        raise k.error(
-            f"patch file '{entry}' does not exist",
-            where,
-            f"create '{relpath(k.dir / entry, root)}' or fix the path (relative to the"
-            " kustomization)",
-        )
-    if not path.is_relative_to(k.dir.resolve()):
-        raise k.error(
-            f"patch file '{entry}' is outside the kustomization directory",
-            where,
-            "Kustomize only loads files in or below the kustomization's own directory;"
-            " move the patch there",
-        )
+    path = k.local_file(entry, where, "patch file", root)
     return path.read_text(encoding="utf-8"), relpath(path, root)
 
 
