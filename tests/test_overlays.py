@@ -274,3 +274,22 @@ def test_label_selectors_follow_kubernetes_syntax(selector: str, expected: bool)
 def test_malformed_label_selector_is_an_error() -> None:
     with pytest.raises(SelectorError):
         selector_matches("app in web", {})
+
+
+def test_objects_without_namespace_get_the_units_namespace_before_overlays(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/clusters/eks-prod/keda/kustomization.yaml": (
+            "patches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n"
+            "    metadata:\n      name: keda\n      namespace: keda\n    spec:\n      replicas: 2\n"
+        ),
+    })  # fmt: skip
+    bare = deployment("keda", "keda")
+    del bare.body["metadata"]["namespace"]  # type: ignore[attr-defined]
+    namespace = Manifest(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "keda"}}, bare.origin
+    )
+    result = apply_overlays(tmp_path, CLUSTER, ENV, [(unit("keda"), [namespace, bare])])
+    patched = result[0][1]
+    assert patched[0].body["metadata"] == {"name": "keda"}
+    assert patched[1].body["metadata"]["namespace"] == "keda"
+    assert patched[1].body["spec"]["replicas"] == 2

@@ -11,7 +11,7 @@ from generator.errors import GeneratorError
 from generator.model import Cluster, Environment, Manifest, RenderUnit
 from generator.overlays.build import build
 from generator.overlays.kustomization import find_file
-from generator.overlays.resources import Resource
+from generator.overlays.resources import CLUSTER_SCOPED, Resource
 
 OVERLAYS = "overlays"
 
@@ -38,8 +38,9 @@ def apply_overlays(
     """Each unit's manifests after every overlay of its environment and cluster."""
     units = [unit for unit, _ in rendered]
     by_key = {unit_key(unit): unit for unit in units}
+    cluster_scoped = _cluster_scoped_kinds(rendered)
     current: dict[str, list[Resource]] = {
-        unit_key(unit): [_resource(m, unit_key(unit)) for m in manifests]
+        unit_key(unit): [_resource(m, unit, cluster_scoped) for m in manifests]
         for unit, manifests in rendered
     }
     touched = False
@@ -59,8 +60,28 @@ def apply_overlays(
     return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
 
 
-def _resource(manifest: Manifest, key: str) -> Resource:
-    return Resource(_copy(manifest.body), manifest.origin, key)
+def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[str]) -> Resource:
+    """A working copy; namespaced objects get the unit's namespace first, so overlays always
+    see (and patches name) the namespace the object will be written with."""
+    body = _copy(manifest.body)
+    meta = body.get("metadata")
+    if isinstance(meta, dict) and not meta.get("namespace") and manifest.kind not in cluster_scoped:
+        meta["namespace"] = unit.namespace
+    return Resource(body, manifest.origin, unit_key(unit))
+
+
+def _cluster_scoped_kinds(rendered: Sequence[tuple[RenderUnit, list[Manifest]]]) -> frozenset[str]:
+    kinds = set(CLUSTER_SCOPED)
+    for _, manifests in rendered:
+        for m in manifests:
+            spec = m.body.get("spec")
+            if (
+                m.kind == "CustomResourceDefinition"
+                and isinstance(spec, dict)
+                and spec.get("scope") == "Cluster"
+            ):
+                kinds.add(str((spec.get("names") or {}).get("kind", "")))
+    return frozenset(kinds)
 
 
 def _copy(value: Any) -> Any:
