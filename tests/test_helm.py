@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
+import os
+import sys
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -342,8 +344,8 @@ def test_packaged_dependency_renders_and_points_at_its_archive(tmp_path: Path) -
             info = tarfile.TarInfo(name)
             info.size = len(text.encode())
             tar.addfile(info, io.BytesIO(text.encode()))
-    files = {**SUBCHART, "charts/demo/charts/cache-0.1.0.tgz": buffer.getvalue()}
-    files = {k: v for k, v in files.items() if "/charts/cache/" not in k}
+    files: dict[str, str | bytes] = {k: v for k, v in SUBCHART.items() if "/charts/cache/" not in k}
+    files["charts/demo/charts/cache-0.1.0.tgz"] = buffer.getvalue()
     manifests = render(tmp_path, files)
     assert [(m.name, str(m.origin)) for m in manifests] == [
         ("cache", "charts/demo/charts/cache-0.1.0.tgz:1"),
@@ -618,4 +620,61 @@ def test_operator_name_must_be_a_valid_release_name(tmp_path: Path) -> None:
         f"catalog/operators/050-demo.yaml:1: eks-prod/{'x' * 54}: '{'x' * 54}' cannot be a Helm "
         "release name (at most 53 lower-case letters, digits, '-' and '.')\n"
         "  hint: shorten the operator's name: Helm release names are limited to 53 characters"
+    )
+
+
+# A stand-in for the helm binary: it checks the plumbing (arguments, values on stdin, stdout
+# parsing, exit status and stderr translation), not Helm's rendering, which the parity test
+# above covers when a real helm is installed.
+STAND_IN = """\
+#!{python}
+import json, sys
+if sys.argv[1:] == ["version", "--short"]:
+    print("v3.16.2+g13654a5")
+    sys.exit(0)
+values = json.load(sys.stdin)
+if values.get("fail"):
+    sys.stderr.write("Error: execution error at (demo/templates/cm.yaml:6:10): " + values["fail"]
+                     + "\\n\\nUse --debug flag to render out invalid YAML\\n")
+    sys.exit(1)
+print("---\\n# Source: demo/crds/crd.yaml\\napiVersion: apiextensions.k8s.io/v1\\n"
+      "kind: CustomResourceDefinition\\nmetadata:\\n  name: a.demo.example")
+print("---\\n# Source: demo/templates/cm.yaml\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n"
+      "  name: args\\ndata:\\n  argv: " + json.dumps(" ".join(sys.argv[1:8]))
+      + "\\n  greeting: " + json.dumps(values["greeting"]))
+print("---\\n# Source: demo/templates/hooks.yaml\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n"
+      "  name: cleanup\\n  annotations:\\n    helm.sh/hook: pre-delete")
+"""
+
+
+@pytest.fixture
+def stand_in_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    binary = tmp_path / "bin" / "helm"
+    binary.parent.mkdir()
+    binary.write_text(STAND_IN.format(python=sys.executable))
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv(helm.BACKEND_ENV, raising=False)
+    helm._helm_binary.cache_clear()
+    helm._binary_version.cache_clear()
+    yield binary
+    helm._helm_binary.cache_clear()
+    helm._binary_version.cache_clear()
+
+
+def test_binary_backend_plumbing(stand_in_helm: Path, tmp_path: Path) -> None:
+    assert helm.helm_backend() == f"helm binary {stand_in_helm} (v3.16.2+g13654a5)"
+    repo = tmp_path / "repo"
+    manifests = render(repo, {}, {"greeting": "hi"})
+    assert [(m.name, str(m.origin)) for m in manifests] == [
+        ("a.demo.example", "charts/demo/crds/crd.yaml:1"),
+        ("args", "charts/demo/templates/cm.yaml:1"),
+    ]  # the pre-delete hook is dropped
+    assert manifests[1].body["data"] == {
+        "argv": f"template demo {repo / 'charts/demo'} --namespace apps --kube-version v1.31.0",
+        "greeting": "hi",
+    }
+    assert failure(repo, {}, {"fail": "greeting is required"}) == (
+        f"charts/demo/templates/cm.yaml:6:11: {WHERE}: template failed: greeting is required\n"
+        "  hint: set the value named above in the catalog or fix the template"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -67,7 +68,7 @@ def test_example_chart_crds_are_the_crds_folder_verbatim(chart: str) -> None:
 
 
 def test_keda_service_traffic_distribution_needs_kubernetes_1_31() -> None:
-    def service(cluster: str) -> dict:
+    def service(cluster: str) -> dict[str, Any]:
         manifests = helm.render(units()[(cluster, "keda")], REPO)
         return next(
             dict(m.body["spec"])
@@ -80,7 +81,7 @@ def test_keda_service_traffic_distribution_needs_kubernetes_1_31() -> None:
 
 
 def test_external_secrets_store_follows_environment_and_provider() -> None:
-    def store(cluster: str) -> dict:
+    def store(cluster: str) -> dict[str, Any]:
         manifests = helm.render(units()[(cluster, "external-secrets")], REPO)
         return next(dict(m.body) for m in manifests if m.kind == "ClusterSecretStore")
 
