@@ -678,3 +678,58 @@ def test_binary_backend_plumbing(stand_in_helm: Path, tmp_path: Path) -> None:
         f"charts/demo/templates/cm.yaml:6:11: {WHERE}: template failed: greeting is required\n"
         "  hint: set the value named above in the catalog or fix the template"
     )
+
+
+OFFLINE_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:9"}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+current-context: none
+users: [{name: none, user: {token: unused}}]
+"""
+
+
+def test_splitting_and_order_match_helms_own_client_side_install(tmp_path: Path) -> None:
+    """Helm's install action in client dry-run mode (no cluster contacted) returns the release
+    manifest exactly as `helm template` prints it, minus CRDs and hooks: compare with ours."""
+    helm_python = pytest.importorskip("helm_python")
+    files = {
+        **SUBCHART,
+        **HOOKS,
+        "charts/demo/templates/mixed.yaml": "# leading comment\n---\n"
+        + "\n---\n".join(
+            f"apiVersion: {v}\nkind: {k}\nmetadata:\n  name: {n}\n"
+            for v, k, n in [
+                ("apps/v1", "Deployment", "web"),
+                ("v1", "Service", "web"),
+                ("demo.example/v1", "Widget", "w"),
+                ("v1", "Namespace", "extra"),
+                ("rbac.authorization.k8s.io/v1", "ClusterRole", "reader"),
+                ("networking.k8s.io/v1", "NetworkPolicy", "deny"),
+                ("demo.example/v1", "Gadget", "g"),
+                ("v1", "Secret", "s"),
+            ]
+        )
+        + "\n---   \n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n",
+        "charts/demo/templates/NOTES.txt": "notes",
+    }
+    ours = [
+        (str(m.origin), m.kind, m.name)
+        for m in render(tmp_path, files)
+        if m.kind != "CustomResourceDefinition"
+        and "helm.sh/hook" not in m.metadata.get("annotations", {})
+    ]
+    with helm_python.Config(
+        kubeconfig_content=OFFLINE_KUBECONFIG, storage_driver="memory"
+    ) as config:
+        release = config.install(
+            str(tmp_path / "charts/demo"), "demo", {}, dry_run="client", namespace="apps"
+        )
+    chart = helm.read_chart(tmp_path, PurePosixPath("charts/demo"))
+    theirs = [
+        (f"{helm._repo_path(d.source, chart)}:1", d.body["kind"], d.body["metadata"]["name"])
+        for d in helm.parse_stream(release["manifest"], chart, unit_for())
+    ]
+    assert ours == theirs
+    assert len(ours) == 12
