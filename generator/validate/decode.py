@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
+from yaml._yaml import CParser  # libyaml: the parser and composer run in C
 
 _SEPARATOR = b"\n---"
 
@@ -40,8 +41,6 @@ class DecodeError(Exception):
     """A document kubeconform cannot turn into a map; str() is kubeconform's detail text."""
 
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_NUMBER_TAG = "tag:generator,number"
 _BOOL_WORDS = {
     **dict.fromkeys(
         ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True
@@ -153,33 +152,111 @@ def _go_repr(value: Any) -> str:
     return _go_key(value)
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml parser with go-yaml v2's scalar resolution and map semantics."""
+_PLAIN = "tag:generator,plain"  # an untagged plain scalar: resolved the go-yaml way below
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_MISSING = object()
+_MERGE = object()
+_PLAIN_WORDS: dict[str, Any] = {
+    **_BOOL_WORDS,
+    **dict.fromkeys(_NULL_WORDS),
+    **{word: _Unsupported(value) for word, value in _SPECIAL_FLOATS.items()},
+    "<<": _MERGE,
+}
+_NUMBER_START = frozenset("0123456789+-.")
 
-    strict = False
 
-    def __init__(self, stream: bytes):
-        super().__init__(stream)
+class _Parser(CParser):  # type: ignore[misc]
+    """libyaml's parser and composer; tag resolution is left to _Builder, which is faster
+    than PyYAML's regex resolvers and follows go-yaml v2 instead of PyYAML."""
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        pass  # path-based resolvers are not used
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+class _Builder:
+    """Composed YAML nodes → JSON-like values with go-yaml v2 and sigs.k8s.io/yaml rules."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
         self.duplicates: list[str] = []
         self.unsupported: _Unsupported | None = None
+        self.built: dict[int, Any] = {}  # aliases share one value (and YAML bombs stay small)
+        self.active: set[int] = set()
 
-    def construct_go_mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
+    def build(self, node: yaml.Node) -> Any:
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            return self.scalar(node)
+        key = id(node)
+        found = self.built.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        if key in self.active:
+            raise DecodeError("error converting YAML to JSON: yaml: anchor contains itself")
+        self.active.add(key)
+        if cls is yaml.SequenceNode:
+            value: Any = [self.build(child) for child in node.value]
+        else:
+            value = self.mapping(node)
+        self.active.discard(key)
+        self.built[key] = value
+        return value
+
+    def scalar(self, node: yaml.Node) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _PLAIN:
+            value = _PLAIN_WORDS.get(text, _MISSING)
+            if value is _MISSING:
+                return _number(text) if text[0] in _NUMBER_START else text
+            if value.__class__ is _Unsupported and self.unsupported is None:
+                self.unsupported = value
+            return value
+        if tag == "tag:yaml.org,2002:int":
+            number = _go_int(text.replace("_", ""))
+            return text if number is None else number
+        if tag == "tag:yaml.org,2002:float":
+            value = _number(text) if text and text[0] in _NUMBER_START else text
+            if value.__class__ is _Unsupported and self.unsupported is None:
+                self.unsupported = value
+            return value
+        if tag == "tag:yaml.org,2002:bool":
+            return _BOOL_WORDS.get(text, text)
+        if tag == "tag:yaml.org,2002:null":
+            return None if text in _NULL_WORDS else text
+        return text  # !!str, !!timestamp, !!binary and unknown tags keep the text
+
+    def key(self, node: yaml.Node) -> Any:
+        if node.__class__ is yaml.ScalarNode and node.tag == _PLAIN and node.value == "<<":
+            return _MERGE
+        value = self.build(node)
+        return value if value.__class__ is str else _go_key(value)
+
+    def mapping(self, node: yaml.Node) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: set[str] = set()
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                self._merge(value_node, out, merged)
+            key = self.key(key_node)
+            if key is _MERGE:
+                self.merge(value_node, out, merged)
                 continue
-            key = _go_key(self.construct_object(key_node, deep=True))
-            value = self.construct_object(value_node, deep=True)
-            if key in out and self.strict:
-                self._duplicate(key, value_node)
-                continue
-            merged.discard(key)
+            value = self.build(value_node)
+            if key in out:
+                if self.strict:
+                    self.duplicate(key, value_node)
+                    continue
+                merged.discard(key)
             out[key] = value
         return out
 
-    def _merge(self, node: yaml.Node, out: dict[str, Any], merged: set[str]) -> None:
+    def merge(self, node: yaml.Node, out: dict[str, Any], merged: set[str]) -> None:
         # go-yaml merges a list of maps last to first, so earlier maps win
         sources = node.value[::-1] if isinstance(node, yaml.SequenceNode) else [node]
         for source in sources:
@@ -189,86 +266,24 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
                     "of maps as the value"
                 )
             for key_node, value_node in source.value:
-                if key_node.tag == _MERGE_TAG:
-                    self._merge(value_node, out, merged)
+                key = self.key(key_node)
+                if key is _MERGE:
+                    self.merge(value_node, out, merged)
                     continue
-                key = _go_key(self.construct_object(key_node, deep=True))
                 if key in out:
                     if self.strict:
-                        self._duplicate(key, value_node)
+                        self.duplicate(key, value_node)
                         continue
                     if key not in merged:
                         continue  # explicit keys beat merged ones
-                out[key] = self.construct_object(value_node, deep=True)
+                out[key] = self.build(value_node)
                 merged.add(key)
 
-    def _duplicate(self, key: str, value_node: yaml.Node) -> None:
+    def duplicate(self, key: str, value_node: yaml.Node) -> None:
         quoted = '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
         self.duplicates.append(
             f"line {value_node.start_mark.line + 1}: key {quoted} already set in map"
         )
-
-    def construct_go_sequence(self, node: yaml.SequenceNode) -> list[Any]:
-        return [self.construct_object(child, deep=True) for child in node.value]
-
-    def construct_go_number(self, node: yaml.ScalarNode) -> Any:
-        value = _number(node.value)
-        if isinstance(value, _Unsupported) and self.unsupported is None:
-            self.unsupported = value
-        return value
-
-    def construct_go_float(self, node: yaml.ScalarNode) -> Any:
-        if node.value in _SPECIAL_FLOATS or node.value[:1] in "0123456789+-.":
-            return self.construct_go_number(node)
-        return node.value
-
-    def construct_go_int(self, node: yaml.ScalarNode) -> Any:
-        value = _go_int(node.value.replace("_", ""))
-        return node.value if value is None else value
-
-    def construct_go_bool(self, node: yaml.ScalarNode) -> Any:
-        return _BOOL_WORDS.get(node.value, node.value)
-
-    def construct_go_null(self, node: yaml.ScalarNode) -> Any:
-        return None if node.value in _NULL_WORDS else node.value
-
-    def construct_go_other(self, node: yaml.Node) -> Any:
-        # unknown and timestamp tags: go-yaml keeps the value as written
-        if isinstance(node, yaml.MappingNode):
-            return self.construct_go_mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            return self.construct_go_sequence(node)
-        return node.value
-
-
-_Loader.yaml_implicit_resolvers = {}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile("(?:" + "|".join(_BOOL_WORDS) + ")$"), list("yYnNtTfFoO")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
-_Loader.add_implicit_resolver(_MERGE_TAG, re.compile(r"<<$"), ["<"])
-_Loader.add_implicit_resolver(
-    _NUMBER_TAG, re.compile(r"[-+.0-9][-+.0-9a-zA-Z_]*$"), list("-+.0123456789")
-)
-_Loader.yaml_constructors = {
-    "tag:yaml.org,2002:map": _Loader.construct_go_mapping,
-    "tag:yaml.org,2002:omap": _Loader.construct_go_mapping,
-    "tag:yaml.org,2002:seq": _Loader.construct_go_sequence,
-    "tag:yaml.org,2002:str": yaml.SafeLoader.construct_scalar,
-    "tag:yaml.org,2002:bool": _Loader.construct_go_bool,
-    "tag:yaml.org,2002:null": _Loader.construct_go_null,
-    "tag:yaml.org,2002:int": _Loader.construct_go_int,
-    "tag:yaml.org,2002:float": _Loader.construct_go_float,
-    _NUMBER_TAG: _Loader.construct_go_number,
-    None: _Loader.construct_go_other,
-}
-_Loader.yaml_multi_constructors = {}
-
-
-class _StrictLoader(_Loader):
-    strict = True
 
 
 def decode(token: bytes, *, strict: bool = False) -> Any:
@@ -277,12 +292,13 @@ def decode(token: bytes, *, strict: bool = False) -> Any:
     Raises DecodeError carrying kubeconform's detail text (after "error unmarshalling
     resource: ").
     """
-    loader = (_StrictLoader if strict else _Loader)(token)
+    parser = _Parser(token)
+    builder = _Builder(strict)
     try:
-        node = _first_node(loader)
+        node = _first_node(parser)
         if node is None:
             return None
-        value = loader.construct_document(node)
+        value = builder.build(node)
     except yaml.MarkedYAMLError as e:
         raise DecodeError("error converting YAML to JSON: " + _yaml_problem(e, token)) from e
     except yaml.reader.ReaderError as e:
@@ -291,21 +307,19 @@ def decode(token: bytes, *, strict: bool = False) -> Any:
         raise DecodeError(f"error converting YAML to JSON: yaml: {e}") from e
     except RecursionError as e:
         raise DecodeError("error converting YAML to JSON: yaml: exceeded max depth") from e
-    finally:
-        loader.dispose()
-    if loader.duplicates:
+    if builder.duplicates:
         raise DecodeError(
             "error converting YAML to JSON: yaml: unmarshal errors:\n  "
-            + "\n  ".join(loader.duplicates)
+            + "\n  ".join(builder.duplicates)
         )
-    if loader.unsupported is not None:
+    if builder.unsupported is not None:
         raise DecodeError(
-            f"error converting YAML to JSON: json: unsupported value: {loader.unsupported.text}"
+            f"error converting YAML to JSON: json: unsupported value: {builder.unsupported.text}"
         )
     return value
 
 
-def _first_node(loader: _Loader) -> yaml.Node | None:
+def _first_node(loader: _Parser) -> yaml.Node | None:
     # kubeconform's decoder reads only the first document of a token; parse no further, so
     # a broken second document after `...` does not matter
     if not loader.check_node():
