@@ -182,3 +182,36 @@ def test_chart_renders_through_the_cli(minimal_repo: Path) -> None:
     text = (minimal_repo / "rendered/dev-1/020-cache/configmap-cache.yaml").read_text()
     assert "  size: 1Gi\n  tier: gold\n" in text
     assert "  namespace: cache\n" in text
+
+
+@pytest.mark.parametrize(
+    ("cluster", "chart"), [("kind-local", "external-secrets"), ("eks-prod", "keda")]
+)
+def test_example_chart_matches_helms_own_client_side_install(cluster: str, chart: str) -> None:
+    """Helm's install action in client dry-run mode renders the same objects (it adds no CRDs,
+    and its capabilities are Helm's defaults, which these two renders do not depend on)."""
+    helm_python = pytest.importorskip("helm_python")
+    from tests.test_helm import OFFLINE_KUBECONFIG
+
+    unit = units()[(cluster, chart)]
+    ours = [
+        (str(m.origin), m.body)
+        for m in helm.render(unit, REPO)
+        if m.kind != "CustomResourceDefinition"
+    ]
+    with helm_python.Config(
+        kubeconfig_content=OFFLINE_KUBECONFIG, storage_driver="memory"
+    ) as config:
+        release = config.install(
+            str(REPO / "charts" / chart),
+            unit.name,
+            helm._plain(unit.values),
+            dry_run="client",
+            namespace=unit.namespace,
+        )
+    parsed = helm.read_chart(REPO, unit.component.path)
+    theirs = [
+        (f"{helm._repo_path(d.source, parsed)}:1", d.body)
+        for d in helm.parse_stream(release["manifest"], parsed, unit)
+    ]
+    assert ours == theirs
