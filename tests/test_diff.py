@@ -389,6 +389,18 @@ def test_malformed_rendered_file_names_the_file_and_line(repo: Repo) -> None:
     )
 
 
+def test_non_utf8_rendered_file_names_the_file_and_commit(repo: Repo) -> None:
+    (repo.path / "rendered/dev-1/apps/latin1.yaml").write_bytes(b"kind: Caf\xe9\n")
+    sha = repo.commit("latin-1")
+    with pytest.raises(GeneratorError) as e:
+        diff_revisions(repo.path, "HEAD~1", "HEAD")
+    assert str(e.value) == (
+        f"rendered/dev-1/apps/latin1.yaml: not UTF-8 text at byte 9 in commit {sha[:12]}\n"
+        "  hint: save the file as UTF-8 (rendered/ is always UTF-8: re-render it with "
+        "`generator render`)"
+    )
+
+
 # ---------------------------------------------------------------- --render
 
 

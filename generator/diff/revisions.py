@@ -3,7 +3,7 @@ rendered afresh with --render), the DiffReport between them and what needs atten
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -11,20 +11,23 @@ from typing import Any, Literal
 from generator.diff.attention import Attention, ClusterInfo, attention
 from generator.diff.compare import DiffReport, diff_trees
 from generator.diff.trees import (
+    RENDERED,
     WORKING_TREE,
-    Checkout,
     Renderer,
     Revision,
     locate,
     pipeline_renderer,
-    read_side,
+    read_revisions,
     render_side,
     resolve,
 )
 from generator.errors import GeneratorError
+from generator.model import RenderedFile
 from generator.yamlio import load_manifests
 
 PRODUCTION_NAMES = ("prod", "production")
+CLUSTERS, ENVIRONMENTS = "catalog/clusters", "catalog/environments"
+CATALOG_FOLDERS = (CLUSTERS, ENVIRONMENTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +61,23 @@ def diff_revisions(
     checkout = locate(project)
     old = resolve(checkout, base)
     new = resolve(checkout, head) if head is not None else Revision(WORKING_TREE, "")
+    files = read_revisions(checkout, (old, new), (RENDERED, *CATALOG_FOLDERS))
     stale: list[Staleness] = []
     if render:
         trees = []
         for revision in (old, new):
             fresh = render_side(checkout, revision, renderer)
-            drift = diff_trees(read_side(checkout, revision), fresh)
+            drift = diff_trees(files[(revision.sha, RENDERED)], fresh)
             if drift:
                 stale.append(Staleness(revision, len(drift.changes)))
             trees.append(fresh)
         report = diff_trees(trees[0], trees[1])
     else:
-        report = diff_trees(read_side(checkout, old), read_side(checkout, new))
-    clusters = {**cluster_info(checkout, old), **cluster_info(checkout, new)}
+        report = diff_trees(files[(old.sha, RENDERED)], files[(new.sha, RENDERED)])
+    clusters = {
+        **cluster_info(files[(old.sha, CLUSTERS)], files[(old.sha, ENVIRONMENTS)]),
+        **cluster_info(files[(new.sha, CLUSTERS)], files[(new.sha, ENVIRONMENTS)]),
+    }
     return Comparison(
         old,
         new,
@@ -82,14 +89,10 @@ def diff_revisions(
     )
 
 
-def _documents(checkout: Checkout, revision: Revision, folder: str) -> list[Mapping[str, Any]]:
-    """The mappings of every catalog file in a folder; unreadable files are left out, since
-    the environment only sharpens the report and `generator lint` reports bad catalogs."""
+def _documents(files: Sequence[RenderedFile]) -> list[Mapping[str, Any]]:
+    """The mappings of catalog files; unreadable files are left out, since the environment
+    only sharpens the report and `generator lint` reports bad catalogs."""
     documents: list[Mapping[str, Any]] = []
-    try:
-        files = read_side(checkout, revision, folder)
-    except GeneratorError:
-        return documents
     for file in files:
         try:
             loaded = load_manifests(file.text, file.relpath)
@@ -99,11 +102,13 @@ def _documents(checkout: Checkout, revision: Revision, folder: str) -> list[Mapp
     return documents
 
 
-def cluster_info(checkout: Checkout, revision: Revision) -> dict[str, ClusterInfo]:
-    """Environment of each cluster in the catalog of a revision, and whether it is production:
-    an environment named prod/production (or prod-*), else the last in promotion order."""
+def cluster_info(
+    clusters: Sequence[RenderedFile], environments: Sequence[RenderedFile]
+) -> dict[str, ClusterInfo]:
+    """Environment of each cluster in a catalog, and whether it is production: an environment
+    named prod/production (or prod-*), else the last in promotion order."""
     orders: dict[str, int] = {}
-    for document in _documents(checkout, revision, "catalog/environments"):
+    for document in _documents(environments):
         order = document.get("order")
         orders[str(document.get("name", ""))] = order if isinstance(order, int) else 0
     named = {e for e in orders if e.lower() in PRODUCTION_NAMES or e.lower().startswith("prod-")}
@@ -111,7 +116,7 @@ def cluster_info(checkout: Checkout, revision: Revision) -> dict[str, ClusterInf
         last = max(orders.values())
         named = {e for e, order in orders.items() if order == last}
     info: dict[str, ClusterInfo] = {}
-    for document in _documents(checkout, revision, "catalog/clusters"):
+    for document in _documents(clusters):
         environment = str(document.get("environment") or "")
         info[str(document.get("name", ""))] = ClusterInfo(environment, environment in named)
     return info

@@ -102,33 +102,46 @@ def rendered_prefix(checkout: Checkout, folder: str = RENDERED) -> PurePosixPath
     return checkout.prefix / folder if str(checkout.prefix) != "." else PurePosixPath(folder)
 
 
-def read_commit(
-    checkout: Checkout, sha: str, folder: str = RENDERED, suffixes: tuple[str, ...] = YAML_SUFFIXES
-) -> list[RenderedFile]:
-    """Files under <project>/<folder>/ at a commit, straight from the object database."""
-    prefix = rendered_prefix(checkout, folder)
-    listing = git(checkout.toplevel, "ls-tree", "-r", "-z", "--full-tree", sha, "--", f"{prefix}/")
-    paths: list[PurePosixPath] = []
-    objects: list[str] = []
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, oid = meta.decode().split(" ")
-        path = PurePosixPath(raw_path.decode("utf-8", errors="surrogateescape"))
-        # Submodules (commit) and symlinks (120000) carry no manifest of their own.
-        if kind != "blob" or mode == "120000" or not path.name.endswith(suffixes):
-            continue
-        paths.append(path.relative_to(prefix))
-        objects.append(oid)
-    if not objects:
-        return []
-    blobs = _cat_blobs(checkout.toplevel, objects)
-    return [_decoded(path, blob, sha) for path, blob in zip(paths, blobs, strict=True)]
+def read_commits(
+    checkout: Checkout, shas: Sequence[str], folders: Sequence[str]
+) -> dict[tuple[str, str], list[RenderedFile]]:
+    """Files under <project>/<folder>/ at each commit, straight from the object database:
+    one `git ls-tree` per commit and one `git cat-file` for every distinct blob."""
+    prefixes = [rendered_prefix(checkout, folder) for folder in folders]
+    listed: dict[tuple[str, str], list[tuple[PurePosixPath, str]]] = {}
+    for sha in shas:
+        for folder in folders:
+            listed[(sha, folder)] = []
+        pathspecs = [f"{prefix}/" for prefix in prefixes]
+        listing = git(
+            checkout.toplevel, "ls-tree", "-r", "-z", "--full-tree", sha, "--", *pathspecs
+        )
+        for entry in listing.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, raw_path = entry.partition(b"\t")
+            mode, kind, oid = meta.decode().split(" ")
+            path = PurePosixPath(raw_path.decode("utf-8", errors="surrogateescape"))
+            # Submodules (commit) and symlinks (120000) carry no manifest of their own.
+            if kind != "blob" or mode == "120000" or not path.name.endswith(YAML_SUFFIXES):
+                continue
+            for folder, prefix in zip(folders, prefixes, strict=True):
+                if path.is_relative_to(prefix):
+                    listed[(sha, folder)].append((path.relative_to(prefix), oid))
+                    break
+    # A file unchanged between the commits is one blob, read (and decoded) once.
+    objects = sorted({oid for entries in listed.values() for _, oid in entries})
+    texts = dict(zip(objects, _cat_blobs(checkout.toplevel, objects), strict=True))
+    return {
+        (sha, folder): [_decoded(folder, path, texts[oid], sha) for path, oid in entries]
+        for (sha, folder), entries in listed.items()
+    }
 
 
 def _cat_blobs(toplevel: Path, objects: list[str]) -> list[bytes]:
     """Contents of many blobs with one `git cat-file --batch` process."""
+    if not objects:
+        return []
     out = git(toplevel, "cat-file", "--batch", stdin=("\n".join(objects) + "\n").encode())
     blobs: list[bytes] = []
     position = 0
@@ -153,26 +166,32 @@ def read_folder(
             if name.endswith(suffixes):
                 path = Path(directory, name)
                 relpath = PurePosixPath(path.relative_to(root).as_posix())
-                files.append(_decoded(relpath, path.read_bytes(), ""))
+                files.append(_decoded(folder, relpath, path.read_bytes(), ""))
     return files
 
 
-def _decoded(relpath: PurePosixPath, blob: bytes, sha: str) -> RenderedFile:
+def _decoded(folder: str, relpath: PurePosixPath, blob: bytes, sha: str) -> RenderedFile:
     try:
         return RenderedFile(relpath, blob.decode("utf-8"))
     except UnicodeDecodeError as e:
-        where = f" at {sha[:12]}" if sha else ""
+        where = f" in commit {sha[:12]}" if sha else ""
         raise GeneratorError(
-            f"rendered/{relpath}{where}: not UTF-8 text (byte {e.start})",
-            hint="rendered manifests must be UTF-8; re-render with `generator render`",
+            f"{folder}/{relpath}: not UTF-8 text at byte {e.start}{where}",
+            hint="save the file as UTF-8 (rendered/ is always UTF-8: re-render it with "
+            "`generator render`)",
         ) from e
 
 
-def read_side(checkout: Checkout, revision: Revision, folder: str = RENDERED) -> list[RenderedFile]:
-    """The committed files of a revision, or the files on disk for the working tree."""
-    if revision.sha:
-        return read_commit(checkout, revision.sha, folder)
-    return read_folder(checkout, folder)
+def read_revisions(
+    checkout: Checkout, revisions: Sequence[Revision], folders: Sequence[str]
+) -> dict[tuple[str, str], list[RenderedFile]]:
+    """Files of each folder by (sha, folder): committed files for a commit, the files on
+    disk for the working tree (sha "")."""
+    shas = list(dict.fromkeys(r.sha for r in revisions if r.sha))
+    found = read_commits(checkout, shas, folders)
+    if any(not r.sha for r in revisions):
+        found.update({("", folder): read_folder(checkout, folder) for folder in folders})
+    return found
 
 
 @contextmanager
