@@ -388,7 +388,7 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
         body += "\n  stack (" + engine + "):\n" + "\n".join(f"    {f}" for f in shown)
     if body.startswith("syntax error"):
         hint = "fix the Jsonnet syntax at that position"
-    elif "native extension" in body or any(n in body for n in NATIVE_CALLBACKS if n + ":" in body):
+    elif "native extension" in body or any(f"{n}: " in body for n in NATIVE_CALLBACKS):
         hint = "check the argument passed to the native function at that position"
     else:
         hint = "fix the Jsonnet at the first position of the stack, or the values it reads"
