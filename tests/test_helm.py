@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import io
 import os
+import shlex
 import sys
 import tarfile
 from collections.abc import Iterator, Mapping
@@ -633,7 +634,11 @@ if sys.argv[1:] == ["version", "--short"]:
     print("v3.16.2+g13654a5")
     sys.exit(0)
 values = json.load(sys.stdin)
+if values.get("crash"):
+    sys.stderr.write("Error: unknown flag: --" + values["crash"] + "\\n")
+    sys.exit(1)
 if values.get("fail"):
+    sys.stderr.write("WARNING: Kubernetes configuration file is group-readable.\\n")
     sys.stderr.write("Error: execution error at (demo/templates/cm.yaml:6:10): " + values["fail"]
                      + "\\n\\nUse --debug flag to render out invalid YAML\\n")
     sys.exit(1)
@@ -677,6 +682,14 @@ def test_binary_backend_plumbing(stand_in_helm: Path, tmp_path: Path) -> None:
     assert failure(repo, {}, {"fail": "greeting is required"}) == (
         f"charts/demo/templates/cm.yaml:6:11: {WHERE}: template failed: greeting is required\n"
         "  hint: set the value named above in the catalog or fix the template"
+    )
+    command = shlex.join(
+        helm.helm_command(helm.read_chart(repo, PurePosixPath("charts/demo")), unit_for())
+    )
+    assert failure(repo, {}, {"crash": "include-crds"}) == (
+        f"charts/demo/Chart.yaml:1: {WHERE}: helm could not render chart 'demo' "
+        "(helm exit status 1): unknown flag: --include-crds\n"
+        f"  hint: rerun `{command}` with the unit's merged catalog values as JSON on stdin"
     )
 
 

@@ -309,13 +309,16 @@ def _render_binary(chart: Chart, unit: RenderUnit, values: Mapping[str, Any]) ->
         command, input=json.dumps(values), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        detail = done.stderr.strip().removeprefix("Error: ")
-        detail = detail.split("\n\nUse --debug flag")[0]
+        # Warnings (kubeconfig permissions, symlinks) may precede helm's one "Error: " line.
+        stderr = done.stderr.strip()
+        detail = (
+            stderr[stderr.rfind("Error: ") + len("Error: ") :] if "Error: " in stderr else stderr
+        )
         raise _translate(
-            detail,
+            detail.split("\n\nUse --debug flag")[0],
             chart,
             unit,
-            f"rerun `{shlex.join(command)}` with the values from `generator render -v`",
+            f"rerun `{shlex.join(command)}` with the unit's merged catalog values as JSON on stdin",
             exit_status=done.returncode,
         )
     return parse_stream(done.stdout, chart, unit)
