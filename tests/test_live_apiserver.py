@@ -10,12 +10,16 @@ Other live test modules load this file by path: see `load_apiserver_module` ther
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import copy
+import functools
 import json
 import re
 import ssl
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -53,12 +57,14 @@ class Fault:
 class FakeApiServer:
     """Start with `with FakeApiServer() as server:`; `server.url` is the base URL."""
 
-    ssl_context: ssl.SSLContext | None = None
+    tls: bool = True  # HTTPS with a self-signed certificate (CA_PEM), as API servers use
     git_version: str = "v1.31.0"
     objects: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     port: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0  # the most requests served at the same time
     _counter: int = 0
 
     # ------------------------------------------------------------ lifecycle
@@ -83,13 +89,17 @@ class FakeApiServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
+        ssl_context = None
+        if self.tls:
+            ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ssl_context.load_cert_chain(*_certificate_files())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
     @property
     def url(self) -> str:
-        scheme = "https" if self.ssl_context else "http"
+        scheme = "https" if self.tls else "http"
         return f"{scheme}://127.0.0.1:{self.port}"
 
     # ------------------------------------------------------------ test helpers
@@ -102,7 +112,7 @@ class FakeApiServer:
 
     def add(self, body: dict[str, Any]) -> dict[str, Any]:
         """Store an object as if it had been created (server fields filled in)."""
-        group, version, plural, namespaced = self._type_of(body)
+        group, _version, plural, namespaced = self._type_of(body)
         meta = body["metadata"]
         namespace = meta.get("namespace", "default") if namespaced else ""
         stored = self._created(copy.deepcopy(body), group, plural, namespace, "kubectl")
@@ -152,16 +162,22 @@ class FakeApiServer:
     # ------------------------------------------------------------ HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return await self._respond(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _respond(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
         params = dict(request.query)
         self.requests.append((request.method, path, params))
         for fault in self.faults:
             if fault.method in ("*", request.method) and re.fullmatch(fault.path, path):
                 if fault.delay:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._release.wait(), fault.delay)
-                    except TimeoutError:
-                        pass
                 if fault.status:
                     return _status(fault.status, fault.message or f"injected {fault.status}")
         if path == "/version":
@@ -201,12 +217,19 @@ class FakeApiServer:
 
     def _resource_list(self, group: str, version: str) -> dict[str, Any]:
         resources = [
-            {"name": plural, "singularName": kind.lower(), "kind": kind, "namespaced": namespaced,
-             "verbs": VERBS}
+            {
+                "name": plural,
+                "singularName": kind.lower(),
+                "kind": kind,
+                "namespaced": namespaced,
+                "verbs": VERBS,
+            }
             for (g, v, plural), (kind, namespaced) in sorted(self.types().items())
             if (g, v) == (group, version)
         ]
-        resources += [dict(r, name=f"{r['name']}/status", verbs=["get", "patch"]) for r in resources]
+        resources += [
+            dict(r, name=f"{r['name']}/status", verbs=["get", "patch"]) for r in resources
+        ]
         group_version = f"{group}/{version}" if group else version
         return {"kind": "APIResourceList", "groupVersion": group_version, "resources": resources}
 
@@ -234,13 +257,17 @@ class FakeApiServer:
             return web.json_response(self._list(group, plural, namespace, api_version, request))
         if method == "PATCH" and name:
             if request.content_type != "application/apply-patch+yaml":
-                return _status(415, f"unsupported patch type {request.content_type}", "UnsupportedMediaType")
+                return _status(
+                    415, f"unsupported patch type {request.content_type}", "UnsupportedMediaType"
+                )
             manager = request.query.get("fieldManager")
             if not manager:
                 return _status(422, "fieldManager is required for apply requests", "Invalid")
             applied = yaml.safe_load(raw)
             if applied.get("apiVersion") != api_version or applied.get("kind") != kind:
-                return _status(400, f"apply body is {applied.get('kind')}, not {kind}", "BadRequest")
+                return _status(
+                    400, f"apply body is {applied.get('kind')}, not {kind}", "BadRequest"
+                )
             if applied["metadata"].get("name") != name:
                 return _status(400, "the name of the object does not match the URL", "BadRequest")
             dry_run = request.query.get("dryRun") == "All"
@@ -271,7 +298,8 @@ class FakeApiServer:
         items = [
             self._as_version(obj, api_version)
             for (g, p, ns, _), obj in sorted(self.objects.items())
-            if (g, p) == (group, plural) and (not namespace or ns == namespace)
+            if (g, p) == (group, plural)
+            and (not namespace or ns == namespace)
             and _matches(selector, obj["metadata"].get("labels") or {})
         ]
         start = int(request.query.get("continue") or 0)
@@ -310,11 +338,16 @@ class FakeApiServer:
         _apply_defaults(obj)
         return obj
 
-    def _merged(self, live: dict[str, Any], applied: dict[str, Any], manager: str) -> dict[str, Any]:
+    def _merged(
+        self, live: dict[str, Any], applied: dict[str, Any], manager: str
+    ) -> dict[str, Any]:
         merged = _deep_merge(copy.deepcopy(live), applied)
         _apply_defaults(merged)
         managers = [m for m in merged["metadata"]["managedFields"] if m["manager"] != manager]
-        merged["metadata"]["managedFields"] = [*managers, _managed_field(manager, applied["apiVersion"])]
+        merged["metadata"]["managedFields"] = [
+            *managers,
+            _managed_field(manager, applied["apiVersion"]),
+        ]
         if _without_server_fields(merged) != _without_server_fields(live):
             merged["metadata"]["resourceVersion"] = self._next_version()
             merged["metadata"]["generation"] = live["metadata"]["generation"] + 1
@@ -324,8 +357,14 @@ class FakeApiServer:
 
 
 def _managed_field(manager: str, api_version: str) -> dict[str, Any]:
-    return {"manager": manager, "operation": "Apply", "apiVersion": api_version,
-            "time": "2026-01-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {}}
+    return {
+        "manager": manager,
+        "operation": "Apply",
+        "apiVersion": api_version,
+        "time": "2026-01-01T00:00:00Z",
+        "fieldsType": "FieldsV1",
+        "fieldsV1": {},
+    }
 
 
 def _apply_defaults(obj: dict[str, Any]) -> None:
@@ -334,8 +373,13 @@ def _apply_defaults(obj: dict[str, Any]) -> None:
         spec = obj.setdefault("spec", {})
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("progressDeadlineSeconds", 600)
-        spec.setdefault("strategy", {"type": "RollingUpdate",
-                                     "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+        spec.setdefault(
+            "strategy",
+            {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+            },
+        )
         for container in spec.get("template", {}).get("spec", {}).get("containers", []):
             container.setdefault("terminationMessagePath", "/dev/termination-log")
             container.setdefault("imagePullPolicy", "IfNotPresent")
@@ -388,23 +432,86 @@ def _matches(selector: list[tuple[str, str, str]], labels: dict[str, str]) -> bo
 
 
 def _status(code: int, message: str, reason: str = "") -> web.Response:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason or "Failure", "code": code}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason or "Failure",
+        "code": code,
+    }
     return web.json_response(body, status=code)
 
 
-def kubeconfig_text(server: str, *, context: str = "kind-kind-local", token: str = "s3cr3t-t0ken",
-                    extra_cluster: dict[str, Any] | None = None) -> str:
-    """A kubeconfig for the fake server, authenticating with a bearer token."""
+def kubeconfig_text(
+    server: str,
+    *,
+    context: str = "kind-kind-local",
+    token: str = "s3cr3t-t0ken",
+    trusted: bool = True,
+    extra_cluster: dict[str, Any] | None = None,
+) -> str:
+    """A kubeconfig for the fake server: bearer token, and its CA inline unless not trusted."""
+    cluster: dict[str, Any] = {"server": server, **(extra_cluster or {})}
+    if trusted and server.startswith("https:"):
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem()).decode()
     config = {
         "apiVersion": "v1",
         "kind": "Config",
         "current-context": context,
-        "clusters": [{"name": context, "cluster": {"server": server, **(extra_cluster or {})}}],
+        "clusters": [{"name": context, "cluster": cluster}],
         "users": [{"name": context, "user": {"token": token}}],
         "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
     }
     return yaml.safe_dump(config)
+
+
+@functools.cache
+def _certificate_files() -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key, made once per test run."""
+    import datetime
+    import ipaddress
+    import tempfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = Path(tempfile.mkdtemp(prefix="fake-apiserver-"))
+    (folder / "server.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(folder / "server.crt"), str(folder / "server.key")
+
+
+def ca_pem() -> bytes:
+    """The certificate the fake server presents, for a kubeconfig's certificate-authority-data."""
+    return Path(_certificate_files()[0]).read_bytes()
 
 
 # ---------------------------------------------------------------- checks of the server itself
@@ -413,14 +520,22 @@ def kubeconfig_text(server: str, *, context: str = "kind-kind-local", token: str
 def test_apply_creates_then_a_repeated_apply_changes_nothing():
     import urllib.request
 
-    with FakeApiServer() as server:
-        body = {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": "a", "namespace": "default"}, "data": {"k": "v"}}
+    with FakeApiServer(tls=False) as server:
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "default"},
+            "data": {"k": "v"},
+        }
         url = f"{server.url}/api/v1/namespaces/default/configmaps/a?fieldManager=t"
 
         def apply() -> dict[str, Any]:
-            req = urllib.request.Request(url, json.dumps(body).encode(), method="PATCH",
-                                         headers={"Content-Type": "application/apply-patch+yaml"})
+            req = urllib.request.Request(
+                url,
+                json.dumps(body).encode(),
+                method="PATCH",
+                headers={"Content-Type": "application/apply-patch+yaml"},
+            )
             with urllib.request.urlopen(req) as response:
                 return json.load(response)
 
@@ -432,10 +547,18 @@ def test_apply_creates_then_a_repeated_apply_changes_nothing():
 
 def test_crds_make_their_group_served():
     with FakeApiServer() as server:
-        server.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-                    "metadata": {"name": "widgets.example.com"},
-                    "spec": {"group": "example.com", "scope": "Namespaced",
-                             "names": {"kind": "Widget", "plural": "widgets"},
-                             "versions": [{"name": "v1", "served": True}]}})
+        server.add(
+            {
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {"name": "widgets.example.com"},
+                "spec": {
+                    "group": "example.com",
+                    "scope": "Namespaced",
+                    "names": {"kind": "Widget", "plural": "widgets"},
+                    "versions": [{"name": "v1", "served": True}],
+                },
+            }
+        )
         assert server._group_versions()["example.com"] == ["v1"]
         assert server.types()[("example.com", "v1", "widgets")] == ("Widget", True)

@@ -7,17 +7,23 @@ change. Applying the plan sends only the objects that would change: a second run
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from generator.live.client import LiveClient, key_of
+from generator.live.client import LiveClient, gather, key_of
 from generator.live.compare import differences
 from generator.model import Manifest, Origin, ResourceKey
 
-# Applied first, as kubectl and helm do: later objects may need their types or namespaces.
-_FIRST = {"CustomResourceDefinition": 0, "Namespace": 1}
+# Applied first, as kubectl and helm do: later objects need their types and namespaces, an
+# Application its AppProject, a Flux Kustomization its source.
+_FIRST = {
+    "CustomResourceDefinition": 0,
+    "Namespace": 1,
+    "AppProject": 2,
+    "GitRepository": 2,
+    "OCIRepository": 2,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +44,7 @@ class BootstrapPlan:
 
 
 def ordered(manifests: Sequence[Manifest]) -> list[Manifest]:
-    return sorted(manifests, key=lambda m: _FIRST.get(m.kind, 2))
+    return sorted(manifests, key=lambda m: _FIRST.get(m.kind, 3))
 
 
 async def plan_bootstrap(client: LiveClient, manifests: Sequence[Manifest]) -> BootstrapPlan:
@@ -47,7 +53,7 @@ async def plan_bootstrap(client: LiveClient, manifests: Sequence[Manifest]) -> B
     async def plan_one(manifest: Manifest) -> PlannedChange:
         resource = await client.resource_for(manifest.api_version, manifest.kind)
         namespace = manifest.namespace or (client.context.namespace if resource.namespaced else "")
-        live, dry = await asyncio.gather(
+        live, dry = await gather(
             client.get(resource, namespace, manifest.name),
             client.apply(resource, manifest.body, dry_run=True),
         )
@@ -59,7 +65,7 @@ async def plan_bootstrap(client: LiveClient, manifests: Sequence[Manifest]) -> B
             return PlannedChange(key, manifest.origin, "unchanged")
         return PlannedChange(key, manifest.origin, "change", tuple(d.path for d in changed))
 
-    return BootstrapPlan(tuple(await asyncio.gather(*map(plan_one, ordered(manifests)))))
+    return BootstrapPlan(tuple(await gather(*map(plan_one, ordered(manifests)))))
 
 
 async def apply_bootstrap(

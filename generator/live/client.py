@@ -13,16 +13,17 @@ import json
 import os
 import ssl
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.errors import GeneratorError
 from generator.live import FIELD_MANAGER
 from generator.live.kubeconfig import KubeContext, decode_data
 from generator.model import ResourceKey
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONCURRENCY = 16
 LIST_PAGE = 500
@@ -252,7 +253,7 @@ class LiveClient:
             for g in groups.get("groups") or ()
             if g.get("preferredVersion")
         ]
-        lists = await asyncio.gather(*(self.group_version(v) for v in versions))
+        lists = await gather(*(self.group_version(v) for v in versions))
         return [r for resources in lists for r in resources if "list" in r.verbs]
 
     # ------------------------------------------------------------ objects
@@ -315,6 +316,26 @@ class LiveClient:
         return data if isinstance(data, Mapping) else {}
 
 
+async def gather(*awaitables: Awaitable[T]) -> list[T]:
+    """Like asyncio.gather, but the first failure cancels the rest and is raised alone.
+
+    Cancelled siblings finish before the session closes, so no connection is left open.
+    """
+
+    async def run(awaitable: Awaitable[T]) -> T:
+        return await awaitable
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(run(a)) for a in awaitables]
+    except BaseExceptionGroup as e:
+        first = e.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [t.result() for t in tasks]
+
+
 def identity(body: Mapping[str, Any]) -> tuple[str, str, str, str]:
     """(group, kind, namespace, name): what stays the same across served versions."""
     meta = body.get("metadata") or {}
@@ -355,9 +376,16 @@ async def connect(
                 hint="check the context's user entry (exec plugin, token or client "
                 "certificate) with 'kubectl config view --minify'",
             ) from e
+        client = LiveClient(api, context, timeout, concurrency)
         try:
-            yield LiveClient(api, context, timeout, concurrency)
+            # One request alone first: kr8s creates its HTTP session on first use, and
+            # concurrent first requests would each create one and leak all but the last.
+            await client.version()
+            yield client
         finally:
+            for task in client._group_versions.values():
+                task.cancel()
+            await asyncio.gather(*client._group_versions.values(), return_exceptions=True)
             if api._session is not None:
                 with contextlib.suppress(Exception):
                     await api._session.aclose()

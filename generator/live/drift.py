@@ -6,14 +6,13 @@ come from one labelled list per resource type; only the others are fetched one b
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.live import MANAGED_BY_LABEL, MANAGED_BY_VALUE
-from generator.live.client import ApiResource, LiveClient, identity, key_of
+from generator.live.client import ApiResource, LiveClient, gather, identity, key_of
 from generator.live.compare import ABSENT, FieldDiff, differences
 from generator.model import Manifest, Origin, ResourceKey
 
@@ -47,13 +46,11 @@ async def detect_drift(
     client: LiveClient, manifests: Sequence[Manifest], cluster: str
 ) -> DriftReport:
     """Compare every rendered object with its live twin and look for orphans."""
-    resources = await asyncio.gather(
-        *(client.resource_for(m.api_version, m.kind) for m in manifests)
-    )
+    resources = await gather(*(client.resource_for(m.api_version, m.kind) for m in manifests))
     listable = [r for r in await client.listable_resources() if r.kind not in _DERIVED_KINDS]
     selector = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
     labelled: dict[tuple[str, str, str, str], Any] = {}
-    for items in await asyncio.gather(*(client.list(r, selector) for r in listable)):
+    for items in await gather(*(client.list(r, selector) for r in listable)):
         for item in items:
             # Objects a controller owns (ReplicaSets of our Deployments) are not ours to judge.
             if not (item.get("metadata") or {}).get("ownerReferences"):
@@ -72,7 +69,7 @@ async def detect_drift(
         changed = differences(manifest.body, live, kind=manifest.kind)
         return ObjectDrift(key, "changed", manifest.origin, tuple(changed)) if changed else None
 
-    results = await asyncio.gather(*map(check, manifests, resources))
+    results = await gather(*map(check, manifests, resources))
     rendered = {
         (r.group, m.kind, (m.namespace or client.context.namespace) if r.namespaced else "", m.name)
         for m, r in zip(manifests, resources, strict=True)

@@ -1,0 +1,591 @@
+"""bootstrap, drift and schemas pull from the CLI against a Kubernetes API server on localhost."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import CliResult, run_cli, write_tree
+from tests.test_live_apiserver import FakeApiServer, kubeconfig_text
+
+TOKEN = "s3cr3t-t0ken"
+LABELS = {
+    "app.kubernetes.io/managed-by": "platform-generator",
+    "platform.generator/cluster": "kind-local",
+}
+
+
+def crd(
+    group: str,
+    kind: str,
+    plural: str,
+    versions: list[str],
+    *,
+    served: bool = True,
+    schema: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
+            "versions": [
+                {
+                    "name": v,
+                    "served": served,
+                    "storage": i == 0,
+                    "schema": {
+                        "openAPIV3Schema": schema
+                        or {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                    },
+                }
+                for i, v in enumerate(versions)
+            ],
+        },
+    }
+
+
+ARGO_CRDS = [
+    crd("argoproj.io", "Application", "applications", ["v1alpha1"]),
+    crd("argoproj.io", "AppProject", "appprojects", ["v1alpha1"]),
+]
+
+PROJECT = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "AppProject",
+    "metadata": {"name": "platform", "namespace": "argocd", "labels": LABELS},
+    "spec": {
+        "description": "Platform operators",
+        "sourceRepos": ["https://git.acme.example/platform/fleet.git"],
+        "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "*"}],
+    },
+}
+ROOT = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Application",
+    "metadata": {"name": "kind-local-root", "namespace": "argocd", "labels": LABELS},
+    "spec": {
+        "project": "platform",
+        "source": {
+            "repoURL": "https://git.acme.example/platform/fleet.git",
+            "targetRevision": "main",
+            "path": "rendered/kind-local/apps",
+        },
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": "argocd"},
+        "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+    },
+}
+NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web", "labels": LABELS}}
+SETTINGS = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "web-settings", "namespace": "web", "labels": LABELS},
+    "data": {"mode": "on", "replicas": "2"},
+}
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "web", "labels": LABELS},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "nginx:1.27.3"}]},
+        },
+    },
+}
+RENDERED = {
+    "bootstrap/appproject-platform.yaml": PROJECT,
+    "bootstrap/application-kind-local-root.yaml": ROOT,
+    "010-web/namespace-web.yaml": NAMESPACE,
+    "010-web/configmap-web-settings.yaml": SETTINGS,
+    "010-web/deployment-web.yaml": DEPLOYMENT,
+}
+
+
+def catalog(api_server: str) -> dict[str, str]:
+    return {
+        "catalog/platform.yaml": "name: acme-platform\ndomain: acme.example\n"
+        "gitops: {repoURL: https://git.acme.example/platform/fleet.git}\n",
+        "catalog/environments/dev.yaml": "name: dev\norder: 10\n",
+        "catalog/clusters/kind-local.yaml": "name: kind-local\nenvironment: dev\nprovider: kind\n"
+        f"kubernetesVersion: 1.31.0\napiServer: {api_server}\ngitops: argocd\n",
+    }
+
+
+class Live:
+    """A repository, a kubeconfig and the API server they point at."""
+
+    def __init__(self, repo: Path, server: FakeApiServer, kubeconfig: Path) -> None:
+        self.repo, self.server, self.kubeconfig = repo, server, kubeconfig
+
+    def run(self, *args: str, stdin: str | None = None) -> CliResult:
+        command, *rest = args
+        full = (
+            [*command.split(), *rest, "--repo", str(self.repo)]
+            if command != "schemas pull"
+            else ["schemas", "pull", *rest]
+        )
+        full += ["--kubeconfig", str(self.kubeconfig)]
+        result = run_cli(full) if stdin is None else _run_with_input(full, stdin)
+        # No credential is ever printed, whatever happened.
+        assert TOKEN not in result.out + result.err
+        return result
+
+    def populate(self, *bodies: dict[str, Any]) -> None:
+        for body in bodies:
+            self.server.add(body)
+
+
+def _run_with_input(args: list[str], stdin: str) -> CliResult:
+    runner = CliRunner()
+    code = 0
+    with runner.isolation(input=stdin) as (out, err, _):
+        try:
+            main(args)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0
+    return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with FakeApiServer() as server:
+        for body in ARGO_CRDS:
+            server.add(body)
+        files = catalog(server.url) | {
+            f"rendered/kind-local/{rel}": yaml.safe_dump(body) for rel, body in RENDERED.items()
+        }
+        repo = write_tree(tmp_path / "repo", files)
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(server.url, token=TOKEN))
+        yield Live(repo, server, kubeconfig)
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def test_bootstrap_creates_then_a_second_run_changes_nothing(live: Live) -> None:
+    first = live.run("bootstrap", "kind-local", "--yes")
+    assert first.code == 0, first.err
+    assert first.out == (
+        f"rendered/kind-local/bootstrap/ → context 'kind-kind-local' ({live.server.url}):\n"
+        "  create    AppProject argocd/platform  "
+        "(rendered/kind-local/bootstrap/appproject-platform.yaml)\n"
+        "  create    Application argocd/kind-local-root  "
+        "(rendered/kind-local/bootstrap/application-kind-local-root.yaml)\n"
+        "applied 2 object(s) with field manager 'platform-generator'\n"
+    )
+    assert "applied AppProject argocd/platform" in first.err
+    root = live.server.get("argoproj.io/v1alpha1", "Application", "argocd", "kind-local-root")
+    assert root is not None
+    assert root["spec"] == ROOT["spec"]
+    assert [m["manager"] for m in root["metadata"]["managedFields"]] == ["platform-generator"]
+    writes = len(live.server.writes())
+
+    second = live.run("bootstrap", "kind-local", "--yes")
+    assert second.code == 0, second.err
+    assert second.out.endswith(
+        "  unchanged Application argocd/kind-local-root  "
+        "(rendered/kind-local/bootstrap/application-kind-local-root.yaml)\n"
+        "nothing to do: all 2 object(s) already match rendered/kind-local/bootstrap/\n"
+    )
+    assert len(live.server.writes()) == writes
+
+
+def test_bootstrap_shows_the_fields_it_will_change(live: Live) -> None:
+    live.populate(PROJECT, {**ROOT, "spec": {**ROOT["spec"], "project": "default"}})
+    result = live.run("bootstrap", "kind-local", "--yes")
+    assert result.code == 0, result.err
+    assert (
+        "  change    Application argocd/kind-local-root  "
+        "(rendered/kind-local/bootstrap/application-kind-local-root.yaml): spec.project\n"
+    ) in result.out
+    assert "applied 1 object(s)" in result.out
+    live_root = live.server.get("argoproj.io/v1alpha1", "Application", "argocd", "kind-local-root")
+    assert live_root is not None
+    assert live_root["spec"]["project"] == "platform"
+
+
+def test_bootstrap_dry_run_asks_the_server_and_changes_nothing(live: Live) -> None:
+    result = live.run("bootstrap", "kind-local", "--dry-run")
+    assert result.code == 0, result.err
+    assert result.out.endswith(
+        "dry run: the API server accepted all 2 object(s); nothing was changed\n"
+    )
+    assert live.server.writes() == []
+    dry_runs = [r for r in live.server.requests if r[0] == "PATCH"]
+    assert len(dry_runs) == 2
+    assert all(r[2] == {"dryRun": "All", "fieldManager": "platform-generator"} for r in dry_runs)
+
+
+def test_bootstrap_asks_before_applying_and_stops_on_no(live: Live) -> None:
+    result = live.run("bootstrap", "kind-local", stdin="n\n")
+    assert result.code == 130
+    assert "apply 2 object(s)? [y/N]" in result.err
+    assert live.server.writes() == []
+
+
+def test_bootstrap_refuses_a_context_that_points_at_another_server(
+    live: Live, tmp_path: Path
+) -> None:
+    write_tree(live.repo, catalog("https://127.0.0.1:6443"))
+    result = live.run("bootstrap", "kind-local", "--yes")
+    assert result.code == 2
+    assert result.err == (
+        f"error: kube context 'kind-kind-local' points at '{live.server.url}', but the catalog "
+        "says cluster 'kind-local' is at 'https://127.0.0.1:6443'\n"
+        "  hint: pass --context for the right cluster, or --allow-server-mismatch when the same "
+        "API server is reached through another address (a tunnel or proxy)\n"
+    )
+    assert live.server.requests == []
+    overridden = live.run("bootstrap", "kind-local", "--yes", "--allow-server-mismatch")
+    assert overridden.code == 0, overridden.err
+
+
+def test_bootstrap_of_a_cluster_that_was_never_rendered_says_to_render(live: Live) -> None:
+    for path in (live.repo / "rendered/kind-local/bootstrap").iterdir():
+        path.unlink()
+    (live.repo / "rendered/kind-local/bootstrap").rmdir()
+    result = live.run("bootstrap", "kind-local", "--yes")
+    assert result.code == 2
+    assert result.err == (
+        "error: 'rendered/kind-local/bootstrap/' does not exist\n"
+        "  hint: run 'generator render --cluster kind-local' first and commit the result\n"
+    )
+
+
+# ---------------------------------------------------------------- drift
+
+
+def test_drift_in_sync_ignores_server_maintained_and_defaulted_fields(live: Live) -> None:
+    live.populate(*RENDERED.values())
+    result = live.run("drift", "kind-local")
+    assert result.code == 0, result.err
+    assert result.out == (
+        "in sync: 5 object(s) on cluster 'kind-local' (context 'kind-kind-local') match "
+        "rendered/kind-local/\n"
+    )
+
+
+def test_drift_reports_a_changed_field(live: Live) -> None:
+    live.populate(*RENDERED.values())
+    stored = live.server.get("v1", "ConfigMap", "web", "web-settings")
+    assert stored is not None
+    stored["data"]["mode"] = "off"
+    result = live.run("drift", "kind-local")
+    assert result.code == 1
+    assert result.out == (
+        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 changed "
+        "(of 5 rendered object(s))\n"
+        "  changed   ConfigMap web/web-settings  "
+        "(rendered/kind-local/010-web/configmap-web-settings.yaml)\n"
+        "      data.mode: rendered 'on', live 'off'\n"
+    )
+
+
+def test_drift_reports_a_missing_object(live: Live) -> None:
+    live.populate(PROJECT, ROOT, NAMESPACE, SETTINGS)
+    result = live.run("drift", "kind-local")
+    assert result.code == 1
+    assert result.out == (
+        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 missing "
+        "(of 5 rendered object(s))\n"
+        "  missing   Deployment web/web  (rendered/kind-local/010-web/deployment-web.yaml)\n"
+    )
+
+
+def test_drift_reports_an_orphan_that_is_no_longer_rendered(live: Live) -> None:
+    old = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "retired", "namespace": "web", "labels": LABELS},
+        "data": {},
+    }
+    unrelated = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "kube-root-ca.crt", "namespace": "web"},
+        "data": {},
+    }
+    live.populate(*RENDERED.values(), old, unrelated)
+    result = live.run("drift", "kind-local")
+    assert result.code == 1
+    assert result.out == (
+        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 orphaned "
+        "(of 5 rendered object(s))\n"
+        "  orphaned  ConfigMap web/retired  (live only, no longer rendered)\n"
+    )
+
+
+def test_drift_as_json_and_markdown(live: Live) -> None:
+    live.populate(
+        PROJECT,
+        ROOT,
+        NAMESPACE,
+        SETTINGS,
+        {**DEPLOYMENT, "spec": {**DEPLOYMENT["spec"], "replicas": 5}},
+    )
+    report = json.loads(live.run("drift", "kind-local", "--format", "json").out)
+    assert report["inSync"] is False
+    assert report["drift"] == [
+        {
+            "state": "changed",
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "namespace": "web",
+            "name": "web",
+            "file": "rendered/kind-local/010-web/deployment-web.yaml",
+            "fields": [{"path": "spec.replicas", "rendered": 2, "live": 5}],
+        }
+    ]
+    markdown = live.run("drift", "kind-local", "--format", "markdown").out
+    assert markdown == (
+        "### Drift on `kind-local`: 1 changed (of 5 rendered object(s))\n\n"
+        "| State | Object | Rendered file | Differences |\n"
+        "| --- | --- | --- | --- |\n"
+        "| changed | `Deployment web/web` | `rendered/kind-local/010-web/deployment-web.yaml` | "
+        "`spec.replicas`: rendered 2, live 5 |\n"
+    )
+
+
+def test_drift_never_shows_secret_values(live: Live) -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "web-tls", "namespace": "web", "labels": LABELS},
+        "stringData": {"password": "rendered-value"},
+    }
+    write_tree(
+        live.repo, {"rendered/kind-local/010-web/secret-web-tls.yaml": yaml.safe_dump(secret)}
+    )
+    live.populate(*RENDERED.values(), {**secret, "stringData": {"password": "live-value"}})
+    stored = live.server.get("v1", "Secret", "web", "web-tls")
+    assert stored is not None
+    stored["data"] = {"password": "bGl2ZS12YWx1ZQ=="}  # the API server keeps base64 data only
+    del stored["stringData"]
+    result = live.run("drift", "kind-local")
+    assert result.code == 1
+    assert "      data.password: rendered (hidden), live (hidden)\n" in result.out
+    assert "value" not in result.out
+
+
+def test_drift_fetches_with_a_bounded_number_of_requests_in_flight(live: Live) -> None:
+    live.populate(*RENDERED.values())
+    live.server.delay("GET", r"/api/v1/namespaces/web/.*", 0.05)
+    result = live.run("drift", "kind-local", "--concurrency", "2")
+    assert result.code == 0, result.err
+    assert live.server.peak_in_flight <= 2
+
+
+# ---------------------------------------------------------------- schemas pull
+
+WIDGET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "apiVersion": {"type": "string"},
+        "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        "spec": {
+            "type": "object",
+            "properties": {
+                "size": {"x-kubernetes-int-or-string": True},
+                "labels": {
+                    "type": "object",
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "properties": {"a": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+def test_schemas_pull_writes_every_served_version_in_kubeconform_naming(
+    live: Live, tmp_path: Path
+) -> None:
+    widget = crd("example.com", "Widget", "widgets", ["v1", "v1beta1"], schema=WIDGET_SCHEMA)
+    gadget = crd(
+        "gadgets.example.org", "GadgetSet", "gadgetsets", ["v2", "v2alpha1"], schema=WIDGET_SCHEMA
+    )
+    retired = crd("old.example.org", "Relic", "relics", ["v1"], served=False)
+    live.populate(widget, gadget, retired)
+    out = tmp_path / "crds"
+    result = live.run("schemas pull", "--out", str(out))
+    assert result.code == 0, result.err
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.json"))
+    assert [w for w in written if not w.startswith("argoproj.io/")] == [
+        "example.com/widget_v1-strict.json",
+        "example.com/widget_v1.json",
+        "example.com/widget_v1beta1-strict.json",
+        "example.com/widget_v1beta1.json",
+        "gadgets.example.org/gadgetset_v2-strict.json",
+        "gadgets.example.org/gadgetset_v2.json",
+        "gadgets.example.org/gadgetset_v2alpha1-strict.json",
+        "gadgets.example.org/gadgetset_v2alpha1.json",
+    ]
+    assert (
+        result.out
+        == f"12 schema file(s) from context 'kind-kind-local' in {out}/: 12 written, 0 unchanged\n"
+    )
+    plain = json.loads((out / "example.com/widget_v1.json").read_text())
+    strict = json.loads((out / "example.com/widget_v1-strict.json").read_text())
+    assert "additionalProperties" not in plain
+    assert strict["additionalProperties"] is False
+    for schema in (plain, strict):
+        spec = schema["properties"]["spec"]
+        assert spec["additionalProperties"] is False
+        assert spec["properties"]["size"]["anyOf"] == [{"type": "integer"}, {"type": "string"}]
+        assert "additionalProperties" not in spec["properties"]["labels"]
+    again = live.run("schemas pull", "--out", str(out))
+    assert again.out.endswith(": 0 written, 12 unchanged\n")
+
+
+def test_pulled_schemas_validate_like_kubeconform(live: Live, tmp_path: Path) -> None:
+    import jsonschema_rs
+
+    live.populate(crd("example.com", "Widget", "widgets", ["v1"], schema=WIDGET_SCHEMA))
+    out = tmp_path / "crds"
+    assert live.run("schemas pull", "--out", str(out)).code == 0
+    plain = jsonschema_rs.validator_for(
+        json.loads((out / "example.com/widget_v1.json").read_text())
+    )
+    strict = jsonschema_rs.validator_for(
+        json.loads((out / "example.com/widget_v1-strict.json").read_text())
+    )
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"size": "10Gi"},
+    }
+    assert plain.is_valid(widget)
+    assert strict.is_valid(widget)
+    assert not plain.is_valid({**widget, "spec": {"size": 1, "colour": "red"}})
+    assert plain.is_valid({**widget, "extra": 1})
+    assert not strict.is_valid({**widget, "extra": 1})
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_forbidden_names_the_verb_and_the_resource(live: Live) -> None:
+    live.server.fail("PATCH", r"/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/.*", 403)
+    result = live.run("bootstrap", "kind-local", "--yes")
+    assert result.code == 2
+    assert result.err == (
+        "error: forbidden: context 'kind-kind-local' may not 'patch' applications.argoproj.io "
+        "'kind-local-root' in namespace 'argocd'\n"
+        "  hint: ask a cluster admin for RBAC that allows 'patch' on 'applications.argoproj.io', "
+        "or use a context with more rights (check with 'kubectl auth can-i patch "
+        "applications.argoproj.io -n argocd --context kind-kind-local')\n"
+    )
+
+
+def test_unauthorized_says_to_refresh_the_credentials(live: Live) -> None:
+    live.server.fail("GET", r"/version", 401)
+    result = live.run("drift", "kind-local")
+    assert result.code == 2
+    assert result.err == (
+        f"error: the API server '{live.server.url}' rejected the credentials of context "
+        "'kind-kind-local' (401 Unauthorized) for 'get' /version\n"
+        "  hint: log in again or refresh the token of this context, then retry\n"
+    )
+
+
+def test_an_api_group_the_cluster_does_not_serve(tmp_path: Path) -> None:
+    with FakeApiServer() as server:  # no Argo CD CRDs installed
+        repo = write_tree(
+            tmp_path / "repo",
+            catalog(server.url)
+            | {"rendered/kind-local/bootstrap/application-root.yaml": yaml.safe_dump(ROOT)},
+        )
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(server.url))
+        result = run_cli(
+            [
+                "bootstrap",
+                "kind-local",
+                "--yes",
+                "--repo",
+                str(repo),
+                "--kubeconfig",
+                str(kubeconfig),
+            ]
+        )
+    assert result.code == 2
+    assert result.err == (
+        "error: the cluster behind context 'kind-kind-local' does not serve API "
+        "'argoproj.io/v1alpha1'\n"
+        "  hint: install what defines it first (its CRDs, e.g. Argo CD or Flux), or fix the "
+        "apiVersion; 'kubectl api-versions' lists what the cluster serves\n"
+    )
+
+
+def test_connection_refused(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"https://127.0.0.1:{port}"
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(kubeconfig_text(url))
+    result = run_cli(
+        ["schemas", "pull", "--kubeconfig", str(kubeconfig), "--out", str(tmp_path / "out")]
+    )
+    assert result.code == 2
+    assert result.err == (
+        f"error: cannot connect to the API server '{url}' of context 'kind-kind-local': "
+        "connection refused\n"
+        "  hint: start the cluster (for kind: 'kind get clusters'), or pick the right one with "
+        "--context\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_timeout(live: Live, tmp_path: Path) -> None:
+    live.server.delay("GET", r"/apis/apiextensions.k8s.io/v1/customresourcedefinitions", 5)
+    result = live.run("schemas pull", "--out", str(tmp_path / "out"), "--request-timeout", "0.2")
+    assert result.code == 2
+    assert result.err == (
+        f"error: the API server '{live.server.url}' did not answer within 0.2s "
+        "('list' customresourcedefinitions.apiextensions.k8s.io)\n"
+        "  hint: check the network path to the cluster, or allow more time with "
+        "--request-timeout SECONDS\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_tls_failure_with_an_untrusted_certificate(live: Live, tmp_path: Path) -> None:
+    untrusted = tmp_path / "untrusted"
+    untrusted.write_text(kubeconfig_text(live.server.url, trusted=False))
+    result = run_cli(
+        ["schemas", "pull", "--kubeconfig", str(untrusted), "--out", str(tmp_path / "out")]
+    )
+    assert result.code == 2
+    assert result.err == (
+        f"error: TLS handshake with the API server '{live.server.url}' failed: "
+        "self-signed certificate\n"
+        "  hint: the server's certificate is not trusted by context 'kind-kind-local': check "
+        "certificate-authority(-data) in the kubeconfig and that the URL points to this cluster\n"
+    )
+
+
+def test_unknown_cluster_lists_the_catalog_clusters(live: Live) -> None:
+    result = live.run("drift", "kind-remote")
+    assert result.code == 2
+    assert result.err == (
+        "error: cluster 'kind-remote' is not in the catalog\n"
+        "  hint: use one of: kind-local (files under catalog/clusters/)\n"
+    )
