@@ -88,8 +88,14 @@ def choose_engine(unit: RenderUnit, repo: Path, folder: Path) -> str:
             )
         return name
     platform = unit.context.get("platform") or {}
-    configured = (platform.get("jsonnet") or {}).get("engine") or platform.get("jsonnetEngine")
-    return str(configured or DEFAULT_ENGINE)
+    configured = str((platform.get("jsonnet") or {}).get("engine") or DEFAULT_ENGINE)
+    if configured not in ENGINES:
+        raise GeneratorError(
+            f"unknown Jsonnet engine '{configured}'",
+            Origin(PurePosixPath("catalog/platform.yaml")),
+            f"set jsonnet.engine to one of: {', '.join(ENGINES)}",
+        )
+    return configured
 
 
 def evaluate(
