@@ -392,86 +392,78 @@ def test_values_schema_is_enforced_and_blames_the_catalog_file(tmp_path: Path) -
 
 # ---------------------------------------------------------------- template failures
 
-
-def test_required_names_template_line_and_column(tmp_path: Path) -> None:
-    files = {
-        "charts/demo/templates/cm.yaml": cm(
-            "a", '  url: {{ required "backend.url is required" .Values.backend.url }}\n'
-        )
-    }
-    assert failure(tmp_path, files, {"backend": {}}) == (
-        f"charts/demo/templates/cm.yaml:6:11: {WHERE}: template failed: backend.url is required\n"
-        "  hint: set the value named above in the catalog or fix the template"
-    )
-
-
-def test_fail_inside_a_helper_points_at_the_include(tmp_path: Path) -> None:
-    files = {
-        "charts/demo/templates/_helpers.tpl": '{{- define "demo.check" -}}\n{{- if not '
-        '.Values.size }}{{ fail "size must be set" }}{{ end -}}\n{{- end -}}\n',
-        "charts/demo/templates/cm.yaml": '{{ include "demo.check" . }}\n' + cm("a"),
-    }
-    assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:1:4: {WHERE}: template failed: size must be set\n"
-        "  hint: set the value named above in the catalog or fix the template"
-    )
-
-
-def test_parse_error_names_template_and_line(tmp_path: Path) -> None:
-    files = {"charts/demo/templates/cm.yaml": cm("a", "  k: {{ .Values.x\n")}
-    assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:8: {WHERE}: template parse error: unclosed action started "
-        "at "
-        "demo/templates/cm.yaml:6\n"
-        "  hint: fix the template syntax"
-    )
-
-
-def test_nil_pointer_in_template_names_position(tmp_path: Path) -> None:
-    files = {"charts/demo/templates/cm.yaml": cm("a", "  k: {{ .Values.missing.deeper }}\n")}
-    assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:6:16: {WHERE}: template error: executing "
-        '"demo/templates/cm.yaml" at <.Values.missing.deeper>: nil pointer evaluating interface '
-        "{}.deeper\n"
-        "  hint: fix the template at that position"
-    )
-
-
-def test_template_in_a_subchart_is_reported_at_its_own_file(tmp_path: Path) -> None:
-    files = {
-        **SUBCHART,
-        "charts/demo/charts/cache/templates/cm.yaml": cm(
-            "cache", '  x: {{ fail "cache is broken" }}\n'
-        ),
-    }
-    assert failure(tmp_path, files).startswith(
-        f"charts/demo/charts/cache/templates/cm.yaml:6:9: {WHERE}: template failed: cache is "
-        "broken\n"
-    )
-
-
-def test_invalid_yaml_output_names_the_template(tmp_path: Path) -> None:
-    files = {"charts/demo/templates/cm.yaml": cm("a", "  list: {{ list 1 2 | toYaml }}\n")}
-    assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:1: {WHERE}: template 'demo/templates/cm.yaml' rendered "
-        "invalid YAML: "
-        "malformed YAML: block sequence entries are not allowed in this context (line 6 of its "
-        "output)\n"
-        "  hint: check indentation in the template (nindent/toYaml) and render it alone with "
-        "`helm template --debug --show-only`"
-    )
+HINT_VALUE = "set the value named above in the catalog or fix the template"
+HINT_YAML = (
+    "check indentation in the template (nindent/toYaml) and render it alone with "
+    "`helm template --debug --show-only`"
+)
+CM_YAML = "charts/demo/templates/cm.yaml"
+# case → (chart files, values, "position: message", hint)
+TEMPLATE_ERRORS: dict[str, tuple[dict[str, str], dict[str, Any], str, str]] = {
+    "required_names_line_and_column": (
+        {CM_YAML: cm("a", '  url: {{ required "backend.url is required" .Values.backend.url }}\n')},
+        {"backend": {}},
+        f"{CM_YAML}:6:11: {WHERE}: template failed: backend.url is required",
+        HINT_VALUE,
+    ),
+    "fail_in_a_helper_points_at_the_include": (
+        {
+            "charts/demo/templates/_helpers.tpl": '{{- define "demo.check" -}}\n'
+            '{{- if not .Values.size }}{{ fail "size must be set" }}{{ end -}}\n{{- end -}}\n',
+            CM_YAML: '{{ include "demo.check" . }}\n' + cm("a"),
+        },
+        {},
+        f"{CM_YAML}:1:4: {WHERE}: template failed: size must be set",
+        HINT_VALUE,
+    ),
+    "fail_in_a_subchart_names_its_own_file": (
+        {
+            **SUBCHART,
+            "charts/demo/charts/cache/templates/cm.yaml": cm(
+                "c", '  x: {{ fail "cache broke" }}\n'
+            ),
+        },
+        {},
+        f"charts/demo/charts/cache/templates/cm.yaml:6:9: {WHERE}: template failed: cache broke",
+        HINT_VALUE,
+    ),
+    "parse_error_names_line": (
+        {CM_YAML: cm("a", "  k: {{ .Values.x\n")},
+        {},
+        f"{CM_YAML}:8: {WHERE}: template parse error: unclosed action started at "
+        "demo/templates/cm.yaml:6",
+        "fix the template syntax",
+    ),
+    "nil_pointer_names_line_and_column": (
+        {CM_YAML: cm("a", "  k: {{ .Values.missing.deeper }}\n")},
+        {},
+        f'{CM_YAML}:6:16: {WHERE}: template error: executing "demo/templates/cm.yaml" at '
+        "<.Values.missing.deeper>: nil pointer evaluating interface {}.deeper",
+        "fix the template at that position",
+    ),
+    "invalid_yaml_output": (
+        {CM_YAML: cm("a", "  list: {{ list 1 2 | toYaml }}\n")},
+        {},
+        f"{CM_YAML}:1: {WHERE}: template 'demo/templates/cm.yaml' rendered invalid YAML: "
+        "malformed YAML: block sequence entries are not allowed in this context "
+        "(line 6 of its output)",
+        HINT_YAML,
+    ),
+    "document_that_is_not_a_kubernetes_object": (
+        {CM_YAML: "apiVersion: v1\nkind: ConfigMap\ndata: {k: v}\n"},
+        {},
+        f"{CM_YAML}:1: {WHERE}: template 'demo/templates/cm.yaml' rendered a document that is "
+        "not a Kubernetes object (it needs apiVersion, kind and metadata.name)",
+        "make every document the template emits a complete object, or wrap optional ones in "
+        "{{- if }} ... {{- end }}",
+    ),
+}
 
 
-def test_document_that_is_not_a_kubernetes_object_is_refused(tmp_path: Path) -> None:
-    files = {"charts/demo/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\ndata: {k: v}\n"}
-    assert failure(tmp_path, files) == (
-        f"charts/demo/templates/cm.yaml:1: {WHERE}: template 'demo/templates/cm.yaml' rendered a "
-        "document "
-        "that is not a Kubernetes object (it needs apiVersion, kind and metadata.name)\n"
-        "  hint: make every document the template emits a complete object, or wrap optional ones "
-        "in "
-        "{{- if }} ... {{- end }}"
-    )
+@pytest.mark.parametrize("case", sorted(TEMPLATE_ERRORS))
+def test_template_failure_names_file_line_and_hint(tmp_path: Path, case: str) -> None:
+    files, values, message, hint = TEMPLATE_ERRORS[case]
+    assert failure(tmp_path, files, values) == f"{message}\n  hint: {hint}"
 
 
 def test_library_chart_is_refused(tmp_path: Path) -> None:
