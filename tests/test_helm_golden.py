@@ -215,3 +215,18 @@ def test_example_chart_matches_helms_own_client_side_install(cluster: str, chart
         for d in helm.parse_stream(release["manifest"], parsed, unit)
     ]
     assert ours == theirs
+
+
+@pytest.mark.parametrize(("cluster", "chart"), CASES)
+def test_example_chart_passes_helm_lint_strict(cluster: str, chart: str) -> None:
+    helm_python = pytest.importorskip("helm_python")
+    unit = units()[(cluster, chart)]
+    report = helm_python.lint(
+        str(REPO / "charts" / chart),
+        helm._plain(unit.values),
+        strict=True,
+        namespace=unit.namespace,
+        kube_version=f"v{unit.cluster.kubernetes_version}",
+    )
+    problems = [m for m in report["messages"] if m["severity"] >= 2]  # warnings and errors
+    assert (problems, report["errors"]) == ([], [])
