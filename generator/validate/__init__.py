@@ -38,8 +38,16 @@ def validate_cluster(
         crds,
     )
     findings = []
+    find = validator.registry.find
     for manifest in manifests:
-        result = validator.validate_body(manifest.body)
+        body = manifest.body
+        kind, api_version = body.get("kind"), body.get("apiVersion")
+        # fast path for the common case, a valid object: one dict lookup and one Rust call
+        if kind.__class__ is str and api_version.__class__ is str and kind and api_version:
+            schema = find(kind, api_version)
+            if schema is not None and schema.validator.is_valid(body):
+                continue
+        result = validator.validate_body(body)
         if result.failed:
             findings.append(_finding(manifest, result, validator, kubernetes_version))
     return findings

@@ -79,7 +79,11 @@ CrdSchemas = Mapping[CrdKey, tuple[Any, str]]  # → (JSON schema, URL shown in 
 def collect_crds(bodies: Iterable[Any], url: str) -> dict[CrdKey, tuple[Any, str]]:
     out: dict[CrdKey, tuple[Any, str]] = {}
     for body in bodies:
-        if is_crd(body):
+        if (
+            isinstance(body, Mapping)
+            and body.get("kind") == "CustomResourceDefinition"
+            and is_crd(body)
+        ):
             for key, schema in crd_schemas(body).items():
                 out.setdefault(key, (schema, url))
     return out
@@ -127,7 +131,8 @@ class Validator:
                     lenient = yamldecode.decode(token)
                 except yamldecode.DecodeError:
                     lenient = None
-                if isinstance(lenient, dict) and _is_list(lenient):
+                kind, version, _, _ = yamldecode.identity(lenient)
+                if isinstance(lenient, dict) and _is_list(lenient, kind, version):
                     return self._items(lenient, filename, line)  # Lists decode leniently
             kind, version, name, namespace = yamldecode.identity(lenient)
             return [
@@ -142,9 +147,12 @@ class Validator:
                     line=line,
                 )
             ]
-        if _is_list(value):
+        if not isinstance(value, dict):
+            return [self.validate_value(value, filename, line)]
+        kind, version, name, namespace = yamldecode.identity(value)
+        if _is_list(value, kind, version):
             return self._items(value, filename, line)
-        return [self.validate_value(value, filename, line)]
+        return [self._check(value, kind, version, name, namespace, filename, line)]
 
     def _items(self, wrapper: dict[str, Any], filename: str, line: int) -> list[Result]:
         items = yamldecode._raw_field(wrapper, "items")
@@ -257,10 +265,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _is_list(value: Any) -> bool:
-    if not isinstance(value, dict):
-        return False
-    kind, version, _, _ = yamldecode.identity(value)
+def _is_list(value: Any, kind: str, version: str) -> bool:
     if kind.lower() != "list" or not version:
         return False
     return isinstance(yamldecode._raw_field(value, "items"), list | type(None))

@@ -12,7 +12,7 @@ CrdKey = tuple[str, str, str]  # (group, kind, version); kind as spelled in the 
 
 def is_crd(body: Any) -> bool:
     return (
-        isinstance(body, Mapping)
+        isinstance(body, Mapping)  # checked first: is_crd runs on every rendered object
         and body.get("kind") == "CustomResourceDefinition"
         and str(body.get("apiVersion", "")).startswith("apiextensions.k8s.io/")
     )

@@ -4,6 +4,7 @@ YAML 1.1, sigs.k8s.io/yaml's JSON round trip) decodes them."""
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -165,15 +166,14 @@ _PLAIN_WORDS: dict[str, Any] = {
 _NUMBER_START = frozenset("0123456789+-.")
 
 
-class _Parser(CParser):  # type: ignore[misc]
+class _Parser(CParser):
     """libyaml's parser and composer; tag resolution is left to _Builder, which is faster
     than PyYAML's regex resolvers and follows go-yaml v2 instead of PyYAML."""
 
-    def descend_resolver(self, parent: Any, index: Any) -> None:
-        pass  # path-based resolvers are not used
-
-    def ascend_resolver(self) -> None:
-        pass
+    # libyaml's composer calls these around every node; C builtins cost less than Python
+    # no-ops (path-based resolvers are not used): is_(parent, index), int()
+    descend_resolver = operator.is_
+    ascend_resolver = int
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -234,20 +234,33 @@ class _Builder:
         return text  # !!str, !!timestamp, !!binary and unknown tags keep the text
 
     def key(self, node: yaml.Node) -> Any:
-        if node.__class__ is yaml.ScalarNode and node.tag == _PLAIN and node.value == "<<":
-            return _MERGE
+        if node.__class__ is yaml.ScalarNode:
+            text = node.value
+            if node.tag == _STR or (
+                node.tag == _PLAIN
+                and text
+                and text[0] not in _NUMBER_START
+                and text not in _PLAIN_WORDS
+            ):
+                return text  # the common case: a plain word
+            if node.tag == _PLAIN and text == "<<":
+                return _MERGE
         value = self.build(node)
         return value if value.__class__ is str else _go_key(value)
 
     def mapping(self, node: yaml.Node) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: set[str] = set()
+        scalar_class = yaml.ScalarNode
         for key_node, value_node in node.value:
             key = self.key(key_node)
             if key is _MERGE:
                 self.merge(value_node, out, merged)
                 continue
-            value = self.build(value_node)
+            if value_node.__class__ is scalar_class:
+                value = self.scalar(value_node)
+            else:
+                value = self.build(value_node)
             if key in out:
                 if self.strict:
                     self.duplicate(key, value_node)
@@ -324,7 +337,7 @@ def _first_node(loader: _Parser) -> yaml.Node | None:
     # a broken second document after `...` does not matter
     if not loader.check_node():
         return None
-    node: yaml.Node = loader.get_node()
+    node: yaml.Node | None = loader.get_node()
     return node
 
 
@@ -365,6 +378,11 @@ def identity(value: Any) -> tuple[str, str, str, str]:
     them: top-level keys match case-insensitively, scalars become strings."""
     if not isinstance(value, dict):
         return ("", "", "", "")
+    kind, api_version, meta = value.get("kind"), value.get("apiVersion"), value.get("metadata")
+    if kind.__class__ is str and api_version.__class__ is str and meta.__class__ is dict:
+        name, namespace = meta.get("name", ""), meta.get("namespace", "")
+        if name.__class__ is str and namespace.__class__ is str and "generateName" not in meta:
+            return (kind, api_version, name, namespace)  # the common, well-formed case
     kind = _field(value, "kind")
     api_version = _field(value, "apiVersion")
     meta = _raw_field(value, "metadata")

@@ -209,11 +209,22 @@ def _validate_all(
     if workers > 1 and len(documents) >= PARALLEL_THRESHOLD and _can_fork():
         import multiprocessing
 
-        chunk = max(200, len(documents) // (workers * 4))
-        chunks = [documents[i : i + chunk] for i in range(0, len(documents), chunk)]
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_init_worker, initargs=(options, crds)) as pool:
-            return [r for part in pool.map(_validate_chunk, chunks) for r in part]
+        # forked workers inherit the documents; only index ranges go out and plain tuples
+        # come back, which pickle far faster than Result objects
+        _WORKER["documents"] = documents
+        _WORKER["validator"] = Validator(options, crds)
+        step = -(-len(documents) // workers)
+        ranges = [(i, min(i + step, len(documents))) for i in range(0, len(documents), step)]
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_validate_range, ranges)
+        finally:
+            _WORKER.clear()
+        return [
+            [Result(f, k, n, ns, v, Status(st), m, e, ln) for f, k, n, ns, v, st, m, e, ln in rows]
+            for part in parts
+            for rows in part
+        ]
     validator = Validator(options, crds)
     return [validator.validate_token(d.token, d.filename, d.line) for d in documents]
 
@@ -222,16 +233,34 @@ def _can_fork() -> bool:
     return sys.platform != "win32" and hasattr(os, "fork")
 
 
-_WORKER: dict[str, Validator] = {}
+_WORKER: dict[str, Any] = {}
+
+Row = tuple[str, str, str, str, str, str, str, tuple[tuple[str, str], ...], int]
 
 
-def _init_worker(options: Options, crds: Any) -> None:
-    _WORKER["validator"] = Validator(options, crds)
-
-
-def _validate_chunk(documents: list[Document]) -> list[list[Result]]:
-    validator = _WORKER["validator"]
-    return [validator.validate_token(d.token, d.filename, d.line) for d in documents]
+def _validate_range(bounds: tuple[int, int]) -> list[list[Row]]:
+    validator: Validator = _WORKER["validator"]
+    documents: list[Document] = _WORKER["documents"]
+    out = []
+    for document in documents[bounds[0] : bounds[1]]:
+        results = validator.validate_token(document.token, document.filename, document.line)
+        out.append(
+            [
+                (
+                    r.filename,
+                    r.kind,
+                    r.name,
+                    r.namespace,
+                    r.version,
+                    r.status.value,
+                    r.msg,
+                    r.validation_errors,
+                    r.line,
+                )
+                for r in results
+            ]
+        )
+    return out
 
 
 def _fingerprint(options: Options, crds: Any) -> str:
