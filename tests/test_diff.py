@@ -264,7 +264,11 @@ def test_crd_change_and_removal_need_attention(repo: Repo) -> None:
     comparison = diff_revisions(repo.path, "HEAD~2", "HEAD")
     assert [(a.category, a.message, a.clusters) for a in comparison.attention] == [
         ("crd", "`certificates.cert-manager.io` changed", ("prod-1",)),
-        ("crd", "`certificates.cert-manager.io` deleted", ("dev-1",)),
+        (
+            "crd",
+            "`certificates.cert-manager.io` deleted, and every `Certificate` object with it",
+            ("dev-1",),
+        ),
     ]
     change = next(c for c in comparison.report.changes if c.status == "changed")
     assert "+  - name: v2" in change.diff
@@ -307,15 +311,15 @@ def test_replica_change_needs_attention_only_in_production(repo: Repo) -> None:
     ]
 
 
-def test_tenant_removed_warns_about_the_namespace(repo: Repo) -> None:
+def test_tenant_removed_is_one_item_plus_its_namespace(repo: Repo) -> None:
     repo.remove_folder("rendered/dev-1/tenants/alpha")
-    repo.commit("drop alpha on dev")
+    repo.remove_folder("rendered/prod-1/tenants/alpha/secret-registry.yaml")
+    repo.commit("drop alpha on dev, its secret on prod")
     comparison = diff_revisions(repo.path, "HEAD~1", "HEAD")
-    assert [(a.category, a.message) for a in comparison.attention] == [
-        ("namespace", "`Namespace ns-alpha` deleted, and every object in it"),
-        ("deletion", "`Secret ns-alpha/registry` (tenants/alpha) deleted"),
-        ("rbac", "`RoleBinding ns-alpha/alpha-admin` (tenants/alpha) deleted"),
-        ("network", "`NetworkPolicy ns-alpha/default-deny` (tenants/alpha) deleted"),
+    assert [(a.category, a.message, a.clusters) for a in comparison.attention] == [
+        ("component", "`tenants/alpha` removed: all 4 resources deleted", ("dev-1",)),
+        ("namespace", "`Namespace ns-alpha` deleted, and every object in it", ("dev-1",)),
+        ("deletion", "`Secret ns-alpha/registry` (tenants/alpha) deleted", ("prod-1",)),
     ]
 
 

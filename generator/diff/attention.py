@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +18,7 @@ REPLICA_FIELDS = ("replicas", "minReplicas", "maxReplicas")
 # Categories in the order the report lists them.
 CATEGORIES = {
     "cluster": "Clusters removed",
+    "component": "Components removed",
     "namespace": "Namespace deletions",
     "deletion": "Deletions",
     "crd": "CustomResourceDefinition changes",
@@ -107,22 +108,29 @@ def _spec_value(body: Mapping[str, Any], field: str) -> Any:
 
 
 def _findings(
-    change: Change, whole: Mapping[str, int], clusters: Mapping[str, ClusterInfo]
+    change: Change, gone: Mapping[tuple[str, str], int], clusters: Mapping[str, ClusterInfo]
 ) -> Iterator[tuple[str, str]]:
     key, status = change.key, change.status
-    if change.cluster in whole:
+    if (change.cluster, "") in gone:
         return  # one item says the whole cluster goes
     if status in ("changed", "moved") and not substantive(change):
         return  # a new version label on every object is in the diff, not worth a warning
     # A deleted CRD, RBAC object or policy is listed once, under its own heading.
     if key.kind == "CustomResourceDefinition":
-        yield "crd", f"`{key.name}` {_verb(change)}"
+        names = change.resource.body.get("spec", {}).get("names", {})
+        kind = names.get("kind") if isinstance(names, Mapping) else None
+        if status == "removed" and kind:
+            yield "crd", f"`{key.name}` deleted, and every `{kind}` object with it"
+        else:
+            yield "crd", f"`{key.name}` {_verb(change)}"
+    elif status == "removed" and key.kind == "Namespace" and key.api_version == "v1":
+        yield "namespace", f"`Namespace {key.name}` deleted, and every object in it"
+    elif (change.cluster, change.component) in gone:
+        return  # the rest of a removed component is summed up in one item
     elif key.group == RBAC_GROUP and key.kind in RBAC_KINDS:
         yield "rbac", f"{_ref(change)} {_verb(change)}"
     elif key.kind.endswith("NetworkPolicy"):
         yield "network", f"{_ref(change)} {_verb(change)}"
-    elif status == "removed" and key.kind == "Namespace" and key.api_version == "v1":
-        yield "namespace", f"`Namespace {key.name}` deleted, and every object in it"
     elif status == "removed":
         yield "deletion", f"{_ref(change)} deleted"
     if status in ("changed", "moved") and change.old and change.new:
@@ -144,15 +152,29 @@ def _findings(
 def attention(report: DiffReport, clusters: Mapping[str, ClusterInfo]) -> list[Attention]:
     """Findings grouped by message, so one operator bump reads once with its clusters."""
     removed_clusters = report.old_clusters - report.new_clusters
-    whole = {
-        cluster: len([c for c in report.removed if c.cluster == cluster])
-        for cluster in removed_clusters
+    removed_components = {
+        place
+        for place in report.old_components - report.new_components
+        if place[0] not in removed_clusters
     }
+    # (cluster, "") stands for a whole cluster, (cluster, component) for one component.
+    gone: Counter[tuple[str, str]] = Counter()
+    for change in report.removed:
+        if change.cluster in removed_clusters:
+            gone[(change.cluster, "")] += 1
+        elif (change.cluster, change.component) in removed_components:
+            gone[(change.cluster, change.component)] += 1
     grouped: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-    for cluster, count in sorted(whole.items()):
-        grouped[("cluster", f"`{cluster}` removed: all {count} resources deleted")].append(cluster)
+    for (cluster, component), count in sorted(gone.items()):
+        if component:
+            message = f"`{component}` removed: all {count} resources deleted"
+            grouped[("component", message)].append(cluster)
+        else:
+            grouped[("cluster", f"`{cluster}` removed: all {count} resources deleted")].append(
+                cluster
+            )
     for change in report.changes:
-        for category, message in _findings(change, whole, clusters):
+        for category, message in _findings(change, gone, clusters):
             if change.cluster not in grouped[(category, message)]:
                 grouped[(category, message)].append(change.cluster)
     order = list(CATEGORIES)

@@ -77,6 +77,8 @@ class DiffReport:
     changes: tuple[Change, ...]
     old_clusters: frozenset[str]
     new_clusters: frozenset[str]
+    old_components: frozenset[tuple[str, str]]  # (cluster, component) of every file
+    new_components: frozenset[tuple[str, str]]
 
     def __bool__(self) -> bool:
         return bool(self.changes)
@@ -221,6 +223,8 @@ def diff_trees(old: Sequence[RenderedFile], new: Sequence[RenderedFile]) -> Diff
         tuple(sorted(changes, key=lambda c: c.sort_key)),
         frozenset(place(f.relpath)[0] for f in old),
         frozenset(place(f.relpath)[0] for f in new),
+        frozenset(place(f.relpath) for f in old),
+        frozenset(place(f.relpath) for f in new),
     )
 
 
