@@ -65,7 +65,13 @@ def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[st
     see (and patches name) the namespace the object will be written with."""
     body = _copy(manifest.body)
     meta = body.get("metadata")
-    if isinstance(meta, dict) and not meta.get("namespace") and manifest.kind not in cluster_scoped:
+    # Verbatim (SOPS-encrypted) objects must stay byte-for-byte what their source says.
+    if (
+        isinstance(meta, dict)
+        and not meta.get("namespace")
+        and manifest.kind not in cluster_scoped
+        and not manifest.verbatim
+    ):
         meta["namespace"] = unit.namespace
     return Resource(body, manifest.origin, unit_key(unit))
 
