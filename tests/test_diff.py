@@ -469,12 +469,26 @@ def test_render_mode_renders_the_working_tree_in_place(tmp_path: Path) -> None:
     assert [(s.revision.label, s.resources) for s in comparison.stale] == [("working tree", 1)]
 
 
+def test_render_mode_for_a_project_in_a_subfolder(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    repo.commit(
+        "web", {f"platform/{k}": v for k, v in render_tree({"dev-1": "nginx:1.26"}).items()}
+    )
+    repo.commit("bump", {"platform/catalog/images.yaml": "dev-1: nginx:1.27\n"})
+    comparison = diff_revisions(
+        tmp_path / "platform", "HEAD~1", "HEAD", render=True, renderer=catalog_renderer
+    )
+    assert [str(c.key) for c in comparison.report.changes] == ["Deployment web/web"]
+    assert [(s.revision.label, s.resources) for s in comparison.stale] == [("HEAD", 1)]
+
+
 def test_render_failure_names_the_revision_and_removes_the_worktree(tmp_path: Path) -> None:
     repo = Repo(tmp_path)
     sha = repo.commit("web", render_tree({"dev-1": "nginx:1.26"}))
 
     def failing(project: Path) -> list[RenderedFile]:
         assert (project / "catalog/images.yaml").is_file()  # a real checkout of the revision
+        assert not (project / "rendered").exists()  # read from git, never checked out
         raise GeneratorError(
             "unknown engine 'kustomise'", hint="use one of: helm, jinja, jsonnet, plain"
         )

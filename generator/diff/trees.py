@@ -214,9 +214,10 @@ def temporary_worktree(checkout: Checkout, sha: str) -> Iterator[Path]:
             str(tree),
             sha,
         )
-        # Everything but rendered/, which is read from git and would only cost time to write.
+        # The project folder but its rendered/, which is read from git and would only cost
+        # time to write.
         exclude = f":(exclude){rendered_prefix(checkout)}"
-        git(tree, "checkout", "--quiet", sha, "--", ".", exclude)
+        git(tree, "checkout", "--quiet", sha, "--", str(checkout.prefix), exclude)
         yield tree / checkout.prefix
     finally:
         try:
