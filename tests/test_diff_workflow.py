@@ -69,9 +69,16 @@ def test_checks_run_in_order_then_the_diff_against_the_base_branch() -> None:
     diff = next(i for i, c in enumerate(commands) if "generator diff" in c)
     assert check < validate < diff
     assert "make render" in commands[check]  # the failure says how to fix it
-    assert '--base "origin/$BASE_REF"' in commands[diff]
+    assert '--base "origin/$BASE_REF" --head HEAD $RENDER_FLAG' in commands[diff]
     assert "--format markdown" in commands[diff]
+    # User-controlled names reach the shell through the environment, never spliced in.
     assert steps()[diff]["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    # A stale rendered/ fails the check, and the diff then renders both sides itself.
+    assert steps()[check]["id"] == "fresh"
+    assert steps()[diff]["env"]["RENDER_FLAG"] == (
+        "${{ steps.fresh.outcome == 'failure' && '--render' || '' }}"
+    )
+    assert steps()[diff]["if"] == "${{ !cancelled() }}"
     checkout = steps()[0]
     assert checkout["uses"].startswith("actions/checkout@")
     assert checkout["with"]["fetch-depth"] == 0
