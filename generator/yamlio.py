@@ -226,11 +226,15 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
     starts = [0] + [m.end() + 1 for m in _SEPARATOR.finditer(text)]
     ends = [m.start() for m in _SEPARATOR.finditer(text)] + [len(text)]
     lines = []
+    counted, line = 0, 1  # a running line count keeps this linear in the stream's length
     for start, end in zip(starts, ends, strict=True):
         content = _CONTENT_LINE.search(text, start, end)
         if content is None and start == 0 and end < len(text):
             continue  # comments before the first `---` are not a document
-        lines.append(text.count("\n", 0, content.start()) + 1 if content else 0)
+        if content is not None:
+            line += text.count("\n", counted, content.start())
+            counted = content.start()
+        lines.append(line if content else 0)
     if len(lines) != len(documents):
         return None
     result = []
