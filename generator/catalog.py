@@ -51,7 +51,7 @@ def load_catalog(repo: Path) -> Catalog:
     problems: list[GeneratorError] = []
     files = _read_files(repo, problems)
     platform_file = files.pop(PurePosixPath("catalog/platform.yaml"), None)
-    if platform_file is None and not any(p.path == PurePosixPath("catalog/platform.yaml") for p in problems if p.origin):
+    if platform_file is None and not any(p.origin and p.origin.path == PurePosixPath("catalog/platform.yaml") for p in problems):
         problems.append(
             GeneratorError(
                 "missing catalog/platform.yaml",
@@ -465,12 +465,13 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
                     if not any(c in pattern for c in "*?[") and pattern not in known:
                         where = at(cluster.origin, key, field, index)
                         problems.append(_unknown(f"{key}.{field}", pattern, known, where, key[:-1]))
-    for record in (*catalog.operators, *catalog.tenants):
-        for field, known, what in (("environments", environments, "environment"), ("clusters", clusters, "cluster")):
+    records: tuple[Operator | Tenant, ...] = (*catalog.operators, *catalog.tenants)
+    for record in records:
+        for field, names, what in (("environments", environments, "environment"), ("clusters", clusters, "cluster")):
             for index, name in enumerate(getattr(record.enabled, field)):
-                if name not in known:
+                if name not in names:
                     where = at(record.origin, "enabledOn", field, index)
-                    problems.append(_unknown(f"enabledOn.{field}", name, known, where, what))
+                    problems.append(_unknown(f"enabledOn.{field}", name, names, where, what))
     namespaces: dict[str, str] = {}
     for tenant in catalog.tenants:
         if tenant.namespace in namespaces:

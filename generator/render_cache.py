@@ -34,7 +34,7 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
 
 
 def _files(root: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
