@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -98,7 +98,8 @@ def resolve(checkout: Checkout, ref: str) -> Revision:
     return Revision(ref, sha.decode().strip())
 
 
-def rendered_prefix(checkout: Checkout, folder: str = RENDERED) -> PurePosixPath:
+def project_path(checkout: Checkout, folder: str = RENDERED) -> PurePosixPath:
+    """A project folder as a path from the top of the git repository."""
     return checkout.prefix / folder if str(checkout.prefix) != "." else PurePosixPath(folder)
 
 
@@ -107,7 +108,7 @@ def read_commits(
 ) -> dict[tuple[str, str], list[RenderedFile]]:
     """Files under <project>/<folder>/ at each commit, straight from the object database:
     one `git ls-tree` per commit and one `git cat-file` for every distinct blob."""
-    prefixes = [rendered_prefix(checkout, folder) for folder in folders]
+    prefixes = [project_path(checkout, folder) for folder in folders]
     listed: dict[tuple[str, str], list[tuple[PurePosixPath, str]]] = {}
     for sha in shas:
         for folder in folders:
@@ -154,16 +155,14 @@ def _cat_blobs(toplevel: Path, objects: list[str]) -> list[bytes]:
     return blobs
 
 
-def read_folder(
-    checkout: Checkout, folder: str = RENDERED, suffixes: tuple[str, ...] = YAML_SUFFIXES
-) -> list[RenderedFile]:
+def read_folder(checkout: Checkout, folder: str = RENDERED) -> list[RenderedFile]:
     """Files under <project>/<folder>/ as they are on disk now (the working tree)."""
     root = checkout.project / folder
     files: list[RenderedFile] = []
     for directory, subdirs, names in os.walk(root):
         subdirs.sort()
         for name in sorted(names):
-            if name.endswith(suffixes):
+            if name.endswith(YAML_SUFFIXES):
                 path = Path(directory, name)
                 relpath = PurePosixPath(path.relative_to(root).as_posix())
                 files.append(_decoded(folder, relpath, path.read_bytes(), ""))
@@ -216,15 +215,16 @@ def temporary_worktree(checkout: Checkout, sha: str) -> Iterator[Path]:
         )
         # The project folder but its rendered/, which is read from git and would only cost
         # time to write.
-        exclude = f":(exclude){rendered_prefix(checkout)}"
+        exclude = f":(exclude){project_path(checkout)}"
         git(tree, "checkout", "--quiet", sha, "--", str(checkout.prefix), exclude)
         yield tree / checkout.prefix
     finally:
-        try:
-            if tree.exists():
-                git(checkout.toplevel, "worktree", "remove", "--force", str(tree))
-        finally:
-            shutil.rmtree(parent, ignore_errors=True)
+        # Best effort, and never in the way of the error that brought us here: whatever
+        # `worktree remove` leaves behind, the folder goes and `prune` forgets it.
+        with suppress(GeneratorError):
+            git(checkout.toplevel, "worktree", "remove", "--force", str(tree))
+        shutil.rmtree(parent, ignore_errors=True)
+        with suppress(GeneratorError):
             git(checkout.toplevel, "worktree", "prune")
 
 
