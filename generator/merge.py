@@ -96,6 +96,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
             "domain": platform.domain,
             "repoURL": platform.repo_url,
             "revision": platform.revision,
+            "jsonnet": {"engine": platform.jsonnet_engine},
         },
         "environment": {"name": environment.name, "order": environment.order},
         "cluster": {
