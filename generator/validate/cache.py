@@ -10,13 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.validate.core import Result, Status
+from generator.validate.core import Result, Row, from_row, to_row
 
 # Entries kept per fingerprint; past this, the oldest run's entries are dropped.
 MAX_ENTRIES = 200_000
 FORMAT = 1
-
-CachedResult = tuple[str, str, str, str, str, str, list[list[str]]]
 
 
 def token_key(token: bytes) -> str:
@@ -47,8 +45,8 @@ def tree_signature(folder: Path, limit: int = 5000) -> list[Any]:
 class VerdictCache:
     def __init__(self, folder: Path, key: str):
         self.path = folder / f"verdicts-{key}.json"
-        self.entries: dict[str, list[CachedResult]] = {}
-        self.fresh: dict[str, list[CachedResult]] = {}
+        self.entries: dict[str, list[Row]] = {}
+        self.fresh: dict[str, list[Row]] = {}
         try:
             loaded = json.loads(self.path.read_bytes())
             if isinstance(loaded, dict):
@@ -61,24 +59,10 @@ class VerdictCache:
         if found is None:
             return None
         self.fresh[key] = found
-        return [
-            Result(filename, k, n, ns, v, Status(s), m, tuple((p, e) for p, e in errs), line)
-            for k, n, ns, v, s, m, errs in found
-        ]
+        return [from_row(row, filename, line) for row in found]
 
     def put(self, key: str, results: Sequence[Result]) -> None:
-        self.fresh[key] = [
-            (
-                r.kind,
-                r.name,
-                r.namespace,
-                r.version,
-                r.status.value,
-                r.msg,
-                [[p, e] for p, e in r.validation_errors],
-            )
-            for r in results
-        ]
+        self.fresh[key] = [to_row(r) for r in results]
 
     def save(self) -> None:
         merged = dict(self.entries)

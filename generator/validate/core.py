@@ -52,6 +52,23 @@ class Result:
         return self.status in (Status.INVALID, Status.ERROR)
 
 
+# A Result without its place (filename, line): what the verdict cache and the worker
+# processes store, as plain JSON-friendly values.
+Row = tuple[str, str, str, str, str, str, list[list[str]]]
+
+
+def to_row(result: Result) -> Row:
+    errors = [[path, msg] for path, msg in result.validation_errors]
+    return (result.kind, result.name, result.namespace, result.version, result.status.value,
+            result.msg, errors)  # fmt: skip
+
+
+def from_row(row: Sequence[Any], filename: str, line: int) -> Result:
+    kind, name, namespace, version, status, msg, errors = row
+    causes = tuple((path, text) for path, text in errors)
+    return Result(filename, kind, name, namespace, version, Status(status), msg, causes, line)
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """kubeconform's flags that change verdicts, plus this tool's schema extensions."""

@@ -120,6 +120,31 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+@dataclass(slots=True)
+class _Scope:
+    """One schema applied to one value: where it is, the base URL and draft in force, and
+    the errors found so far."""
+
+    location: tuple[str, ...]
+    base: str
+    draft: int
+    errors: list[Cause] = field(default_factory=list)
+
+    def add(self, message: str, causes: list[Cause] | None = None) -> None:
+        self.errors.append(Cause(self.location, message, causes or []))
+
+    def keep(self, error: Cause | None) -> None:
+        if error is not None:
+            self.errors.append(error)
+
+    def bounds(self, schema: dict[str, Any], size: int, low: str, high: str) -> None:
+        """minItems/maxItems and their siblings for properties and string length."""
+        if isinstance(schema.get(low), int) and size < schema[low]:
+            self.add(f"{low}: got {size}, want {schema[low]}")
+        if isinstance(schema.get(high), int) and size > schema[high]:
+            self.add(f"{high}: got {size}, want {schema[high]}")
+
+
 class _Walker:
     def __init__(self, schema: Schema):
         self.documents = schema.documents
@@ -135,67 +160,30 @@ class _Walker:
             return None
         if isinstance(schema.get("$id"), str) and draft >= 6:
             base = urllib.parse.urljoin(base, schema["$id"])
-        errors: list[Cause] = []
-
-        def add(message: str, causes: list[Cause] | None = None) -> None:
-            errors.append(Cause(location, message, causes or []))
-
-        types = schema.get("type")
-        if types is not None:
-            wanted = [types] if isinstance(types, str) else list(types)
-            kind = type_of(value)
-            matched = kind in wanted or (
-                "integer" in wanted and kind == "number" and _is_integer(value)
-            )
-            if not matched:
-                order = sorted(
-                    wanted, key=lambda t: _TYPE_ORDER.index(t) if t in _TYPE_ORDER else 9
-                )
-                return Cause(location, f"got {kind}, want {' or '.join(order)}")
-        if "const" in schema and not _equal(value, schema["const"]):
-            want = schema["const"]
-            text = (
-                "const failed"
-                if isinstance(want, list | dict)
-                else (f"value must be {_display_value(want)}")
-            )
-            return Cause(location, text)
-        if isinstance(schema.get("enum"), list):
-            options = schema["enum"]
-            if not any(_equal(value, option) for option in options):
-                if any(isinstance(o, list | dict) for o in options):
-                    return Cause(location, "enum failed")
-                if len(options) == 1:
-                    return Cause(location, f"value must be {_display_value(options[0])}")
-                shown = ", ".join(_display_value(o) for o in options)
-                return Cause(location, f"value must be one of {shown}")
-        if draft < 2019 and isinstance(schema.get("format"), str):
-            problem = _format_problem(schema["format"], value)
-            if problem:
-                return Cause(
-                    location,
-                    f"{_display_value(value)} is not valid {schema['format']}: {problem}",
-                )
+        failure = _first_failure(schema, value, draft)
+        if failure:
+            return Cause(location, failure)
+        scope = _Scope(location, base, draft)
         if isinstance(schema.get("$ref"), str):
             error = self._ref(schema["$ref"], value, location, base, draft)
             if draft < 2019:
-                return error
-            if error is not None:
-                errors.append(error)
+                return error  # draft-04 to 07 ignore the keywords beside a $ref
+            scope.keep(error)
         if isinstance(value, dict):
-            self._object(schema, value, location, base, draft, errors, add)
+            self._object(schema, value, scope)
         elif isinstance(value, list):
-            self._array(schema, value, location, base, draft, errors, add)
+            self._array(schema, value, scope)
         elif isinstance(value, str):
-            self._string(schema, value, add)
+            self._string(schema, value, scope)
         elif type_of(value) == "number":
-            self._number(schema, value, draft, add)
-        self._conditions(schema, value, location, base, draft, errors, add)
-        if not errors:
-            return None
-        if len(errors) == 1:
-            return errors[0]
-        return Cause(location, "validation failed", errors, group=True)
+            self._number(schema, value, scope)
+        self._conditions(schema, value, scope)
+        if len(scope.errors) <= 1:
+            return scope.errors[0] if scope.errors else None
+        return Cause(location, "validation failed", scope.errors, group=True)
+
+    def _below(self, schema: Any, value: Any, scope: _Scope, token: str) -> Cause | None:
+        return self.validate(schema, value, (*scope.location, token), scope.base, scope.draft)
 
     def _ref(
         self, ref: str, value: Any, location: tuple[str, ...], base: str, draft: int
@@ -226,98 +214,65 @@ class _Walker:
                 return None, url
         return node, document_url
 
-    def _object(
-        self,
-        schema: dict[str, Any],
-        value: dict[str, Any],
-        location: tuple[str, ...],
-        base: str,
-        draft: int,
-        errors: list[Cause],
-        add: Any,
-    ) -> None:
-        if isinstance(schema.get("minProperties"), int) and len(value) < schema["minProperties"]:
-            add(f"minProperties: got {len(value)}, want {schema['minProperties']}")
-        if isinstance(schema.get("maxProperties"), int) and len(value) > schema["maxProperties"]:
-            add(f"maxProperties: got {len(value)}, want {schema['maxProperties']}")
+    def _object(self, schema: dict[str, Any], value: dict[str, Any], scope: _Scope) -> None:
+        scope.bounds(schema, len(value), "minProperties", "maxProperties")
         required = schema.get("required")
         if isinstance(required, list):
             missing = [name for name in required if name not in value]
             if len(missing) == 1:
-                add(f"missing property {quote(missing[0])}")
+                scope.add(f"missing property {quote(missing[0])}")
             elif missing:
-                add("missing properties " + ", ".join(quote(m) for m in missing))
+                scope.add("missing properties " + ", ".join(quote(m) for m in missing))
         found = schema.get("properties")
         properties: dict[str, Any] = found if isinstance(found, dict) else {}
-        patterns = schema.get("patternProperties")
-        patterns = patterns if isinstance(patterns, dict) else {}
+        found = schema.get("patternProperties")
+        patterns: dict[str, Any] = found if isinstance(found, dict) else {}
         additional = schema.get("additionalProperties")
         extra = []
         for name, item in value.items():
-            evaluated = False
-            if name in properties:
-                evaluated = True
-                self._add(
-                    errors, self.validate(properties[name], item, (*location, name), base, draft)
-                )
+            evaluated = name in properties
+            if evaluated:
+                scope.keep(self._below(properties[name], item, scope, name))
             for pattern, subschema in patterns.items():
                 if re.search(pattern, name):
                     evaluated = True
-                    self._add(
-                        errors, self.validate(subschema, item, (*location, name), base, draft)
-                    )
-            if not evaluated and additional is not None:
-                if additional is False:
-                    extra.append(name)
-                elif isinstance(additional, dict):
-                    self._add(
-                        errors, self.validate(additional, item, (*location, name), base, draft)
-                    )
+                    scope.keep(self._below(subschema, item, scope, name))
+            if evaluated or additional is None:
+                continue
+            if additional is False:
+                extra.append(name)
+            elif isinstance(additional, dict):
+                scope.keep(self._below(additional, item, scope, name))
         if extra:
-            add("additional properties " + ", ".join(quote(e) for e in extra) + " not allowed")
+            scope.add(
+                "additional properties " + ", ".join(quote(e) for e in extra) + " not allowed"
+            )
 
-    def _array(
-        self,
-        schema: dict[str, Any],
-        value: list[Any],
-        location: tuple[str, ...],
-        base: str,
-        draft: int,
-        errors: list[Cause],
-        add: Any,
-    ) -> None:
-        if isinstance(schema.get("minItems"), int) and len(value) < schema["minItems"]:
-            add(f"minItems: got {len(value)}, want {schema['minItems']}")
-        if isinstance(schema.get("maxItems"), int) and len(value) > schema["maxItems"]:
-            add(f"maxItems: got {len(value)}, want {schema['maxItems']}")
+    def _array(self, schema: dict[str, Any], value: list[Any], scope: _Scope) -> None:
+        scope.bounds(schema, len(value), "minItems", "maxItems")
         if schema.get("uniqueItems") is True:
             for j in range(len(value)):
                 twin = next((i for i in range(j) if _equal(value[i], value[j])), None)
                 if twin is not None:
-                    add(f"items at {twin} and {j} are equal")
+                    scope.add(f"items at {twin} and {j} are equal")
                     break
         items = schema.get("items")
-        prefix = schema.get("prefixItems") if draft >= 2020 else None
-        if isinstance(items, list) and draft < 2020:
+        prefix = schema.get("prefixItems") if scope.draft >= 2020 else None
+        if isinstance(items, list) and scope.draft < 2020:
             prefix, items = items, schema.get("additionalItems")
         start = 0
         if isinstance(prefix, list):
             start = min(len(prefix), len(value))
             for i in range(start):
-                self._add(
-                    errors, self.validate(prefix[i], value[i], (*location, str(i)), base, draft)
-                )
+                scope.keep(self._below(prefix[i], value[i], scope, str(i)))
         if items is False and start < len(value):
-            add(f"last {len(value) - start} additionalItem(s) not allowed")
+            scope.add(f"last {len(value) - start} additionalItem(s) not allowed")
         elif isinstance(items, dict):
             for i in range(start, len(value)):
-                self._add(errors, self.validate(items, value[i], (*location, str(i)), base, draft))
+                scope.keep(self._below(items, value[i], scope, str(i)))
 
-    def _string(self, schema: dict[str, Any], value: str, add: Any) -> None:
-        if isinstance(schema.get("minLength"), int) and len(value) < schema["minLength"]:
-            add(f"minLength: got {len(value)}, want {schema['minLength']}")
-        if isinstance(schema.get("maxLength"), int) and len(value) > schema["maxLength"]:
-            add(f"maxLength: got {len(value)}, want {schema['maxLength']}")
+    def _string(self, schema: dict[str, Any], value: str, scope: _Scope) -> None:
+        scope.bounds(schema, len(value), "minLength", "maxLength")
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             try:
@@ -325,12 +280,12 @@ class _Walker:
             except re.error:
                 matched = True
             if not matched:
-                add(f"{quote(value)} does not match pattern {quote(pattern)}")
+                scope.add(f"{quote(value)} does not match pattern {quote(pattern)}")
 
-    def _number(self, schema: dict[str, Any], value: float, draft: int, add: Any) -> None:
+    def _number(self, schema: dict[str, Any], value: float, scope: _Scope) -> None:
         minimum, maximum = schema.get("minimum"), schema.get("maximum")
         low, high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-        if draft == 4:  # draft-04's boolean exclusive flags turn the bound exclusive
+        if scope.draft == 4:  # draft-04's boolean exclusive flags turn the bound exclusive
             low, minimum = (minimum, None) if low is True else (None, minimum)
             high, maximum = (maximum, None) if high is True else (None, maximum)
         got = _go_number(value)
@@ -342,30 +297,21 @@ class _Walker:
         )
         for keyword, bound, failed in checks:
             if _is_number(bound) and failed(bound):
-                add(f"{keyword}: got {got}, want {_go_number(bound)}")
+                scope.add(f"{keyword}: got {got}, want {_go_number(bound)}")
         step = schema.get("multipleOf")
         if _is_number(step) and step and not _is_integer(value / step):
-            add(f"multipleOf: got {got}, want {_go_number(step)}")
+            scope.add(f"multipleOf: got {got}, want {_go_number(step)}")
 
-    def _conditions(
-        self,
-        schema: dict[str, Any],
-        value: Any,
-        location: tuple[str, ...],
-        base: str,
-        draft: int,
-        errors: list[Cause],
-        add: Any,
-    ) -> None:
+    def _conditions(self, schema: dict[str, Any], value: Any, scope: _Scope) -> None:
         def check(subschema: Any) -> Cause | None:
-            return self.validate(subschema, value, location, base, draft)
+            return self.validate(subschema, value, scope.location, scope.base, scope.draft)
 
         if "not" in schema and check(schema["not"]) is None:
-            add("not failed")
+            scope.add("not failed")
         if isinstance(schema.get("allOf"), list):
             failed = [e for e in map(check, schema["allOf"]) if e is not None]
             if failed:
-                add("allOf failed", failed)
+                scope.add("allOf failed", failed)
         if isinstance(schema.get("anyOf"), list):
             failures = []
             for subschema in schema["anyOf"]:
@@ -374,7 +320,7 @@ class _Walker:
                     break
                 failures.append(error)
             else:
-                add("anyOf failed", failures)
+                scope.add("anyOf failed", failures)
         if isinstance(schema.get("oneOf"), list):
             matched: int | None = None
             failures = []
@@ -386,19 +332,46 @@ class _Walker:
                 elif matched is None:
                     matched = i
                 else:
-                    add(f"oneOf failed, subschemas {matched}, {i} matched")
+                    scope.add(f"oneOf failed, subschemas {matched}, {i} matched")
                     break
             if matched is None:
-                add("oneOf failed, none matched", failures)
-        if "if" in schema and draft >= 7:
+                scope.add("oneOf failed, none matched", failures)
+        if "if" in schema and scope.draft >= 7:
             branch = "then" if check(schema["if"]) is None else "else"
             if branch in schema:
-                self._add(errors, check(schema[branch]))
+                scope.keep(check(schema[branch]))
 
-    @staticmethod
-    def _add(errors: list[Cause], error: Cause | None) -> None:
-        if error is not None:
-            errors.append(error)
+
+def _first_failure(schema: dict[str, Any], value: Any, draft: int) -> str:
+    """type, const, enum and format end the walk of a schema at their first failure."""
+    types = schema.get("type")
+    if types is not None:
+        wanted = [types] if isinstance(types, str) else list(types)
+        kind = type_of(value)
+        if kind not in wanted and not (
+            "integer" in wanted and kind == "number" and _is_integer(value)
+        ):
+            order = sorted(wanted, key=lambda t: _TYPE_ORDER.index(t) if t in _TYPE_ORDER else 9)
+            return f"got {kind}, want {' or '.join(order)}"
+    if "const" in schema and not _equal(value, schema["const"]):
+        want = schema["const"]
+        return (
+            "const failed"
+            if isinstance(want, list | dict)
+            else f"value must be {_display_value(want)}"
+        )
+    options = schema.get("enum")
+    if isinstance(options, list) and not any(_equal(value, option) for option in options):
+        if any(isinstance(o, list | dict) for o in options):
+            return "enum failed"
+        if len(options) == 1:
+            return f"value must be {_display_value(options[0])}"
+        return "value must be one of " + ", ".join(_display_value(o) for o in options)
+    if draft < 2019 and isinstance(schema.get("format"), str):
+        problem = _format_problem(schema["format"], value)
+        if problem:
+            return f"{_display_value(value)} is not valid {schema['format']}: {problem}"
+    return ""
 
 
 def _is_number(value: Any) -> bool:

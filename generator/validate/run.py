@@ -13,7 +13,16 @@ from typing import Any, BinaryIO
 
 from generator.model import Manifest, Origin
 from generator.validate import cache as verdicts
-from generator.validate.core import Options, Result, Status, Validator, crds_in_tokens
+from generator.validate.core import (
+    Options,
+    Result,
+    Row,
+    Status,
+    Validator,
+    crds_in_tokens,
+    from_row,
+    to_row,
+)
 from generator.validate.decode import DecodeError, decode, split_documents
 from generator.validate.policies import check_manifests
 
@@ -220,10 +229,10 @@ def _validate_all(
                 parts = pool.map(_validate_range, ranges)
         finally:
             _WORKER.clear()
+        rows = [document_rows for part in parts for document_rows in part]
         return [
-            [Result(f, k, n, ns, v, Status(st), m, e, ln) for f, k, n, ns, v, st, m, e, ln in rows]
-            for part in parts
-            for rows in part
+            [from_row(row, d.filename, d.line) for row in document_rows]
+            for d, document_rows in zip(documents, rows, strict=True)
         ]
     validator = Validator(options, crds)
     return [validator.validate_token(d.token, d.filename, d.line) for d in documents]
@@ -235,32 +244,14 @@ def _can_fork() -> bool:
 
 _WORKER: dict[str, Any] = {}
 
-Row = tuple[str, str, str, str, str, str, str, tuple[tuple[str, str], ...], int]
-
 
 def _validate_range(bounds: tuple[int, int]) -> list[list[Row]]:
     validator: Validator = _WORKER["validator"]
     documents: list[Document] = _WORKER["documents"]
-    out = []
-    for document in documents[bounds[0] : bounds[1]]:
-        results = validator.validate_token(document.token, document.filename, document.line)
-        out.append(
-            [
-                (
-                    r.filename,
-                    r.kind,
-                    r.name,
-                    r.namespace,
-                    r.version,
-                    r.status.value,
-                    r.msg,
-                    r.validation_errors,
-                    r.line,
-                )
-                for r in results
-            ]
-        )
-    return out
+    return [
+        [to_row(r) for r in validator.validate_token(d.token, d.filename, d.line)]
+        for d in documents[bounds[0] : bounds[1]]
+    ]
 
 
 def _fingerprint(options: Options, crds: Any) -> str:
