@@ -294,6 +294,21 @@ def test_secret_change_shows_the_key_but_never_the_value(repo: Repo) -> None:
         assert base64.b64encode(secret.encode()).decode() not in outputs
 
 
+def test_secret_values_in_kubectls_last_applied_annotation_are_hidden(repo: Repo) -> None:
+    path = "rendered/prod-1/tenants/alpha/secret-registry.yaml"
+    body = tenant("prod-1", "alpha", "n3w-t0ken")[path]
+    annotation = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(body)}
+    repo.commit(
+        "annotated", {path: {**body, "metadata": {**body["metadata"], "annotations": annotation}}}
+    )
+    comparison = diff_revisions(repo.path, "HEAD~1", "HEAD")
+    assert (
+        "+    kubectl.kubernetes.io/last-applied-configuration: (hidden)"
+        in comparison.report.changes[0].diff
+    )
+    assert "n3w-t0ken" not in markdown(comparison) + as_json(comparison) + text(comparison)
+
+
 def test_added_secret_is_shown_with_every_value_hidden(repo: Repo) -> None:
     repo.commit("tenant beta", tenant("dev-1", "beta", "beta-token"))
     comparison = diff_revisions(repo.path, "HEAD~1", "HEAD")

@@ -19,6 +19,7 @@ STATUS_ORDER: Mapping[str, int] = {"removed": 0, "moved": 1, "changed": 2, "adde
 HIDDEN = "(hidden)"
 HIDDEN_CHANGED = "(hidden, changed)"
 SECRET_FIELDS = ("data", "stringData")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +163,16 @@ def is_secret(key: ResourceKey) -> bool:
 
 
 def redact(body: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A Secret with every data/stringData value replaced: `<hidden, changed>` where it
-    differs from the same key in `other`, `<hidden>` everywhere else."""
+    """A Secret with every data/stringData value replaced: `(hidden, changed)` where it
+    differs from the same key in `other`, `(hidden)` everywhere else."""
     shown = dict(body)
+    metadata = body.get("metadata")
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("annotations"), Mapping):
+        # kubectl keeps the whole object, values included, in this annotation.
+        annotations = dict(metadata["annotations"])
+        if LAST_APPLIED in annotations:
+            annotations[LAST_APPLIED] = HIDDEN
+            shown["metadata"] = {**metadata, "annotations": annotations}
     for field in SECRET_FIELDS:
         values = body.get(field)
         if not isinstance(values, Mapping):
