@@ -686,3 +686,33 @@ def test_render_is_refused_for_an_invalid_resource_and_rendered_stays_untouched(
         "uses the 'latest' tag [image-pinned]\n"
     ) in result.err
     assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_policies_flag_reports_violations_in_every_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/pod.yaml": (
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+                "spec:\n  containers:\n    - name: web\n      image: nginx\n"
+            )
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    text = run_cli(["validate", "--policies", "-summary", "./app"])
+    assert (text.code, text.out) == (
+        1,
+        "app/pod.yaml - Pod web is invalid: policy image-pinned: "
+        "container 'web' image 'nginx' has no tag\n"
+        "app/pod.yaml - Pod web is invalid: policy container-resources: container 'web' declares "
+        "no resource requests or limits\n"
+        "Summary: 3 resources found in 1 file - Valid: 1, Invalid: 2, Errors: 0, Skipped: 0\n",
+    )
+    tap = run_cli(["validate", "--policies", "-output", "tap", "app"])
+    assert tap.out.splitlines()[2] == (
+        "not ok 2 - app/pod.yaml (v1/Pod/shop/web): policy image-pinned: "
+        "container 'web' image 'nginx' has no tag"
+    )
+    assert run_cli(["validate", "-summary", "app"]).code == 0

@@ -167,6 +167,7 @@ def run(
 def policy_results(documents: Sequence[Document]) -> list[Result]:
     """The catalog-free platform policies over decoded documents, as invalid results."""
     manifests = []
+    filenames = {PurePosixPath(d.filename): d.filename for d in documents}
     for document in documents:
         try:
             value = decode(document.token)
@@ -180,7 +181,7 @@ def policy_results(documents: Sequence[Document]) -> list[Result]:
         key = finding.key
         results.append(
             Result(
-                str(finding.origin.path),
+                filenames[finding.origin.path],
                 key.kind if key else "",
                 key.name if key else "",
                 key.namespace if key else "",
