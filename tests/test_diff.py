@@ -356,6 +356,17 @@ def test_renumbered_operator_is_a_move_not_delete_and_create(repo: Repo) -> None
     assert report.counts("prod-1") == {"added": 0, "changed": 4, "removed": 0}
 
 
+def test_moved_resource_reads_as_a_move_in_every_format(repo: Repo) -> None:
+    repo.git("mv", "rendered/dev-1/apps", "rendered/dev-1/applications")
+    repo.commit("rename apps folder")
+    comparison = diff_revisions(repo.path, "HEAD~1", "HEAD")
+    summary = "→ applications: Application argocd/dev-1-cert-manager (from apps)"
+    assert f"<summary><code>{summary}</code></summary>" in markdown(comparison)
+    assert "(content unchanged)" in markdown(comparison)
+    assert json.loads(as_json(comparison))["changes"][0]["oldComponent"] == "apps"
+    assert "→ dev-1/applications: Application argocd/dev-1-cert-manager" in text(comparison)
+
+
 def test_working_tree_is_the_default_head_and_stays_untouched(repo: Repo) -> None:
     repo.write(
         {
@@ -386,6 +397,24 @@ def test_unknown_base_names_the_ref_and_how_to_fetch_it(repo: Repo) -> None:
     assert (
         str(e.value) == "unknown git revision 'origin/main'\n"
         "  hint: check the spelling, or fetch it first: git fetch origin main"
+    )
+
+
+def test_option_like_revision_is_refused_before_git_sees_it(repo: Repo) -> None:
+    with pytest.raises(GeneratorError) as e:
+        diff_revisions(repo.path, "--output=comment.md")
+    assert str(e.value) == (
+        "'--output=comment.md' is not a git revision\n"
+        "  hint: pass a branch, tag or commit, e.g. origin/main"
+    )
+
+
+def test_missing_project_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(GeneratorError) as e:
+        diff_revisions(tmp_path / "nowhere", "main")
+    assert str(e.value) == (
+        f"'{tmp_path.resolve() / 'nowhere'}' is not a folder\n"
+        "  hint: run from the repository root or pass --repo"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from generator.diff.attention import ClusterInfo, attention
 from generator.diff.compare import diff_trees
 from generator.diff.report import GITHUB_COMMENT_LIMIT, MARKER, as_json, markdown, text
-from generator.diff.revisions import Comparison
+from generator.diff.revisions import Comparison, Staleness
 from generator.diff.trees import Revision
 from generator.model import RenderedFile
 from generator.yamlio import dump_manifest
@@ -154,3 +154,39 @@ def test_json_lists_every_change_with_its_diff() -> None:
         "newPath": "rendered/dev-1/040-monitoring/configmap-rules-000.yaml",
     }
     assert "+  rule-0001: \"expr: up{job='rules-000-1'} == 0 # v2\"" in first["diff"].splitlines()
+
+
+def test_a_limit_smaller_than_the_summary_still_holds() -> None:
+    md = markdown(big_change(3, 3), max_chars=400)
+    assert len(md) <= 400
+    assert md.startswith(MARKER)
+    assert md.rstrip().endswith("locally for all of them.")
+
+
+def test_text_lists_attention_and_a_stale_tree() -> None:
+    old = {"prod-1/020-web/deployment-web.yaml": deployment("nginx:1.26", 2)}
+    new = {"prod-1/020-web/deployment-web.yaml": deployment("nginx:1.27", 3)}
+    c = comparison(old, new)
+    stale = Comparison(
+        c.base, c.head, "render", c.report, c.clusters, c.attention, (Staleness(c.base, 2),)
+    )
+    assert text(stale).splitlines()[:6] == [
+        "origin/main → working tree: Both revisions were rendered from their catalogs (`--render`).",
+        "warning: rendered/ at origin/main is stale (2 resources differ from a fresh render)",
+        "prod-1: +0 ~1 -0",
+        "needs attention:",
+        "  Image changes: prod-1: Deployment web/web container web: nginx:1.26 → 1.27",
+        "  Replica changes in production: prod-1: Deployment web/web replicas 2 → 3",
+    ]
+
+
+def deployment(image: str, replicas: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "web"},
+        "spec": {
+            "replicas": replicas,
+            "template": {"spec": {"containers": [{"name": "web", "image": image}]}},
+        },
+    }

@@ -84,20 +84,9 @@ class DiffReport:
     def __bool__(self) -> bool:
         return bool(self.changes)
 
-    def by_status(self, status: Status) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.status == status)
-
-    @property
-    def added(self) -> tuple[Change, ...]:
-        return self.by_status("added")
-
     @property
     def removed(self) -> tuple[Change, ...]:
-        return self.by_status("removed")
-
-    @property
-    def changed(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.status in ("changed", "moved"))
+        return tuple(c for c in self.changes if c.status == "removed")
 
     @property
     def clusters(self) -> tuple[str, ...]:
