@@ -1,4 +1,5 @@
-"""catalog/**.yaml + schemas/catalog/ → Catalog: read, check every file (cerberus), build records."""
+"""catalog/**.yaml + schemas/catalog/ → Catalog: read, check every file (cerberus), build
+records."""
 
 from __future__ import annotations
 
@@ -29,7 +30,12 @@ from generator.model import (
 from generator.yamlio import Marks, load_with_positions, position_of
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "catalog"
-KINDS = {"environments": "environment", "clusters": "cluster", "operators": "operator", "tenants": "tenant"}
+KINDS = {
+    "environments": "environment",
+    "clusters": "cluster",
+    "operators": "operator",
+    "tenants": "tenant",
+}
 OPERATOR_FILE = re.compile(r"(\d{3})-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.ya?ml")
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -51,7 +57,9 @@ def load_catalog(repo: Path) -> Catalog:
     problems: list[GeneratorError] = []
     files = _read_files(repo, problems)
     platform_file = files.pop(PurePosixPath("catalog/platform.yaml"), None)
-    if platform_file is None and not any(p.origin and p.origin.path == PurePosixPath("catalog/platform.yaml") for p in problems):
+    if platform_file is None and not any(
+        p.origin and p.origin.path == PurePosixPath("catalog/platform.yaml") for p in problems
+    ):
         problems.append(
             GeneratorError(
                 "missing catalog/platform.yaml",
@@ -62,7 +70,9 @@ def load_catalog(repo: Path) -> Catalog:
     by_kind: dict[str, list[CatalogFile]] = {kind: [] for kind in KINDS.values()}
     for path, catalog_file in sorted(files.items()):
         by_kind[KINDS[path.parts[1]]].append(catalog_file)
-    checked = [f for f in ([platform_file] if platform_file else []) if _check(f, "platform", problems)]
+    checked = [
+        f for f in ([platform_file] if platform_file else []) if _check(f, "platform", problems)
+    ]
     for kind, kind_files in by_kind.items():
         by_kind[kind] = [f for f in kind_files if _check(f, kind, problems)]
     if problems or platform_file is None or not checked:
@@ -191,13 +201,19 @@ def _leaf_errors(errors: Any) -> Iterator[Any]:
             yield error
 
 
-def _schema_problem(catalog_file: CatalogFile, error: Any, schema: Mapping[str, Any]) -> GeneratorError:
+def _schema_problem(
+    catalog_file: CatalogFile, error: Any, schema: Mapping[str, Any]
+) -> GeneratorError:
     from cerberus import errors as cerberus_errors
 
     key_path = [str(k) for k in error.document_path]
     dotted = ".".join(key_path)
     code = error.code
-    value_problem = code in (cerberus_errors.BAD_TYPE.code, cerberus_errors.UNALLOWED_VALUE.code, cerberus_errors.REGEX_MISMATCH.code)
+    value_problem = code in (
+        cerberus_errors.BAD_TYPE.code,
+        cerberus_errors.UNALLOWED_VALUE.code,
+        cerberus_errors.REGEX_MISMATCH.code,
+    )
     origin = catalog_file.at(*error.document_path, value=value_problem)
     if code == cerberus_errors.UNKNOWN_FIELD.code:
         valid = sorted(_schema_at(schema, error.document_path[:-1]))
@@ -205,15 +221,31 @@ def _schema_problem(catalog_file: CatalogFile, error: Any, schema: Mapping[str, 
         hint = f"did you mean '{close[0]}'?" if close else f"valid keys here: {', '.join(valid)}"
         return GeneratorError(f"{dotted}: unknown key", origin, hint)
     if code == cerberus_errors.REQUIRED_FIELD.code:
-        parent = catalog_file.at(*error.document_path[:-1]) if len(key_path) > 1 else Origin(catalog_file.path, 1, 1)
-        return GeneratorError(f"{dotted}: required key is missing", parent, f"add '{key_path[-1]}' (see docs/catalog.md)")
+        parent = (
+            catalog_file.at(*error.document_path[:-1])
+            if len(key_path) > 1
+            else Origin(catalog_file.path, 1, 1)
+        )
+        return GeneratorError(
+            f"{dotted}: required key is missing",
+            parent,
+            f"add '{key_path[-1]}' (see docs/catalog.md)",
+        )
     if code == cerberus_errors.BAD_TYPE.code:
-        wanted = error.constraint if isinstance(error.constraint, str) else " or ".join(error.constraint)
+        wanted = (
+            error.constraint if isinstance(error.constraint, str) else " or ".join(error.constraint)
+        )
         got = _type_name(error.value)
-        return GeneratorError(f"{dotted}: must be {_article(wanted)}, got {got} {_show(error.value)}", origin, f"write {dotted} as {_article(wanted)}")
+        return GeneratorError(
+            f"{dotted}: must be {_article(wanted)}, got {got} {_show(error.value)}",
+            origin,
+            f"write {dotted} as {_article(wanted)}",
+        )
     if code == cerberus_errors.UNALLOWED_VALUE.code:
         allowed = ", ".join(str(a) for a in error.constraint)
-        return GeneratorError(f"{dotted}: {_show(error.value)} is not allowed", origin, f"use one of: {allowed}")
+        return GeneratorError(
+            f"{dotted}: {_show(error.value)} is not allowed", origin, f"use one of: {allowed}"
+        )
     if code == cerberus_errors.REGEX_MISMATCH.code:
         return GeneratorError(
             f"{dotted}: {_show(error.value)} does not match the pattern '{error.constraint}'",
@@ -221,7 +253,9 @@ def _schema_problem(catalog_file: CatalogFile, error: Any, schema: Mapping[str, 
             "use lower-case letters, digits and '-' (names), or the form the pattern shows",
         )
     message = cerberus_errors.BasicErrorHandler.messages.get(code, "is invalid")
-    message = message.format(*error.info, constraint=error.constraint, field=dotted, value=error.value)
+    message = message.format(
+        *error.info, constraint=error.constraint, field=dotted, value=error.value
+    )
     return GeneratorError(f"{dotted}: {message}", origin, "see docs/catalog.md for this key")
 
 
@@ -237,11 +271,23 @@ def _schema_at(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str,
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}.get(type(value), "null" if value is None else type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), "null" if value is None else type(value).__name__)
 
 
 def _article(word: str) -> str:
-    return {"dict": "a mapping", "list": "a list", "integer": "an integer", "boolean": "a boolean"}.get(word, f"a {word}")
+    return {
+        "dict": "a mapping",
+        "list": "a list",
+        "integer": "an integer",
+        "boolean": "a boolean",
+    }.get(word, f"a {word}")
 
 
 def _show(value: Any) -> str:
@@ -297,7 +343,9 @@ def _platform(f: CatalogFile) -> Platform:
 def _environment(f: CatalogFile, problems: list[GeneratorError]) -> Environment:
     d = f.data
     sync = {"automated": True, "prune": True, "selfHeal": True, **d.get("sync", {})}
-    return Environment(_name(f, problems), d["order"], sync, d.get("values", {}), Origin(f.path, 1, 1), _origins(f))
+    return Environment(
+        _name(f, problems), d["order"], sync, d.get("values", {}), Origin(f.path, 1, 1), _origins(f)
+    )
 
 
 def _selection(d: Mapping[str, Any] | None) -> Selection:
@@ -312,7 +360,11 @@ def _selection(d: Mapping[str, Any] | None) -> Selection:
 
 def _enabled_on(d: Mapping[str, Any] | None) -> EnabledOn:
     d = d or {}
-    return EnabledOn(tuple(d.get("environments", [])), tuple(d.get("providers", [])), tuple(d.get("clusters", [])))
+    return EnabledOn(
+        tuple(d.get("environments", [])),
+        tuple(d.get("providers", [])),
+        tuple(d.get("clusters", [])),
+    )
 
 
 def _cluster(f: CatalogFile, problems: list[GeneratorError]) -> Cluster:
@@ -342,7 +394,8 @@ def _operator(f: CatalogFile, problems: list[GeneratorError]) -> Operator | None
             GeneratorError(
                 f"operator file name '{f.path.name}' is not NNN-<name>.yaml",
                 Origin(f.path),
-                "name it with a three-digit install order and a lower-case name, e.g. 010-cert-manager.yaml",
+                "name it with a three-digit install order and a lower-case name, "
+                "e.g. 010-cert-manager.yaml",
             )
         )
         return None
@@ -407,20 +460,28 @@ def _components(
             )
             continue
         if not folder.is_dir():
-            close = difflib.get_close_matches(operator.source, [p.name for p in charts.iterdir() if p.is_dir()] if charts.is_dir() else [], n=1)
+            close = difflib.get_close_matches(
+                operator.source,
+                [p.name for p in charts.iterdir() if p.is_dir()] if charts.is_dir() else [],
+                n=1,
+            )
             problems.append(
                 GeneratorError(
                     f"source: component 'charts/{operator.source}' does not exist",
                     origin,
-                    f"did you mean '{close[0]}'?" if close else f"create charts/{operator.source}/ or fix source",
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"create charts/{operator.source}/ or fix source",
                 )
             )
             continue
         path = PurePosixPath("charts", operator.source)
-        components[operator.source] = Component(operator.source, detect_engine(folder), path, origin)  # type: ignore[arg-type]
+        components[operator.source] = Component(operator.source, detect_engine(folder), path, origin)
     if tenants:
         custom = repo / "charts" / "tenant" / "main.jsonnet"
-        path = PurePosixPath("charts/tenant") if custom.is_file() else PurePosixPath("builtin/tenant")
+        path = (
+            PurePosixPath("charts/tenant") if custom.is_file() else PurePosixPath("builtin/tenant")
+        )
         components["tenant"] = Component("tenant", "jsonnet", path, tenants[0].origin)
     return components
 
@@ -436,7 +497,8 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
                 GeneratorError(
                     f"operator '{operator.name}' is defined twice (also in {first.origin.path})",
                     operator.origin,
-                    "give each operator a unique name; operators sharing an install number form one wave",
+                    "give each operator a unique name; "
+                    "operators sharing an install number form one wave",
                 )
             )
         operators[operator.name] = operator
@@ -445,7 +507,8 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
         if environment.order in orders:
             problems.append(
                 GeneratorError(
-                    f"order: {environment.order} is also the order of environment '{orders[environment.order]}'",
+                    f"order: {environment.order} is also the order of environment "
+                    f"'{orders[environment.order]}'",
                     at(environment.origin, "order"),
                     "give each environment its own promotion order (dev lowest, prod highest)",
                 )
@@ -453,9 +516,25 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
         orders[environment.order] = environment.name
     for cluster in catalog.clusters:
         if cluster.environment not in environments:
-            problems.append(_unknown("environment", cluster.environment, environments, at(cluster.origin, "environment"), "environment"))
+            problems.append(
+                _unknown(
+                    "environment",
+                    cluster.environment,
+                    environments,
+                    at(cluster.origin, "environment"),
+                    "environment",
+                )
+            )
         if cluster.managed_by and cluster.managed_by not in clusters:
-            problems.append(_unknown("managedBy", cluster.managed_by, clusters, at(cluster.origin, "managedBy"), "cluster"))
+            problems.append(
+                _unknown(
+                    "managedBy",
+                    cluster.managed_by,
+                    clusters,
+                    at(cluster.origin, "managedBy"),
+                    "cluster",
+                )
+            )
         for key, selection, known in (
             ("operators", cluster.operators, set(operators)),
             ("tenants", cluster.tenants, {t.name for t in catalog.tenants}),
@@ -467,7 +546,10 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
                         problems.append(_unknown(f"{key}.{field}", pattern, known, where, key[:-1]))
     records: tuple[Operator | Tenant, ...] = (*catalog.operators, *catalog.tenants)
     for record in records:
-        for field, names, what in (("environments", environments, "environment"), ("clusters", clusters, "cluster")):
+        for field, names, what in (
+            ("environments", environments, "environment"),
+            ("clusters", clusters, "cluster"),
+        ):
             for index, name in enumerate(getattr(record.enabled, field)):
                 if name not in names:
                     where = at(record.origin, "enabledOn", field, index)
@@ -477,7 +559,8 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
         if tenant.namespace in namespaces:
             problems.append(
                 GeneratorError(
-                    f"namespace: '{tenant.namespace}' is also the namespace of tenant '{namespaces[tenant.namespace]}'",
+                    f"namespace: '{tenant.namespace}' is also the namespace of tenant "
+                    f"'{namespaces[tenant.namespace]}'",
                     at(tenant.origin, "namespace"),
                     "give every tenant its own namespace",
                 )
@@ -495,5 +578,9 @@ def _check_references(catalog: Catalog, problems: list[GeneratorError], at: Loca
 
 def _unknown(key: str, value: str, known: set[str], origin: Origin, what: str) -> GeneratorError:
     close = difflib.get_close_matches(value, sorted(known), n=1)
-    hint = f"did you mean '{close[0]}'?" if close else f"known {what}s: {', '.join(sorted(known)) or 'none'}"
+    hint = (
+        f"did you mean '{close[0]}'?"
+        if close
+        else f"known {what}s: {', '.join(sorted(known)) or 'none'}"
+    )
     return GeneratorError(f"{key}: unknown {what} '{value}'", origin, hint)

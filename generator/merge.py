@@ -1,5 +1,5 @@
 """Catalog → [RenderUnit]: platform → environment → cluster → operator/tenant values, merged and
-interpolated, one unit per cluster × enabled operator or tenant."""
+interpolated, one unit per cluster and enabled operator or tenant."""
 
 from __future__ import annotations
 
@@ -48,10 +48,14 @@ def resolve_units(catalog: Catalog, clusters: Sequence[str] = ()) -> list[Render
         if clusters and cluster.name not in clusters:
             continue
         for operator in sorted(catalog.operators, key=lambda o: (o.order, o.name)):
-            if operator.enabled.allows(cluster) and cluster.operators.selects(operator.name, operator.labels):
+            if operator.enabled.allows(cluster) and cluster.operators.selects(
+                operator.name, operator.labels
+            ):
                 units.append(_unit(catalog, cluster, operator))
         for tenant in sorted(catalog.tenants, key=lambda t: t.name):
-            if tenant.enabled.allows(cluster) and cluster.tenants.selects(tenant.name, tenant.labels):
+            if tenant.enabled.allows(cluster) and cluster.tenants.selects(
+                tenant.name, tenant.labels
+            ):
                 units.append(_unit(catalog, cluster, tenant))
     return units
 
@@ -64,7 +68,8 @@ def derived_values(catalog: Catalog, cluster: Cluster) -> dict[str, Any]:
         raise GeneratorError(
             f"storageClasses has no entry for provider '{cluster.provider}'",
             platform.origin,
-            f"add storageClasses.{cluster.provider} with fast, standard and bulk to catalog/platform.yaml",
+            f"add storageClasses.{cluster.provider} with fast, standard and bulk "
+            "to catalog/platform.yaml",
         )
     return {
         "dns": {"zone": f"{cluster.environment}.{platform.domain}"},
@@ -203,7 +208,9 @@ def interpolate(
         if path in resolved:
             return resolved[path]
         if path in resolving:
-            chain = " → ".join(f"{own}." + ".".join(p) for p in (*resolving[resolving.index(path) :], path))
+            chain = " → ".join(
+                f"{own}." + ".".join(p) for p in (*resolving[resolving.index(path) :], path)
+            )
             raise GeneratorError(
                 f"{own}.{'.'.join(path)}: interpolation cycle: {chain}",
                 where(path),
@@ -215,7 +222,11 @@ def interpolate(
             result = lookup(whole.group(2), path)
         else:
             result = REFERENCE.sub(
-                lambda m: "${" + m.group(2) + "}" if m.group(1) else _text(lookup(m.group(2), path), m.group(2), path, where, own),
+                lambda m: (
+                    "${" + m.group(2) + "}"
+                    if m.group(1)
+                    else _text(lookup(m.group(2), path), m.group(2), path, where, own)
+                ),
                 node,
             )
         resolving.pop()
@@ -229,7 +240,8 @@ def interpolate(
 def _text(value: Any, reference: str, at: tuple[str, ...], where: Any, own: str) -> str:
     if isinstance(value, Mapping | list):
         raise GeneratorError(
-            f"{own}.{'.'.join(at)}: '${{{reference}}}' is a {'mapping' if isinstance(value, Mapping) else 'list'} and cannot be embedded in text",
+            f"{own}.{'.'.join(at)}: '${{{reference}}}' is a "
+            f"{'mapping' if isinstance(value, Mapping) else 'list'} and cannot be embedded in text",
             where(at),
             "reference a scalar, or make the whole string the reference to copy the structure",
         )
@@ -242,6 +254,7 @@ def _dangling(reference: str, at: tuple[str, ...], origin: Origin, own: str) -> 
     return GeneratorError(
         f"{own}.{'.'.join(at)}: reference '${{{reference}}}' does not resolve",
         origin,
-        "reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "
+        "reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys "
+        "that exist "
         "(write $${...} for a literal '${')",
     )

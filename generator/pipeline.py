@@ -12,7 +12,15 @@ from typing import Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
-from generator.model import Catalog, Cluster, Finding, Manifest, RenderedFile, RenderUnit, ResourceKey
+from generator.model import (
+    Catalog,
+    Cluster,
+    Finding,
+    Manifest,
+    RenderedFile,
+    RenderUnit,
+    ResourceKey,
+)
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 MANAGED_BY = "platform-generator"
@@ -60,7 +68,9 @@ def render_all(
     return result
 
 
-def _render(repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]) -> RenderResult:
+def _render(
+    repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
+) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
 
@@ -71,32 +81,47 @@ def _render(repo: Path, clusters: Sequence[str], validate: bool, timings: dict[s
     by_cluster: dict[str, list[RenderUnit]] = defaultdict(list)
     for unit in units:
         by_cluster[unit.cluster.name].append(unit)
-    selected = [c for c in sorted(catalog.clusters, key=lambda c: c.name) if not clusters or c.name in clusters]
+    selected = [
+        c
+        for c in sorted(catalog.clusters, key=lambda c: c.name)
+        if not clusters or c.name in clusters
+    ]
     files: list[RenderedFile] = []
     findings: list[Finding] = []
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
         rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
         with _timed(timings, "gitops"):
-            handoff = _gitops(catalog, cluster, units_of_cluster, rendered)  # Argo CD / Flux objects
-        everything = [m for _, ms in rendered for m in ms] + [m for ms in handoff.values() for m in ms]
+            handoff = _gitops(
+                catalog, cluster, units_of_cluster, rendered
+            )  # Argo CD / Flux objects
+        everything = [m for _, ms in rendered for m in ms] + [
+            m for ms in handoff.values() for m in ms
+        ]
         _check_unique(cluster, everything)
         if validate:
             from generator.validate import check_policies, validate_cluster
 
             with _timed(timings, "validate"):
-                findings += validate_cluster(everything, cluster.kubernetes_version, repo)  # schemas
+                findings += validate_cluster(
+                    everything, cluster.kubernetes_version, repo
+                )  # schemas
                 findings += check_policies(cluster, rendered)  # the platform's boundary rules
         for unit, manifests in rendered:
             files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
         for folder, manifests in handoff.items():
-            files.extend(layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster)))
+            files.extend(
+                layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
+            )
     findings.sort(key=lambda f: (f.origin.sort_key, str(f.key), f.rule))
     return RenderResult(files, findings, tuple(c.name for c in selected), not clusters, timings)
 
 
 def _gitops(
-    catalog: Catalog, cluster: Cluster, units: Sequence[RenderUnit], rendered: Sequence[tuple[RenderUnit, list[Manifest]]]
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
 ) -> dict[str, list[Manifest]]:
     from generator.gitops import gitops_manifests
 
@@ -114,7 +139,11 @@ def _cluster_sources(catalog: Catalog, cluster: Cluster) -> tuple[PurePosixPath,
 
 
 def _render_cluster(
-    repo: Path, catalog: Catalog, cluster: Cluster, units: Sequence[RenderUnit], timings: dict[str, float]
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    timings: dict[str, float],
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     from generator.engines import engine
     from generator.overlays.scopes import apply_overlays
@@ -132,7 +161,8 @@ def _render_cluster(
 
 
 def _keep_verbatim(
-    before: Sequence[tuple[RenderUnit, list[Manifest]]], after: list[tuple[RenderUnit, list[Manifest]]]
+    before: Sequence[tuple[RenderUnit, list[Manifest]]],
+    after: list[tuple[RenderUnit, list[Manifest]]],
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     """Overlays must leave SOPS-encrypted objects as they are; carry their source text over."""
     originals = {m.key: m for _, ms in before for m in ms if m.verbatim}
@@ -144,13 +174,17 @@ def _keep_verbatim(
         for m in manifests:
             original = originals.get(m.key)
             if original is None and "sops" in m.body:
-                original = next((o for o in originals.values() if o.name == m.name and o.kind == m.kind), None)
+                original = next(
+                    (o for o in originals.values() if o.name == m.name and o.kind == m.kind), None
+                )
             if original is not None:
                 if m.body != original.body:
                     raise GeneratorError(
-                        f"{unit.cluster.name}/{unit.name}: an overlay changes SOPS-encrypted {original.key}",
+                        f"{unit.cluster.name}/{unit.name}: an overlay changes SOPS-encrypted "
+                        f"{original.key}",
                         original.origin,
-                        "exclude it from the overlay's patches, labels and namespace, or change the "
+                        "exclude it from the overlay's patches, labels and namespace, or change "
+                        "the "
                         "source and encrypt it again: a modified file fails SOPS's MAC check",
                     )
                 m = original
@@ -162,7 +196,10 @@ def _keep_verbatim(
 def _cluster_scoped_kinds(manifests: Iterator[Manifest]) -> frozenset[str]:
     kinds = set(CLUSTER_SCOPED)
     for m in manifests:
-        if m.kind == "CustomResourceDefinition" and m.body.get("spec", {}).get("scope") == "Cluster":
+        if (
+            m.kind == "CustomResourceDefinition"
+            and m.body.get("spec", {}).get("scope") == "Cluster"
+        ):
             kinds.add(str(m.body["spec"].get("names", {}).get("kind", "")))
     return frozenset(kinds)
 
@@ -187,15 +224,19 @@ def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str =
     return Manifest(body, manifest.origin)
 
 
-def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]) -> Manifest:
+def _decorate(
+    manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]
+) -> Manifest:
     """Common labels on every object; the unit's namespace on namespaced objects lacking one."""
     namespace = "" if manifest.kind in cluster_scoped else unit.namespace
     if manifest.verbatim:  # SOPS-encrypted: any change would break its MAC
         if namespace and not manifest.namespace:
             raise GeneratorError(
-                f"{unit.cluster.name}/{unit.name}: SOPS-encrypted {manifest.key} has no metadata.namespace",
+                f"{unit.cluster.name}/{unit.name}: SOPS-encrypted {manifest.key} "
+                "has no metadata.namespace",
                 manifest.origin,
-                f"set metadata.namespace: {namespace} before encrypting; the generator cannot add it "
+                f"set metadata.namespace: {namespace} before encrypting; the generator cannot "
+                "add it "
                 "without breaking the file's MAC",
             )
         return manifest

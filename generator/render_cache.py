@@ -25,7 +25,9 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     digest.update(f"{__version__}\0{sys.version}\0{sorted(clusters)}\0{validate}\0".encode())
     digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
     package = Path(__file__).resolve().parent
-    for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [(package, "<generator>")]:
+    for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [
+        (package, "<generator>")
+    ]:
         for path in _files(root):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
@@ -56,7 +58,9 @@ def store(repo: Path, key: str, files: Sequence[RenderedFile]) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{key}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps([[str(f.relpath), f.text] for f in files]), encoding="utf-8")
+        temporary.write_text(
+            json.dumps([[str(f.relpath), f.text] for f in files]), encoding="utf-8"
+        )
         os.replace(temporary, folder / f"{key}.json")
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[KEEP:]:

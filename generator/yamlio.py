@@ -37,9 +37,15 @@ for _tag, _pattern, _first in (
     ),
     ("merge", r"<<", "<"),
 ):
-    CatalogLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern})$"), list(_first) + ([""] if _tag == "null" else []))
+    CatalogLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}",
+        re.compile(f"^(?:{_pattern})$"),
+        list(_first) + ([""] if _tag == "null" else []),
+    )
 
-Marks = dict[tuple[str | int, ...], tuple[int, int, int, int]]  # path → key line, col, value line, col
+Marks = dict[
+    tuple[str | int, ...], tuple[int, int, int, int]
+]  # path → key line, col, value line, col
 
 
 class PositionedDocument:
@@ -62,7 +68,9 @@ def load_with_positions(text: str, path: PurePosixPath) -> list[PositionedDocume
         while loader.check_node():
             marks: Marks = {}
             budget = [MAX_EXPANDED_NODES]
-            documents.append(PositionedDocument(_construct(loader.get_node(), (), marks, budget, path), marks))
+            documents.append(
+                PositionedDocument(_construct(loader.get_node(), (), marks, budget, path), marks)
+            )
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -77,7 +85,9 @@ def load_with_positions(text: str, path: PurePosixPath) -> list[PositionedDocume
     return documents
 
 
-def _construct(node: Any, at: tuple[str | int, ...], marks: Marks, budget: list[int], path: PurePosixPath) -> Any:
+def _construct(
+    node: Any, at: tuple[str | int, ...], marks: Marks, budget: list[int], path: PurePosixPath
+) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise _bomb(path)
@@ -86,7 +96,9 @@ def _construct(node: Any, at: tuple[str | int, ...], marks: Marks, budget: list[
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 for source in sources:
                     data = _construct(source, at, {}, budget, path)
                     if not isinstance(data, dict):
@@ -98,10 +110,20 @@ def _construct(node: Any, at: tuple[str | int, ...], marks: Marks, budget: list[
                 raise _bad(key_node, "a mapping or list cannot be a key", path)
             key = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
             if key in result:
-                raise _bad(key_node, f"key '{key}' appears twice in this mapping", path, "remove one of them")
+                raise _bad(
+                    key_node,
+                    f"key '{key}' appears twice in this mapping",
+                    path,
+                    "remove one of them",
+                )
             sub = (*at, key)
-            marks[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                          value_node.start_mark.line + 1, value_node.start_mark.column + 1)  # fmt: skip
+            key_mark, value_mark = key_node.start_mark, value_node.start_mark
+            marks[sub] = (
+                key_mark.line + 1,
+                key_mark.column + 1,
+                value_mark.line + 1,
+                value_mark.column + 1,
+            )
             result[key] = _construct(value_node, sub, marks, budget, path)
         return {**merged, **result} if merged else result
     if isinstance(node, yaml.SequenceNode):
@@ -123,16 +145,26 @@ def _scalar_value(node: Any, path: PurePosixPath) -> Any:
     if tag == "tag:yaml.org,2002:bool":
         return text.lower() == "true"
     if tag == "tag:yaml.org,2002:int":
-        return int(text, 8) if text.startswith("0o") else int(text, 0) if text.startswith("0x") else int(text)
+        return (
+            int(text, 8)
+            if text.startswith("0o")
+            else int(text, 0)
+            if text.startswith("0x")
+            else int(text)
+        )
     if tag == "tag:yaml.org,2002:float":
         lowered = text.lower()
         return float(lowered.replace(".inf", "inf").replace(".nan", "nan"))
     raise _bad(node, f"unsupported YAML tag '{tag}'", path, "write the value without a tag")
 
 
-def _bad(node: Any, message: str, path: PurePosixPath, hint: str = "fix the YAML at that position") -> GeneratorError:
+def _bad(
+    node: Any, message: str, path: PurePosixPath, hint: str = "fix the YAML at that position"
+) -> GeneratorError:
     mark = node.start_mark
-    return GeneratorError(f"malformed YAML: {message}", Origin(path, mark.line + 1, mark.column + 1), hint)
+    return GeneratorError(
+        f"malformed YAML: {message}", Origin(path, mark.line + 1, mark.column + 1), hint
+    )
 
 
 def _bomb(path: PurePosixPath) -> GeneratorError:
@@ -151,7 +183,9 @@ def position_of(
     for cut in range(len(key_path), 0, -1):
         found = marks.get(tuple(key_path[:cut]))
         if found is not None:
-            line, column = (found[2], found[3]) if value and cut == len(key_path) else (found[0], found[1])
+            line, column = (
+                (found[2], found[3]) if value and cut == len(key_path) else (found[0], found[1])
+            )
             return Origin(path, line, column)
     return Origin(path, 1, 1)
 
@@ -278,8 +312,13 @@ _BOOL_NULL_WORDS = frozenset(
     for base in ("y", "yes", "n", "no", "true", "false", "on", "off", "null")
     for w in (base, base.capitalize(), base.upper())
 ) | {"~", "", "=", "<<", "-", "---", "..."}
-_NUMBER_LIKE = re.compile(r"[-+.]?[0-9][0-9a-fA-FxXoObB_.:+-]*|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
-_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./$(][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*|-[A-Za-z0-9_./$(=-][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*")
+_NUMBER_LIKE = re.compile(
+    r"[-+.]?[0-9][0-9a-fA-FxXoObB_.:+-]*|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+_PLAIN_SAFE = re.compile(
+    r"[A-Za-z0-9_./$(][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*"
+    r"|-[A-Za-z0-9_./$(=-][A-Za-z0-9 _./:=+@,~$()%^*!?&<>|'\"\[\]{}-]*"
+)
 _PRINTABLE_BLOCK = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]*")
 
 

@@ -120,9 +120,15 @@ def minimal_repo(tmp_path: Path) -> Path:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes, to prove a failed run changed nothing."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def copy_repo(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".generator-cache"))
+    shutil.copytree(
+        source,
+        target,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".generator-cache"),
+    )
     return target

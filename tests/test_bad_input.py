@@ -39,7 +39,9 @@ CASES = {
         "  hint: write order as an integer\n",
     ),
     "missing_required_key": (
-        {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: dev\nprovider: kind\nkubernetesVersion: 1.31.0\ngitops: argocd\n"},
+        {
+            "catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: dev\nprovider: kind\nkubernetesVersion: 1.31.0\ngitops: argocd\n"
+        },
         "error: catalog/clusters/dev-1.yaml:1:1: apiServer: required key is missing\n"
         "  hint: add 'apiServer' (see docs/catalog.md)\n",
     ),
@@ -64,18 +66,24 @@ CASES = {
         "  hint: give each operator a unique name; operators sharing an install number form one wave\n",
     ),
     "interpolation_cycle": (
-        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  a: ${values.b}\n  b: x-${values.a}\n"},
+        {
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  a: ${values.b}\n  b: x-${values.a}\n"
+        },
         "error: catalog/environments/dev.yaml:4:3: values.a: interpolation cycle: values.a → values.b → values.a\n"
         "  hint: break the cycle: one of these values must not reference the others\n",
     ),
     "dangling_reference": (
-        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  zone: ${values.dns.zoen}\n"},
+        {
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  zone: ${values.dns.zoen}\n"
+        },
         "error: catalog/environments/dev.yaml:4:3: values.zone: reference '${values.dns.zoen}' does not resolve\n"
         "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "
         "(write $${...} for a literal '${')\n",
     ),
     "unknown_environment": (
-        {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: deev\nprovider: kind\nkubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:6443\ngitops: argocd\n"},
+        {
+            "catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: deev\nprovider: kind\nkubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:6443\ngitops: argocd\n"
+        },
         "error: catalog/clusters/dev-1.yaml:2:1: environment: unknown environment 'deev'\n  hint: did you mean 'dev'?\n",
     ),
     "non_utf8_file": (
@@ -83,12 +91,17 @@ CASES = {
         "error: catalog/environments/dev.yaml:4:13: file is not valid UTF-8 (byte 0xe9)\n  hint: save the file as UTF-8\n",
     ),
     "yaml_alias_bomb": (
-        {"catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n" + "".join("  " + line + "\n" for line in BOMB.splitlines())},
+        {
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n"
+            + "".join("  " + line + "\n" for line in BOMB.splitlines())
+        },
         "error: catalog/environments/dev.yaml: YAML aliases expand to more than 1,000,000 nodes\n"
         "  hint: this looks like a YAML bomb; write the data out instead of nesting aliases\n",
     ),
     "file_name_mismatch": (
-        {"catalog/clusters/dev-1.yaml": "name: dev-2\nenvironment: dev\nprovider: kind\nkubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:6443\ngitops: argocd\n"},
+        {
+            "catalog/clusters/dev-1.yaml": "name: dev-2\nenvironment: dev\nprovider: kind\nkubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:6443\ngitops: argocd\n"
+        },
         "error: catalog/clusters/dev-1.yaml:1:1: name: 'dev-2' does not match the file name 'dev-1.yaml'\n"
         "  hint: rename the file to 'dev-2.yaml' or set name: dev-1\n",
     ),
@@ -104,7 +117,9 @@ CASES = {
         "move or delete this file\n",
     ),
     "template_undefined_value": (
-        {"charts/web/service.yaml.j2": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: {{ values.port }}\n"},
+        {
+            "charts/web/service.yaml.j2": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: {{ values.port }}\n"
+        },
         "error: charts/web/service.yaml.j2:7: dev-1/web: undefined value: 'dict object' has no attribute 'port'\n"
         "  hint: define the value in the catalog (platform, environment, cluster or operator values) "
         "or guard it with `is defined` / `| default(...)`\n",
@@ -115,12 +130,16 @@ CASES = {
         "  hint: fix the Jinja2 syntax on that line\n",
     ),
     "object_without_kind": (
-        {"charts/web/broken.yaml": "apiVersion: v1\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\n"},
+        {
+            "charts/web/broken.yaml": "apiVersion: v1\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\n"
+        },
         "error: charts/web/broken.yaml:1: object is missing kind\n"
         "  hint: every Kubernetes object needs apiVersion, kind and metadata.name\n",
     ),
     "same_object_twice": (
-        {"charts/web/dupe.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n"},
+        {
+            "charts/web/dupe.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n"
+        },
         "error: charts/web/dupe.yaml:1: dev-1: ConfigMap web/web-settings is rendered twice: by 'web' "
         "(charts/web/configmap.yaml:1) and by 'web'\n"
         "  hint: each object may come from one component only; remove or rename one of them\n",
@@ -129,7 +148,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_names_file_line_and_hint_and_writes_nothing(minimal_repo: Path, case: str) -> None:
+def test_bad_input_names_file_line_and_hint_and_writes_nothing(
+    minimal_repo: Path, case: str
+) -> None:
     files, expected = CASES[case]
     before = snapshot(minimal_repo / "rendered")
     write_tree(minimal_repo, files)
@@ -166,4 +187,7 @@ def test_missing_catalog_folder_is_bad_input(tmp_path: Path) -> None:
 
 def test_unknown_cluster_on_the_command_line(minimal_repo: Path) -> None:
     result = run_cli(["render", "--repo", str(minimal_repo), "--cluster", "nope"])
-    assert (result.code, result.err) == (2, "error: unknown cluster 'nope'\n  hint: use one of: dev-1\n")
+    assert (result.code, result.err) == (
+        2,
+        "error: unknown cluster 'nope'\n  hint: use one of: dev-1\n",
+    )

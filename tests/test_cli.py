@@ -43,10 +43,17 @@ def test_invalid_objects_exit_1_and_leave_rendered_untouched(minimal_repo: Path)
     from tests.conftest import snapshot, write_tree
 
     before = snapshot(minimal_repo / "rendered")
-    write_tree(minimal_repo, {"charts/web/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: eighty\n"})
+    write_tree(
+        minimal_repo,
+        {
+            "charts/web/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: eighty\n"
+        },
+    )
     result = run_cli(["render", "--repo", str(minimal_repo)])
     assert result.code == 1
-    assert result.err.splitlines()[0].startswith("charts/web/service.yaml:1: Service web/web: does not match the schema of v1 Service")
+    assert result.err.splitlines()[0].startswith(
+        "charts/web/service.yaml:1: Service web/web: does not match the schema of v1 Service"
+    )
     assert result.err.splitlines()[-1] == "1 finding(s): rendered/ was not changed"
     assert snapshot(minimal_repo / "rendered") == before
 
@@ -54,11 +61,18 @@ def test_invalid_objects_exit_1_and_leave_rendered_untouched(minimal_repo: Path)
 def test_no_validate_is_loud(minimal_repo: Path) -> None:
     result = run_cli(["render", "--no-validate", "--repo", str(minimal_repo)])
     assert result.code == 0
-    assert "warning: --no-validate: rendered/ is written WITHOUT schema or policy checks" in result.err
+    assert (
+        "warning: --no-validate: rendered/ is written WITHOUT schema or policy checks" in result.err
+    )
 
 
 def test_python_dash_m_entry_point(minimal_repo: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "lint", "--repo", str(minimal_repo)], capture_output=True, text=True
+        [sys.executable, "-m", "generator", "lint", "--repo", str(minimal_repo)],
+        capture_output=True,
+        text=True,
     )
-    assert (done.returncode, done.stderr) == (0, "catalog is valid: 1 clusters, 1 operators, 0 tenants, 1 units\n")
+    assert (done.returncode, done.stderr) == (
+        0,
+        "catalog is valid: 1 clusters, 1 operators, 0 tenants, 1 units\n",
+    )

@@ -16,7 +16,9 @@ HERE = Origin(PurePosixPath("catalog/x.yaml"), 1, 1)
 
 
 def test_maps_merge_key_by_key() -> None:
-    assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3, "d": 4}}) == {"a": {"b": 1, "c": 3, "d": 4}}
+    assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3, "d": 4}}) == {
+        "a": {"b": 1, "c": 3, "d": 4}
+    }
 
 
 def test_lists_replace_instead_of_merging() -> None:
@@ -24,7 +26,9 @@ def test_lists_replace_instead_of_merging() -> None:
 
 
 def test_explicit_null_removes_a_key() -> None:
-    assert deep_merge({"a": {"b": 1, "c": 2}, "d": 1}, {"a": {"b": None}, "d": None}) == {"a": {"c": 2}}
+    assert deep_merge({"a": {"b": 1, "c": 2}, "d": 1}, {"a": {"b": None}, "d": None}) == {
+        "a": {"c": 2}
+    }
 
 
 def test_null_inside_a_new_map_is_dropped() -> None:
@@ -32,14 +36,24 @@ def test_null_inside_a_new_map_is_dropped() -> None:
 
 
 def test_whole_string_reference_keeps_its_type() -> None:
-    values = {"replicas": 3, "copy": "${values.replicas}", "nested": {"x": [1]}, "tree": "${values.nested}"}
+    values = {
+        "replicas": 3,
+        "copy": "${values.replicas}",
+        "nested": {"x": [1]},
+        "tree": "${values.nested}",
+    }
     result = interpolate(values, {"values": values}, {}, HERE)
     assert result["copy"] == 3
     assert result["tree"] == {"x": [1]}
 
 
 def test_references_inside_text_and_chains() -> None:
-    values = {"host": "api.${values.zone}", "zone": "${environment.name}.example.com", "on": True, "t": "tls=${values.on}"}
+    values = {
+        "host": "api.${values.zone}",
+        "zone": "${environment.name}.example.com",
+        "on": True,
+        "t": "tls=${values.on}",
+    }
     context = {"environment": {"name": "prod"}, "values": values}
     result = interpolate(values, context, {}, HERE)
     assert result["host"] == "api.prod.example.com"
@@ -75,10 +89,19 @@ def test_hierarchy_platform_environment_cluster_operator(tmp_path: Path) -> None
         },
     )
     (unit,) = resolve_units(load_catalog(repo))
-    assert unit.values["layers"] == {"platform": "p", "environment": "e", "cluster": "c", "operator": "o"}
+    assert unit.values["layers"] == {
+        "platform": "p",
+        "environment": "e",
+        "cluster": "c",
+        "operator": "o",
+    }
     assert unit.values["keep"] == [3]
     assert unit.values["dns"] == {"zone": "dev.demo.example"}
-    assert unit.values["storageClasses"] == {"fast": "local-path", "standard": "local-path", "bulk": "local-path"}
+    assert unit.values["storageClasses"] == {
+        "fast": "local-path",
+        "standard": "local-path",
+        "bulk": "local-path",
+    }
     assert unit.values["secretPathPrefix"] == "dev"
     assert unit.sources == (
         PurePosixPath("catalog/platform.yaml"),
@@ -93,7 +116,9 @@ def test_enabled_on_and_cluster_selection(tmp_path: Path) -> None:
         tmp_path,
         {
             **MINIMAL,
-            "catalog/clusters/dev-2.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace("dev-1", "dev-2")
+            "catalog/clusters/dev-2.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "dev-1", "dev-2"
+            )
             + "operators:\n  excludeLabels: {tier: extra}\n",
             "catalog/operators/020-aws-only.yaml": "namespace: a\nsource: web\nenabledOn: {providers: [aws]}\n",
             "catalog/operators/020-extra.yaml": "namespace: e\nsource: web\nlabels: {tier: extra}\n",
@@ -110,9 +135,18 @@ def test_enabled_on_and_cluster_selection(tmp_path: Path) -> None:
 def test_catalog_is_yaml_1_2_so_on_and_yes_stay_strings(tmp_path: Path) -> None:
     repo = write_tree(
         tmp_path,
-        {**MINIMAL, "catalog/operators/010-web.yaml": "namespace: web\nvalues:\n  mode: on\n  ok: yes\n  octal: 0755\n  flag: true\n  day: 2024-01-01\n  base: &b {x: 1}\n  merged: {<<: *b, y: 2}\n  greeting: x\n"},
+        {
+            **MINIMAL,
+            "catalog/operators/010-web.yaml": "namespace: web\nvalues:\n  mode: on\n  ok: yes\n  octal: 0755\n  flag: true\n  day: 2024-01-01\n  base: &b {x: 1}\n  merged: {<<: *b, y: 2}\n  greeting: x\n",
+        },
     )
     (unit,) = resolve_units(load_catalog(repo))
     values = unit.values
-    assert (values["mode"], values["ok"], values["octal"], values["flag"], values["day"]) == ("on", "yes", 755, True, "2024-01-01")
+    assert (values["mode"], values["ok"], values["octal"], values["flag"], values["day"]) == (
+        "on",
+        "yes",
+        755,
+        True,
+        "2024-01-01",
+    )
     assert values["merged"] == {"x": 1, "y": 2}

@@ -25,7 +25,10 @@ def test_rendered_objects_carry_common_labels_and_namespaces(minimal_repo: Path)
         "platform.generator/component: web",
     ):
         assert f"    {label}\n" in text
-    assert '  mode: "on"\n' in (minimal_repo / "rendered/dev-1/010-web/configmap-web-settings.yaml").read_text()
+    assert (
+        '  mode: "on"\n'
+        in (minimal_repo / "rendered/dev-1/010-web/configmap-web-settings.yaml").read_text()
+    )
 
 
 def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
@@ -33,18 +36,26 @@ def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> Non
     for seed in ("0", "1", "4242"):
         repo = copy_repo(REPO, tmp_path / f"seed-{seed}")
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "generator", "-q", "render", "--repo", str(repo)], check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "generator", "-q", "render", "--repo", str(repo)],
+            check=True,
+            env=env,
+        )
         trees.append(snapshot(repo / "rendered"))
     assert trees[0] == trees[1] == trees[2]
     assert len(trees[0]) > 100
 
 
-def test_unchanged_inputs_are_served_from_the_cache_and_any_change_misses(minimal_repo: Path) -> None:
+def test_unchanged_inputs_are_served_from_the_cache_and_any_change_misses(
+    minimal_repo: Path,
+) -> None:
     from generator import render_cache
 
     (cached,) = (minimal_repo / render_cache.CACHE_DIR).glob("*.json")
     assert run_cli(["render", "--check", "--repo", str(minimal_repo)]).code == 0
-    (minimal_repo / "catalog/environments/dev.yaml").write_text("name: dev\norder: 10\nvalues:\n  replicas: 5\n")
+    (minimal_repo / "catalog/environments/dev.yaml").write_text(
+        "name: dev\norder: 10\nvalues:\n  replicas: 5\n"
+    )
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert (result.code, result.out) == (1, "changed: rendered/dev-1/010-web/deployment-web.yaml\n")
     assert cached.exists()

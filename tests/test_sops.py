@@ -28,7 +28,13 @@ sops:
 
 def test_encrypted_secret_is_written_unchanged_without_labels(minimal_repo: Path) -> None:
     cluster = (minimal_repo / "catalog/clusters/dev-1.yaml").read_text().replace("argocd", "flux")
-    write_tree(minimal_repo, {"charts/web/token.sops.yaml": "# encrypted\n" + ENCRYPTED, "catalog/clusters/dev-1.yaml": cluster})
+    write_tree(
+        minimal_repo,
+        {
+            "charts/web/token.sops.yaml": "# encrypted\n" + ENCRYPTED,
+            "catalog/clusters/dev-1.yaml": cluster,
+        },
+    )
     assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
     text = (minimal_repo / "rendered/dev-1/010-web/secret-web-token.yaml").read_text()
     assert text.endswith("# Source: charts/web/token.sops.yaml\n" + ENCRYPTED)
@@ -36,7 +42,9 @@ def test_encrypted_secret_is_written_unchanged_without_labels(minimal_repo: Path
 
 def test_encrypted_object_without_namespace_is_refused(minimal_repo: Path) -> None:
     before = snapshot(minimal_repo / "rendered")
-    write_tree(minimal_repo, {"charts/web/token.sops.yaml": ENCRYPTED.replace("  namespace: web\n", "")})
+    write_tree(
+        minimal_repo, {"charts/web/token.sops.yaml": ENCRYPTED.replace("  namespace: web\n", "")}
+    )
     result = run_cli(["render", "--repo", str(minimal_repo)])
     assert (result.code, result.err) == (
         2,

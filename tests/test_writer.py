@@ -46,7 +46,9 @@ def test_namespace_then_group_join_the_name_only_on_collision() -> None:
 
 
 def test_header_names_catalog_files_and_source() -> None:
-    (f,) = writer.layout("c1", "010-x", [manifest("ConfigMap", "a")], [PurePosixPath("catalog/clusters/c1.yaml")])
+    (f,) = writer.layout(
+        "c1", "010-x", [manifest("ConfigMap", "a")], [PurePosixPath("catalog/clusters/c1.yaml")]
+    )
     assert f.text.splitlines()[:3] == [
         f"# {writer.HEADER}",
         "# Catalog: catalog/clusters/c1.yaml",
@@ -59,7 +61,9 @@ def rendered(*paths: str) -> list[RenderedFile]:
 
 
 def test_files_no_longer_produced_are_pruned_but_unowned_files_stay(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "rendered", {"README.md": "keep", "old/x.yaml": "x", "c1/010-a/x.yaml": "x"})
+    root = write_tree(
+        tmp_path / "rendered", {"README.md": "keep", "old/x.yaml": "x", "c1/010-a/x.yaml": "x"}
+    )
     changes = writer.write_tree(root, rendered("c1/010-a/y.yaml"), None)
     assert str(changes) == "1 added, 0 changed, 2 removed"
     assert sorted(snapshot(root)) == ["README.md", "c1/010-a/y.yaml"]
@@ -79,7 +83,9 @@ def test_unchanged_tree_is_not_touched(tmp_path: Path) -> None:
     assert root.stat().st_ino == inode
 
 
-def test_a_failure_while_writing_leaves_the_old_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_while_writing_leaves_the_old_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = write_tree(tmp_path / "rendered", {"c1/a.yaml": "old"})
     before = snapshot(root)
     files = rendered("c1/a.yaml", "c1/b.yaml")
@@ -113,7 +119,9 @@ def test_check_lists_stale_files_and_exits_1(minimal_repo: Path) -> None:
         "changed: rendered/dev-1/010-web/configmap-web-settings.yaml",
         "removed: rendered/dev-1/010-web/extra.yaml",
     ]
-    assert "rendered/ is stale (3 file(s)); run 'generator render' and commit the result" in result.err
+    assert (
+        "rendered/ is stale (3 file(s)); run 'generator render' and commit the result" in result.err
+    )
 
 
 def test_check_passes_on_a_fresh_render(minimal_repo: Path) -> None:

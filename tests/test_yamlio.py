@@ -11,7 +11,29 @@ from ruamel.yaml import YAML
 from generator.errors import GeneratorError
 from generator.yamlio import dump_manifest, load_manifests, needs_quotes
 
-AMBIGUOUS = ["on", "Off", "yes", "y", "N", "NO", "~", "null", "0755", "1e3", "035e2982", "0x1F", "1_000", ".inf", "2024-06-30", "12:30", "", "-", "true", "3.0", "+1"]
+AMBIGUOUS = [
+    "on",
+    "Off",
+    "yes",
+    "y",
+    "N",
+    "NO",
+    "~",
+    "null",
+    "0755",
+    "1e3",
+    "035e2982",
+    "0x1F",
+    "1_000",
+    ".inf",
+    "2024-06-30",
+    "12:30",
+    "",
+    "-",
+    "true",
+    "3.0",
+    "+1",
+]
 
 
 @pytest.mark.parametrize("text", AMBIGUOUS)
@@ -23,8 +45,18 @@ def test_yaml11_booleans_and_numbers_stay_strings(text: str) -> None:
 
 
 def test_key_order_is_fixed_then_alphabetical() -> None:
-    out = dump_manifest({"spec": {"b": 1, "name": "x", "a": 2}, "metadata": {"labels": {}, "name": "web"}, "kind": "K", "apiVersion": "v1"})
-    assert out == "apiVersion: v1\nkind: K\nmetadata:\n  name: web\n  labels: {}\nspec:\n  name: x\n  a: 2\n  b: 1\n"
+    out = dump_manifest(
+        {
+            "spec": {"b": 1, "name": "x", "a": 2},
+            "metadata": {"labels": {}, "name": "web"},
+            "kind": "K",
+            "apiVersion": "v1",
+        }
+    )
+    assert (
+        out
+        == "apiVersion: v1\nkind: K\nmetadata:\n  name: web\n  labels: {}\nspec:\n  name: x\n  a: 2\n  b: 1\n"
+    )
 
 
 def test_multiline_strings_use_literal_blocks_and_round_trip() -> None:
@@ -38,8 +70,13 @@ def test_multiline_strings_use_literal_blocks_and_round_trip() -> None:
 
 
 def test_lists_are_not_indented_under_keys_like_kustomize() -> None:
-    out = dump_manifest({"spec": {"containers": [{"name": "a", "args": ["-v", "--x=1"]}], "m": [[1, 2]]}})
-    assert out == "spec:\n  containers:\n  - name: a\n    args:\n    - -v\n    - --x=1\n  m:\n  - - 1\n    - 2\n"
+    out = dump_manifest(
+        {"spec": {"containers": [{"name": "a", "args": ["-v", "--x=1"]}], "m": [[1, 2]]}}
+    )
+    assert (
+        out
+        == "spec:\n  containers:\n  - name: a\n    args:\n    - -v\n    - --x=1\n  m:\n  - - 1\n    - 2\n"
+    )
 
 
 def test_header_lines_become_comments() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from generator.model import Manifest, RenderUnit
 
@@ -20,7 +21,10 @@ ENGINE_MODULES = {
 }
 
 
-def detect_engine(folder: Path) -> str:
+EngineName = Literal["plain", "jinja", "jsonnet", "helm"]
+
+
+def detect_engine(folder: Path) -> EngineName:
     """Chart.yaml → helm, main.jsonnet → jsonnet, any *.yaml.j2 → jinja, otherwise plain."""
     if (folder / "Chart.yaml").is_file():
         return "helm"

@@ -1,4 +1,5 @@
-"""Jinja2 component: *.yaml.j2 templates (sandboxed, StrictUndefined) + plain *.yaml → [Manifest]."""
+"""Jinja2 component: *.yaml.j2 templates (sandboxed, StrictUndefined) + plain *.yaml →
+[Manifest]."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
                 f"{unit.cluster.name}/{unit.name}: template output is not valid YAML: {e.message}"
                 + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
                 Origin(rel),
-                "check indentation of the template's output; render values with `| tojson` to quote them",
+                "check indentation of the template's output; "
+                "render values with `| tojson` to quote them",
             ) from e
     return manifests
 
@@ -76,7 +78,11 @@ def _required(value: Any, message: str = "a required value is missing") -> Any:
 
 
 def _render_template(
-    environment: SandboxedEnvironment, folder: Path, path: Path, rel: PurePosixPath, unit: RenderUnit
+    environment: SandboxedEnvironment,
+    folder: Path,
+    path: Path,
+    rel: PurePosixPath,
+    unit: RenderUnit,
 ) -> str:
     name = path.relative_to(folder).as_posix()
     where = f"{unit.cluster.name}/{unit.name}"
@@ -84,7 +90,11 @@ def _render_template(
         return environment.get_template(name).render(**unit.context)
     except jinja2.TemplateSyntaxError as e:
         origin = Origin(_rel_of(e.filename, rel), e.lineno or 0)
-        raise GeneratorError(f"{where}: template syntax error: {e.message}", origin, "fix the Jinja2 syntax on that line") from e
+        raise GeneratorError(
+            f"{where}: template syntax error: {e.message}",
+            origin,
+            "fix the Jinja2 syntax on that line",
+        ) from e
     except jinja2.UndefinedError as e:
         raise GeneratorError(
             f"{where}: undefined value: {e.message}",
@@ -93,11 +103,23 @@ def _render_template(
             "or guard it with `is defined` / `| default(...)`",
         ) from e
     except TemplateFailure as e:
-        raise GeneratorError(f"{where}: template failed: {e}", _template_origin(rel), "provide the value the template asks for") from e
+        raise GeneratorError(
+            f"{where}: template failed: {e}",
+            _template_origin(rel),
+            "provide the value the template asks for",
+        ) from e
     except jinja2.TemplateNotFound as e:
-        raise GeneratorError(f"{where}: template '{e.name}' not found", Origin(rel), "include templates from this component folder or charts/lib/") from e
+        raise GeneratorError(
+            f"{where}: template '{e.name}' not found",
+            Origin(rel),
+            "include templates from this component folder or charts/lib/",
+        ) from e
     except jinja2.exceptions.SecurityError as e:
-        raise GeneratorError(f"{where}: unsafe template operation: {e}", _template_origin(rel), "templates run sandboxed; compute the value in the catalog instead") from e
+        raise GeneratorError(
+            f"{where}: unsafe template operation: {e}",
+            _template_origin(rel),
+            "templates run sandboxed; compute the value in the catalog instead",
+        ) from e
 
 
 def _rel_of(filename: str | None, fallback: PurePosixPath) -> PurePosixPath:

@@ -37,7 +37,9 @@ def read_text(path: Path, rel: PurePosixPath) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise GeneratorError("file is not valid UTF-8", Origin(rel), "save the file as UTF-8") from e
+        raise GeneratorError(
+            "file is not valid UTF-8", Origin(rel), "save the file as UTF-8"
+        ) from e
 
 
 def parse_stream(text: str, rel: PurePosixPath) -> list[Manifest]:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import write_catalog  # noqa: E402
+from synthetic import write_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 RUNS = 5
@@ -25,7 +25,10 @@ def timed_render(repo: Path, *extra: str, fresh: bool) -> float:
             shutil.rmtree(repo / "rendered", ignore_errors=True)
             shutil.rmtree(repo / ".generator-cache", ignore_errors=True)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "generator", "-q", "render", "--repo", str(repo), *extra], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "generator", "-q", "render", "--repo", str(repo), *extra],
+            check=True,
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -37,12 +40,18 @@ def count_files(repo: Path) -> int:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         example = Path(tmp, "example")
-        shutil.copytree(REPO, example, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".generator-cache"))
+        shutil.copytree(
+            REPO,
+            example,
+            ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".generator-cache"),
+        )
         cold = timed_render(example, fresh=True)
         warm = timed_render(example, fresh=False)
         check = timed_render(example, "--check", fresh=False)
         n = count_files(example)
-        print(f"example platform: {n} objects; render cold {cold:.3f} s, unchanged {warm:.3f} s, --check {check:.3f} s (median of {RUNS})")
+        print(
+            f"example platform: {n} objects; render cold {cold:.3f} s, unchanged {warm:.3f} s, --check {check:.3f} s (median of {RUNS})"
+        )
 
         synthetic = Path(tmp, "synthetic")
         objects = write_catalog(synthetic, clusters=10, operators=10, objects_per_operator=50)

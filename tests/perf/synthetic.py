@@ -1,4 +1,4 @@
-"""Write a synthetic platform catalog of N clusters × M operators for benchmarks."""
+"""Write a synthetic platform catalog of N clusters x M operators for benchmarks."""
 
 from __future__ import annotations
 
