@@ -476,7 +476,9 @@ def _components(
             )
             continue
         path = PurePosixPath("charts", operator.source)
-        components[operator.source] = Component(operator.source, detect_engine(folder), path, origin)
+        components[operator.source] = Component(
+            operator.source, detect_engine(folder), path, origin
+        )
     if tenants:
         custom = repo / "charts" / "tenant" / "main.jsonnet"
         path = (
