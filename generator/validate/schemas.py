@@ -8,9 +8,7 @@ import hashlib
 import json
 import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -364,7 +362,10 @@ class HttpFetcher:
         return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()
 
     def _download(self, url: str) -> bytes | None:
+        # imported here: only runs that name an HTTP location pay for ssl and urllib.request
         import ssl
+        import urllib.error
+        import urllib.request
 
         context = ssl._create_unverified_context() if self.insecure else None
         last: Exception | None = None

@@ -115,6 +115,9 @@ def main() -> None:
         cold = median_seconds(
             lambda: run_command([*generator, "--no-verdict-cache"], work), args.runs
         )
+        serial = median_seconds(
+            lambda: run_command([*generator, "--no-verdict-cache", "-n", "1"], work), args.runs
+        )
         run_command(generator, work)  # fill the verdict cache
         warm = median_seconds(lambda: run_command(generator, work), args.runs)
         kubeconform = kubeconform_command(work, files)
@@ -132,6 +135,7 @@ def main() -> None:
     print(f"validate: {count:,} resources in 2 files, Kubernetes {VERSION}, "
           f"median of {args.runs} runs, {os.cpu_count()} CPUs")  # fmt: skip
     print(line("generator validate, cold (no verdict cache)", cold))
+    print(line("generator validate, cold, one worker (-n 1)", serial))
     print(line("generator validate, warm (unchanged tree)", warm))
     if kube is not None:
         print(line("kubeconform (same schemas, offline)", kube))
