@@ -65,7 +65,9 @@ def test_runs_on_pull_requests_with_a_comment_permission() -> None:
 def test_checks_run_in_order_then_the_diff_against_the_base_branch() -> None:
     commands = [s.get("run", "") for s in steps()]
     check = next(i for i, c in enumerate(commands) if "generator render --check" in c)
-    validate = next(i for i, c in enumerate(commands) if "generator validate --summary rendered/" in c)
+    validate = next(
+        i for i, c in enumerate(commands) if "generator validate --summary rendered/" in c
+    )
     diff = next(i for i, c in enumerate(commands) if "generator diff" in c)
     assert check < validate < diff
     assert "make render" in commands[check]  # the failure says how to fix it
