@@ -66,6 +66,7 @@ class FakeApiServer:
     in_flight: int = 0
     peak_in_flight: int = 0  # the most requests served at the same time
     _counter: int = 0
+    _types: dict[tuple[str, str, str], tuple[str, bool]] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -116,7 +117,7 @@ class FakeApiServer:
         meta = body["metadata"]
         namespace = meta.get("namespace", "default") if namespaced else ""
         stored = self._created(copy.deepcopy(body), group, plural, namespace, "kubectl")
-        self.objects[(group, plural, namespace, meta["name"])] = stored
+        self._stored((group, plural, namespace, meta["name"]), stored)
         return stored
 
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
@@ -134,6 +135,20 @@ class FakeApiServer:
     # ------------------------------------------------------------ types
 
     def types(self) -> dict[tuple[str, str, str], tuple[str, bool]]:
+        """Built-in types plus those of stored CRDs; cached until a CRD is written."""
+        if self._types is None:
+            self._types = self._served_types()
+        return self._types
+
+    def _stored(self, key: tuple[str, str, str, str], obj: dict[str, Any] | None) -> None:
+        if key[1] == "customresourcedefinitions":
+            self._types = None
+        if obj is None:
+            self.objects.pop(key, None)
+        else:
+            self.objects[key] = obj
+
+    def _served_types(self) -> dict[tuple[str, str, str], tuple[str, bool]]:
         served = dict(BUILTIN_TYPES)
         for (group, plural, _, _), crd in self.objects.items():
             if (group, plural) != ("apiextensions.k8s.io", "customresourcedefinitions"):
@@ -276,19 +291,21 @@ class FakeApiServer:
             else:
                 result = self._created(applied, group, plural, key[2], manager)
             if not dry_run:
-                self.objects[key] = result
+                self._stored(key, result)
             return web.json_response(result)
         if method == "POST" and not name:
             body = json.loads(raw)
             key = (group, plural, namespace if namespaced else "", body["metadata"]["name"])
             if key in self.objects:
                 return _status(409, f'{resource} "{key[3]}" already exists', "AlreadyExists")
-            self.objects[key] = self._created(body, group, plural, key[2], "before-first-apply")
+            self._stored(key, self._created(body, group, plural, key[2], "before-first-apply"))
             return web.json_response(self.objects[key], status=201)
         if method == "DELETE" and name:
             if key not in self.objects:
                 return _status(404, f'{resource} "{name}" not found', "NotFound")
-            return web.json_response(self.objects.pop(key))
+            removed = self.objects[key]
+            self._stored(key, None)
+            return web.json_response(removed)
         return _status(405, f"{method} is not supported here", "MethodNotAllowed")
 
     def _list(
