@@ -716,3 +716,60 @@ def test_policies_flag_reports_violations_in_every_format(
         "container 'web' image 'nginx' has no tag"
     )
     assert run_cli(["validate", "-summary", "app"]).code == 0
+
+
+def test_bad_ignore_pattern_is_a_discovery_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["validate", "-ignore-filename-pattern", "(", "a.yaml"])
+    assert (result.code, result.out) == (
+        1,
+        "a.yaml - failed validation: error parsing regexp: missing closing ): `(`\n",
+    )
+
+
+KUBECONFORM = shutil.which("kubeconform")
+
+
+@pytest.mark.skipif(
+    KUBECONFORM is None, reason="no kubeconform binary on PATH for the differential test"
+)
+@pytest.mark.parametrize(
+    "flags", [[], ["-strict"], ["-skip", "ConfigMap", "-ignore-missing-schemas"]]
+)
+def test_results_match_kubeconform_on_the_corpus(
+    flags: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same statuses and identities as kubeconform, compared as unordered collections."""
+    import hashlib
+    import subprocess
+
+    from generator.validate.schemas import builtin_root
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    url = "https://kubernetes.io/api/_definitions.json"
+    strict = "-strict" in flags
+    folder = builtin_root() / ("v1.31.0-local-strict" if strict else "v1.31.0-local")
+    shutil.copy(folder / "_definitions.json", cache / hashlib.sha256(url.encode()).hexdigest())
+    location = f"{builtin_root()}/{{{{ .NormalizedKubernetesVersion }}}}-local{{{{ .StrictSuffix }}}}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
+    monkeypatch.chdir(REPO / "tests/validate")
+    common = ["-output", "json", "-verbose", "-kubernetes-version", "1.31.0", *flags]
+    theirs = subprocess.run(
+        [str(KUBECONFORM), *common, "-cache", str(cache), "-schema-location", location, "corpus"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ours = run_cli(["validate", *common, "--no-extensions", "--no-verdict-cache", "corpus"])
+    assert ours.code == theirs.returncode
+
+    def verdicts(text: str) -> list[tuple[str, ...]]:
+        return sorted(
+            (r["filename"], r["kind"], r["name"], r["version"], r["status"])
+            for r in json.loads(text)["resources"]
+        )
+
+    assert verdicts(ours.out) == verdicts(theirs.stdout)

@@ -47,7 +47,7 @@ def discover(
             patterns = [re.compile(p) for p in ignore_patterns]
         except re.error as e:
             bad = next(p for p in ignore_patterns if _compiles(p) is False)
-            message = f"error parsing regexp: {e.msg}: `{bad}`"
+            message = f"error parsing regexp: {_go_regexp_problem(e.msg)}: `{bad}`"
             yield root, None, Result(root, "", "", "", "", Status.ERROR, message)
             continue
         try:
@@ -67,6 +67,20 @@ def discover(
             except OSError as e:
                 message = f"open {path}: {e.strerror.lower() if e.strerror else e}"
                 yield path, None, Result(path, "", "", "", "", Status.ERROR, message)
+
+
+# Go's regexp/syntax wording for the mistakes people make in ignore patterns.
+_REGEXP_PROBLEMS = {
+    "missing ), unterminated subpattern": "missing closing )",
+    "unbalanced parenthesis": "unexpected )",
+    "unterminated character set": "missing closing ]",
+    "nothing to repeat": "missing argument to repetition operator",
+    "multiple repeat": "invalid nested repetition operator",
+}
+
+
+def _go_regexp_problem(problem: str) -> str:
+    return _REGEXP_PROBLEMS.get(problem, problem)
 
 
 def _compiles(pattern: str) -> bool:
