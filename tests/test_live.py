@@ -330,6 +330,24 @@ def test_drift_reports_an_orphan_that_is_no_longer_rendered(live: Live) -> None:
     )
 
 
+def test_drift_counts_objects_of_types_the_cluster_lacks_as_missing(live: Live) -> None:
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "namespace": "web", "labels": LABELS},
+    }
+    write_tree(live.repo, {"rendered/kind-local/010-web/widget-w.yaml": yaml.safe_dump(widget)})
+    live.populate(*RENDERED.values())
+    result = live.run("drift", "kind-local")
+    assert result.code == 1
+    assert result.out == (
+        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 missing "
+        "(of 6 rendered object(s))\n"
+        "  missing   Widget web/w  (rendered/kind-local/010-web/widget-w.yaml): the cluster does "
+        "not serve Widget in 'example.com/v1'\n"
+    )
+
+
 def test_drift_as_json_and_markdown(live: Live) -> None:
     live.populate(
         PROJECT,
@@ -348,6 +366,7 @@ def test_drift_as_json_and_markdown(live: Live) -> None:
             "namespace": "web",
             "name": "web",
             "file": "rendered/kind-local/010-web/deployment-web.yaml",
+            "note": "",
             "fields": [{"path": "spec.replicas", "rendered": 2, "live": 5}],
         }
     ]

@@ -36,6 +36,10 @@ _INLINE = (
 )
 
 
+class NotServed(GeneratorError):
+    """The cluster does not serve an apiVersion, or a kind in it."""
+
+
 @dataclass(frozen=True, slots=True)
 class ApiResource:
     """One resource type the cluster serves, from API discovery."""
@@ -214,7 +218,7 @@ class LiveClient:
         path = f"/apis/{api_version}" if group else f"/api/{version}"
         data = await self.call("GET", path, Subject("get", path), missing_ok=True)
         if data is None:
-            raise GeneratorError(
+            raise NotServed(
                 f"the cluster behind context '{self.context.name}' does not serve API "
                 f"'{api_version}'",
                 hint="install what defines it first (its CRDs, e.g. Argo CD or Flux), or "
@@ -237,7 +241,7 @@ class LiveClient:
         for resource in await self.group_version(api_version):
             if resource.kind == kind:
                 return resource
-        raise GeneratorError(
+        raise NotServed(
             f"the cluster serves API '{api_version}' but no kind '{kind}' in it",
             hint="check the kind's spelling and apiVersion ('kubectl api-resources' lists "
             "them), or upgrade the component that defines it",

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.live import MANAGED_BY_LABEL, MANAGED_BY_VALUE
-from generator.live.client import ApiResource, LiveClient, gather, identity, key_of
+from generator.live.client import (
+    ApiResource,
+    LiveClient,
+    NotServed,
+    gather,
+    identity,
+    key_of,
+)
 from generator.live.compare import ABSENT, FieldDiff, differences
 from generator.model import Manifest, Origin, ResourceKey
 
@@ -28,6 +35,7 @@ class ObjectDrift:
     state: Literal["missing", "changed", "orphaned"]
     origin: Origin | None  # the rendered file; None for an orphan
     fields: tuple[FieldDiff, ...] = ()
+    note: str = ""  # why an object is missing when the reason is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,7 @@ async def detect_drift(
     client: LiveClient, manifests: Sequence[Manifest], cluster: str
 ) -> DriftReport:
     """Compare every rendered object with its live twin and look for orphans."""
-    resources = await gather(*(client.resource_for(m.api_version, m.kind) for m in manifests))
+    resources = await gather(*(_served(client, m) for m in manifests))
     listable = [r for r in await client.listable_resources() if r.kind not in _DERIVED_KINDS]
     selector = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
     labelled: dict[tuple[str, str, str, str], Any] = {}
@@ -56,7 +64,13 @@ async def detect_drift(
             if not (item.get("metadata") or {}).get("ownerReferences"):
                 labelled[identity(item)] = item
 
-    async def check(manifest: Manifest, resource: ApiResource) -> ObjectDrift | None:
+    async def check(manifest: Manifest, resource: ApiResource | None) -> ObjectDrift | None:
+        if resource is None:
+            key = ResourceKey(
+                manifest.api_version, manifest.kind, manifest.namespace, manifest.name
+            )
+            note = f"the cluster does not serve {manifest.kind} in '{manifest.api_version}'"
+            return ObjectDrift(key, "missing", manifest.origin, note=note)
         namespace = manifest.namespace or client.context.namespace
         namespace = namespace if resource.namespaced else ""
         ident = (resource.group, manifest.kind, namespace, manifest.name)
@@ -73,6 +87,7 @@ async def detect_drift(
     rendered = {
         (r.group, m.kind, (m.namespace or client.context.namespace) if r.namespaced else "", m.name)
         for m, r in zip(manifests, resources, strict=True)
+        if r is not None
     }
     orphans = [
         ObjectDrift(key_of(live), "orphaned", None)
@@ -84,6 +99,14 @@ async def detect_drift(
         key=lambda d: (_STATE_ORDER[d.state], d.key),
     )
     return DriftReport(cluster, client.context.name, len(manifests), tuple(drifts))
+
+
+async def _served(client: LiveClient, manifest: Manifest) -> ApiResource | None:
+    """The resource type, or None when the cluster lacks it (its CRD is not installed yet)."""
+    try:
+        return await client.resource_for(manifest.api_version, manifest.kind)
+    except NotServed:
+        return None
 
 
 # ---------------------------------------------------------------- reports
@@ -104,7 +127,8 @@ def _text(report: DriftReport) -> str:
     lines = [f"drift on {where}: {_summary(report)}"]
     for drift in report.drifts:
         source = f"  ({drift.origin.path})" if drift.origin else "  (live only, no longer rendered)"
-        lines.append(f"  {drift.state:<9} {drift.key}{source}")
+        note = f": {drift.note}" if drift.note else ""
+        lines.append(f"  {drift.state:<9} {drift.key}{source}{note}")
         lines += [
             f"      {d.path}: rendered {_show(d.wanted, d)}, live {_show(d.live, d)}"
             for d in drift.fields
@@ -129,6 +153,7 @@ def _markdown(report: DriftReport) -> str:
             f"`{d.path}`: rendered {_md(_show(d.wanted, d))}, live {_md(_show(d.live, d))}"
             for d in drift.fields
         )
+        fields = fields or drift.note
         origin = f"`{drift.origin.path}`" if drift.origin else "(no longer rendered)"
         lines.append(f"| {drift.state} | `{drift.key}` | {origin} | {fields} |")
     return "\n".join(lines)
@@ -148,6 +173,7 @@ def _json(report: DriftReport) -> str:
                 "namespace": d.key.namespace,
                 "name": d.key.name,
                 "file": str(d.origin.path) if d.origin else None,
+                "note": d.note,
                 "fields": [
                     {
                         "path": f.path,
