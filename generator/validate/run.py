@@ -240,8 +240,10 @@ def _validate_all(
         step = -(-len(documents) // workers)
         ranges = [(i, min(i + step, len(documents))) for i in range(0, len(documents), step)]
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_validate_range, ranges)
+            # the main process takes the first share itself instead of waiting idle
+            with multiprocessing.get_context("fork").Pool(len(ranges) - 1) as pool:
+                others = pool.map_async(_validate_range, ranges[1:])
+                parts = [_validate_range(ranges[0]), *others.get()]
         finally:
             _WORKER.clear()
         rows = [document_rows for part in parts for document_rows in part]
