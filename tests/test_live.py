@@ -267,6 +267,71 @@ def test_bootstrap_of_a_cluster_that_was_never_rendered_says_to_render(live: Liv
     )
 
 
+def test_bootstrap_of_a_flux_cluster_applies_the_flux_system_entry_point(tmp_path: Path) -> None:
+    source = {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": {"name": "flux-system", "namespace": "flux-system", "labels": LABELS},
+        "spec": {
+            "interval": "1m",
+            "url": "https://git.acme.example/platform/fleet.git",
+            "ref": {"branch": "main"},
+        },
+    }
+    entry = {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": "flux-system", "namespace": "flux-system", "labels": LABELS},
+        "spec": {
+            "interval": "10m",
+            "path": "rendered/kind-local/flux",
+            "prune": True,
+            "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+        },
+    }
+    operator = {**entry, "metadata": {**entry["metadata"], "name": "cert-manager"}}
+    with FakeApiServer() as server:
+        server.add(crd("source.toolkit.fluxcd.io", "GitRepository", "gitrepositories", ["v1"]))
+        server.add(crd("kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", ["v1"]))
+        files = catalog(server.url) | {
+            "rendered/kind-local/flux/gitrepository-flux-system.yaml": yaml.safe_dump(source),
+            "rendered/kind-local/flux/kustomization-cert-manager.yaml": yaml.safe_dump(operator),
+            "rendered/kind-local/flux/kustomization-flux-system.yaml": yaml.safe_dump(entry),
+        }
+        files["catalog/clusters/kind-local.yaml"] = files[
+            "catalog/clusters/kind-local.yaml"
+        ].replace("gitops: argocd", "gitops: flux")
+        repo = write_tree(tmp_path / "repo", files)
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(server.url))
+        result = run_cli(
+            [
+                "bootstrap",
+                "kind-local",
+                "--yes",
+                "--repo",
+                str(repo),
+                "--kubeconfig",
+                str(kubeconfig),
+            ]
+        )
+        assert result.code == 0, result.err
+        assert result.out == (
+            f"rendered/kind-local/flux/ → context 'kind-kind-local' ({server.url}):\n"
+            "  create    GitRepository flux-system/flux-system  "
+            "(rendered/kind-local/flux/gitrepository-flux-system.yaml)\n"
+            "  create    Kustomization flux-system/flux-system  "
+            "(rendered/kind-local/flux/kustomization-flux-system.yaml)\n"
+            "applied 2 object(s) with field manager 'platform-generator'\n"
+        )
+        assert (
+            server.get(
+                "kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", "cert-manager"
+            )
+            is None
+        )
+
+
 # ---------------------------------------------------------------- drift
 
 

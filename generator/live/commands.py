@@ -15,7 +15,7 @@ from generator.live.bootstrap import BootstrapPlan, PlannedChange, apply_bootstr
 from generator.live.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, connect
 from generator.live.drift import DriftReport, detect_drift
 from generator.live.kubeconfig import KubeContext, resolve_context
-from generator.live.rendered import bootstrap_folder, check_server, read_manifests
+from generator.live.rendered import check_server, read_bootstrap, read_manifests
 from generator.live.schemas_pull import SchemaFile, pull_schemas, write_schemas
 from generator.model import Manifest
 
@@ -56,8 +56,7 @@ def target(
 def bootstrap_plan(
     repo: Path, where: Target, *, timeout: float = DEFAULT_TIMEOUT
 ) -> tuple[PurePosixPath, list[Manifest], BootstrapPlan]:
-    folder = bootstrap_folder(repo, where.cluster, where.gitops)
-    manifests = read_manifests(repo, folder)
+    folder, manifests = read_bootstrap(repo, where.cluster, where.gitops)
     if not manifests:
         raise GeneratorError(
             f"'{folder}/' holds no objects",

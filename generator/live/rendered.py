@@ -43,17 +43,20 @@ def read_manifests(repo: Path, folder: PurePosixPath) -> list[Manifest]:
     return manifests
 
 
-def bootstrap_folder(repo: Path, cluster: str, gitops: str) -> PurePosixPath:
-    """rendered/<cluster>/bootstrap/, or flux/ for a Flux cluster rendered without one."""
+def read_bootstrap(repo: Path, cluster: str, gitops: str) -> tuple[PurePosixPath, list[Manifest]]:
+    """What bootstrap applies: rendered/<cluster>/bootstrap/, or for a Flux cluster without
+    one the entry point in flux/ (the `flux-system` source and Kustomization)."""
     folder = PurePosixPath("rendered", cluster, "bootstrap")
-    if not (repo / folder).is_dir() and gitops == "flux":
-        folder = PurePosixPath("rendered", cluster, "flux")
-    if not (repo / folder).is_dir():
-        raise GeneratorError(
-            f"'{folder}/' does not exist",
-            hint=f"run 'generator render --cluster {cluster}' first and commit the result",
-        )
-    return folder
+    if (repo / folder).is_dir():
+        return folder, read_manifests(repo, folder)
+    flux = PurePosixPath("rendered", cluster, "flux")
+    if gitops == "flux" and (repo / flux).is_dir():
+        entry = [m for m in read_manifests(repo, flux) if m.name == "flux-system"]
+        return flux, entry
+    raise GeneratorError(
+        f"'{folder}/' does not exist",
+        hint=f"run 'generator render --cluster {cluster}' first and commit the result",
+    )
 
 
 def check_server(context: KubeContext, cluster: str, api_server: str) -> None:
