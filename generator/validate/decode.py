@@ -184,8 +184,9 @@ class _Parser(CParser):
 class _Builder:
     """Composed YAML nodes → JSON-like values with go-yaml v2 and sigs.k8s.io/yaml rules."""
 
-    def __init__(self, strict: bool):
+    def __init__(self, strict: bool, anchors: bool = True):
         self.strict = strict
+        self.anchors = anchors  # False when the text has no '&': no node is shared
         self.duplicates: list[str] = []
         self.unsupported: _Unsupported | None = None
         self.built: dict[int, Any] = {}  # aliases share one value (and YAML bombs stay small)
@@ -195,6 +196,10 @@ class _Builder:
         cls = node.__class__
         if cls is yaml.ScalarNode:
             return self.scalar(node)
+        if not self.anchors:
+            if cls is yaml.MappingNode:
+                return self.mapping(node)
+            return [self.build(child) for child in node.value]
         key = id(node)
         found = self.built.get(key, _MISSING)
         if found is not _MISSING:
@@ -251,14 +256,36 @@ class _Builder:
     def mapping(self, node: yaml.Node) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: set[str] = set()
-        scalar_class = yaml.ScalarNode
+        scalar_class, words, number_start = yaml.ScalarNode, _PLAIN_WORDS, _NUMBER_START
         for key_node, value_node in node.value:
-            key = self.key(key_node)
-            if key is _MERGE:
-                self.merge(value_node, out, merged)
-                continue
+            # inlined fast paths: a plain-word or quoted key, a quoted or plain-word value
+            text = key_node.value
+            if key_node.__class__ is scalar_class and (
+                key_node.tag == _STR
+                or (
+                    key_node.tag == _PLAIN
+                    and text
+                    and text[0] not in number_start
+                    and text not in words
+                )
+            ):
+                key = text
+            else:
+                key = self.key(key_node)
+                if key is _MERGE:
+                    self.merge(value_node, out, merged)
+                    continue
             if value_node.__class__ is scalar_class:
-                value = self.scalar(value_node)
+                text = value_node.value
+                if value_node.tag == _STR or (
+                    value_node.tag == _PLAIN
+                    and text
+                    and text[0] not in number_start
+                    and text not in words
+                ):
+                    value = text
+                else:
+                    value = self.scalar(value_node)
             else:
                 value = self.build(value_node)
             if key in out:
@@ -306,7 +333,7 @@ def decode(token: bytes, *, strict: bool = False) -> Any:
     resource: ").
     """
     parser = _Parser(token)
-    builder = _Builder(strict)
+    builder = _Builder(strict, anchors=b"&" in token)
     try:
         node = _first_node(parser)
         if node is None:
