@@ -115,6 +115,19 @@ RENDERED = {
 }
 
 
+def config_map(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": "web"}
+    if labels:
+        metadata["labels"] = labels
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {}}
+
+
+def drift_text(summary: str, *lines: str) -> str:
+    """The text report for cluster kind-local, as the CLI prints it."""
+    head = f"drift on cluster 'kind-local' (context 'kind-kind-local'): {summary}\n"
+    return head + "".join(f"{line}\n" for line in lines)
+
+
 def catalog(api_server: str) -> dict[str, str]:
     return {
         "catalog/platform.yaml": "name: acme-platform\ndomain: acme.example\n"
@@ -352,12 +365,11 @@ def test_drift_reports_a_changed_field(live: Live) -> None:
     stored["data"]["mode"] = "off"
     result = live.run("drift", "kind-local")
     assert result.code == 1
-    assert result.out == (
-        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 changed "
-        "(of 5 rendered object(s))\n"
+    assert result.out == drift_text(
+        "1 changed (of 5 rendered object(s))",
         "  changed   ConfigMap web/web-settings  "
-        "(rendered/kind-local/010-web/configmap-web-settings.yaml)\n"
-        "      data.mode: rendered 'on', live 'off'\n"
+        "(rendered/kind-local/010-web/configmap-web-settings.yaml)",
+        "      data.mode: rendered 'on', live 'off'",
     )
 
 
@@ -365,33 +377,19 @@ def test_drift_reports_a_missing_object(live: Live) -> None:
     live.populate(PROJECT, ROOT, NAMESPACE, SETTINGS)
     result = live.run("drift", "kind-local")
     assert result.code == 1
-    assert result.out == (
-        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 missing "
-        "(of 5 rendered object(s))\n"
-        "  missing   Deployment web/web  (rendered/kind-local/010-web/deployment-web.yaml)\n"
+    assert result.out == drift_text(
+        "1 missing (of 5 rendered object(s))",
+        "  missing   Deployment web/web  (rendered/kind-local/010-web/deployment-web.yaml)",
     )
 
 
 def test_drift_reports_an_orphan_that_is_no_longer_rendered(live: Live) -> None:
-    old = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "retired", "namespace": "web", "labels": LABELS},
-        "data": {},
-    }
-    unrelated = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "kube-root-ca.crt", "namespace": "web"},
-        "data": {},
-    }
-    live.populate(*RENDERED.values(), old, unrelated)
+    live.populate(*RENDERED.values(), config_map("retired", LABELS), config_map("kube-root-ca.crt"))
     result = live.run("drift", "kind-local")
     assert result.code == 1
-    assert result.out == (
-        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 orphaned "
-        "(of 5 rendered object(s))\n"
-        "  orphaned  ConfigMap web/retired  (live only, no longer rendered)\n"
+    assert result.out == drift_text(
+        "1 orphaned (of 5 rendered object(s))",
+        "  orphaned  ConfigMap web/retired  (live only, no longer rendered)",
     )
 
 
@@ -405,11 +403,10 @@ def test_drift_counts_objects_of_types_the_cluster_lacks_as_missing(live: Live) 
     live.populate(*RENDERED.values())
     result = live.run("drift", "kind-local")
     assert result.code == 1
-    assert result.out == (
-        "drift on cluster 'kind-local' (context 'kind-kind-local'): 1 missing "
-        "(of 6 rendered object(s))\n"
+    assert result.out == drift_text(
+        "1 missing (of 6 rendered object(s))",
         "  missing   Widget web/w  (rendered/kind-local/010-web/widget-w.yaml): the cluster does "
-        "not serve Widget in 'example.com/v1'\n"
+        "not serve Widget in 'example.com/v1'",
     )
 
 
@@ -673,3 +670,70 @@ def test_unknown_cluster_lists_the_catalog_clusters(live: Live) -> None:
         "error: cluster 'kind-remote' is not in the catalog\n"
         "  hint: use one of: kind-local (files under catalog/clusters/)\n"
     )
+
+
+def test_drift_of_a_cluster_that_was_never_rendered(live: Live) -> None:
+    import shutil
+
+    shutil.rmtree(live.repo / "rendered")
+    result = live.run("drift", "kind-local")
+    assert result.code == 2
+    assert result.err == (
+        "error: 'rendered/kind-local/' does not exist\n"
+        "  hint: run 'generator render --cluster kind-local' first\n"
+    )
+    assert live.server.requests == []
+
+
+def test_malformed_rendered_file_names_file_and_line(live: Live) -> None:
+    write_tree(
+        live.repo, {"rendered/kind-local/010-web/broken.yaml": "kind: ConfigMap\n  bad: [\n"}
+    )
+    result = live.run("drift", "kind-local")
+    assert result.code == 2
+    assert result.err.startswith("error: rendered/kind-local/010-web/broken.yaml:2:")
+    assert result.err.endswith("  hint: fix the YAML syntax at that position\n")
+
+
+def test_the_api_server_refusing_an_object_gives_its_reason(live: Live) -> None:
+    reason = 'AppProject.argoproj.io "platform" is invalid: spec.destinations: Required value'
+    live.server.fail(
+        "PATCH", r"/apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects/.*", 422, reason
+    )
+    result = live.run("bootstrap", "kind-local", "--dry-run")
+    assert result.code == 2
+    assert result.err == (
+        "error: the API server refused 'patch' appprojects.argoproj.io 'platform' in namespace "
+        f"'argocd': {reason}\n"
+        "  hint: fix the object in the catalog or chart, render again and retry\n"
+    )
+    assert live.server.writes() == []
+
+
+def test_an_apply_conflict_names_the_object(live: Live) -> None:
+    reason = (
+        'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply": .spec.project'
+    )
+    live.server.fail(
+        "PATCH", r"/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/.*", 409, reason
+    )
+    result = live.run("bootstrap", "kind-local", "--yes")
+    assert result.code == 2
+    assert result.err == (
+        "error: server-side apply conflict for 'patch' applications.argoproj.io "
+        f"'kind-local-root' in namespace 'argocd': {reason}\n"
+        "  hint: another field manager owns these fields; change them with that tool, or let the "
+        "GitOps controller take them over\n"
+    )
+
+
+def test_schemas_pull_where_a_group_folder_is_a_file(live: Live, tmp_path: Path) -> None:
+    live.populate(crd("example.com", "Widget", "widgets", ["v1"], schema=WIDGET_SCHEMA))
+    blocker = write_tree(tmp_path / "crds", {"example.com": "not a folder"}) / "example.com"
+    result = live.run("schemas pull", "--out", str(tmp_path / "crds"))
+    assert result.code == 2
+    assert result.err == (
+        f"error: {blocker}/widget_v1-strict.json: cannot write schema: File exists\n"
+        "  hint: check that --out names a writable folder\n"
+    )
+    assert blocker.read_text() == "not a folder"

@@ -177,3 +177,22 @@ def test_a_real_session_trusts_the_inline_certificate_authority(tmp_path: Path) 
 
         assert asyncio.run(version())["gitVersion"] == "v1.31.0"
         assert ("GET", "/version", {}) in server.requests
+
+
+def test_a_context_naming_an_undefined_cluster(tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "config", {**SECOND, "clusters": []})
+    with pytest.raises(GeneratorError) as error:
+        resolve_context(kubeconfig=str(path))
+    assert str(error.value) == (
+        f"{path}: context 'prod' refers to cluster 'prod', which is not defined\n"
+        "  hint: add that cluster to a kubeconfig file, or fix the context's 'cluster' field"
+    )
+
+
+def test_no_current_context_lists_the_contexts(tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "config", {**SECOND, "current-context": ""})
+    with pytest.raises(GeneratorError) as error:
+        resolve_context(kubeconfig=str(path))
+    assert str(error.value) == (
+        f"no current context is set in '{path}'\n  hint: pass --context NAME (contexts: dev, prod)"
+    )

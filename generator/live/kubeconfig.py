@@ -117,16 +117,8 @@ def resolve_context(
             Origin(PurePosixPath(cluster_file)),
             hint="set clusters[].cluster.server to the API server URL",
         )
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "current-context": name,
-        "clusters": [{"name": "c", "cluster": cluster}],
-        "users": [{"name": "u", "user": user}],
-        "contexts": [{"name": name, "context": {"cluster": "c", "user": "u"}}],
-    }
     namespace = str(entry.get("namespace") or "default")
-    return KubeContext(name, server, namespace, sources, config)
+    return KubeContext(name, server, namespace, sources, _single_context(name, cluster, user))
 
 
 def _load(path: Path) -> Mapping[str, Any]:
@@ -207,15 +199,23 @@ def _in_cluster(environ: Mapping[str, str], sa_dir: Path) -> KubeContext:
     namespace_file = sa_dir / "namespace"
     namespace = namespace_file.read_text().strip() if namespace_file.is_file() else "default"
     user = {"token": _read_secret_file(sa_dir / "token", IN_CLUSTER)}
-    config = {
+    return KubeContext(
+        IN_CLUSTER, server, namespace, (), _single_context(IN_CLUSTER, cluster, user)
+    )
+
+
+def _single_context(
+    name: str, cluster: Mapping[str, Any], user: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A kubeconfig with just this context, as kr8s takes it."""
+    return {
         "apiVersion": "v1",
         "kind": "Config",
-        "current-context": IN_CLUSTER,
-        "clusters": [{"name": "c", "cluster": cluster}],
-        "users": [{"name": "u", "user": user}],
-        "contexts": [{"name": IN_CLUSTER, "context": {"cluster": "c", "user": "u"}}],
+        "current-context": name,
+        "clusters": [{"name": "c", "cluster": dict(cluster)}],
+        "users": [{"name": "u", "user": dict(user)}],
+        "contexts": [{"name": name, "context": {"cluster": "c", "user": "u"}}],
     }
-    return KubeContext(IN_CLUSTER, server, namespace, (), config)
 
 
 def decode_data(value: str) -> bytes:
