@@ -192,20 +192,52 @@ def diff(report: Reporter, repo: Path, base: str, head: str | None, fresh: bool,
 
 def live_options(function: Any) -> Any:
     """--context, --kubeconfig and --request-timeout, as kubectl spells them."""
-    function = click.option("--request-timeout", "timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS", help="Give up on an API request after this long.")(function)
-    function = click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file [default: KUBECONFIG (several files allowed), else ~/.kube/config, else in-cluster].")(function)
-    return click.option("--context", metavar="NAME", help="Kube context [default: the current context].")(function)
+    function = click.option(
+        "--request-timeout",
+        "timeout",
+        type=click.FloatRange(min=0.1),
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Give up on an API request after this long.",
+    )(function)
+    function = click.option(
+        "--kubeconfig",
+        type=click.Path(dir_okay=False),
+        help="Kubeconfig file [default: KUBECONFIG (several files allowed), else ~/.kube/config, else in-cluster].",
+    )(function)
+    return click.option(
+        "--context", metavar="NAME", help="Kube context [default: the current context]."
+    )(function)
 
 
 @cli.command(epilog=EPILOG)
 @repo_option
 @click.argument("cluster")
 @live_options
-@click.option("--dry-run", is_flag=True, help="Ask the API server for a dry run and show the result; change nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Ask the API server for a dry run and show the result; change nothing.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
-@click.option("--allow-server-mismatch", is_flag=True, help="Proceed although the context's server differs from the catalog's apiServer.")
+@click.option(
+    "--allow-server-mismatch",
+    is_flag=True,
+    help="Proceed although the context's server differs from the catalog's apiServer.",
+)
 @click.pass_obj
-def bootstrap(report: Reporter, repo: Path, cluster: str, context: str | None, kubeconfig: str | None, timeout: float, dry_run: bool, yes: bool, allow_server_mismatch: bool) -> None:
+def bootstrap(
+    report: Reporter,
+    repo: Path,
+    cluster: str,
+    context: str | None,
+    kubeconfig: str | None,
+    timeout: float,
+    dry_run: bool,
+    yes: bool,
+    allow_server_mismatch: bool,
+) -> None:
     """Hand a cluster to GitOps: server-side apply rendered/<CLUSTER>/bootstrap/.
 
     \b
@@ -215,21 +247,39 @@ def bootstrap(report: Reporter, repo: Path, cluster: str, context: str | None, k
     """
     from generator.live import commands
 
-    where = commands.target(repo, cluster, context=context, kubeconfig=kubeconfig, allow_server_mismatch=allow_server_mismatch)
+    where = commands.target(
+        repo,
+        cluster,
+        context=context,
+        kubeconfig=kubeconfig,
+        allow_server_mismatch=allow_server_mismatch,
+    )
     folder, manifests, plan = commands.bootstrap_plan(repo, where, timeout=timeout)
-    report.result(f"{folder}/ → context '{where.context.name}' ({where.context.server}):\n{commands.format_plan(plan)}")
+    report.result(
+        f"{folder}/ → context '{where.context.name}' ({where.context.server}):\n{commands.format_plan(plan)}"
+    )
     if not plan.pending:
         report.result(f"nothing to do: all {len(plan.changes)} object(s) already match {folder}/")
         return
     if dry_run:
-        report.result(f"dry run: the API server accepted all {len(plan.changes)} object(s); nothing was changed")
+        report.result(
+            f"dry run: the API server accepted all {len(plan.changes)} object(s); nothing was changed"
+        )
         return
     if not yes and not click.confirm(f"apply {len(plan.pending)} object(s)?", err=True):
         raise click.Abort()
     try:
-        commands.bootstrap_apply(where, manifests, plan, timeout=timeout, on_applied=lambda c: report.info(f"applied {c.key}"))
+        commands.bootstrap_apply(
+            where,
+            manifests,
+            plan,
+            timeout=timeout,
+            on_applied=lambda c: report.info(f"applied {c.key}"),
+        )
     except KeyboardInterrupt:
-        report.problem("interrupted: the objects listed as applied were applied; run bootstrap again to finish")
+        report.problem(
+            "interrupted: the objects listed as applied were applied; run bootstrap again to finish"
+        )
         sys.exit(130)
     report.result(f"applied {len(plan.pending)} object(s) with field manager 'platform-generator'")
 
@@ -238,11 +288,38 @@ def bootstrap(report: Reporter, repo: Path, cluster: str, context: str | None, k
 @repo_option
 @click.argument("cluster")
 @live_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True, help="text for terminals, json for tools, markdown for an issue or PR.")
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=16, show_default=True, help="API requests in flight at most.")
-@click.option("--allow-server-mismatch", is_flag=True, help="Proceed although the context's server differs from the catalog's apiServer.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, json for tools, markdown for an issue or PR.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=256),
+    default=16,
+    show_default=True,
+    help="API requests in flight at most.",
+)
+@click.option(
+    "--allow-server-mismatch",
+    is_flag=True,
+    help="Proceed although the context's server differs from the catalog's apiServer.",
+)
 @click.pass_obj
-def drift(report: Reporter, repo: Path, cluster: str, context: str | None, kubeconfig: str | None, timeout: float, output_format: str, concurrency: int, allow_server_mismatch: bool) -> None:
+def drift(
+    report: Reporter,
+    repo: Path,
+    cluster: str,
+    context: str | None,
+    kubeconfig: str | None,
+    timeout: float,
+    output_format: str,
+    concurrency: int,
+    allow_server_mismatch: bool,
+) -> None:
     """Compare the live cluster with rendered/<CLUSTER>/: missing, changed and orphaned objects.
 
     \b
@@ -254,7 +331,13 @@ def drift(report: Reporter, repo: Path, cluster: str, context: str | None, kubec
     from generator.live import commands
     from generator.live.drift import format_report
 
-    where = commands.target(repo, cluster, context=context, kubeconfig=kubeconfig, allow_server_mismatch=allow_server_mismatch)
+    where = commands.target(
+        repo,
+        cluster,
+        context=context,
+        kubeconfig=kubeconfig,
+        allow_server_mismatch=allow_server_mismatch,
+    )
     result = commands.drift(repo, where, timeout=timeout, concurrency=concurrency)
     report.result(format_report(result, output_format))  # type: ignore[arg-type]
     if not result.in_sync:
@@ -322,9 +405,17 @@ def schemas() -> None:
 
 @schemas.command("pull", epilog=EPILOG)
 @live_options
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas/crds"), show_default=True, help="Folder for {group}/{kind}_{version}.json files.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas/crds"),
+    show_default=True,
+    help="Folder for {group}/{kind}_{version}.json files.",
+)
 @click.pass_obj
-def schemas_pull(report: Reporter, context: str | None, kubeconfig: str | None, timeout: float, out: Path) -> None:
+def schemas_pull(
+    report: Reporter, context: str | None, kubeconfig: str | None, timeout: float, out: Path
+) -> None:
     """Write a JSON schema for every version of every CRD the cluster serves.
 
     \b
@@ -334,8 +425,12 @@ def schemas_pull(report: Reporter, context: str | None, kubeconfig: str | None, 
     """
     from generator.live import commands
 
-    name, count, written, unchanged = commands.schemas_pull(out, context=context, kubeconfig=kubeconfig, timeout=timeout)
-    report.result(f"{count} schema file(s) from context '{name}' in {out}/: {written} written, {unchanged} unchanged")
+    name, count, written, unchanged = commands.schemas_pull(
+        out, context=context, kubeconfig=kubeconfig, timeout=timeout
+    )
+    report.result(
+        f"{count} schema file(s) from context '{name}' in {out}/: {written} written, {unchanged} unchanged"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
