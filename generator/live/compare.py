@@ -10,6 +10,7 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
@@ -18,6 +19,35 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SERVER_METADATA = frozenset(
     {"managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink"}
 )
+
+
+# Maps whose values are resource quantities, which the API server rewrites in canonical form
+# (cpu: 0.5 → "500m", memory: 1 → "1"): resources.limits, ResourceQuota hard, LimitRange ...
+_QUANTITY_MAPS = frozenset(
+    {"limits", "requests", "hard", "default", "defaultRequest", "max", "min", "capacity"}
+)
+_QUANTITY_KEYS = frozenset({"storage", "sizeLimit"})
+_QUANTITY = re.compile(
+    r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)"
+)
+_SUFFIX = {
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "Pi": Decimal(2**50),
+    "Ei": Decimal(2**60),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +75,9 @@ def differences(
     return found
 
 
-def _walk(path: str, want: Any, have: Any, found: list[FieldDiff], exact: bool) -> None:
+def _walk(
+    path: str, want: Any, have: Any, found: list[FieldDiff], exact: bool, parent: str = ""
+) -> None:
     if isinstance(want, Mapping):
         if not isinstance(have, Mapping):
             found.append(FieldDiff(path, want, have))
@@ -58,7 +90,14 @@ def _walk(path: str, want: Any, have: Any, found: list[FieldDiff], exact: bool) 
                 if not _empty(value):
                     found.append(FieldDiff(child, value, ABSENT))
                 continue
-            _walk(child, value, have[key], found, exact)
+            quantity = str(key) in _QUANTITY_KEYS or parent in _QUANTITY_MAPS
+            if (
+                quantity
+                and _quantity(value) is not None
+                and _quantity(value) == _quantity(have[key])
+            ):
+                continue
+            _walk(child, value, have[key], found, exact, str(key))
         if exact:
             for key in have.keys() - want.keys():
                 if not _empty(have[key]):
@@ -79,6 +118,19 @@ def _same(want: Any, have: Any) -> bool:
     if isinstance(want, int | float) and isinstance(have, int | float):
         return want == have
     return bool(want == have)
+
+
+def _quantity(value: Any) -> Decimal | None:
+    """A Kubernetes quantity ('500m', '1Gi', 2, 0.5) as a number, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    match = _QUANTITY.fullmatch(str(value).strip())
+    if not match:
+        return None
+    try:
+        return Decimal(match[1]) * _SUFFIX[match[2]]
+    except InvalidOperation:  # pragma: no cover - the pattern only admits valid numbers
+        return None
 
 
 def _empty(value: Any) -> bool:
