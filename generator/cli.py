@@ -352,26 +352,50 @@ def _validate_class() -> type[click.Command]:
 
 @cli.command(cls=_validate_class(), epilog=EPILOG)
 @click.argument("paths", nargs=-1, metavar="[FILE|DIR|-]...")
-@click.option("--strict", is_flag=True, help="Strict schemas (no unknown fields) and duplicate keys are errors.")
+@click.option("--strict", is_flag=True, help="Strict schemas; duplicate keys are errors.")
 @click.option("--summary", is_flag=True, help="Print a summary line.")
 @click.option("--verbose", is_flag=True, help="Also list valid and skipped resources.")
-@click.option("--output", "-o", default="text", show_default=True, metavar="json|junit|pretty|tap|text", help="Output format.")
-@click.option("--kubernetes-version", default="master", show_default=True, metavar="X.Y.Z", help="Kubernetes version to validate against (master = newest bundled).")
-@click.option("--schema-location", multiple=True, metavar="LOC", help="Schema folder, URL or kubeconform template, in order (repeatable; 'default' = bundled schemas).")
-@click.option("--skip", default="", metavar="KINDS", help="Comma-separated kinds or apiVersion/kinds to skip.")
-@click.option("--reject", default="", metavar="KINDS", help="Comma-separated kinds or apiVersion/kinds to reject.")
-@click.option("--ignore-missing-schemas", is_flag=True, help="Skip resources whose schema is not found.")
-@click.option("--ignore-filename-pattern", multiple=True, metavar="RE", help="Regular expression of file paths to ignore (repeatable).")
-@click.option("-n", "n", type=int, default=4, show_default=True, help="Worker count (processes, at most one per CPU).")
-@click.option("--cache", metavar="DIR", help="Existing folder for schemas downloaded over HTTP [default: .generator-cache/schemas].")
-@click.option("--exit-on-error", is_flag=True, help="Stop listing results after the first error or invalid resource.")
-@click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify TLS certificates of HTTP schema locations.")
-@click.option("--debug", is_flag=True, hidden=True, help="Accepted for kubeconform compatibility; no effect.")
+@click.option(
+    "--output", "-o", default="text", show_default=True, metavar="json|junit|pretty|tap|text",
+    help="Output format.",
+)  # fmt: skip
+@click.option(
+    "--kubernetes-version", default="master", show_default=True, metavar="X.Y.Z",
+    help="Kubernetes version to validate against (master = newest bundled).",
+)  # fmt: skip
+@click.option(
+    "--schema-location", multiple=True, metavar="LOC",
+    help="Schema folder, URL or template, tried in order (repeatable; 'default' = bundled).",
+)  # fmt: skip
+@click.option("--skip", default="", metavar="KINDS", help="Kinds or apiVersion/kinds to skip.")
+@click.option("--reject", default="", metavar="KINDS", help="Kinds or apiVersion/kinds to reject.")
+@click.option("--ignore-missing-schemas", is_flag=True, help="Skip resources without a schema.")
+@click.option(
+    "--ignore-filename-pattern", multiple=True, metavar="RE",
+    help="Regular expression of file paths to ignore (repeatable).",
+)  # fmt: skip
+@click.option("-n", "n", type=int, default=4, show_default=True, help="Worker processes (<= CPUs).")
+@click.option("--cache", metavar="DIR", help="Existing folder for schemas fetched over HTTP.")
+@click.option("--exit-on-error", is_flag=True, help="Stop after the first failing resource.")
+@click.option("--insecure-skip-tls-verify", is_flag=True, help="Skip TLS checks for HTTP schemas.")
+@click.option("--debug", is_flag=True, hidden=True, help="Accepted for kubeconform; no effect.")
 @click.option("-v", "show_version", is_flag=True, help="Print the version and exit.")
-@click.option("--no-extensions", is_flag=True, help="kubeconform parity: no schemas from CRDs among the inputs or from schemas/crds/.")
-@click.option("--policies", is_flag=True, help="Also check the platform policies that need no catalog (reported as invalid).")
-@click.option("--no-verdict-cache", is_flag=True, help="Do not reuse verdicts of unchanged documents from .generator-cache/validate/.")
-@click.option("--engine", type=click.Choice(["generator", "kubeconform"]), default="generator", show_default=True, help="kubeconform: hand the same files and flags to a kubeconform binary on PATH.")
+@click.option(
+    "--no-extensions", is_flag=True,
+    help="kubeconform parity: no schemas from CRDs among the inputs or from schemas/crds/.",
+)  # fmt: skip
+@click.option(
+    "--policies", is_flag=True,
+    help="Also check the platform policies that need no catalog (reported as invalid).",
+)  # fmt: skip
+@click.option(
+    "--no-verdict-cache", is_flag=True,
+    help="Do not reuse verdicts of unchanged documents from .generator-cache/validate/.",
+)  # fmt: skip
+@click.option(
+    "--engine", type=click.Choice(["generator", "kubeconform"]), default="generator",
+    show_default=True, help="kubeconform: hand the same files and flags to a kubeconform binary.",
+)  # fmt: skip
 def validate(**params: Any) -> None:
     """Validate Kubernetes manifests like kubeconform (same flags, output and exit codes).
 

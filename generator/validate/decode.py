@@ -98,7 +98,7 @@ def _number(text: str) -> Any:
         except ValueError:
             return text
     plain = text.replace("_", "")
-    if not plain:
+    if not plain or not plain.isascii():  # Python's int() also reads non-ASCII digits
         return text
     value = _go_int(plain)
     if value is not None:
