@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -345,6 +346,29 @@ def test_bootstrap_of_a_flux_cluster_applies_the_flux_system_entry_point(tmp_pat
         )
 
 
+def test_bootstrap_of_a_cluster_run_by_a_management_cluster_points_there(live: Live) -> None:
+    write_tree(
+        live.repo,
+        {
+            "catalog/clusters/mgmt.yaml": "name: mgmt\nenvironment: dev\nprovider: kind\n"
+            "kubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:7443\ngitops: argocd\n",
+            "catalog/clusters/kind-local.yaml": catalog(live.server.url)[
+                "catalog/clusters/kind-local.yaml"
+            ]
+            + "managedBy: mgmt\n",
+        },
+    )
+    shutil.rmtree(live.repo / "rendered/kind-local/bootstrap")
+    result = live.run("bootstrap", "kind-local", "--yes")
+    assert result.code == 2
+    assert result.err == (
+        "error: cluster 'kind-local' is bootstrapped by the Argo CD of 'mgmt', so it has nothing "
+        "to apply by hand\n"
+        "  hint: bootstrap 'mgmt' (once), register 'kind-local' with its Argo CD, then render and "
+        "push (see docs/gitops.md)\n"
+    )
+
+
 # ---------------------------------------------------------------- drift
 
 
@@ -673,8 +697,6 @@ def test_unknown_cluster_lists_the_catalog_clusters(live: Live) -> None:
 
 
 def test_drift_of_a_cluster_that_was_never_rendered(live: Live) -> None:
-    import shutil
-
     shutil.rmtree(live.repo / "rendered")
     result = live.run("drift", "kind-local")
     assert result.code == 2

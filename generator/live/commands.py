@@ -26,6 +26,7 @@ class Target:
 
     cluster: str
     gitops: str
+    managed_by: str  # the management cluster whose Argo CD bootstraps this one, or ""
     context: KubeContext
 
 
@@ -50,12 +51,19 @@ def target(
     kube = resolve_context(context, kubeconfig=kubeconfig)
     if not allow_server_mismatch:
         check_server(kube, found.name, found.api_server)
-    return Target(found.name, found.gitops, kube)
+    return Target(found.name, found.gitops, found.managed_by, kube)
 
 
 def bootstrap_plan(
     repo: Path, where: Target, *, timeout: float = DEFAULT_TIMEOUT
 ) -> tuple[PurePosixPath, list[Manifest], BootstrapPlan]:
+    if where.managed_by and not (repo / "rendered" / where.cluster / "bootstrap").is_dir():
+        raise GeneratorError(
+            f"cluster '{where.cluster}' is bootstrapped by the Argo CD of '{where.managed_by}', "
+            "so it has nothing to apply by hand",
+            hint=f"bootstrap '{where.managed_by}' (once), register '{where.cluster}' with its "
+            "Argo CD, then render and push (see docs/gitops.md)",
+        )
     folder, manifests = read_bootstrap(repo, where.cluster, where.gitops)
     if not manifests:
         raise GeneratorError(
