@@ -759,3 +759,34 @@ def test_schemas_pull_where_a_group_folder_is_a_file(live: Live, tmp_path: Path)
         "  hint: check that --out names a writable folder\n"
     )
     assert blocker.read_text() == "not a folder"
+
+
+def test_ctrl_c_stops_cleanly_while_a_request_is_in_flight(live: Live) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    live.populate(*RENDERED.values())
+    live.server.delay("GET", r"/api/v1/configmaps", 30)
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "drift",
+        "kind-local",
+        "--repo",
+        str(live.repo),
+        "--kubeconfig",
+        str(live.kubeconfig),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not any(r[1] == "/api/v1/configmaps" for r in live.server.requests):
+        assert time.monotonic() < deadline, process.communicate()
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert (out, err) == ("", "\naborted\n")  # no traceback
