@@ -790,3 +790,13 @@ def test_ctrl_c_stops_cleanly_while_a_request_is_in_flight(live: Live) -> None:
     out, err = process.communicate(timeout=20)
     assert process.returncode == 130
     assert (out, err) == ("", "\naborted\n")  # no traceback
+
+
+def test_forbidden_list_during_concurrent_drift_names_the_verb(live: Live) -> None:
+    live.populate(*RENDERED.values())
+    live.server.fail("GET", r"/apis/apps/v1/deployments", 403)
+    result = live.run("drift", "kind-local")
+    assert result.code == 2
+    assert result.err.startswith(
+        "error: forbidden: context 'kind-kind-local' may not 'list' deployments.apps\n"
+    )
