@@ -153,7 +153,7 @@ def test_tenant_namespace_needs_default_deny_quota_and_limits() -> None:
         "  hint: render the tenant with the shipped tenant library, or add the missing objects"
     ]
     waived_ns = manifest(
-        waived(namespace.body, "tenant-baseline", "limits come from a Kyverno policy")
+        waived(dict(namespace.body), "tenant-baseline", "limits come from a Kyverno policy")
     )
     assert check_policies(CLUSTER, [(rendered[0][0], [waived_ns, ingress_only, quota])]) == []
     allow_some = manifest(

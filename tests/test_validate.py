@@ -9,6 +9,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 import yaml
@@ -483,7 +484,7 @@ def test_shipped_schemas_agree_with_upstream_crds(crd_file: str, schema_file: st
     converted = next(s for k, s in crd_schemas(upstream).items() if k[2] == version)
     missing: list[str] = []
 
-    def walk(up: dict, mine: dict, path: str) -> None:
+    def walk(up: dict[str, Any], mine: dict[str, Any], path: str) -> None:
         if up.get("type") == "array" or mine.get("type") == "array":
             walk(up.get("items", {}), mine.get("items", {}), path + "[]")
             return

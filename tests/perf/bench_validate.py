@@ -36,7 +36,7 @@ def resource(i: int) -> str:
     if kind == 0:
         return (
             f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{i}\n  namespace: ns-{i % 9}\n"
-            f"  labels:\n    app: shop\ndata:\n  mode: production\n  replicas: \"{i % 5}\"\n"
+            f'  labels:\n    app: shop\ndata:\n  mode: production\n  replicas: "{i % 5}"\n'
         )
     if kind == 1:
         return (
@@ -121,7 +121,11 @@ def main() -> None:
         run_command(generator, work)  # fill the verdict cache
         warm = median_seconds(lambda: run_command(generator, work), args.runs)
         kubeconform = kubeconform_command(work, files)
-        kube = median_seconds(lambda: run_command(kubeconform, work), args.runs) if kubeconform else None
+        kube = (
+            median_seconds(lambda: run_command(kubeconform, work), args.runs)
+            if kubeconform
+            else None
+        )
 
         bodies = [b for f in files for b in yaml.safe_load_all(f.read_text()) if b]
         origin = Origin(PurePosixPath("bench.yaml"), 1)
