@@ -62,6 +62,7 @@ class FakeApiServer:
     objects: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    authorizations: set[str] = field(default_factory=set)  # Authorization headers seen
     port: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0  # the most requests served at the same time
@@ -187,6 +188,7 @@ class FakeApiServer:
     async def _respond(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
         params = dict(request.query)
+        self.authorizations.add(request.headers.get("Authorization", ""))
         self.requests.append((request.method, path, params))
         for fault in self.faults:
             if fault.method in ("*", request.method) and re.fullmatch(fault.path, path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,36 @@ def test_no_current_context_lists_the_contexts(tmp_path: Path) -> None:
     assert str(error.value) == (
         f"no current context is set in '{path}'\n  hint: pass --context NAME (contexts: dev, prod)"
     )
+
+
+def test_an_exec_plugin_path_is_relative_to_its_kubeconfig(tmp_path: Path) -> None:
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "./bin/login"}}
+    path = kubeconfig(
+        tmp_path / "kube" / "config", {**SECOND, "users": [{"name": "prod", "user": user}]}
+    )
+    context = resolve_context(kubeconfig=str(path))
+    assert context.config["users"][0]["user"]["exec"]["command"] == str(tmp_path / "kube/bin/login")
+
+
+def test_an_exec_plugin_token_reaches_the_server(tmp_path: Path) -> None:
+    plugin = tmp_path / "login"
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {"token": "exec-token"},
+    }
+    plugin.write_text(f"#!/bin/sh\necho '{json.dumps(credential)}'\n")
+    plugin.chmod(0o755)
+    with FakeApiServer() as server:
+        config = yaml.safe_load(kubeconfig_text(server.url))
+        config["users"][0]["user"] = {
+            "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin)}
+        }
+        context = resolve_context(kubeconfig=str(kubeconfig(tmp_path / "config", config)))
+
+        async def version() -> Any:
+            async with connect(context, timeout=5) as client:
+                return await client.version()
+
+        asyncio.run(version())
+        assert server.authorizations == {"Bearer exec-token"}

@@ -106,6 +106,13 @@ def resolve_context(
     user, user_file = merged["users"].get(user_name, ({}, cluster_file))
     cluster = _absolute(cluster, _CLUSTER_PATHS, cluster_file)
     user = _absolute(user, _USER_PATHS, user_file)
+    command = str((user.get("exec") or {}).get("command", ""))
+    if "/" in command and not Path(command).is_absolute():
+        # kubectl runs an exec plugin given as a relative path from the kubeconfig's folder.
+        user["exec"] = {
+            **user["exec"],
+            "command": str((Path(user_file).parent / command).resolve()),
+        }
     if "tokenFile" in user:
         user = {k: v for k, v in user.items() if k != "tokenFile"} | {
             "token": _read_secret_file(Path(user["tokenFile"]), name)
