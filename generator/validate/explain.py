@@ -160,15 +160,15 @@ class _Walker:
             return None
         if isinstance(schema.get("$id"), str) and draft >= 6:
             base = urllib.parse.urljoin(base, schema["$id"])
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and draft < 2019:
+            return self._ref(ref, value, location, base, draft)  # siblings of $ref are ignored
         failure = _first_failure(schema, value, draft)
         if failure:
             return Cause(location, failure)
         scope = _Scope(location, base, draft)
-        if isinstance(schema.get("$ref"), str):
-            error = self._ref(schema["$ref"], value, location, base, draft)
-            if draft < 2019:
-                return error  # draft-04 to 07 ignore the keywords beside a $ref
-            scope.keep(error)
+        if isinstance(ref, str):
+            scope.keep(self._ref(ref, value, location, base, draft))
         if isinstance(value, dict):
             self._object(schema, value, scope)
         elif isinstance(value, list):
