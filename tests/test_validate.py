@@ -818,3 +818,15 @@ def _paths(value: object, path: tuple[object, ...] = ()) -> Iterator[tuple[objec
         for index, item in enumerate(value):
             yield (*path, index)
             yield from _paths(item, (*path, index))
+
+
+def test_go_flag_spellings_are_understood() -> None:
+    from generator.validate.command import kubeconform_args
+
+    assert kubeconform_args(
+        ["-strict", "-summary", "-summary=false", "-verbose=true", "-output=json", "-n=2",
+         "-schema-location", "default", "-ignore-filename-pattern=x", "-", "--", "-strict"]
+    ) == [
+        "--strict", "--verbose", "--output=json", "-n", "2", "--schema-location", "default",
+        "--ignore-filename-pattern=x", "-", "--", "-strict",
+    ]  # fmt: skip

@@ -44,19 +44,44 @@ VERDICT_CACHE = Path(".generator-cache") / "validate"
 SCHEMA_CACHE = Path(".generator-cache") / "schemas"
 
 
+BOOL_FLAGS = frozenset(
+    {
+        "debug",
+        "exit-on-error",
+        "ignore-missing-schemas",
+        "insecure-skip-tls-verify",
+        "strict",
+        "summary",
+        "verbose",
+    }
+)
+_GO_TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+
+
 def kubeconform_args(args: Sequence[str]) -> list[str]:
-    """`-strict` → `--strict`, `-output=json` → `--output=json`; `--` ends the flags."""
+    """Go flag spellings → click's: `-strict` → `--strict`, `-output=json` → `--output=json`,
+    `-n=2` → `-n 2`; a boolean's last spelling wins (`-summary -summary=false` is off);
+    `--` ends the flags."""
     out: list[str] = []
+    switches: dict[str, bool] = {}
+    rest: list[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
-            out.extend(args[i:])
+            rest = list(args[i:])
             break
-        name = arg[1:].split("=", 1)[0]
-        if arg.startswith("-") and not arg.startswith("--") and name in LONG_FLAGS:
-            out.append("-" + arg)
+        if not arg.startswith("-") or arg == "-":
+            out.append(arg)
+            continue
+        name, equals, value = arg.lstrip("-").partition("=")
+        if name in BOOL_FLAGS:
+            switches[name] = not equals or value in _GO_TRUE
+        elif name in LONG_FLAGS:
+            out.append("--" + arg.lstrip("-"))
+        elif name == "n" and equals:
+            out.extend(["-n", value])
         else:
             out.append(arg)
-    return out
+    return ["--" + name for name, on in switches.items() if on] + out + rest
 
 
 class KubeconformCommand(click.Command):
