@@ -157,7 +157,7 @@ def execute(request: Request, stdin: BinaryIO | None = None) -> tuple[str, int]:
     """(output text, exit code) of a validation run."""
     started = time.perf_counter()
     reading_stdin = not request.paths or list(request.paths) == ["-"]
-    if reading_stdin and stdin is None and sys.stdin.isatty():
+    if reading_stdin and stdin is None and _stdin_is_character_device():
         raise GeneratorError(
             "failing to read data from stdin",
             hint="pipe manifests in (cat x.yaml | generator validate) or name files or folders",
@@ -186,6 +186,16 @@ def execute(request: Request, stdin: BinaryIO | None = None) -> tuple[str, int]:
     )
     code = 1 if any(r.failed for r in results) else 0
     return render(results, request.output, report), code
+
+
+def _stdin_is_character_device() -> bool:
+    """kubeconform refuses a terminal on stdin, and any character device (< /dev/null) too."""
+    import stat
+
+    try:
+        return stat.S_ISCHR(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False  # no real file descriptor (tests, embedded use): read what is there
 
 
 def handoff(argv: Sequence[str]) -> int:
