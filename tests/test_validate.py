@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -830,3 +831,21 @@ def test_go_flag_spellings_are_understood() -> None:
         "--strict", "--verbose", "--output=json", "-n", "2", "--schema-location", "default",
         "--ignore-filename-pattern=x", "-", "--", "-strict",
     ]  # fmt: skip
+
+
+def test_editing_a_local_schema_invalidates_cached_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {
+        "a.yaml": "apiVersion: demo.example.com/v1\nkind: Gizmo\nmetadata: {name: g}\n",
+        "schemas/demo.example.com/gizmo_v1.json": json.dumps({"type": "object"}),
+    })  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    template = "schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+    options = Options("1.31.0", schema_locations=(template,))
+    cache = tmp_path / "cache"
+    assert run(["a.yaml"], options, cache_dir=cache)[0].status is Status.VALID
+    schema = tmp_path / "schemas/demo.example.com/gizmo_v1.json"
+    schema.write_text(json.dumps({"type": "object", "required": ["spec"]}))
+    os.utime(schema, ns=(1, 1))
+    assert run(["a.yaml"], options, cache_dir=cache)[0].status is Status.INVALID

@@ -28,8 +28,12 @@ def fingerprint(parts: Any) -> str:
 
 
 def tree_signature(folder: Path, limit: int = 5000) -> list[Any]:
-    """(name, size, mtime) of the files under a local schema folder, so edits invalidate."""
+    """(name, size, mtime) of the files under a local schema folder (or of one schema file),
+    so that editing a schema invalidates the verdicts."""
     out: list[Any] = []
+    if folder.is_file():
+        stat = folder.stat()
+        return [(str(folder), stat.st_size, stat.st_mtime_ns)]
     if not folder.is_dir():
         return out
     for root, dirs, files in os.walk(folder):

@@ -271,13 +271,21 @@ def _validate_range(bounds: tuple[int, int]) -> list[list[Row]]:
     ]
 
 
+def _static_part(template: str) -> Path:
+    """The folder (or file) a local schema location reads from, before any template field."""
+    prefix = template.removeprefix("file://").split("{{", 1)[0]
+    if "{{" in template and not prefix.endswith("/"):
+        return Path(prefix).parent
+    return Path(prefix)
+
+
 def _fingerprint(options: Options, crds: Any) -> str:
     import importlib.metadata
 
     from generator import __version__
 
     local = [
-        verdicts.tree_signature(Path(t.split("{{", 1)[0]).parent)
+        verdicts.tree_signature(_static_part(t))
         for t in options.schema_locations
         if t != "default" and not t.startswith("http")
     ]
