@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from generator.errors import GeneratorError
 from generator.model import Finding, Manifest
 from generator.validate.core import Options, Result, Status, Validator, collect_crds, to_json
 from generator.validate.explain import explain
 from generator.validate.policies import check_policies
+from generator.validate.schemas import (
+    LocationError,
+    builtin_root,
+    builtin_version,
+    builtin_versions,
+    check_version,
+)
 
 __all__ = ["CRD_SCHEMA_DIR", "check_policies", "validate_cluster"]
 
@@ -28,6 +36,7 @@ def validate_cluster(
 ) -> list[Finding]:
     """Schema findings for one cluster's output: built-in Kubernetes schemas for its version,
     then the CRDs rendered in the same output, then schemas/crds/ of the repository."""
+    check_bundled_version(kubernetes_version)
     crds = collect_crds((m.body for m in manifests), "crd:rendered")
     validator = Validator(
         Options(
@@ -51,6 +60,24 @@ def validate_cluster(
         if result.failed:
             findings.append(_finding(manifest, result, validator, kubernetes_version))
     return findings
+
+
+def check_bundled_version(kubernetes_version: str) -> None:
+    """A cluster version the bundled schemas do not cover is a catalog problem, reported once
+    instead of as "no schema" on every object."""
+    try:
+        check_version(kubernetes_version)
+        folder = builtin_root() / f"{builtin_version(kubernetes_version)}-local"
+    except (LocationError, ValueError, IndexError):
+        folder = None
+    if folder is None or not folder.is_dir():
+        versions = builtin_versions()
+        first, last = versions[0], versions[-1]
+        raise GeneratorError(
+            f"no bundled Kubernetes schemas for kubernetesVersion '{kubernetes_version}'",
+            hint=f"set kubernetesVersion to a version from {first[0]}.{first[1]}.0 to "
+            f"{last[0]}.{last[1]}.x, or upgrade the kubernetes-validate package",
+        )
 
 
 def _finding(
