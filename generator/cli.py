@@ -204,7 +204,8 @@ def live_options(function: Any) -> Any:
     function = click.option(
         "--kubeconfig",
         type=click.Path(dir_okay=False),
-        help="Kubeconfig file [default: KUBECONFIG (several files allowed), else ~/.kube/config, else in-cluster].",
+        help="Kubeconfig file [default: KUBECONFIG (several files allowed), "
+        "else ~/.kube/config, else in-cluster].",
     )(function)
     return click.option(
         "--context", metavar="NAME", help="Kube context [default: the current context]."
@@ -256,14 +257,16 @@ def bootstrap(
     )
     folder, manifests, plan = commands.bootstrap_plan(repo, where, timeout=timeout)
     report.result(
-        f"{folder}/ → context '{where.context.name}' ({where.context.server}):\n{commands.format_plan(plan)}"
+        f"{folder}/ → context '{where.context.name}' ({where.context.server}):\n"
+        + commands.format_plan(plan)
     )
     if not plan.pending:
         report.result(f"nothing to do: all {len(plan.changes)} object(s) already match {folder}/")
         return
     if dry_run:
         report.result(
-            f"dry run: the API server accepted all {len(plan.changes)} object(s); nothing was changed"
+            f"dry run: the API server accepted all {len(plan.changes)} object(s); "
+            "nothing was changed"
         )
         return
     if not yes and not click.confirm(f"apply {len(plan.pending)} object(s)?", err=True):
