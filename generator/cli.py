@@ -456,7 +456,8 @@ def schemas_pull(
         out, context=context, kubeconfig=kubeconfig, timeout=timeout
     )
     report.result(
-        f"{count} schema file(s) from context '{name}' in {out}/: {written} written, {unchanged} unchanged"
+        f"{count} schema file(s) from context '{name}' in {out}/: "
+        f"{written} written, {unchanged} unchanged"
     )
 
 
