@@ -865,3 +865,27 @@ def test_a_cluster_version_without_bundled_schemas_is_reported_once() -> None:
         f"  hint: set kubernetesVersion to a version from {low_major}.{low_minor}.0 to "
         f"{high_major}.{high_minor}.x, or upgrade the kubernetes-validate package"
     )
+
+
+def test_a_failed_download_is_not_retried_for_every_resource(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator.validate import schemas
+
+    calls: list[str] = []
+
+    def offline(self: object, url: str) -> bytes | None:
+        calls.append(url)
+        raise schemas.SchemaError(f"failed downloading schema at {url}: network is unreachable")
+
+    monkeypatch.setattr(schemas.HttpFetcher, "_download", offline)
+    validator = Validator(Options("1.31.0", schema_locations=("https://schemas.example",)))
+    docs = [
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n".encode() for i in range(3)
+    ]
+    results = [validator.validate_token(d, "c.yaml")[0] for d in docs]
+    assert {r.msg for r in results} == {
+        "failed downloading schema at "
+        "https://schemas.example/master-standalone/configmap-v1.json: network is unreachable"
+    }
+    assert len(calls) == 1

@@ -401,16 +401,25 @@ class Registry:
     def __init__(self, locations: Sequence[Location]):
         self.locations = list(locations)
         self._compiled: dict[tuple[str, str], Schema | None] = {}
+        # a failed lookup (an unreachable server, a broken file) is remembered too, so an
+        # offline run fails fast instead of retrying the download for every resource
+        self._failed: dict[tuple[str, str], SchemaError] = {}
 
     def find(self, kind: str, api_version: str) -> Schema | None:
         key = (kind, api_version)
         if key in self._compiled:
             return self._compiled[key]
+        if key in self._failed:
+            raise self._failed[key]
         found = None
-        for location in self.locations:
-            found = location.find(kind, api_version)
-            if found is not None:
-                break
+        try:
+            for location in self.locations:
+                found = location.find(kind, api_version)
+                if found is not None:
+                    break
+        except SchemaError as e:
+            self._failed[key] = e
+            raise
         self._compiled[key] = found
         return found
 
