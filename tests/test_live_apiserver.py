@@ -10,12 +10,14 @@ Other live test modules load this file by path: see `load_apiserver_module` ther
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import contextlib
 import copy
 import functools
 import json
 import re
+import shutil
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -517,6 +519,7 @@ def _certificate_files() -> tuple[str, str]:
         .sign(key, hashes.SHA256())
     )
     folder = Path(tempfile.mkdtemp(prefix="fake-apiserver-"))
+    atexit.register(shutil.rmtree, folder, True)
     (folder / "server.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (folder / "server.key").write_bytes(
         key.private_bytes(
