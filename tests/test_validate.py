@@ -886,6 +886,6 @@ def test_a_failed_download_is_not_retried_for_every_resource(
     results = [validator.validate_token(d, "c.yaml")[0] for d in docs]
     assert {r.msg for r in results} == {
         "failed downloading schema at "
-        "https://schemas.example/master-standalone/configmap-v1.json: network is unreachable"
+        "https://schemas.example/v1.31.0-standalone/configmap-v1.json: network is unreachable"
     }
     assert len(calls) == 1
