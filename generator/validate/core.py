@@ -172,7 +172,7 @@ class Validator:
         return [self._check(value, kind, version, name, namespace, filename, line)]
 
     def _items(self, wrapper: dict[str, Any], filename: str, line: int) -> list[Result]:
-        items = yamldecode._raw_field(wrapper, "items")
+        items = yamldecode.raw_field(wrapper, "items")
         return [self.validate_value(item, filename, line) for item in items or ()]
 
     def validate_value(self, value: Any, filename: str, line: int = 0) -> Result:
@@ -271,10 +271,7 @@ def describe_failure(schema: Schema, value: Any) -> tuple[str, tuple[tuple[str, 
 def to_json(value: Any) -> Any:
     """Engine output as JSON sees it: integral floats become integers, keys strings."""
     if isinstance(value, Mapping):
-        return {
-            str(k) if isinstance(k, str) else yamldecode._go_key(k): to_json(v)
-            for k, v in value.items()
-        }
+        return {yamldecode.go_key(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -285,7 +282,7 @@ def to_json(value: Any) -> Any:
 def _is_list(value: Any, kind: str, version: str) -> bool:
     if kind.lower() != "list" or not version:
         return False
-    return isinstance(yamldecode._raw_field(value, "items"), list | type(None))
+    return isinstance(yamldecode.raw_field(value, "items"), list | type(None))
 
 
 def crds_in_tokens(tokens: Sequence[tuple[str, bytes]]) -> dict[CrdKey, tuple[Any, str]]:

@@ -122,7 +122,7 @@ def _json_number(value: float) -> Any:
     return value
 
 
-def _go_key(key: Any) -> str:
+def go_key(key: Any) -> str:
     """sigs.k8s.io/yaml turns non-string map keys into their JSON spelling."""
     if isinstance(key, str):
         return key
@@ -150,7 +150,7 @@ def _go_repr(value: Any) -> str:
         )
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return _go_key(value)
+    return go_key(value)
 
 
 _PLAIN = "tag:generator,plain"  # an untagged plain scalar: resolved the go-yaml way below
@@ -251,7 +251,7 @@ class _Builder:
             if node.tag == _PLAIN and text == "<<":
                 return _MERGE
         value = self.build(node)
-        return value if value.__class__ is str else _go_key(value)
+        return value if value.__class__ is str else go_key(value)
 
     def mapping(self, node: yaml.Node) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -412,7 +412,7 @@ def identity(value: Any) -> tuple[str, str, str, str]:
             return (kind, api_version, name, namespace)  # the common, well-formed case
     kind = _field(value, "kind")
     api_version = _field(value, "apiVersion")
-    meta = _raw_field(value, "metadata")
+    meta = raw_field(value, "metadata")
     name = namespace = ""
     if isinstance(meta, dict):
         name = _field(meta, "name")
@@ -423,7 +423,7 @@ def identity(value: Any) -> tuple[str, str, str, str]:
     return (kind, api_version, name, namespace)
 
 
-def _raw_field(mapping: dict[str, Any], field: str) -> Any:
+def raw_field(mapping: dict[str, Any], field: str) -> Any:
     if field in mapping:
         return mapping[field]
     lowered = field.lower()
@@ -435,7 +435,7 @@ def _raw_field(mapping: dict[str, Any], field: str) -> Any:
 
 
 def _field(mapping: dict[str, Any], field: str) -> str:
-    value = _raw_field(mapping, field)
+    value = raw_field(mapping, field)
     if value is None or isinstance(value, dict | list):
         return ""
     if value is True or value is False:
