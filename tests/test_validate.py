@@ -889,3 +889,19 @@ def test_a_failed_download_is_not_retried_for_every_resource(
         "https://schemas.example/v1.31.0-standalone/configmap-v1.json: network is unreachable"
     }
     assert len(calls) == 1
+
+
+def test_engine_output_with_non_string_keys_is_judged_not_crashed() -> None:
+    origin = Origin(PurePosixPath("charts/web/main.jsonnet"), 1)
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {1: "x"}}
+    assert validate_cluster([Manifest(body, origin)], "1.31.0", REPO) == []
+    labels = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "labels": {True: 5}},
+    }
+    findings = validate_cluster([Manifest(labels, origin)], "1.31.0", REPO)
+    assert [f.message for f in findings] == [
+        "does not match the schema of v1 ConfigMap: at '/metadata/labels/true': "
+        "got number, want null or string"
+    ]

@@ -54,8 +54,11 @@ def validate_cluster(
         # fast path for the common case, a valid object: one dict lookup and one Rust call
         if kind.__class__ is str and api_version.__class__ is str and kind and api_version:
             schema = find(kind, api_version)
-            if schema is not None and schema.validator.is_valid(body):
-                continue
+            try:
+                if schema is not None and schema.validator.is_valid(body):
+                    continue
+            except ValueError:
+                pass  # a non-string key: the slow path judges the JSON form
         result = validator.validate_body(body)
         if result.failed:
             findings.append(_finding(manifest, result, validator, kubernetes_version))

@@ -246,8 +246,11 @@ class Validator:
             namespace = meta.get("namespace")
             if isinstance(name, str) and "generateName" not in meta:
                 namespace = namespace if isinstance(namespace, str) else ""
-                result = self._check(body, kind, version, name, namespace, filename, 0)
-                if result.status is not Status.INVALID:
+                try:
+                    result = self._check(body, kind, version, name, namespace, filename, 0)
+                except ValueError:  # jsonschema-rs refuses non-string keys
+                    result = None
+                if result is not None and result.status is not Status.INVALID:
                     return result
                 # engines may hand over 3.0 for 3 or non-string keys; judge the JSON form
         return self.validate_value(to_json(body), filename)
