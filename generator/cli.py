@@ -348,7 +348,7 @@ def drift(
 
 
 def _validate_class() -> type[click.Command]:
-    from generator.validate.command import KubeconformCommand
+    from generator.validate.flags import KubeconformCommand
 
     return KubeconformCommand
 

@@ -822,7 +822,7 @@ def _paths(value: object, path: tuple[object, ...] = ()) -> Iterator[tuple[objec
 
 
 def test_go_flag_spellings_are_understood() -> None:
-    from generator.validate.command import kubeconform_args
+    from generator.validate.flags import kubeconform_args
 
     assert kubeconform_args(
         ["-strict", "-summary", "-summary=false", "-verbose=true", "-output=json", "-n=2",
