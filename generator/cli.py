@@ -72,13 +72,34 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command(epilog=EPILOG)
 @repo_option
-@click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Render only these clusters (repeatable).")
-@click.option("--check", is_flag=True, help="Render to a temporary tree; exit 1 listing every file of rendered/ that is stale.")
-@click.option("--no-validate", is_flag=True, help="Emergencies only: write without schema and policy validation.")
-@click.option("--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render.")
+@click.option(
+    "--cluster",
+    "clusters",
+    multiple=True,
+    metavar="NAME",
+    help="Render only these clusters (repeatable).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Render to a temporary tree; exit 1 listing every file of rendered/ that is stale.",
+)
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Emergencies only: write without schema and policy validation.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render."
+)
 @click.pass_obj
 def render(
-    report: Reporter, repo: Path, clusters: tuple[str, ...], check: bool, no_validate: bool, no_cache: bool
+    report: Reporter,
+    repo: Path,
+    clusters: tuple[str, ...],
+    check: bool,
+    no_validate: bool,
+    no_cache: bool,
 ) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
@@ -91,8 +112,12 @@ def render(
     from generator import pipeline
 
     if no_validate:
-        report.problem("warning: --no-validate: rendered/ is written WITHOUT schema or policy checks")
-    result = pipeline.render_all(repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache)
+        report.problem(
+            "warning: --no-validate: rendered/ is written WITHOUT schema or policy checks"
+        )
+    result = pipeline.render_all(
+        repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache
+    )
     for finding in result.findings:
         report.problem(str(finding))
     if result.findings:
@@ -103,12 +128,17 @@ def render(
         for line in stale:
             report.result(line)
         if stale:
-            report.problem(f"rendered/ is stale ({len(stale)} file(s)); run 'generator render' and commit the result")
+            report.problem(
+                f"rendered/ is stale ({len(stale)} file(s)); "
+                "run 'generator render' and commit the result"
+            )
             sys.exit(EXIT_FINDINGS)
         report.info(f"rendered/ is up to date ({len(result.files)} files)")
         return
     changes = pipeline.write(repo, result)
-    report.info(f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}")
+    report.info(
+        f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
+    )
     report.debug(result.timings_text())
     if "engine:helm" in result.timings:
         from generator.engines.helm import helm_backend
@@ -155,14 +185,45 @@ def kustomize(report: Reporter, directory: Path) -> None:
 
 @cli.command(epilog=EPILOG)
 @repo_option
-@click.option("--base", required=True, metavar="REF", help="Git revision to compare against, e.g. origin/main.")
+@click.option(
+    "--base",
+    required=True,
+    metavar="REF",
+    help="Git revision to compare against, e.g. origin/main.",
+)
 @click.option("--head", metavar="REF", help="Git revision to compare [default: the working tree].")
-@click.option("--render", "fresh", is_flag=True, help="Render both revisions from their catalogs in temporary worktrees instead of reading their committed rendered/ (catches a stale rendered/).")
-@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="text for terminals, markdown for a pull-request comment, json for tools.")
+@click.option(
+    "--render",
+    "fresh",
+    is_flag=True,
+    help="Render both revisions from their catalogs in temporary worktrees instead of reading "
+    "their committed rendered/ (catches a stale rendered/).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, markdown for a pull-request comment, json for tools.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are changes.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
 @click.pass_obj
-def diff(report: Reporter, repo: Path, base: str, head: str | None, fresh: bool, output_format: str, exit_zero: bool, output: Path | None) -> None:
+def diff(
+    report: Reporter,
+    repo: Path,
+    base: str,
+    head: str | None,
+    fresh: bool,
+    output_format: str,
+    exit_zero: bool,
+    output: Path | None,
+) -> None:
     """Show what changes in rendered/ between two git revisions, resource by resource.
 
     \b
@@ -183,7 +244,10 @@ def diff(report: Reporter, repo: Path, base: str, head: str | None, fresh: bool,
         try:
             output.write_text(rendered, encoding="utf-8")
         except OSError as e:
-            raise GeneratorError(f"cannot write '{output}': {e.strerror}", hint="pass --output a file in an existing, writable folder") from e
+            raise GeneratorError(
+                f"cannot write '{output}': {e.strerror}",
+                hint="pass --output a file in an existing, writable folder",
+            ) from e
     else:
         click.echo(rendered, nl=False, color=color)
     if comparison.report and not exit_zero:

@@ -236,7 +236,7 @@ class Catalog:
 
 @dataclass(frozen=True, slots=True)
 class RenderUnit:
-    """One cluster × operator or tenant, with fully merged and interpolated values."""
+    """One cluster and one of its operators or tenants, with merged and interpolated values."""
 
     cluster: Cluster
     environment: Environment
