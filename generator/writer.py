@@ -138,9 +138,11 @@ def write_tree(
         for folder in sorted({f.relpath.parent for f in files}):
             (staging / str(folder)).mkdir(parents=True, exist_ok=True)
         for rendered in files:
-            with open(
-                staging / str(rendered.relpath), "w", encoding="utf-8", newline="\n"
-            ) as handle:
+            target = staging / str(rendered.relpath)
+            if old.get(rendered.relpath) == rendered.text:
+                _link_or_copy(root / str(rendered.relpath), target)  # unchanged: no new bytes
+                continue
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(rendered.text)
         retired = root.parent / f".{root.name}.old-{os.getpid()}"
         if root.exists():
@@ -155,8 +157,16 @@ def write_tree(
 
 def _copy(source: Path, target: Path) -> None:
     if source.is_dir():
-        shutil.copytree(source, target, symlinks=True)
+        shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
     else:
+        _link_or_copy(source, target)
+
+
+def _link_or_copy(source: Path | str, target: Path | str) -> None:
+    """A hard link where the file system allows it: the old tree is retired, never edited."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
