@@ -338,7 +338,22 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=not text.isprintable())
 
 
+# Rendered text of strings seen before: keys and label values repeat across thousands of objects.
+_STRING_TEXT: dict[str, str] = {}
+
+
+def _string(text: str) -> str:
+    found = _STRING_TEXT.get(text)
+    if found is None:
+        if len(_STRING_TEXT) > 200_000:
+            _STRING_TEXT.clear()
+        found = _STRING_TEXT[text] = _quoted(text) if needs_quotes(text) else text
+    return found
+
+
 def _scalar(value: Any) -> str:
+    if type(value) is str:
+        return _string(value)
     if value is None:
         return "null"
     if value is True:
@@ -354,8 +369,7 @@ def _scalar(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         text = repr(value)
         return text if ("." in text or "e" in text) else text + ".0"
-    text = str(value)
-    return _quoted(text) if needs_quotes(text) else text
+    return _string(str(value))
 
 
 def _block_literal(text: str, indent: str) -> list[str] | None:
@@ -371,19 +385,27 @@ def _block_literal(text: str, indent: str) -> list[str] | None:
     return lines
 
 
-def _sorted_items(mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    return sorted(mapping.items(), key=lambda kv: (KEY_PRIORITY.get(kv[0], 9), str(kv[0])))
+def _sort_key(item: tuple[str, Any]) -> tuple[int, str]:
+    return (KEY_PRIORITY.get(item[0], 9), str(item[0]))
+
+
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or (type(value) is not list and isinstance(value, Mapping))
+
+
+def _is_seq(value: Any) -> bool:
+    return type(value) is list or type(value) is tuple
 
 
 def _emit_map(mapping: Mapping[str, Any], indent: int, out: list[str], lead: str) -> None:
     """Entries of a non-empty mapping at column `indent`; the first line starts with `lead`."""
     pad = " " * indent
-    for i, (key, value) in enumerate(_sorted_items(mapping)):
-        start = f"{lead if i == 0 else pad}{_scalar(str(key))}:"
-        if isinstance(value, Mapping) and value:
+    for i, (key, value) in enumerate(sorted(mapping.items(), key=_sort_key)):
+        start = f"{lead if i == 0 else pad}{_string(str(key))}:"
+        if value and _is_map(value):
             out.append(start)
             _emit_map(value, indent + 2, out, pad + "  ")
-        elif isinstance(value, list | tuple) and value:
+        elif value and _is_seq(value):
             out.append(start)  # sequences under a key are not indented, as kustomize writes them
             _emit_seq(value, indent, out, pad)
         else:
@@ -395,16 +417,18 @@ def _emit_seq(items: Sequence[Any], indent: int, out: list[str], lead: str) -> N
     pad = " " * indent
     for i, item in enumerate(items):
         start = f"{lead if i == 0 else pad}- "
-        if isinstance(item, Mapping) and item:
+        if item and _is_map(item):
             _emit_map(item, indent + 2, out, start)
-        elif isinstance(item, list | tuple) and item:
+        elif item and _is_seq(item):
             _emit_seq(item, indent + 2, out, start)
         else:
             _emit_scalar(start, item, indent + 2, out)
 
 
 def _emit_scalar(head: str, value: Any, content_indent: int, out: list[str]) -> None:
-    if isinstance(value, Mapping):
+    if type(value) is str and "\n" not in value:
+        out.append(head + _string(value))
+    elif isinstance(value, Mapping):
         out.append(head + "{}")
     elif isinstance(value, list | tuple):
         out.append(head + "[]")
