@@ -36,6 +36,9 @@ def apply_overlays(
     rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     """Each unit's manifests after every overlay of its environment and cluster."""
+    scopes = [scope for scope in scope_dirs(repo, cluster, environment) if scope.is_dir()]
+    if not scopes:  # nothing to apply: skip the working copies
+        return [(unit, list(manifests)) for unit, manifests in rendered]
     units = [unit for unit, _ in rendered]
     by_key = {unit_key(unit): unit for unit in units}
     cluster_scoped = _cluster_scoped_kinds(rendered)
@@ -44,9 +47,7 @@ def apply_overlays(
         for unit, manifests in rendered
     }
     touched = False
-    for scope in scope_dirs(repo, cluster, environment):
-        if not scope.is_dir():
-            continue
+    for scope in scopes:
         if find_file(scope) is not None:
             current = _apply_wide(repo, scope, current)
             touched = True
