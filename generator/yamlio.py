@@ -227,10 +227,17 @@ def load_manifests(text: str, path: PurePosixPath) -> list[Any]:
 # like on/yes/n, leading-zero octals, 0o/0b prefixes, 1_000, 1e3 without a dot, 12:30, merge
 # keys. A stream free of them parses identically under both, so the fast YAML 1.2 parser may
 # take it; anything else goes through libyaml with YAML 1.1 rules. False alarms only cost speed.
-_YAML11_SENSITIVE = re.compile(
-    r"(?<![\w.-])(?:[yYnN]|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF)(?![\w.-])"
-    r"|(?<![\w./-])[-+]?0(?:[0-7_]+|[oObB][0-9_]+)(?![\w.])"
-    r"|\d_\d|(?<![\w./-])\d+[eE][-+]?\d+|\d:[0-5]?\d(?![\d])|<<|!!|\t"
+# Separate patterns that each start with a character class scan ~4x faster than one alternation.
+_YAML11_SENSITIVE = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"[yYnNoO](?<![\w.-].)(?:es|ES|o|O|n|N|ff|FF)?(?![\w.-])",  # y, yes, n, no, on, off, ...
+        r"0[0-7_oObB](?<![\w./]0.)",  # 0755, 0o17, 0b101
+        r"[eE](?<=\d[eE])[-+]?\d",  # 1e3
+        r"\d_\d",  # 1_000
+        r"\d:[0-5]?\d(?!\d)",  # 12:30
+        r"<<|!!|\t",  # merge keys, tags, tabs
+    )
 )
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
@@ -248,11 +255,15 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
         import yaml_rs
     except ImportError:  # pragma: no cover - an optional speed-up
         return None
-    if _YAML11_SENSITIVE.search(text):
+    if any(pattern.search(text) for pattern in _YAML11_SENSITIVE):
         return None
     try:
+        # Aliases are replayed as copies, at most MAX_EXPANDED_NODES events: no YAML bomb.
         parsed = yaml_rs.loads(
-            text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins
+            text,
+            parse_datetime=False,
+            duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDED_NODES),
         )
     except Exception:  # libyaml gives the positioned message
         return None
@@ -271,12 +282,7 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
         lines.append(line if content else 0)
     if len(lines) != len(documents):
         return None
-    result = []
-    for line, document in zip(lines, documents, strict=True):
-        if document is not None:
-            check_expansion(document, path)
-            result.append((line, document))
-    return result
+    return [(line, doc) for line, doc in zip(lines, documents, strict=True) if doc is not None]
 
 
 def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
