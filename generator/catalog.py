@@ -85,8 +85,8 @@ def load_catalog(repo: Path) -> Catalog:
     tenants = tuple(_tenant(f, problems) for f in by_kind["tenant"])
     located = {f.path: f for f in (platform_file, *files.values())}
 
-    def at(origin: Origin, *key_path: str | int) -> Origin:
-        return located[origin.path].at(*key_path)
+    def at(origin: Origin, *key_path: str | int, value: bool = False) -> Origin:
+        return located[origin.path].at(*key_path, value=value)
 
     components = _components(repo, operators, tenants, problems, at)
     catalog = Catalog(platform, environments, clusters, operators, tenants, components)
@@ -448,12 +448,16 @@ def _components(
     charts = (repo / "charts").resolve()
     components: dict[str, Component] = {}
     for operator in operators:
-        origin = at(operator.origin, "source")
+        origin = at(operator.origin, "source", value=True)
         folder = (charts / operator.source).resolve()
-        if not folder.is_relative_to(charts) or folder == charts:
+        if (
+            PurePosixPath(operator.source).is_absolute()
+            or not folder.is_relative_to(charts)
+            or folder == charts
+        ):
             problems.append(
                 GeneratorError(
-                    f"source: '{operator.source}' escapes charts/",
+                    f"source: '{operator.source}' points outside charts/",
                     origin,
                     "name a folder directly under charts/",
                 )

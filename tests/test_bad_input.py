@@ -47,13 +47,23 @@ CASES = {
     ),
     "missing_chart": (
         {"catalog/operators/020-api.yaml": "namespace: api\nsource: apii\n"},
-        "error: catalog/operators/020-api.yaml:2:1: source: component 'charts/apii' does not exist\n"
+        "error: catalog/operators/020-api.yaml:2:9: source: component 'charts/apii' does not exist\n"
         "  hint: create charts/apii/ or fix source\n",
     ),
     "source_escapes_repository": (
         {"catalog/operators/020-api.yaml": "namespace: api\nsource: ../../etc\n"},
-        "error: catalog/operators/020-api.yaml:2:9: source: '../../etc' does not match the pattern '[a-z0-9][a-z0-9._-]*'\n"
-        "  hint: use lower-case letters, digits and '-' (names), or the form the pattern shows\n",
+        "error: catalog/operators/020-api.yaml:2:9: source: '../../etc' points outside charts/\n"
+        "  hint: name a folder directly under charts/\n",
+    ),
+    "absolute_source": (
+        {"catalog/operators/020-api.yaml": "namespace: api\nsource: /etc\n"},
+        "error: catalog/operators/020-api.yaml:2:9: source: '/etc' points outside charts/\n"
+        "  hint: name a folder directly under charts/\n",
+    ),
+    "source_through_a_symlink": (
+        {"catalog/operators/020-api.yaml": "namespace: api\nsource: linked\n"},
+        "error: catalog/operators/020-api.yaml:2:9: source: 'linked' points outside charts/\n"
+        "  hint: name a folder directly under charts/\n",
     ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},
@@ -154,6 +164,8 @@ def test_bad_input_names_file_line_and_hint_and_writes_nothing(
     files, expected = CASES[case]
     before = snapshot(minimal_repo / "rendered")
     write_tree(minimal_repo, files)
+    if case == "source_through_a_symlink":
+        (minimal_repo / "charts/linked").symlink_to(minimal_repo.parent)
     result = run_cli(["render", "--repo", str(minimal_repo)])
     assert (result.code, result.err) == (2, expected)
     assert snapshot(minimal_repo / "rendered") == before
