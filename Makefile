@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: render check test lint bench clean
+.PHONY: render check test lint coverage bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check generator tests
 	$(BIN)/ruff format --check generator tests
 	$(BIN)/mypy
+
+coverage: $(STAMP)  ## the test suite under coverage; lists the lines of generator/ no test runs
+	$(BIN)/python -m coverage run --source=generator -m pytest -q
+	$(BIN)/python -m coverage report --skip-covered --show-missing
 
 bench: $(STAMP)  ## every benchmark under tests/perf/
 	@for script in tests/perf/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
