@@ -1,0 +1,152 @@
+"""CatalogFile + schemas/catalog/*.yaml (cerberus) → problems, one per wrong key, each at the
+key's or value's position with a hint (the closest valid key for a typo)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.catalog.files import KINDS, CatalogFile
+from generator.errors import GeneratorError
+from generator.model import Origin
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "catalog"
+
+
+@cache
+def _schemas() -> dict[str, dict[str, Any]]:
+    common = yaml.safe_load((SCHEMA_DIR / "_common.yaml").read_text(encoding="utf-8"))
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            node = {k: resolve(v) for k, v in node.items()}
+            ref = node.pop("$ref", None)
+            return {**resolve(common[ref]), **node} if ref else node
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return {
+        kind: resolve(yaml.safe_load((SCHEMA_DIR / f"{kind}.yaml").read_text(encoding="utf-8")))
+        for kind in ("platform", *KINDS.values())
+    }
+
+
+def check(catalog_file: CatalogFile, kind: str, problems: list[GeneratorError]) -> bool:
+    from cerberus import Validator
+
+    schema = _schemas()[kind]
+    validator = Validator(schema, allow_unknown=False)
+    if validator.validate(dict(catalog_file.data)):
+        return True
+    for error in _leaf_errors(validator._errors):
+        problems.append(_schema_problem(catalog_file, error, schema))
+    return False
+
+
+def _leaf_errors(errors: Any) -> Iterator[Any]:
+    for error in errors:
+        if error.is_group_error:
+            yield from _leaf_errors(error.child_errors)
+        else:
+            yield error
+
+
+def _schema_problem(
+    catalog_file: CatalogFile, error: Any, schema: Mapping[str, Any]
+) -> GeneratorError:
+    from cerberus import errors as cerberus_errors
+
+    key_path = [str(k) for k in error.document_path]
+    dotted = ".".join(key_path)
+    code = error.code
+    value_problem = code in (
+        cerberus_errors.BAD_TYPE.code,
+        cerberus_errors.UNALLOWED_VALUE.code,
+        cerberus_errors.REGEX_MISMATCH.code,
+    )
+    origin = catalog_file.at(*error.document_path, value=value_problem)
+    if code == cerberus_errors.UNKNOWN_FIELD.code:
+        valid = sorted(_schema_at(schema, error.document_path[:-1]))
+        close = difflib.get_close_matches(key_path[-1], valid, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys here: {', '.join(valid)}"
+        return GeneratorError(f"{dotted}: unknown key", origin, hint)
+    if code == cerberus_errors.REQUIRED_FIELD.code:
+        parent = (
+            catalog_file.at(*error.document_path[:-1])
+            if len(key_path) > 1
+            else Origin(catalog_file.path, 1, 1)
+        )
+        return GeneratorError(
+            f"{dotted}: required key is missing",
+            parent,
+            f"add '{key_path[-1]}' (see docs/catalog.md)",
+        )
+    if code == cerberus_errors.BAD_TYPE.code:
+        wanted = (
+            error.constraint if isinstance(error.constraint, str) else " or ".join(error.constraint)
+        )
+        got = _type_name(error.value)
+        return GeneratorError(
+            f"{dotted}: must be {_article(wanted)}, got {got} {_show(error.value)}",
+            origin,
+            f"write {dotted} as {_article(wanted)}",
+        )
+    if code == cerberus_errors.UNALLOWED_VALUE.code:
+        allowed = ", ".join(str(a) for a in error.constraint)
+        return GeneratorError(
+            f"{dotted}: {_show(error.value)} is not allowed", origin, f"use one of: {allowed}"
+        )
+    if code == cerberus_errors.REGEX_MISMATCH.code:
+        return GeneratorError(
+            f"{dotted}: {_show(error.value)} does not match the pattern '{error.constraint}'",
+            origin,
+            "use lower-case letters, digits and '-' (names), or the form the pattern shows",
+        )
+    message = cerberus_errors.BasicErrorHandler.messages.get(code, "is invalid")
+    message = message.format(
+        *error.info, constraint=error.constraint, field=dotted, value=error.value
+    )
+    return GeneratorError(f"{dotted}: {message}", origin, "see docs/catalog.md for this key")
+
+
+def _schema_at(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str, Any]:
+    node: Mapping[str, Any] = schema
+    for key in path:
+        if isinstance(key, int):
+            node = node.get("schema", {}).get("schema", {}) if "schema" in node else {}
+            continue
+        rule = node.get(key, {})
+        node = rule.get("schema", {}) if isinstance(rule, Mapping) else {}
+    return node
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), "null" if value is None else type(value).__name__)
+
+
+def _article(word: str) -> str:
+    return {
+        "dict": "a mapping",
+        "list": "a list",
+        "integer": "an integer",
+        "boolean": "a boolean",
+    }.get(word, f"a {word}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (Mapping, list)):
+        return ""
+    return f"'{value}'"
