@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, snapshot, write_tree
+from tests.conftest import MINIMAL, run_cli, snapshot, write_tree
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
@@ -64,6 +64,113 @@ CASES = {
         {"catalog/operators/020-api.yaml": "namespace: api\nsource: linked\n"},
         "error: catalog/operators/020-api.yaml:2:9: source: 'linked' points outside charts/\n"
         "  hint: name a folder directly under charts/\n",
+    ),
+    "wrong_type_mapping_for_string": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "provider: kind", "provider: {name: kind}"
+            )
+        },
+        "error: catalog/clusters/dev-1.yaml:3:11: provider: must be a string, got a mapping\n"
+        "  hint: write provider as a string\n",
+    ),
+    "value_not_allowed": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "gitops: argocd", "gitops: argo"
+            )
+        },
+        "error: catalog/clusters/dev-1.yaml:6:9: gitops: 'argo' is not allowed\n  hint: use one of: argocd, flux\n",
+    ),
+    "unknown_key_in_a_list_item": (
+        {
+            "catalog/tenants/team.yaml": "owners: [team]\nallow:\n  - {service: db, namespace: data, prot: [5432]}\n"
+        },
+        "error: catalog/tenants/team.yaml:3:36: allow.0.prot: unknown key\n  hint: did you mean 'ports'?\n",
+    ),
+    "too_short_a_list": (
+        {"catalog/tenants/team.yaml": "owners: []\n"},
+        "error: catalog/tenants/team.yaml:1:1: owners: min length is 1\n  hint: see docs/catalog.md for this key\n",
+    ),
+    "duplicate_environment_order": (
+        {"catalog/environments/prod.yaml": "name: prod\norder: 10\n"},
+        "error: catalog/environments/prod.yaml:2:1: order: 10 is also the order of environment 'dev'\n"
+        "  hint: give each environment its own promotion order (dev lowest, prod highest)\n",
+    ),
+    "unknown_management_cluster": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"]
+            + "managedBy: mgnt\n"
+        },
+        "error: catalog/clusters/dev-1.yaml:7:1: managedBy: unknown cluster 'mgnt'\n  hint: known clusters: dev-1\n",
+    ),
+    "unknown_operator_in_cluster_selection": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"]
+            + "operators:\n  exclude: [wbe]\n"
+        },
+        "error: catalog/clusters/dev-1.yaml:8:13: operators.exclude: unknown operator 'wbe'\n  hint: did you mean 'web'?\n",
+    ),
+    "unknown_environment_in_enabled_on": (
+        {
+            "catalog/operators/010-web.yaml": "namespace: web\nenabledOn: {environments: [dve]}\nvalues: {greeting: x}\n"
+        },
+        "error: catalog/operators/010-web.yaml:2:28: enabledOn.environments: unknown environment 'dve'\n  hint: did you mean 'dev'?\n",
+    ),
+    "tenant_namespace_clash": (
+        {
+            "catalog/tenants/a.yaml": "owners: [a]\nnamespace: shared\n",
+            "catalog/tenants/b.yaml": "owners: [b]\nnamespace: shared\n",
+        },
+        "error: catalog/tenants/b.yaml:2:1: namespace: 'shared' is also the namespace of tenant 'a'\n"
+        "  hint: give every tenant its own namespace\n",
+    ),
+    "tenant_in_an_operator_namespace": (
+        {"catalog/tenants/a.yaml": "owners: [a]\nnamespace: web\n"},
+        "error: catalog/tenants/a.yaml:2:1: namespace: 'web' belongs to an operator\n"
+        "  hint: tenants get their own namespace (default ns-<tenant>)\n",
+    ),
+    "plain_file_not_utf8": (
+        {
+            "charts/web/extra.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: caf\xe9\n"
+        },
+        "error: charts/web/extra.yaml: file is not valid UTF-8\n  hint: save the file as UTF-8\n",
+    ),
+    "document_not_a_mapping": (
+        {"charts/web/extra.yaml": "- a\n- b\n"},
+        "error: charts/web/extra.yaml:1: document is a list, not a Kubernetes object\n"
+        "  hint: each YAML document must be a mapping with apiVersion, kind and metadata.name\n",
+    ),
+    "template_output_not_yaml": (
+        {
+            "charts/web/bad.yaml.j2": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ values.image }}: x\n"
+        },
+        "error: charts/web/bad.yaml.j2: dev-1/web: template output is not valid YAML: malformed YAML: mapping values are not allowed in this context (at output line 4)\n"
+        "  hint: check indentation of the template's output; render values with `| tojson` to quote them\n",
+    ),
+    "template_fail_call": (
+        {
+            "charts/web/bad.yaml.j2": "{% if values.replicas > 1 %}{{ fail('web needs replicas: 1 on dev') }}{% endif %}\n"
+        },
+        "error: charts/web/bad.yaml.j2:1: dev-1/web: template failed: web needs replicas: 1 on dev\n"
+        "  hint: provide the value the template asks for\n",
+    ),
+    "template_required_filter": (
+        {
+            "charts/web/bad.yaml.j2": "x: {{ values.missing | default('') | required('set values.missing') }}\n"
+        },
+        "error: charts/web/bad.yaml.j2:1: dev-1/web: template failed: set values.missing\n"
+        "  hint: provide the value the template asks for\n",
+    ),
+    "template_include_not_found": (
+        {"charts/web/bad.yaml.j2": "{% include '_nope.j2' %}\n"},
+        "error: charts/web/bad.yaml.j2: dev-1/web: template '_nope.j2' not found\n"
+        "  hint: include templates from this component folder or charts/lib/\n",
+    ),
+    "template_sandbox_escape": (
+        {"charts/web/bad.yaml.j2": "x: {{ ''.__class__.__mro__ }}\n"},
+        "error: charts/web/bad.yaml.j2:1: dev-1/web: unsafe template operation: access to attribute '__class__' of 'str' object is unsafe\n"
+        "  hint: templates run sandboxed; compute the value in the catalog instead\n",
     ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},

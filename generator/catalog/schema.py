@@ -93,18 +93,18 @@ def _schema_problem(
         )
         got = _type_name(error.value)
         return GeneratorError(
-            f"{dotted}: must be {_article(wanted)}, got {got} {_show(error.value)}",
+            f"{dotted}: must be {_article(wanted)}, got {got}{_show(error.value)}",
             origin,
             f"write {dotted} as {_article(wanted)}",
         )
     if code == cerberus_errors.UNALLOWED_VALUE.code:
         allowed = ", ".join(str(a) for a in error.constraint)
         return GeneratorError(
-            f"{dotted}: {_show(error.value)} is not allowed", origin, f"use one of: {allowed}"
+            f"{dotted}:{_show(error.value)} is not allowed", origin, f"use one of: {allowed}"
         )
     if code == cerberus_errors.REGEX_MISMATCH.code:
         return GeneratorError(
-            f"{dotted}: {_show(error.value)} does not match the pattern '{error.constraint}'",
+            f"{dotted}:{_show(error.value)} does not match the pattern '{error.constraint}'",
             origin,
             "use lower-case letters, digits and '-' (names), or the form the pattern shows",
         )
@@ -116,14 +116,14 @@ def _schema_problem(
 
 
 def _schema_at(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str, Any]:
-    node: Mapping[str, Any] = schema
+    """The fields allowed at a key path: a dict rule's `schema` holds its fields, a list
+    rule's `schema` holds the rule of its items."""
+    fields: Mapping[str, Any] = schema
+    rule: Mapping[str, Any] = {}
     for key in path:
-        if isinstance(key, int):
-            node = node.get("schema", {}).get("schema", {}) if "schema" in node else {}
-            continue
-        rule = node.get(key, {})
-        node = rule.get("schema", {}) if isinstance(rule, Mapping) else {}
-    return node
+        rule = rule.get("schema", {}) if isinstance(key, int) else fields.get(key, {})
+        fields = rule.get("schema", {}) if rule.get("type") == "dict" else {}
+    return fields
 
 
 def _type_name(value: Any) -> str:
@@ -147,6 +147,7 @@ def _article(word: str) -> str:
 
 
 def _show(value: Any) -> str:
+    """` 'value'` for a scalar, nothing for a mapping or list (too long to quote)."""
     if isinstance(value, (Mapping, list)):
         return ""
-    return f"'{value}'"
+    return f" '{value}'"

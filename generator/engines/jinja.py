@@ -116,7 +116,7 @@ def _render_template(
         ) from e
     except jinja2.exceptions.SecurityError as e:
         raise GeneratorError(
-            f"{where}: unsafe template operation: {e}",
+            f"{where}: unsafe template operation: {str(e).rstrip('.')}",
             _template_origin(rel),
             "templates run sandboxed; compute the value in the catalog instead",
         ) from e
