@@ -242,26 +242,14 @@ class Importer:
             name = self._name(real)
             if name is None:
                 if real.exists():
-                    return self._refuse(
-                        f"import '{rel}' leaves the repository",
-                        importer_name,
-                        rel,
-                        "keep Jsonnet files inside the repository; put shared libraries in "
-                        "charts/lib/ and import them by name",
-                    )
+                    return self._refuse_outside(importer_name, rel)
                 continue
             if real.is_file():
                 self.folders.setdefault(str(name.parent), real.parent)
                 content = real.read_bytes()
                 return str(name), content if self.as_bytes else content.decode("utf-8")
         if posixpath.normpath(posixpath.join(base, rel)).startswith("../"):
-            return self._refuse(
-                f"import '{rel}' leaves the repository",
-                importer_name,
-                rel,
-                "keep Jsonnet files inside the repository; put shared libraries in "
-                "charts/lib/ and import them by name",
-            )
+            return self._refuse_outside(importer_name, rel)
         return self._refuse(
             f"import '{rel}' not found",
             importer_name,
@@ -276,6 +264,16 @@ class Importer:
         if real.is_relative_to(self.repo):
             return PurePosixPath(real.relative_to(self.repo).as_posix())
         return None
+
+    def _refuse_outside(self, folder: PurePosixPath, rel: str) -> NoReturn:
+        """An import that resolves outside the repository (by `..` or through a symlink)."""
+        self._refuse(
+            f"import '{rel}' leaves the repository",
+            folder,
+            rel,
+            "keep Jsonnet files inside the repository; put shared libraries in charts/lib/ "
+            "and import them by name",
+        )
 
     def _refuse(self, message: str, folder: PurePosixPath, rel: str, hint: str) -> NoReturn:
         origin = Origin(folder)

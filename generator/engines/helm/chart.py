@@ -1,0 +1,214 @@
+"""Chart folder → Chart (from Chart.yaml), and the checks made before either backend runs:
+release name, chart type, vendored dependencies, kubeVersion, values.yaml and its schema."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from generator.engines.helm.semver import satisfies
+from generator.errors import GeneratorError
+from generator.model import Origin, RenderUnit
+from generator.yamlio import ManifestLoader
+
+RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """What the engine needs from Chart.yaml, read before either backend runs."""
+
+    name: str
+    path: PurePosixPath  # repo-relative chart folder
+    folder: Path
+    kube_version: str  # Chart.yaml kubeVersion constraint, or ""
+    dependencies: tuple[str, ...]
+    chart_type: str
+
+
+def where(unit: RenderUnit) -> str:
+    """The prefix of every Helm engine message: `<cluster>/<unit>`."""
+    return f"{unit.cluster.name}/{unit.name}"  # as the Jinja engine prefixes its errors
+
+
+def read_chart(repo: Path, path: PurePosixPath) -> Chart:
+    folder = repo / path
+    text = _read(folder / "Chart.yaml", path / "Chart.yaml")
+    _compose(text, path / "Chart.yaml")  # raises with line and column for malformed YAML
+    meta = yaml.load(text, Loader=ManifestLoader)
+    if not isinstance(meta, dict) or not meta.get("name"):
+        raise GeneratorError(
+            "Chart.yaml has no 'name'",
+            Origin(path / "Chart.yaml", 1),
+            "add `name: <chart name>` (and apiVersion: v2, version) to Chart.yaml",
+        )
+    return Chart(
+        name=str(meta["name"]),
+        path=path,
+        folder=folder,
+        kube_version=str(meta.get("kubeVersion") or ""),
+        dependencies=tuple(str(d.get("name")) for d in meta.get("dependencies") or ()),
+        chart_type=str(meta.get("type") or "application"),
+    )
+
+
+def check_release_name(unit: RenderUnit) -> None:
+    if not RELEASE_NAME.fullmatch(unit.name) or len(unit.name) > 53:
+        raise GeneratorError(
+            f"{where(unit)}: '{unit.name}' cannot be a Helm release name (at most 53 "
+            "lower-case letters, digits, '-' and '.')",
+            unit.origin,
+            "shorten the operator's name: Helm release names are limited to 53 characters",
+        )
+
+
+def check_dependencies(chart: Chart, unit: RenderUnit) -> None:
+    """Every dependency in Chart.yaml must be vendored under charts/ (nothing is fetched)."""
+    if chart.chart_type != "application":
+        raise GeneratorError(
+            f"{where(unit)}: chart '{chart.name}' is a '{chart.chart_type}' chart and renders "
+            "no objects",
+            _chart_yaml_origin(chart, ["type"]),
+            "point the operator at an application chart that depends on this library chart",
+        )
+    vendored = vendored_charts(chart.folder)
+    for index, name in enumerate(chart.dependencies):
+        if name not in vendored:
+            raise GeneratorError(
+                f"{where(unit)}: chart '{chart.name}' depends on '{name}', which is not "
+                f"vendored in '{chart.path}/charts/'",
+                _chart_yaml_origin(chart, ["dependencies", index, "name"]),
+                f"run `helm dependency build {chart.path}` where the repository is reachable "
+                f"and commit {chart.path}/charts/; charts are never fetched while rendering",
+            )
+
+
+def vendored_charts(folder: Path) -> set[str]:
+    """Names of the subcharts in charts/: unpacked folders and .tgz archives."""
+    names: set[str] = set()
+    charts = folder / "charts"
+    if not charts.is_dir():
+        return names
+    for entry in charts.iterdir():
+        if (entry / "Chart.yaml").is_file():
+            meta = yaml.load((entry / "Chart.yaml").read_text(), Loader=ManifestLoader)
+            names.add(str((meta or {}).get("name", entry.name)))
+        elif entry.name.endswith((".tgz", ".tar.gz")) and entry.is_file():
+            names.add(_archive_chart_name(entry))
+    return names
+
+
+def check_kube_version(chart: Chart, unit: RenderUnit) -> None:
+    version = unit.cluster.kubernetes_version.removeprefix("v")
+    if chart.kube_version and not satisfies(version, chart.kube_version):
+        raise GeneratorError(
+            f"{where(unit)}: chart '{chart.name}' requires kubeVersion "
+            f"'{chart.kube_version}', which cluster '{unit.cluster.name}' (Kubernetes "
+            f"'{version}') does not satisfy",
+            _chart_yaml_origin(chart, ["kubeVersion"]),
+            "disable the operator on this cluster (enabledOn) or use a chart version that "
+            "supports it",
+        )
+
+
+def check_chart_files(chart: Chart, unit: RenderUnit) -> None:
+    """Raise for a values.yaml that is not YAML or a values.schema.json that is not JSON."""
+    values, schema = chart.folder / "values.yaml", chart.folder / "values.schema.json"
+    if values.is_file():
+        try:
+            _compose(values.read_text(), chart.path / "values.yaml")
+        except GeneratorError as e:
+            raise GeneratorError(f"{where(unit)}: {e.message}", e.origin, e.hint) from e
+    if schema.is_file():
+        try:
+            json.loads(schema.read_text())
+        except json.JSONDecodeError as e:
+            raise GeneratorError(
+                f"{where(unit)}: values.schema.json is not valid JSON: {e.msg}",
+                Origin(chart.path / "values.schema.json", e.lineno, e.colno),
+                "fix the JSON syntax (a JSON Schema document, as Helm requires)",
+            ) from e
+
+
+@functools.lru_cache(maxsize=4096)
+def repo_path(source: str, chart: Chart) -> PurePosixPath:
+    """`<chart name>/charts/<sub>/templates/x.yaml` → the repo-relative file it came from."""
+    _, _, rest = source.partition("/")
+    parts = rest.split("/")
+    base, folder = chart.path, chart.folder
+    while len(parts) > 2 and parts[0] == "charts":
+        if (folder / "charts" / parts[1]).is_dir():
+            base, folder, parts = (
+                base / "charts" / parts[1],
+                folder / "charts" / parts[1],
+                parts[2:],
+            )
+            continue
+        archives = sorted((folder / "charts").glob(f"{parts[1]}-*.tgz"))
+        if archives:  # a packaged subchart: point at the archive
+            return base / "charts" / archives[0].name
+        break
+    return base.joinpath(*parts)
+
+
+def _chart_yaml_origin(chart: Chart, key_path: list[str | int]) -> Origin:
+    """Where the key at key_path is written in Chart.yaml (its deepest existing part)."""
+    path = chart.path / "Chart.yaml"
+    node = _compose((chart.folder / "Chart.yaml").read_text(), path)
+    origin = Origin(path, 1, 1)
+    for key in key_path:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == key), None)
+            if found is None:
+                break
+            mark, node = found[0].start_mark, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            mark = node.start_mark
+        else:
+            break
+        origin = Origin(path, mark.line + 1, mark.column + 1)
+    return origin
+
+
+def _compose(text: str, path: PurePosixPath) -> yaml.Node | None:
+    """The node tree of a one-document chart file (Chart.yaml, values.yaml); a malformed one
+    is a GeneratorError at the problem's line and column."""
+    try:
+        return yaml.compose(text, Loader=ManifestLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = " ".join(str(e.problem or e.context or "invalid YAML").split())
+        raise GeneratorError(
+            f"malformed YAML: {problem}",
+            Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path),
+            "fix the YAML syntax at that position (indentation, quoting, a missing ':')",
+        ) from e
+
+
+def _read(file: Path, path: PurePosixPath) -> str:
+    try:
+        return file.read_text()
+    except OSError as e:
+        raise GeneratorError(
+            f"cannot read chart file: {e.strerror}",
+            Origin(path),
+            "a helm component needs Chart.yaml in its folder under charts/",
+        ) from e
+
+
+def _archive_chart_name(archive: Path) -> str:
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            if member.name.count("/") == 1 and member.name.endswith("/Chart.yaml"):
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    meta = yaml.load(extracted.read(), Loader=ManifestLoader)
+                    return str((meta or {}).get("name", ""))
+    return ""
