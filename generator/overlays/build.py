@@ -142,7 +142,7 @@ def _sub_kustomization(
             [key, i],
             f"create '{relpath(path, state.root)}' with a kustomization.yaml or fix the path",
         )
-    if find_file(path) is None:
+    if find_file(path, state.root) is None:
         raise k.error(
             f"'{entry}' has no kustomization file",
             [key, i],

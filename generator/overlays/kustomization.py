@@ -123,19 +123,20 @@ def _positioned(text: str, display: str) -> Any:
     return documents[0] if documents else None
 
 
-def find_file(directory: Path) -> Path | None:
+def find_file(directory: Path, root: Path) -> Path | None:
     found = [directory / name for name in FILENAMES if (directory / name).is_file()]
     if len(found) > 1:
+        shown = relpath(directory, root)
         raise GeneratorError(
-            f"found multiple kustomization files in '{directory}'",
-            Origin(PurePosixPath(directory.as_posix())),
+            f"found multiple kustomization files in '{shown}'",
+            Origin(shown),
             f"keep only one of: {', '.join(FILENAMES)}",
         )
     return found[0] if found else None
 
 
 def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> Kustomization:
-    file = find_file(directory)
+    file = find_file(directory, root)
     display_dir = relpath(directory, root)
     if file is None:
         raise GeneratorError(

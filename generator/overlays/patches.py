@@ -60,6 +60,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                     where or k.origin(*key_path),
                     "write the patch as a partial Kubernetes object",
                 )
+            _require_identity(document, where, k, key_path)
             legacy.append(Patch(where, document, None, None, (k, key_path)))
     general: list[Patch] = []
     for i, entry in enumerate(k.get("patches") or []):
@@ -91,6 +92,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                     )
                 general.append(Patch(where, None, document, target, (k, key_path)))
             elif isinstance(document, dict):
+                _require_identity(document, where, k, key_path)
                 general.append(
                     Patch(
                         where,
@@ -122,6 +124,30 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
             )
         json6902.append(Patch(None, None, operations, entry["target"], (k, key_path)))
     return legacy, general, json6902
+
+
+def _require_identity(
+    document: Mapping[str, Any],
+    where: Origin | None,
+    k: Kustomization,
+    key_path: tuple[str | int, ...],
+) -> None:
+    """Kustomize reads a strategic merge patch as an object and refuses one without a kind
+    or a name, even when a target selector says where it goes."""
+    meta = document.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    missing = [
+        key
+        for key, value in (("kind", document.get("kind")), ("metadata.name", name))
+        if not isinstance(value, str) or not value
+    ]
+    if missing:
+        raise GeneratorError(
+            f"the strategic merge patch has no {' and no '.join(repr(m) for m in missing)}",
+            where or k.origin(*key_path),
+            "start the patch with the kind and metadata.name of the object it changes"
+            " (with a target, any name will do)",
+        )
 
 
 def _entry_text(

@@ -48,12 +48,12 @@ def apply_overlays(
     }
     touched = False
     for scope in scopes:
-        if find_file(scope) is not None:
+        if find_file(scope, repo) is not None:
             current = _apply_wide(repo, scope, current)
             touched = True
         for key in by_key:
             folder = scope / key
-            if folder.is_dir() and find_file(folder) is not None:
+            if folder.is_dir() and find_file(folder, repo) is not None:
                 current[key] = _apply_unit(repo, folder, key, current[key])
                 touched = True
     if not touched:
