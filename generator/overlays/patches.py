@@ -293,6 +293,7 @@ def _cluster_kinds() -> frozenset[str]:
 def _apply_strategic(resource: Resource, patch: Patch) -> bool:
     """Apply in place; True when the patch deleted the object."""
     name, namespace, kind = resource.name, resource.namespace, resource.kind
+    api_version = resource.body.get("apiVersion")
     if patch.allow_name_change or patch.allow_kind_change:
         resource.remember()
     schema = strategic.schema_for(resource.api_version, resource.kind)
@@ -301,6 +302,8 @@ def _apply_strategic(resource: Resource, patch: Patch) -> bool:
         return True
     resource.body = merged
     meta = resource.meta
+    # The patch's apiVersion never replaces the target's, even with allowKindChange.
+    resource.body["apiVersion"] = api_version
     if not patch.allow_kind_change:
         resource.body["kind"] = kind
     if not patch.allow_name_change:

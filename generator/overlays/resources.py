@@ -27,11 +27,6 @@ CLUSTER_SCOPED = frozenset(
 )  # fmt: skip
 
 
-def split_api_version(api_version: str) -> tuple[str, str]:
-    group, _, version = api_version.rpartition("/")
-    return group, version
-
-
 class Resource:
     """One object being built. Mutable on purpose: transformers edit bodies in place, which
     keeps a build linear instead of copying every object at every step.
@@ -101,9 +96,6 @@ class Resource:
         yield from self.history
         yield (self.namespace, self.name)
 
-    def gvk_key(self) -> tuple[str, str, str]:
-        return (self.group, self.version, self.kind)
-
     def labels(self) -> dict[str, Any]:
         labels = self.meta.get("labels")
         return labels if isinstance(labels, dict) else {}
@@ -122,23 +114,11 @@ def effective_namespace(namespace: str) -> str:
     return namespace or "default"
 
 
-def same_id(a: Resource, b: Resource) -> bool:
-    return (
-        a.gvk_key() == b.gvk_key()
-        and a.name == b.name
-        and (
-            a.cluster_scoped or effective_namespace(a.namespace) == effective_namespace(b.namespace)
-        )
-    )
-
-
 class ResMap:
     """Resources in build order, refusing two objects with the same current identity."""
 
-    def __init__(self, resources: Iterable[Resource] = ()):
+    def __init__(self) -> None:
         self.items: list[Resource] = []
-        for resource in resources:
-            self.append(resource)
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.items)
@@ -146,30 +126,20 @@ class ResMap:
     def __len__(self) -> int:
         return len(self.items)
 
-    def id_index(self) -> dict[tuple[str, str, str, str, str], Resource]:
-        return {_cur_key(r): r for r in self.items}
-
-    def append(self, resource: Resource, index: dict[Any, Resource] | None = None) -> None:
-        key = _cur_key(resource)
-        if index is not None:
-            clash = index.get(key)
-        else:
-            clash = next((r for r in self.items if _cur_key(r) == key), None)
-        if clash is not None:
-            raise GeneratorError(
-                f"{resource.describe()} is already in the build (from {clash.origin})",
-                resource.origin,
-                "each object may appear only once in a build; remove one of the two or give"
-                " them different names or namespaces",
-            )
-        self.items.append(resource)
-        if index is not None:
-            index[key] = resource
-
     def extend(self, resources: Iterable[Resource]) -> None:
-        index = self.id_index()
+        index = {_cur_key(r): r for r in self.items}
         for resource in resources:
-            self.append(resource, index)
+            key = _cur_key(resource)
+            clash = index.get(key)
+            if clash is not None:
+                raise GeneratorError(
+                    f"{resource.describe()} is already in the build (from {clash.origin})",
+                    resource.origin,
+                    "each object may appear only once in a build; remove one of the two or"
+                    " give them different names or namespaces",
+                )
+            self.items.append(resource)
+            index[key] = resource
 
     def replace_all(self, resources: list[Resource]) -> None:
         self.items = resources

@@ -72,9 +72,9 @@ SCHEMAS: Mapping[tuple[str, str], Schema] = {
 }  # fmt: skip
 
 DIRECTIVE = "$patch"
-# Kustomize copies $setElementOrder and $retainKeys to the output as ordinary keys
-# (behaviour 6), so only $patch and $deleteFromPrimitiveList are directives here.
-DELETE_PRIMITIVE_PREFIX = "$deleteFromPrimitiveList/"
+# Kustomize (kyaml) copies $setElementOrder, $retainKeys and $deleteFromPrimitiveList to the
+# output as ordinary keys (behaviour 6) and deletes nothing for the last, so only $patch is a
+# directive here.
 
 
 def schema_for(api_version: str, kind: str) -> Schema | None:
@@ -104,11 +104,6 @@ def _merge_map(
     result = dict(original)
     for key, value in patch.items():
         if key == DIRECTIVE:
-            continue
-        if key.startswith(DELETE_PRIMITIVE_PREFIX):
-            field = key[len(DELETE_PRIMITIVE_PREFIX) :]
-            if isinstance(result.get(field), list) and isinstance(value, list):
-                result[field] = [v for v in result[field] if v not in value]
             continue
         if value is None:
             result.pop(key, None)
@@ -164,11 +159,7 @@ def _hashable(value: Any) -> Any:
 def _clean(value: Any) -> Any:
     """A patch value with directives removed, copied so later edits cannot alias the patch."""
     if isinstance(value, dict):
-        return {
-            k: _clean(v)
-            for k, v in value.items()
-            if k != DIRECTIVE and not k.startswith(DELETE_PRIMITIVE_PREFIX) and v is not None
-        }
+        return {k: _clean(v) for k, v in value.items() if k != DIRECTIVE and v is not None}
     if isinstance(value, list):
         return _clean_list(value)
     return copy.copy(value)
