@@ -293,3 +293,39 @@ def test_objects_without_namespace_get_the_units_namespace_before_overlays(tmp_p
     assert patched[0].body["metadata"] == {"name": "keda"}
     assert patched[1].body["metadata"]["namespace"] == "keda"
     assert patched[1].body["spec"]["replicas"] == 2
+
+
+def test_errors_in_large_resource_files_name_the_right_line(tmp_path: Path) -> None:
+    """Big files are parsed in pieces of whole documents; line numbers must not drift."""
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: v\n"
+    documents = [config_map.format(i=i) for i in range(600)]  # about 40 kB
+    documents[450] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {}\n"
+    write_tree(tmp_path, {
+        "kustomization.yaml": "resources:\n- big.yaml\n",
+        "big.yaml": "---\n".join(documents),
+    })  # fmt: skip
+    with pytest.raises(GeneratorError) as caught:
+        kustomize(tmp_path, tmp_path)
+    assert str(caught.value) == (
+        f"big.yaml:{450 * 7 + 1}: ConfigMap has no metadata.name\n"
+        "  hint: every Kubernetes object needs apiVersion, kind and metadata.name"
+    )
+    documents[450] = config_map.format(i=450)
+    (tmp_path / "big.yaml").write_text("---\n".join(documents), encoding="utf-8")
+    built = kustomize(tmp_path, tmp_path)
+    assert [m.name for m in built] == sorted(f"cm-{i}" for i in range(600))
+    assert built[0].origin == Origin(PurePosixPath("big.yaml"), 1)
+    assert {m.name: m.origin.line for m in built}["cm-599"] == 599 * 7 + 1
+
+
+def test_cli_refuses_a_file_where_a_folder_is_expected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"app/kustomization.yaml": "resources: []\n"})
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["kustomize", "app/kustomization.yaml"])
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.endswith(
+        "Error: Invalid value for 'DIRECTORY': Directory 'app/kustomization.yaml' is a file.\n"
+    )

@@ -32,13 +32,13 @@ KUBECTL = shutil.which("kubectl")
 
 
 def kustomization(
-    text: str, extra: dict[str, str] | None = None, folder: str = ""
-) -> dict[str, str]:
+    text: str, extra: dict[str, str | bytes] | None = None, folder: str = ""
+) -> dict[str, str | bytes]:
     """A kustomization in `folder` beside cm.yaml (ConfigMap 'x'), plus extra files."""
     return {f"{folder}kustomization.yaml": text, f"{folder}cm.yaml": CONFIGMAP, **(extra or {})}
 
 
-def json_patch(operations: str, kind: str = "ConfigMap", name: str = "x") -> dict[str, str]:
+def json_patch(operations: str, kind: str = "ConfigMap", name: str = "x") -> dict[str, str | bytes]:
     """ConfigMap 'x' and Deployment 'web', and a JSON 6902 patch targeting one of them."""
     indented = "".join(f"    {line}\n" for line in operations.splitlines())
     text = (
@@ -48,10 +48,10 @@ def json_patch(operations: str, kind: str = "ConfigMap", name: str = "x") -> dic
     return kustomization(text, {"dep.yaml": DEPLOYMENT})
 
 
-SECOND_CONFIGMAP = {"other.yaml": CONFIGMAP.replace("name: x", "name: y")}
+SECOND_CONFIGMAP: dict[str, str | bytes] = {"other.yaml": CONFIGMAP.replace("name: x", "name: y")}
 
 # Kustomize refuses these too (checked against kubectl below).
-REFUSED_BY_BOTH: dict[str, tuple[dict[str, str], str]] = {
+REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
     "json6902-op-missing": (
         json_patch("- path: /data/a\n"),
         "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': operation 0 has no valid 'op' (one of add, remove, replace, move, copy, test)"
@@ -402,11 +402,69 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str], str]] = {
         "kustomization.yaml:4:3: the strategic merge patch has no 'kind'"
         "\n  hint: start the patch with the kind and metadata.name of the object it changes (with a target, any name will do)",
     ),
+    "resource-not-a-mapping": (
+        kustomization(("resources:\n- cm.yaml\n- list.yaml\n"), {"list.yaml": "- a\n"}),
+        "list.yaml:1: a resource must be a YAML mapping"
+        "\n  hint: each document in a resource file must be one Kubernetes object",
+    ),
+    "resource-without-kind": (
+        kustomization(
+            ("resources:\n- cm.yaml\n- bad.yaml\n"),
+            {"bad.yaml": ("apiVersion: v1\nmetadata:\n  name: y\n")},
+        ),
+        "bad.yaml:1: resource is missing 'apiVersion' or 'kind'"
+        "\n  hint: every Kubernetes object needs apiVersion, kind and metadata.name",
+    ),
+    "resource-without-name": (
+        kustomization(
+            ("resources:\n- cm.yaml\n- bad.yaml\n"),
+            {"bad.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n")},
+        ),
+        "bad.yaml:1: ConfigMap has no metadata.name"
+        "\n  hint: every Kubernetes object needs apiVersion, kind and metadata.name",
+    ),
+    "literal-without-equals": (
+        kustomization("configMapGenerator:\n- name: c\n  literals:\n  - novalue\n"),
+        "kustomization.yaml:4:5: literal 'novalue' is not of the form key=value"
+        "\n  hint: write literals as KEY=VALUE",
+    ),
+    "file-source-without-path": (
+        kustomization("configMapGenerator:\n- name: c\n  files:\n  - key=\n"),
+        "kustomization.yaml:4:5: file source 'key=' is not of the form [key=]path"
+        "\n  hint: write files as path or key=path",
+    ),
+    "env-file-not-utf8": (
+        kustomization(
+            ("configMapGenerator:\n- name: c\n  envs:\n  - a.env\n"), {"a.env": b"A=\xff\n"}
+        ),
+        "kustomization.yaml:4:5: env file 'a.env' is not UTF-8 text"
+        "\n  hint: use 'files' for binary content",
+    ),
+    "component-is-a-kustomization": (
+        kustomization(
+            ("resources:\n- cm.yaml\ncomponents:\n- comp\n"),
+            {"comp/kustomization.yaml": "namePrefix: a-\n"},
+        ),
+        "kustomization.yaml:4:3: 'comp' is a Kustomization, not a Component"
+        "\n  hint: set kind: Component (apiVersion kustomize.config.k8s.io/v1alpha1) there, or list the directory under 'resources'",
+    ),
+    "component-without-kustomization-file": (
+        kustomization(("resources:\n- cm.yaml\ncomponents:\n- comp\n"), {"comp/readme.md": "x\n"}),
+        "kustomization.yaml:4:3: 'comp' has no kustomization file"
+        "\n  hint: add a kustomization.yaml to 'comp'",
+    ),
+    "replacement-file-item-not-a-mapping": (
+        kustomization(
+            ("resources:\n- cm.yaml\nreplacements:\n- path: r.yaml\n"), {"r.yaml": "- just text\n"}
+        ),
+        "r.yaml:1: a replacement must be a mapping with 'source' and 'targets'"
+        "\n  hint: write each replacement as {source: ..., targets: [...]}",
+    ),
 }
 
 # Kustomize builds these, silently doing something the author cannot have meant (an added
 # null, a key at the top level, a patch dropped): we refuse them with the reason instead.
-REFUSED_BY_US: dict[str, tuple[dict[str, str], str]] = {
+REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
     "json6902-value-missing": (
         json_patch("- op: add\n  path: /data/b\n"),
         "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': operation 0 ('add') has no 'value'"
@@ -444,6 +502,21 @@ REFUSED_BY_US: dict[str, tuple[dict[str, str], str]] = {
         "kustomization.yaml:3:3: unknown behavior 'upsert'"
         "\n  hint: use one of: create, merge, replace",
     ),
+    "env-line-without-equals": (
+        kustomization(
+            ("configMapGenerator:\n- name: c\n  envs:\n  - a.env\n"),
+            {"a.env": ("A=1\nJUST_A_WORD\n")},
+        ),
+        "kustomization.yaml:4:5: a.env:2: line 'JUST_A_WORD' has no '='"
+        "\n  hint: write KEY=VALUE; values are never taken from the environment here",
+    ),
+    "env-key-with-space": (
+        kustomization(
+            ("configMapGenerator:\n- name: c\n  envs:\n  - a.env\n"), {"a.env": "MY KEY=1\n"}
+        ),
+        "kustomization.yaml:4:5: a.env:1: 'MY KEY' is not a valid key"
+        "\n  hint: keys may not be empty or contain spaces",
+    ),
 }
 
 
@@ -457,7 +530,7 @@ def _build(root: Path) -> None:
     ids=[*REFUSED_BY_BOTH, *REFUSED_BY_US],
 )
 def test_bad_kustomization_is_refused_with_position_and_hint(
-    tmp_path: Path, files: dict[str, str], message: str
+    tmp_path: Path, files: dict[str, str | bytes], message: str
 ) -> None:
     write_tree(tmp_path, files)
     with pytest.raises(GeneratorError) as caught:

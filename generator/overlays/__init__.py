@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.errors import GeneratorError
-from generator.model import Manifest, Origin
+from generator.model import Manifest
 from generator.overlays.build import build
-from generator.overlays.resources import relpath
 from generator.overlays.scopes import apply_overlays
 from generator.yamlio import dump_stream
 
@@ -19,12 +17,6 @@ def kustomize(directory: Path, root: Path, warnings: list[str] | None = None) ->
 
 def kustomize_stream(directory: Path, root: Path, warnings: list[str] | None = None) -> str:
     """The `---`-separated YAML stream for `generator kustomize DIR`."""
-    if not directory.is_dir():
-        raise GeneratorError(
-            f"'{directory}' is not a directory",
-            Origin(relpath(directory, root)),
-            "pass the folder that holds kustomization.yaml",
-        )
     return dump_stream([m.body for m in kustomize(directory, root, warnings)])
 
 
