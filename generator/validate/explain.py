@@ -53,24 +53,27 @@ def _display(cause: Cause, indent: int, lines: list[str]) -> None:
         _display(child, indent + 1, lines)
 
 
+_GO_ESCAPES = {
+    "\\": "\\\\", "'": "\\'", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n",
+    "\r": "\\r", "\t": "\\t", "\v": "\\v",
+}  # fmt: skip
+
+
 def quote(text: str) -> str:
     """Go's %q, then single quotes (jsonschema v6's quote())."""
     out = []
     for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "'":
-            out.append("\\'")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif not ch.isprintable():
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
-        else:
+        escaped = _GO_ESCAPES.get(ch)
+        if escaped is not None:
+            out.append(escaped)
+        elif ch.isprintable():
             out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
     return "'" + "".join(out) + "'"
 
 
@@ -106,8 +109,8 @@ def _display_value(value: Any) -> str:
 def _go_number(value: float) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         number = int(value)
-        return str(number) if abs(number) < 10**21 else f"{float(number):g}".replace("e+", "e+")
-    return repr(value)
+        return str(number) if abs(number) < 10**21 else repr(float(number))
+    return repr(value)  # Python's shortest repr switches to exponents where Go's %v does
 
 
 def _equal(a: Any, b: Any) -> bool:
