@@ -60,6 +60,18 @@ V131 = Options(kubernetes_version="1.31.0")
         ("nope", "nope"),
         ("1.2.3", "1.2.3"),
         ("-x", "-x"),
+        ("-0b101", -5),
+        ("-089", -89),
+        ("18446744073709551615", 18446744073709551615),
+        ("18446744073709551616", 1.8446744073709552e19),
+        # strconv.ParseFloat fails out of range, so go-yaml keeps these as strings
+        ("1e999", "1e999"),
+        ("-1e999", "-1e999"),
+        (".5e999", ".5e999"),
+        ("0b" + "1" * 65, "0b" + "1" * 65),
+        (".5_0", ".5_0"),
+        (".x", ".x"),
+        ("1\u0663", "1\u0663"),
     ],
 )
 def test_yaml11_scalars_decode_like_go_yaml_v2(text: str, value: object) -> None:
@@ -82,6 +94,7 @@ def test_non_string_keys_become_their_json_spelling() -> None:
     [
         (b"a: .inf\n", "error converting YAML to JSON: json: unsupported value: +Inf"),
         (b"a: -.Inf\n", "error converting YAML to JSON: json: unsupported value: -Inf"),
+        (b"a: !!float .nan\n", "error converting YAML to JSON: json: unsupported value: NaN"),
         (
             b"a: b: c\n",
             "error converting YAML to JSON: yaml: mapping values are not allowed in this context",

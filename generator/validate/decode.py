@@ -75,12 +75,8 @@ class _Unsupported:
 def _go_int(text: str) -> int | None:
     """strconv.ParseInt(text, 0, 64), then ParseUint: the integer go-yaml would read."""
     try:
-        if _GO_OCTAL.fullmatch(text):
-            value = int(text, 8)
-        elif text[:1] in "+-" and text[1:2] == "0" and text[2:3].isdigit():
-            return None  # a signed leading-zero decimal that is not octal
-        else:
-            value = int(text, 0)
+        # int(text, 0) refuses a leading-zero decimal such as 089, as ParseInt does
+        value = int(text, 8) if _GO_OCTAL.fullmatch(text) else int(text, 0)
     except ValueError:
         return None
     if _INT64[0] <= value <= _INT64[1] or (0 <= value < 2**64 and text[0] != "-"):
@@ -93,30 +89,26 @@ def _number(text: str) -> Any:
     if text in _SPECIAL_FLOATS:
         return _Unsupported(_SPECIAL_FLOATS[text])
     if text[0] == ".":
-        try:
-            return _json_number(float(text))
-        except ValueError:
-            return text
+        return _float(text) if "_" not in text else text
     plain = text.replace("_", "")
     if not plain or not plain.isascii():  # Python's int() also reads non-ASCII digits
         return text
     value = _go_int(plain)
     if value is not None:
         return value
-    if _YAML_STYLE_FLOAT.fullmatch(plain):
-        return _json_number(float(plain))
-    if plain.startswith(("0b", "-0b")):
-        try:
-            return int(plain.replace("0b", "", 1), 2)
-        except ValueError:
-            return text
-    return text
+    # ParseInt already read 0b binaries; one that overflows it stays a string in go-yaml too
+    return _float(plain) if _YAML_STYLE_FLOAT.fullmatch(plain) else text
 
 
-def _json_number(value: float) -> Any:
+def _float(text: str) -> Any:
+    """strconv.ParseFloat; go-yaml keeps the string when it fails, also out of range (1e999)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if math.isinf(value):
+        return text
     # JSON has one number type: an integral float validates as an integer, as in kubeconform
-    if value != value or value in (math.inf, -math.inf):
-        return _Unsupported(value)
     if value.is_integer() and abs(value) < _MAX_SAFE:
         return int(value)
     return value
