@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.gojson import go_json
 from generator.overlays.kustomization import Kustomization
 from generator.overlays.resources import Resource, relpath
 
@@ -26,16 +26,8 @@ def content_hash(resource: Resource) -> str:
             encoded["binaryData"] = body["binaryData"]
     else:
         encoded = {"kind": "Secret", "type": body.get("type", ""), "name": "", "data": data}
-    text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    # Go's encoding/json escapes these for HTML safety; the hash must see the same bytes.
-    for raw, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, escaped)
+    # the hash must see the bytes Go's encoding/json writes, HTML escapes included
+    text = go_json(encoded, sort_keys=True)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return digest[:10].translate(_HASH_ALPHABET)
 

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from generator.gojson import go_json
 from generator.validate.core import Result, Status
 
 FORMATS = ("json", "junit", "pretty", "tap", "text")
@@ -88,20 +88,6 @@ def pretty(results: Sequence[Result], report: Report) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _go_json(value: object) -> str:
-    # Go's encoder escapes HTML-significant characters and the JS line separators
-    encoded = json.dumps(value, indent=2, ensure_ascii=False)
-    for raw, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        encoded = encoded.replace(raw, escaped)
-    return encoded
-
-
 def as_json(results: Sequence[Result], report: Report) -> str:
     listed = []
     for r in results:
@@ -129,7 +115,7 @@ def as_json(results: Sequence[Result], report: Report) -> str:
             "errors": counts[Status.ERROR],
             "skipped": counts[Status.SKIPPED],
         }
-    return _go_json(document) + "\n"
+    return go_json(document, indent=2) + "\n"
 
 
 def _xml_attr(value: str) -> str:
