@@ -50,6 +50,28 @@ def json_patch(operations: str, kind: str = "ConfigMap", name: str = "x") -> dic
 
 SECOND_CONFIGMAP: dict[str, str | bytes] = {"other.yaml": CONFIGMAP.replace("name: x", "name: y")}
 
+
+def replacement(source: str | None, *, second: bool = False) -> dict[str, str | bytes]:
+    """A replacement from `source` (the YAML after `- `) into data.a of the ConfigMaps; with
+    `second`, a second ConfigMap 'y' is in the build too."""
+    text = (
+        "resources:\n- cm.yaml\n"
+        + ("- other.yaml\n" if second else "")
+        + "replacements:\n"
+        + (f"- {source}  targets:\n" if source else "- targets:\n")
+        + "  - select:\n      kind: ConfigMap\n    fieldPaths:\n    - data.a\n"
+    )
+    return kustomization(text, SECOND_CONFIGMAP if second else None)
+
+
+def labelling_patch(target: str) -> dict[str, str | bytes]:
+    """A strategic merge patch labelling ConfigMap 'x', aimed by a one-line `target`."""
+    return kustomization(
+        f"resources:\n- cm.yaml\npatches:\n- target:\n    {target}\n  patch: |\n"
+        "    kind: ConfigMap\n    metadata:\n      name: x\n      labels:\n        a: b\n"
+    )
+
+
 # Kustomize refuses these too (checked against kubectl below).
 REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
     "json6902-op-missing": (
@@ -239,36 +261,12 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
         "\n  hint: write the patch as a list of {op, path, value}",
     ),
     "patch-target-bad-regex": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "patches:\n"
-            "- target:\n"
-            "    name: 'x('\n"
-            "  patch: |\n"
-            "    kind: ConfigMap\n"
-            "    metadata:\n"
-            "      name: x\n"
-            "      labels:\n"
-            "        a: b\n"
-        ),
+        labelling_patch("name: 'x('"),
         "kustomization.yaml:4:3: invalid regular expression in patch target: missing ), unterminated subpattern at position 1"
         "\n  hint: fix the name or namespace pattern",
     ),
     "patch-target-bad-selector": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "patches:\n"
-            "- target:\n"
-            "    labelSelector: 'app in x'\n"
-            "  patch: |\n"
-            "    kind: ConfigMap\n"
-            "    metadata:\n"
-            "      name: x\n"
-            "      labels:\n"
-            "        a: b\n"
-        ),
+        labelling_patch("labelSelector: 'app in x'"),
         "kustomization.yaml:4:3: invalid selector in patch target: unable to parse requirement at 'app in x'"
         "\n  hint: use the Kubernetes label selector syntax, e.g. app=web,tier in (a,b)",
     ),
@@ -280,89 +278,33 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
         "\n  hint: Kustomize only loads files in or below the kustomization's own directory; move the file there",
     ),
     "replacement-without-source": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "replacements:\n"
-            "- targets:\n"
-            "  - select:\n"
-            "      kind: ConfigMap\n"
-            "    fieldPaths:\n"
-            "    - data.a\n"
-        ),
+        replacement(None),
         "kustomization.yaml:4:3: replacement failed: a replacement needs a 'source'"
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
     "replacement-source-matches-nothing": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "replacements:\n"
-            "- source:\n"
-            "    kind: Secret\n"
-            "    name: s\n"
-            "  targets:\n"
-            "  - select:\n"
-            "      kind: ConfigMap\n"
-            "    fieldPaths:\n"
-            "    - data.a\n"
-        ),
+        replacement("source:\n    kind: Secret\n    name: s\n"),
         "kustomization.yaml:4:3: replacement failed: nothing selected by source kind=Secret, name=s"
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
     "replacement-source-matches-two": (
-        kustomization(
-            (
-                "resources:\n"
-                "- cm.yaml\n"
-                "- other.yaml\n"
-                "replacements:\n"
-                "- source:\n"
-                "    kind: ConfigMap\n"
-                "  targets:\n"
-                "  - select:\n"
-                "      kind: ConfigMap\n"
-                "    fieldPaths:\n"
-                "    - data.a\n"
-            ),
-            SECOND_CONFIGMAP,
-        ),
+        replacement("source:\n    kind: ConfigMap\n", second=True),
         "kustomization.yaml:5:3: replacement failed: more than one object matches source kind=ConfigMap"
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
     "replacement-source-field-missing": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "replacements:\n"
-            "- source:\n"
-            "    kind: ConfigMap\n"
-            "    fieldPath: data.missing\n"
-            "  targets:\n"
-            "  - select:\n"
-            "      kind: ConfigMap\n"
-            "    fieldPaths:\n"
-            "    - data.a\n"
-        ),
+        replacement("source:\n    kind: ConfigMap\n    fieldPath: data.missing\n"),
         "kustomization.yaml:4:3: replacement failed: fieldPath 'data.missing' is missing in the source ConfigMap 'x'"
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
     "replacement-delimiter-index-out-of-range": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "replacements:\n"
-            "- source:\n"
+        replacement(
+            "source:\n"
             "    kind: ConfigMap\n"
             "    fieldPath: data.a\n"
             "    options:\n"
             "      delimiter: ':'\n"
             "      index: 3\n"
-            "  targets:\n"
-            "  - select:\n"
-            "      kind: ConfigMap\n"
-            "    fieldPaths:\n"
-            "    - data.a\n"
         ),
         "kustomization.yaml:4:3: replacement failed: options.index 3 is out of range for '1'"
         "\n  hint: check the source and target selectors and field paths of this replacement",
@@ -455,7 +397,7 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
     ),
     "replacement-file-item-not-a-mapping": (
         kustomization(
-            ("resources:\n- cm.yaml\nreplacements:\n- path: r.yaml\n"), {"r.yaml": "- just text\n"}
+            "resources:\n- cm.yaml\nreplacements:\n- path: r.yaml\n", {"r.yaml": "- just text\n"}
         ),
         "r.yaml:1: a replacement must be a mapping with 'source' and 'targets'"
         "\n  hint: write each replacement as {source: ..., targets: [...]}",
