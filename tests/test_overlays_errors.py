@@ -64,11 +64,18 @@ def replacement(source: str | None, *, second: bool = False) -> dict[str, str | 
     return kustomization(text, SECOND_CONFIGMAP if second else None)
 
 
+def targeted_patch(target: str, patch: str) -> dict[str, str | bytes]:
+    """cm.yaml and one `patches` entry: a one-line `target` and the text after `patch: `."""
+    return kustomization(
+        f"resources:\n- cm.yaml\npatches:\n- target:\n    {target}\n  patch: {patch}\n"
+    )
+
+
 def labelling_patch(target: str) -> dict[str, str | bytes]:
     """A strategic merge patch labelling ConfigMap 'x', aimed by a one-line `target`."""
-    return kustomization(
-        f"resources:\n- cm.yaml\npatches:\n- target:\n    {target}\n  patch: |\n"
-        "    kind: ConfigMap\n    metadata:\n      name: x\n      labels:\n        a: b\n"
+    return targeted_patch(
+        target,
+        "|\n    kind: ConfigMap\n    metadata:\n      name: x\n      labels:\n        a: b",
     )
 
 
@@ -310,26 +317,12 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
     "strategic-patch-without-kind-or-name": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "patches:\n"
-            "- target:\n"
-            "    kind: ConfigMap\n"
-            "  patch: '{metadata: {labels: {a: b}}}'\n"
-        ),
+        targeted_patch("kind: ConfigMap", "'{metadata: {labels: {a: b}}}'"),
         "kustomization.yaml:4:3: the strategic merge patch has no 'kind' and no 'metadata.name'"
         "\n  hint: start the patch with the kind and metadata.name of the object it changes (with a target, any name will do)",
     ),
     "strategic-patch-without-name": (
-        kustomization(
-            "resources:\n"
-            "- cm.yaml\n"
-            "patches:\n"
-            "- target:\n"
-            "    kind: ConfigMap\n"
-            "  patch: '{kind: ConfigMap, metadata: {labels: {a: b}}}'\n"
-        ),
+        targeted_patch("kind: ConfigMap", "'{kind: ConfigMap, metadata: {labels: {a: b}}}'"),
         "kustomization.yaml:4:3: the strategic merge patch has no 'metadata.name'"
         "\n  hint: start the patch with the kind and metadata.name of the object it changes (with a target, any name will do)",
     ),
