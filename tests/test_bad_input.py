@@ -172,6 +172,46 @@ CASES = {
         "error: charts/web/bad.yaml.j2:1: dev-1/web: unsafe template operation: access to attribute '__class__' of 'str' object is unsafe\n"
         "  hint: templates run sandboxed; compute the value in the catalog instead\n",
     ),
+    "tenant_in_a_system_namespace": (
+        {"catalog/tenants/a.yaml": "owners: [a]\nnamespace: argocd\n"},
+        "error: catalog/tenants/a.yaml:2:12: namespace: 'argocd' is a system namespace\n"
+        "  hint: tenants get their own namespace (default ns-<tenant>); default, kube-*, argocd and flux-system belong to the platform\n",
+    ),
+    "tenant_in_a_kube_namespace": (
+        {"catalog/tenants/a.yaml": "owners: [a]\nnamespace: kube-public\n"},
+        "error: catalog/tenants/a.yaml:2:12: namespace: 'kube-public' is a system namespace\n"
+        "  hint: tenants get their own namespace (default ns-<tenant>); default, kube-*, argocd and flux-system belong to the platform\n",
+    ),
+    "tenant_allowance_to_an_unknown_namespace": (
+        {
+            "catalog/tenants/a.yaml": "owners: [a]\nallow:\n  - {service: web, namespace: wbe, ports: [80]}\n"
+        },
+        "error: catalog/tenants/a.yaml:3:31: allow.0.namespace: unknown namespace 'wbe'\n  hint: did you mean 'web'?\n",
+    ),
+    "unknown_provider_in_enabled_on": (
+        {
+            "catalog/operators/010-web.yaml": "namespace: web\nenabledOn: {providers: [knd]}\nvalues: {greeting: x}\n"
+        },
+        "error: catalog/operators/010-web.yaml:2:25: enabledOn.providers: unknown provider 'knd'\n  hint: did you mean 'kind'?\n",
+    ),
+    "provider_without_storage_classes": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "provider: kind", "provider: aws"
+            )
+        },
+        "error: catalog/clusters/dev-1.yaml:3:11: provider: 'aws' has no storage classes in catalog/platform.yaml\n"
+        "  hint: add storageClasses.aws with fast, standard and bulk to catalog/platform.yaml, or use one of: kind\n",
+    ),
+    "kubernetes_version_without_schemas": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "1.31.0", "1.12.3"
+            )
+        },
+        "error: catalog/clusters/dev-1.yaml:4:20: kubernetesVersion: no bundled Kubernetes schemas for '1.12.3'\n"
+        "  hint: use a version from 1.25.0 to 1.37.x, or upgrade the kubernetes-validate package\n",
+    ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},
         "error: catalog/operators/030-web.yaml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"

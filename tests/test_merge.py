@@ -116,6 +116,10 @@ def test_enabled_on_and_cluster_selection(tmp_path: Path) -> None:
         tmp_path,
         {
             **MINIMAL,
+            "catalog/platform.yaml": MINIMAL["catalog/platform.yaml"].replace(
+                "storageClasses:\n",
+                "storageClasses:\n  aws: {fast: io2, standard: gp3, bulk: sc1}\n",
+            ),
             "catalog/clusters/dev-2.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
                 "dev-1", "dev-2"
             )
@@ -150,3 +154,16 @@ def test_catalog_is_yaml_1_2_so_on_and_yes_stay_strings(tmp_path: Path) -> None:
         "2024-01-01",
     )
     assert values["merged"] == {"x": 1, "y": 2}
+
+
+def test_include_labels_alone_selects_only_the_labelled_operators(tmp_path: Path) -> None:
+    repo = write_tree(
+        tmp_path,
+        {
+            **MINIMAL,
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"]
+            + "operators:\n  includeLabels: {tier: core}\n",
+            "catalog/operators/020-core.yaml": "namespace: c\nsource: web\nlabels: {tier: core}\nvalues: {greeting: x}\n",
+        },
+    )
+    assert [u.name for u in resolve_units(load_catalog(repo))] == ["core"]

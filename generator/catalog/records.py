@@ -80,8 +80,10 @@ def environment(f: CatalogFile, problems: list[GeneratorError]) -> Environment:
 
 def _selection(d: Mapping[str, Any] | None) -> Selection:
     d = d or {}
+    # Without `include`, everything is included, unless labels say what to include.
+    default_include = [] if d.get("includeLabels") else ["*"]
     return Selection(
-        include=tuple(d.get("include", ["*"])),
+        include=tuple(d.get("include", default_include)),
         exclude=tuple(d.get("exclude", [])),
         include_labels=d.get("includeLabels", {}),
         exclude_labels=d.get("excludeLabels", {}),

@@ -1,5 +1,6 @@
 """Catalog → problems with references between files: unknown environments, clusters,
-operators and tenants, duplicate names, clashing namespaces."""
+operators, tenants and providers, duplicate names, clashing or system namespaces, Kubernetes
+versions without bundled schemas."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import difflib
 from generator.catalog.records import Locate
 from generator.errors import GeneratorError
 from generator.model import Catalog, Operator, Origin, Tenant
+
+# Namespaces of Kubernetes itself and of the GitOps controllers: never a tenant's.
+SYSTEM_NAMESPACES = frozenset({"default", "argocd", "flux-system"})
 
 
 def check_references(catalog: Catalog, problems: list[GeneratorError], at: Locate) -> None:
@@ -78,8 +82,63 @@ def check_references(catalog: Catalog, problems: list[GeneratorError], at: Locat
                 if name not in names:
                     where = at(record.origin, "enabledOn", field, index)
                     problems.append(_unknown(f"enabledOn.{field}", name, names, where, what))
+    _check_clusters(catalog, problems, at)
+    _check_tenants(catalog, problems, at)
+
+
+def _check_clusters(catalog: Catalog, problems: list[GeneratorError], at: Locate) -> None:
+    """Providers need storage classes; versions need bundled Kubernetes schemas."""
+    from generator.validate.schemas import builtin_versions
+
+    versions = builtin_versions()
+    first, last = versions[0], versions[-1]
+    for cluster in catalog.clusters:
+        if cluster.provider not in catalog.platform.storage_classes:
+            problems.append(
+                GeneratorError(
+                    f"provider: '{cluster.provider}' has no storage classes "
+                    "in catalog/platform.yaml",
+                    at(cluster.origin, "provider", value=True),
+                    f"add storageClasses.{cluster.provider} with fast, standard and bulk to "
+                    "catalog/platform.yaml, or use one of: "
+                    + ", ".join(sorted(catalog.platform.storage_classes)),
+                )
+            )
+        major, minor = (int(part) for part in cluster.kubernetes_version.split(".")[:2])
+        if not first <= (major, minor) <= last:
+            problems.append(
+                GeneratorError(
+                    f"kubernetesVersion: no bundled Kubernetes schemas for "
+                    f"'{cluster.kubernetes_version}'",
+                    at(cluster.origin, "kubernetesVersion", value=True),
+                    f"use a version from {first[0]}.{first[1]}.0 to {last[0]}.{last[1]}.x, or "
+                    "upgrade the kubernetes-validate package",
+                )
+            )
+    providers = set(catalog.platform.storage_classes) | {c.provider for c in catalog.clusters}
+    records: tuple[Operator | Tenant, ...] = (*catalog.operators, *catalog.tenants)
+    for record in records:
+        for index, provider in enumerate(record.enabled.providers):
+            if provider not in providers:
+                where = at(record.origin, "enabledOn", "providers", index)
+                problems.append(
+                    _unknown("enabledOn.providers", provider, providers, where, "provider")
+                )
+
+
+def _check_tenants(catalog: Catalog, problems: list[GeneratorError], at: Locate) -> None:
+    operator_namespaces = {o.namespace for o in catalog.operators}
     namespaces: dict[str, str] = {}
     for tenant in catalog.tenants:
+        if tenant.namespace in SYSTEM_NAMESPACES or tenant.namespace.startswith("kube-"):
+            problems.append(
+                GeneratorError(
+                    f"namespace: '{tenant.namespace}' is a system namespace",
+                    at(tenant.origin, "namespace", value=True),
+                    "tenants get their own namespace (default ns-<tenant>); default, kube-*, "
+                    "argocd and flux-system belong to the platform",
+                )
+            )
         if tenant.namespace in namespaces:
             problems.append(
                 GeneratorError(
@@ -90,7 +149,7 @@ def check_references(catalog: Catalog, problems: list[GeneratorError], at: Locat
                 )
             )
         namespaces[tenant.namespace] = tenant.name
-        if tenant.namespace in {o.namespace for o in catalog.operators}:
+        if tenant.namespace in operator_namespaces:
             problems.append(
                 GeneratorError(
                     f"namespace: '{tenant.namespace}' belongs to an operator",
@@ -98,6 +157,20 @@ def check_references(catalog: Catalog, problems: list[GeneratorError], at: Locat
                     "tenants get their own namespace (default ns-<tenant>)",
                 )
             )
+    known = operator_namespaces | set(namespaces)
+    for tenant in catalog.tenants:
+        for index, allowance in enumerate(tenant.allow):
+            if allowance["namespace"] not in known:
+                where = at(tenant.origin, "allow", index, "namespace", value=True)
+                problems.append(
+                    _unknown(
+                        f"allow.{index}.namespace",
+                        allowance["namespace"],
+                        known,
+                        where,
+                        "namespace",
+                    )
+                )
 
 
 def _unknown(key: str, value: str, known: set[str], origin: Origin, what: str) -> GeneratorError:
