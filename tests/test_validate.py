@@ -223,6 +223,31 @@ def test_local_schema_folder_template_and_folder_without_json_suffix(tmp_path: P
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{nope", "invalid character 'n' looking for beginning of object key string"),
+        ('{"type": ', "unexpected end of JSON input"),
+        ('{"type": "object",}', "invalid character '}' looking for beginning of object key string"),
+        ('{"required": [1,]}', "invalid character ']' looking for beginning of value"),
+        ('{"type" "object"}', "invalid character '\"' after object key"),
+        ('{"type": "object" "required": []}', "invalid character '\"' after object key:value pair"),
+        ('{"required": ["a" "b"]}', "invalid character '\"' after array element"),
+        ('{"type": "object"} x', "invalid character 'x' after top-level value"),
+        ('{"type": "obj\nect"}', "invalid character '\\n' in string literal"),
+    ],
+)
+def test_a_schema_file_that_is_not_json_is_an_error_in_gos_words(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    write_tree(tmp_path, {"gizmo_v1.json": text})
+    template = str(tmp_path / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+    result = Validator(Options("1.31.0", schema_locations=(template,))).validate_token(
+        b"apiVersion: example.com/v1\nkind: Gizmo\nmetadata: {name: g}\n", "g.yaml"
+    )[0]
+    assert (result.status, result.msg) == (Status.ERROR, message)
+
+
 @pytest.fixture
 def schema_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server for schemas; yields its base URL and the paths requested."""
@@ -242,7 +267,20 @@ def schema_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
             super().__init__(*args, directory=str(served), **kwargs)  # type: ignore[arg-type]
 
         def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
             requests.append(self.path)
+            # /status/NNN/... answers NNN; /text/... answers 200 with a body that is not JSON
+            parts = self.path.split("/")
+            if parts[1] == "status":
+                self.send_error(int(parts[2]))
+            elif parts[1] == "text":
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"<html>schema portal</html>")
+            else:
+                super().do_GET()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -270,6 +308,59 @@ def test_http_schemas_are_cached_on_disk_and_404_means_not_found(
         == "could not find schema for Other"
     )
     assert len([r for r in requests if "gizmo" in r]) == 1
+
+
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [
+        ("/status/403", "error while downloading schema at {url} - received HTTP status 403"),
+        ("/status/503", "error while downloading schema at {url} - received HTTP status 503"),
+        ("/text", "could not find schema for Gizmo"),
+    ],
+)
+def test_http_answers_other_than_a_schema_follow_kubeconform(
+    schema_server: tuple[str, list[str]], prefix: str, message: str
+) -> None:
+    base, requests = schema_server
+    options = Options("1.31.0", schema_locations=(base + prefix,), schema_cache=None)
+    doc = b"apiVersion: demo.example.com/v1\nkind: Gizmo\nmetadata: {name: g}\n"
+    result = Validator(options).validate_token(doc, "g.yaml")[0]
+    url = f"{base}{prefix}/v1.31.0-standalone/gizmo-demo-v1.json"
+    assert (result.status, result.msg) == (
+        Status.ERROR,
+        message.format(url=url),
+    )
+    assert len(requests) == (3 if prefix == "/status/503" else 1)  # 5xx is retried twice
+
+
+def test_local_schemas_may_ref_their_neighbours(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "gizmo_v1.json": json.dumps(
+                {"properties": {"spec": {"$ref": "common.json#/definitions/spec"}}}
+            ),
+            "common.json": json.dumps(
+                {"definitions": {"spec": {"type": "object", "required": ["size"]}}}
+            ),
+            "broken/gizmo_v1.json": json.dumps({"$ref": "missing.json"}),
+        },
+    )
+    doc = b"apiVersion: example.com/v1\nkind: Gizmo\nmetadata: {name: g}\nspec: {}\n"
+    template = "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+    options = Options("1.31.0", schema_locations=(str(tmp_path / template),))
+    result = Validator(options).validate_token(doc, "g.yaml")[0]
+    assert result.validation_errors == (("/spec", "validation failed"),)  # the $ref
+    assert result.msg.endswith("- at '/spec': missing property 'size'")
+    # a $ref that cannot be resolved counts as no schema: the next location is tried
+    options = Options(
+        "1.31.0", schema_locations=(str(tmp_path / "broken" / template), str(tmp_path / template))
+    )
+    result = Validator(options).validate_token(doc, "g.yaml")[0]
+    assert result.msg.endswith("- at '/spec': missing property 'size'")
+    options = Options("1.31.0", schema_locations=(str(tmp_path / "broken" / template),))
+    result = Validator(options).validate_token(doc, "g.yaml")[0]
+    assert (result.status, result.msg) == (Status.ERROR, "could not find schema for Gizmo")
 
 
 def test_unreachable_http_location_fails_clearly() -> None:

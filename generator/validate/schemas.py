@@ -206,7 +206,7 @@ class TemplateLocation(Location):
         try:
             document = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
-            raise SchemaError(_json_problem(e, raw)) from e
+            raise SchemaError(_json_problem(e)) from e
         url = path.resolve().as_uri()
         documents = {url: document}
         registry = None
@@ -322,18 +322,50 @@ def detect_draft(document: Any) -> int:
     return _DRAFTS.get(str(document["$schema"]).rstrip("#"), 2020)
 
 
-def _json_problem(error: Exception, raw: bytes) -> str:
-    """Go's encoding/json wording for the most common syntax errors in a schema file."""
-    if isinstance(error, json.JSONDecodeError):
-        char = raw[error.pos : error.pos + 1].decode("utf-8", "replace")
-        if error.msg.startswith("Expecting property name"):
-            return f"invalid character '{char}' looking for beginning of object key string"
-        if error.msg == "Expecting value":
-            if not char:
-                return "unexpected end of JSON input"
-            return f"invalid character '{char}' looking for beginning of value"
-        return f"invalid character '{char}' {error.msg.lower()}"
-    return str(error)
+def _json_problem(error: Exception) -> str:
+    """Go's encoding/json wording for a syntax error in a schema file."""
+    if not isinstance(error, json.JSONDecodeError):
+        return str(error)
+    from generator.validate.explain import quote  # Go's quoteChar is %q in single quotes
+
+    text, pos, msg = error.doc, error.pos, error.msg
+    if pos >= len(text) or msg.startswith("Unterminated string"):
+        return "unexpected end of JSON input"
+    where = {
+        "Expecting value": "looking for beginning of value",
+        "Expecting ':' delimiter": "after object key",
+        "Extra data": "after top-level value",
+    }.get(msg)
+    if msg.startswith("Expecting property name"):
+        where = "looking for beginning of object key string"
+    elif msg.startswith("Invalid control character"):
+        where = "in string literal"
+    elif msg == "Expecting ',' delimiter":
+        where = (
+            "after array element" if _innermost(text, pos) == "[" else "after object key:value pair"
+        )
+    return f"invalid character {quote(text[pos])} {where or msg.lower()}"
+
+
+def _innermost(text: str, pos: int) -> str:
+    """The bracket ('[' or '{') open at pos, strings skipped."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text[:pos]:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
 
 
 class HttpFetcher:
