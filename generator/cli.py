@@ -113,7 +113,7 @@ def render(
 
     if no_validate:
         report.problem(
-            "warning: --no-validate: rendered/ is written WITHOUT schema or policy checks"
+            "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
         )
     result = pipeline.render_all(
         repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache

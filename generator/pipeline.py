@@ -102,11 +102,13 @@ def _render(
         if validate:
             from generator.validate import check_policies, validate_cluster
 
-            with _timed(timings, "validate"):
-                findings += validate_cluster(
-                    everything, cluster.kubernetes_version, repo
-                )  # schemas
-                findings += check_policies(cluster, rendered)  # the platform's boundary rules
+            with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
+                findings += validate_cluster(everything, cluster.kubernetes_version, repo)
+                findings += check_policies(cluster, rendered)
+        else:  # even in an emergency, no plaintext secret reaches rendered/
+            from generator.validate.policies import check_secrets
+
+            findings += check_secrets(everything)
         for unit, manifests in rendered:
             files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
         for folder, manifests in handoff.items():

@@ -62,7 +62,8 @@ def test_no_validate_is_loud(minimal_repo: Path) -> None:
     result = run_cli(["render", "--no-validate", "--repo", str(minimal_repo)])
     assert result.code == 0
     assert (
-        "warning: --no-validate: rendered/ is written WITHOUT schema or policy checks" in result.err
+        "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
+        in result.err
     )
 
 
@@ -76,3 +77,21 @@ def test_python_dash_m_entry_point(minimal_repo: Path) -> None:
         0,
         "catalog is valid: 1 clusters, 1 operators, 0 tenants, 1 units\n",
     )
+
+
+def test_no_validate_still_refuses_plaintext_secrets(minimal_repo: Path) -> None:
+    from tests.conftest import snapshot, write_tree
+
+    before = snapshot(minimal_repo / "rendered")
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n"
+    )
+    write_tree(minimal_repo, {"charts/web/secret.yaml": secret})
+    result = run_cli(["render", "--no-validate", "--repo", str(minimal_repo)])
+    assert result.code == 1
+    assert (
+        "charts/web/secret.yaml:1: Secret web/db: Secret carries plaintext stringData ('password') [no-plaintext-secrets]"
+        in result.err
+    )
+    assert "hunter2" not in result.err
+    assert snapshot(minimal_repo / "rendered") == before
