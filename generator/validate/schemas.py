@@ -407,6 +407,7 @@ class HttpFetcher:
                     body: bytes = reply.read()
                     return body
             except urllib.error.HTTPError as e:
+                e.close()  # the error holds the open response; keep no socket behind
                 if e.code == 404:
                     return None
                 if e.code < 500:
