@@ -132,7 +132,8 @@ def drift_text(summary: str, *lines: str) -> str:
 def catalog(api_server: str) -> dict[str, str]:
     return {
         "catalog/platform.yaml": "name: acme-platform\ndomain: acme.example\n"
-        "gitops: {repoURL: https://git.acme.example/platform/fleet.git}\n",
+        "gitops: {repoURL: https://git.acme.example/platform/fleet.git}\n"
+        "storageClasses: {kind: {fast: local-path, standard: local-path, bulk: local-path}}\n",
         "catalog/environments/dev.yaml": "name: dev\norder: 10\n",
         "catalog/clusters/kind-local.yaml": "name: kind-local\nenvironment: dev\nprovider: kind\n"
         f"kubernetesVersion: 1.31.0\napiServer: {api_server}\ngitops: argocd\n",
