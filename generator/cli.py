@@ -351,7 +351,12 @@ def bootstrap(
     report.result(f"applied {len(plan.pending)} object(s) with field manager 'platform-generator'")
 
 
-@cli.command(epilog=EPILOG)
+DRIFT_EPILOG = """\b
+Exit codes: 0 in sync; 1 drift (missing, changed or orphaned objects);
+2 bad input, usage or an API error; 3 internal error (a bug: please report it with the traceback)."""
+
+
+@cli.command(epilog=DRIFT_EPILOG)
 @repo_option
 @click.argument("cluster")
 @live_options
@@ -390,7 +395,6 @@ def drift(
     """Compare the live cluster with rendered/<CLUSTER>/: missing, changed and orphaned objects.
 
     \b
-    Exit codes: 0 in sync, 1 drift, 2 error.
     Examples:
       generator drift kind-local
       generator drift eks-prod --context prod-admin --format markdown

@@ -126,7 +126,7 @@ def test_no_change_says_so() -> None:
         "No rendered resource changes. Compared the committed `rendered/` trees.\n"
     )
     assert (
-        text(c) == "origin/main → working tree: Compared the committed `rendered/` trees.\n"
+        text(c) == "origin/main → working tree: Compared the committed rendered/ trees.\n"
         "no rendered resource changes\n"
     )
 
@@ -163,6 +163,12 @@ def test_a_limit_smaller_than_the_summary_still_holds() -> None:
     assert md.rstrip().endswith("locally for all of them.")
 
 
+def test_text_output_is_plain_text_without_markdown() -> None:
+    old = {"prod-1/020-web/deployment-web.yaml": deployment("nginx:1.26", 2)}
+    new = {"prod-1/020-web/deployment-web.yaml": deployment("nginx:1.27", 3)}
+    assert "`" not in text(comparison(old, new))
+
+
 def test_text_lists_attention_and_a_stale_tree() -> None:
     old = {"prod-1/020-web/deployment-web.yaml": deployment("nginx:1.26", 2)}
     new = {"prod-1/020-web/deployment-web.yaml": deployment("nginx:1.27", 3)}
@@ -171,7 +177,7 @@ def test_text_lists_attention_and_a_stale_tree() -> None:
         c.base, c.head, "render", c.report, c.clusters, c.attention, (Staleness(c.base, 2),)
     )
     assert text(stale).splitlines()[:6] == [
-        "origin/main → working tree: Both revisions were rendered from their catalogs (`--render`).",
+        "origin/main → working tree: Both revisions were rendered from their catalogs (--render).",
         "warning: rendered/ at origin/main is stale (2 resources differ from a fresh render)",
         "prod-1: +0 ~1 -0",
         "needs attention:",

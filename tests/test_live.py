@@ -801,3 +801,17 @@ def test_forbidden_list_during_concurrent_drift_names_the_verb(live: Live) -> No
     assert result.err.startswith(
         "error: forbidden: context 'kind-kind-local' may not 'list' deployments.apps\n"
     )
+
+
+def test_drift_help_has_one_exit_code_paragraph_and_spaced_examples() -> None:
+    result = run_cli(["drift", "--help"])
+    assert result.code == 0
+    assert result.out.count("Exit codes") == 1
+    assert (
+        "  orphaned objects.\n\n  Examples:\n    generator drift kind-local\n" in result.out
+    )
+    assert result.out.endswith(
+        "  Exit codes: 0 in sync; 1 drift (missing, changed or orphaned objects);\n"
+        "  2 bad input, usage or an API error; 3 internal error (a bug: please report it with "
+        "the traceback).\n"
+    )

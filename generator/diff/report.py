@@ -46,10 +46,11 @@ def _fence(lines: Sequence[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _mode_line(comparison: Comparison) -> str:
+def _mode_line(comparison: Comparison, code: str = "`") -> str:
+    """`code` wraps names: a backtick for Markdown, nothing for the terminal."""
     if comparison.mode == "render":
-        return "Both revisions were rendered from their catalogs (`--render`)."
-    return "Compared the committed `rendered/` trees."
+        return f"Both revisions were rendered from their catalogs ({code}--render{code})."
+    return f"Compared the committed {code}rendered/{code} trees."
 
 
 def _summary(comparison: Comparison) -> list[str]:
@@ -256,7 +257,7 @@ def _paint(line: str, color: bool) -> str:
 def text(comparison: Comparison, color: bool = False) -> str:
     """Terminal form: counts, attention, then every diff in full."""
     report = comparison.report
-    out = [f"{comparison.base.label} → {comparison.head.label}: {_mode_line(comparison)}"]
+    out = [f"{comparison.base.label} → {comparison.head.label}: {_mode_line(comparison, '')}"]
     out += [
         f"warning: rendered/ at {s.revision.label} is stale ({s.resources} resources differ "
         "from a fresh render)"
