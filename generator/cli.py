@@ -353,7 +353,8 @@ def bootstrap(
 
 DRIFT_EPILOG = """\b
 Exit codes: 0 in sync; 1 drift (missing, changed or orphaned objects);
-2 bad input, usage or an API error; 3 internal error (a bug: please report it with the traceback)."""
+2 bad input, usage or an API error;
+3 internal error (a bug: please report it with the traceback)."""
 
 
 @cli.command(epilog=DRIFT_EPILOG)

@@ -807,11 +807,9 @@ def test_drift_help_has_one_exit_code_paragraph_and_spaced_examples() -> None:
     result = run_cli(["drift", "--help"])
     assert result.code == 0
     assert result.out.count("Exit codes") == 1
-    assert (
-        "  orphaned objects.\n\n  Examples:\n    generator drift kind-local\n" in result.out
-    )
+    assert "  orphaned objects.\n\n  Examples:\n    generator drift kind-local\n" in result.out
     assert result.out.endswith(
         "  Exit codes: 0 in sync; 1 drift (missing, changed or orphaned objects);\n"
-        "  2 bad input, usage or an API error; 3 internal error (a bug: please report it with "
-        "the traceback).\n"
+        "  2 bad input, usage or an API error;\n"
+        "  3 internal error (a bug: please report it with the traceback).\n"
     )
