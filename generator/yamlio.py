@@ -209,7 +209,23 @@ def check_expansion(document: Any, path: PurePosixPath) -> None:
 
 
 class ManifestLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml-backed YAML 1.1 loader that keeps timestamps as strings, as Kubernetes does."""
+    """libyaml-backed YAML 1.1 loader that keeps timestamps as strings, as Kubernetes does,
+    and refuses a key written twice in one mapping (kubectl's strict field validation would)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key '{key_node.value}' appears twice in this mapping",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 ManifestLoader.yaml_implicit_resolvers = {
@@ -262,7 +278,7 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
         parsed = yaml_rs.loads(
             text,
             parse_datetime=False,
-            duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins,
+            duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDED_NODES),
         )
     except Exception:  # libyaml gives the positioned message
@@ -298,9 +314,9 @@ def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path)
-        raise GeneratorError(
-            f"malformed YAML: {e.problem}", origin, "fix the YAML syntax at that position"
-        ) from e
+        duplicate = "appears twice" in str(e.problem)
+        hint = "remove one of the two" if duplicate else "fix the YAML syntax at that position"
+        raise GeneratorError(f"malformed YAML: {e.problem}", origin, hint) from e
     except yaml.YAMLError as e:
         raise GeneratorError(f"malformed YAML: {e}", Origin(path), "fix the YAML syntax") from e
     finally:

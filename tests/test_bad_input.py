@@ -212,6 +212,11 @@ CASES = {
         "error: catalog/clusters/dev-1.yaml:4:20: kubernetesVersion: no bundled Kubernetes schemas for '1.12.3'\n"
         "  hint: use a version from 1.25.0 to 1.37.x, or upgrade the kubernetes-validate package\n",
     ),
+    "manifest_key_written_twice": (
+        {"charts/web/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: '1'\n  a: '2'\n"},
+        "error: charts/web/extra.yaml:7:3: malformed YAML: key 'a' appears twice in this mapping\n"
+        "  hint: remove one of the two\n",
+    ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},
         "error: catalog/operators/030-web.yaml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"

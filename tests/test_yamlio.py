@@ -99,7 +99,6 @@ TRICKY_STREAMS = [
     "a: on\nb: yes\nc: n\nd: 0755\ne: 1e3\nf: 12:30\ng: 1_000\n",
     "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\n",
     "s: !!str 5\nq: '0755'\nu: http://example.com:8080/a\nd: 2024-01-01\n",
-    "a: 1\na: 2\n",
     "text: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
     "",
     "---\n---\n",
@@ -114,3 +113,18 @@ def test_fast_parser_agrees_with_yaml11_or_steps_aside(text: str) -> None:
     fast = _load_fast(text, PurePosixPath("x.yaml"))
     slow = _load_yaml11(text, PurePosixPath("x.yaml"))
     assert fast is None or fast == slow
+
+
+def test_a_key_written_twice_is_refused_at_its_position() -> None:
+    with pytest.raises(GeneratorError) as e:
+        load_manifests("metadata:\n  name: a\ndata:\n  k: '1'\n  k: '2'\n", PurePosixPath("x.yaml"))
+    assert str(e.value) == (
+        "x.yaml:5:3: malformed YAML: key 'k' appears twice in this mapping\n  hint: remove one of the two"
+    )
+
+
+def test_merge_keys_may_be_overridden() -> None:
+    (doc,) = load_manifests(
+        "base: &b {a: 1, b: 2}\nm:\n  <<: *b\n  a: 3\n", PurePosixPath("x.yaml")
+    )
+    assert doc["m"] == {"a": 3, "b": 2}
