@@ -718,7 +718,45 @@ def test_cli_rejects_bad_values_with_a_hint(
     bad_version = run_cli(["validate", "-kubernetes-version", "v1.31.0", "x.yaml"])
     assert bad_version.code == 2
     assert "v1.31.0 is not a valid version" in bad_version.err
+    write_tree(tmp_path, {"x.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"})
+    bad_template = run_cli(["validate", "-schema-location", "{{ .Group | lower }}", "x.yaml"])
+    assert (bad_template.code, bad_template.out, bad_template.err) == (
+        2,
+        "",
+        "error: failed initialising schema location registry: template: {{ .Group | lower }}/"
+        "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}"
+        "{{ .KindSuffix }}.json: unsupported template action '{{.Group | lower}}'\n"
+        "  hint: fix the -schema-location template\n",
+    )
     assert not (tmp_path / ".generator-cache").exists()
+
+
+def test_a_terminal_or_dev_null_on_stdin_is_refused() -> None:
+    """kubeconform refuses any character device on stdin instead of waiting for input."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "-summary"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "error: failing to read data from stdin\n"
+        "  hint: pipe manifests in (cat x.yaml | generator validate) or name files or folders\n",
+    )
+
+
+def test_version_flag_prints_the_generator_version() -> None:
+    from generator import __version__
+
+    result = run_cli(["validate", "-v"])
+    assert (result.code, result.out) == (0, f"v{__version__.removeprefix('v')}\n")
 
 
 def test_engine_kubeconform_fails_clearly_without_a_binary(monkeypatch: pytest.MonkeyPatch) -> None:
