@@ -752,6 +752,33 @@ def test_a_terminal_or_dev_null_on_stdin_is_refused() -> None:
     )
 
 
+def test_empty_files_and_unreadable_ones_each_get_one_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {
+        "d/empty.yaml": "",
+        "d/comment.yaml": "# only a comment\n",
+        "d/list.yaml": "apiVersion: v1\nkind: List\nitems: []\n",
+    })  # fmt: skip
+    (tmp_path / "d/dangling.yaml").symlink_to("nowhere.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["validate", "-output", "tap", "d"])
+    assert (result.code, result.out) == (
+        1,
+        "TAP version 13\n"
+        "ok 1 - d/comment.yaml (empty)\n"
+        "not ok 2 - d/dangling.yaml: open d/dangling.yaml: no such file or directory\n"
+        "ok 3 - d/empty.yaml (empty)\n"
+        "ok 4 - d/list.yaml (empty)\n"
+        "1..4\n",
+    )
+    summary = run_cli(["validate", "-summary", "d"])
+    assert summary.out == (
+        "d/dangling.yaml - failed validation: open d/dangling.yaml: no such file or directory\n"
+        "Summary: 1 resource found in 4 files - Valid: 0, Invalid: 0, Errors: 1, Skipped: 0\n"
+    )
+
+
 def test_version_flag_prints_the_generator_version() -> None:
     from generator import __version__
 

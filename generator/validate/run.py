@@ -42,13 +42,17 @@ def discover(
     paths: Sequence[str], ignore_patterns: Sequence[str]
 ) -> Iterator[tuple[str, bytes | None, Result | None]]:
     """(filename, content, discovery error) for each file, in filepath.Walk order."""
-    for root in paths:
+    patterns = []
+    problem = ""
+    for pattern in ignore_patterns:
         try:
-            patterns = [re.compile(p) for p in ignore_patterns]
+            patterns.append(re.compile(pattern))
         except re.error as e:
-            bad = next(p for p in ignore_patterns if _compiles(p) is False)
-            message = f"error parsing regexp: {_go_regexp_problem(e.msg)}: `{bad}`"
-            yield root, None, Result(root, "", "", "", "", Status.ERROR, message)
+            problem = f"error parsing regexp: {_go_regexp_problem(e.msg)}: `{pattern}`"
+            break
+    for root in paths:
+        if problem:
+            yield root, None, Result(root, "", "", "", "", Status.ERROR, problem)
             continue
         try:
             os.lstat(root)
@@ -81,14 +85,6 @@ _REGEXP_PROBLEMS = {
 
 def _go_regexp_problem(problem: str) -> str:
     return _REGEXP_PROBLEMS.get(problem, problem)
-
-
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
 
 
 def _walk(root: str) -> Iterator[str]:
