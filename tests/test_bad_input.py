@@ -213,7 +213,9 @@ CASES = {
         "  hint: use a version from 1.25.0 to 1.37.x, or upgrade the kubernetes-validate package\n",
     ),
     "manifest_key_written_twice": (
-        {"charts/web/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: '1'\n  a: '2'\n"},
+        {
+            "charts/web/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: '1'\n  a: '2'\n"
+        },
         "error: charts/web/extra.yaml:7:3: malformed YAML: key 'a' appears twice in this mapping\n"
         "  hint: remove one of the two\n",
     ),
@@ -282,9 +284,21 @@ CASES = {
         {
             "charts/web/service.yaml.j2": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: {{ values.port }}\n"
         },
-        "error: charts/web/service.yaml.j2:7: dev-1/web: undefined value: 'dict object' has no attribute 'port'\n"
-        "  hint: define the value in the catalog (platform, environment, cluster or operator values) "
-        "or guard it with `is defined` / `| default(...)`\n",
+        "error: charts/web/service.yaml.j2:7: dev-1/web: undefined value 'values.port'\n"
+        "  hint: values has: dns, greeting, image, ingressClass, replicas, secretPathPrefix, storageClasses; "
+        "define it in the catalog or guard it with `is defined` / `| default(...)`\n",
+    ),
+    "template_key_typo_suggests_the_key": (
+        {
+            "charts/web/extra.yaml.j2": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  p: {{ cluster.providr }}\n"
+        },
+        "error: charts/web/extra.yaml.j2:6: dev-1/web: undefined value 'cluster.providr'\n"
+        "  hint: did you mean 'cluster.provider'? define it in the catalog or guard it with `is defined` / `| default(...)`\n",
+    ),
+    "template_name_typo_lists_the_names": (
+        {"charts/web/extra.yaml.j2": "{% if valuse.x %}{% endif %}\n"},
+        "error: charts/web/extra.yaml.j2:1: dev-1/web: undefined name 'valuse'\n"
+        "  hint: did you mean 'values'? templates see: cluster, component, environment, platform, values (docs/catalog.md)\n",
     ),
     "template_syntax_error": (
         {"charts/web/service.yaml.j2": "apiVersion: v1\nkind: Service\n{% if %}\n"},

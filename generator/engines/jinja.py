@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
@@ -21,6 +23,35 @@ from generator.model import Manifest, Origin, RenderUnit
 
 class TemplateFailure(Exception):
     """Raised by `fail()` / `required()` inside a template."""
+
+
+class MissingValue(jinja2.UndefinedError):
+    """An undefined name or key, with the mapping it was looked up in (None: a top-level name)."""
+
+    def __init__(self, name: str, mapping: Any) -> None:
+        super().__init__(f"'{name}' is undefined")
+        self.name = name
+        self.mapping = mapping
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined that remembers where the lookup failed, for a message with the full path
+    (`cluster.providr`) and the closest existing key."""
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        if self._undefined_obj is jinja2.utils.missing:
+            raise MissingValue(str(self._undefined_name), None)
+        if isinstance(self._undefined_obj, Mapping) and self._undefined_name is not None:
+            raise MissingValue(str(self._undefined_name), self._undefined_obj)
+        return super()._fail_with_undefined_error(*args, **kwargs)
+
+
+# Jinja binds __str__, __iter__, __eq__ and the operators to the base class's function, not by
+# name: point them at the override too.
+for _base in (jinja2.Undefined, jinja2.StrictUndefined):
+    for _name, _member in vars(_base).items():
+        if _member is jinja2.Undefined._fail_with_undefined_error and _name.startswith("__"):
+            setattr(_Undefined, _name, _Undefined._fail_with_undefined_error)
 
 
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
@@ -53,7 +84,7 @@ def _environment(folder: Path, library: Path) -> SandboxedEnvironment:
     search = [str(p) for p in (folder, folder / "templates", library) if p.is_dir()]
     environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(search),
-        undefined=jinja2.StrictUndefined,
+        undefined=_Undefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
@@ -95,6 +126,9 @@ def _render_template(
             origin,
             "fix the Jinja2 syntax on that line",
         ) from e
+    except MissingValue as e:
+        message, hint = _explain_missing(e, unit.context)
+        raise GeneratorError(f"{where}: {message}", _template_origin(rel), hint) from e
     except jinja2.UndefinedError as e:
         raise GeneratorError(
             f"{where}: undefined value: {e.message}",
@@ -120,6 +154,43 @@ def _render_template(
             _template_origin(rel),
             "templates run sandboxed; compute the value in the catalog instead",
         ) from e
+
+
+def _explain_missing(error: MissingValue, context: Mapping[str, Any]) -> tuple[str, str]:
+    """`undefined value 'cluster.providr'` and a hint naming the closest key that exists."""
+    if error.mapping is None:
+        known = sorted(context)
+        close = difflib.get_close_matches(error.name, known, n=1)
+        return (
+            f"undefined name '{error.name}'",
+            (f"did you mean '{close[0]}'? " if close else "")
+            + f"templates see: {', '.join(known)} (docs/catalog.md)",
+        )
+    parent = _path_to(context, error.mapping)
+    path = f"{parent}.{error.name}" if parent else error.name
+    keys = sorted(str(k) for k in error.mapping)
+    close = difflib.get_close_matches(error.name, keys, n=1)
+    if close:
+        found = f"did you mean '{parent + '.' if parent else ''}{close[0]}'? "
+    else:
+        found = f"{parent or 'it'} has: {', '.join(keys) or 'no keys'}; " if len(keys) <= 12 else ""
+    return (
+        f"undefined value '{path}'",
+        found + "define it in the catalog or guard it with `is defined` / `| default(...)`",
+    )
+
+
+def _path_to(context: Mapping[str, Any], target: Any, prefix: str = "") -> str:
+    """The dotted path of a mapping inside the template context, found by identity."""
+    for key, value in context.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if value is target:
+            return path
+        if isinstance(value, Mapping):
+            found = _path_to(value, target, path)
+            if found:
+                return found
+    return ""
 
 
 def _rel_of(filename: str | None, fallback: PurePosixPath) -> PurePosixPath:
