@@ -134,6 +134,29 @@ def test_strict_decoding_reports_duplicate_and_merge_overriding_keys() -> None:
     )
 
 
+def test_strict_mode_unwraps_a_list_whose_wrapper_repeats_a_key() -> None:
+    """The List wrapper is never validated, not even for duplicate keys under -strict."""
+    validator = Validator(Options("1.31.0", strict=True))
+    wrapper = (
+        b"apiVersion: v1\nkind: List\nmetadata: {}\nmetadata: {a: b}\nitems:\n"
+        b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {k: '1'}}\n"
+        b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}, data: {k: 1}}\n"
+    )
+    results = validator.validate_token(wrapper, "l.yaml")
+    assert [(r.name, r.status, r.validation_errors) for r in results] == [
+        ("a", Status.VALID, ()),
+        ("b", Status.INVALID, (("/data/k", "got number, want null or string"),)),
+    ]
+    plain = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nmetadata: {name: b}\n"
+    (result,) = validator.validate_token(plain, "c.yaml")
+    assert (result.status, result.name, result.msg) == (
+        Status.ERROR,
+        "b",
+        "error unmarshalling resource: error converting YAML to JSON: yaml: unmarshal errors:\n"
+        '  line 4: key "metadata" already set in map',
+    )
+
+
 def test_only_the_first_document_of_a_token_is_read() -> None:
     assert decode(b'{"a": 1}\n{"b": 2}\n') == {"a": 1}
     assert decode(b"a: 1\n...\n") == {"a": 1}
