@@ -219,6 +219,24 @@ CASES = {
         "error: charts/web/extra.yaml:7:3: malformed YAML: key 'a' appears twice in this mapping\n"
         "  hint: remove one of the two\n",
     ),
+    "kubernetes_version_as_a_number": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "1.31.0", "1.31"
+            )
+        },
+        "error: catalog/clusters/dev-1.yaml:4:20: kubernetesVersion: must be a string, got a number '1.31'\n"
+        '  hint: put the value in quotes: kubernetesVersion: "1.31" (the full version, e.g. "1.31.0")\n',
+    ),
+    "api_server_without_scheme": (
+        {
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "https://127.0.0.1:6443", "127.0.0.1:6443"
+            )
+        },
+        "error: catalog/clusters/dev-1.yaml:5:12: apiServer: '127.0.0.1:6443' does not match the pattern 'https://[^\\s]+'\n"
+        "  hint: write the API server's URL, e.g. https://10.0.0.1:6443\n",
+    ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},
         "error: catalog/operators/030-web.yaml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"

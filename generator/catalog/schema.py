@@ -16,6 +16,16 @@ from generator.errors import GeneratorError
 from generator.model import Origin
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "catalog"
+# What to write instead, for keys with a pattern; names (DNS labels) get the default.
+PATTERN_HINTS = {
+    "kubernetesVersion": 'write the full version in quotes, e.g. "1.31.0"',
+    "apiServer": "write the API server's URL, e.g. https://10.0.0.1:6443",
+    "provider": "use lower-case letters and digits, e.g. aws, kind, onprem",
+    "domain": "write a DNS domain in lower case, e.g. acme.example",
+    "renderedPath": "write a path relative to the repository, e.g. rendered",
+    "labels": "write a Kubernetes label key, e.g. team or example.com/team",
+}
+NAME_HINT = "use lower-case letters, digits and '-', starting and ending with a letter or digit"
 
 
 @cache
@@ -92,10 +102,13 @@ def _schema_problem(
             error.constraint if isinstance(error.constraint, str) else " or ".join(error.constraint)
         )
         got = _type_name(error.value)
+        hint = f"write {dotted} as {_article(wanted)}"
+        if wanted == "string" and isinstance(error.value, int | float):
+            hint = f'put the value in quotes: {key_path[-1]}: "{error.value}"'
+            if key_path[-1] == "kubernetesVersion":
+                hint += ' (the full version, e.g. "1.31.0")'
         return GeneratorError(
-            f"{dotted}: must be {_article(wanted)}, got {got}{_show(error.value)}",
-            origin,
-            f"write {dotted} as {_article(wanted)}",
+            f"{dotted}: must be {_article(wanted)}, got {got}{_show(error.value)}", origin, hint
         )
     if code == cerberus_errors.UNALLOWED_VALUE.code:
         allowed = ", ".join(str(a) for a in error.constraint)
@@ -106,7 +119,7 @@ def _schema_problem(
         return GeneratorError(
             f"{dotted}:{_show(error.value)} does not match the pattern '{error.constraint}'",
             origin,
-            "use lower-case letters, digits and '-' (names), or the form the pattern shows",
+            next((PATTERN_HINTS[k] for k in reversed(key_path) if k in PATTERN_HINTS), NAME_HINT),
         )
     message = cerberus_errors.BasicErrorHandler.messages.get(code, "is invalid")
     message = message.format(
