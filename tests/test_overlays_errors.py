@@ -316,6 +316,24 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
         "kustomization.yaml:4:3: replacement failed: options.index 3 is out of range for '1'"
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
+    "replacement-wildcard-over-a-mapping": (
+        kustomization(
+            "resources:\n- cm.yaml\nreplacements:\n- source:\n    kind: ConfigMap\n"
+            "    fieldPath: data.a\n  targets:\n  - select:\n      kind: ConfigMap\n"
+            "    fieldPaths:\n    - data.*\n"
+        ),
+        "kustomization.yaml:4:3: replacement failed: unable to find field 'data.*' in replacement target ConfigMap 'x'"
+        "\n  hint: check the source and target selectors and field paths of this replacement",
+    ),
+    "replacement-target-parent-missing": (
+        kustomization(
+            "resources:\n- cm.yaml\nreplacements:\n- source:\n    kind: ConfigMap\n"
+            "    fieldPath: data.a\n  targets:\n  - select:\n      kind: ConfigMap\n"
+            "    fieldPaths:\n    - spec.missing.deeper\n"
+        ),
+        "kustomization.yaml:4:3: replacement failed: unable to find field 'spec.missing.deeper' in replacement target ConfigMap 'x'"
+        "\n  hint: check the source and target selectors and field paths of this replacement",
+    ),
     "strategic-patch-without-kind-or-name": (
         targeted_patch("kind: ConfigMap", "'{metadata: {labels: {a: b}}}'"),
         "kustomization.yaml:4:3: the strategic merge patch has no 'kind' and no 'metadata.name'"

@@ -143,7 +143,7 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
 
 
 def _reach(node: Any, parts: list[str], create: bool) -> Iterator[tuple[Any, Any]]:
-    """(parent, key) pairs for every place the path reaches; `*` and [k=v] fan out."""
+    """(parent, key) pairs for every place the path reaches; in lists `*` and [k=v] fan out."""
     if not parts:
         return
     head, rest = parts[0], parts[1:]
@@ -167,14 +167,7 @@ def _reach(node: Any, parts: list[str], create: bool) -> Iterator[tuple[Any, Any
             else:
                 yield from _reach(node[i], rest, create)
         return
-    if not isinstance(node, dict):
-        return
-    if head == "*":
-        for key in list(node):
-            if not rest:
-                yield node, key
-            else:
-                yield from _reach(node[key], rest, create)
+    if not isinstance(node, dict) or head == "*":  # Kustomize fans `*` out over lists only
         return
     if not rest:
         if head in node or create:
