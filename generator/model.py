@@ -261,12 +261,14 @@ class Finding:
     message: str
     hint: str = ""
     rule: str = ""  # policy id or "schema"
+    clusters: tuple[str, ...] = ()  # where the render found it
 
     def __str__(self) -> str:
         subject = f"{self.key}: " if self.key else ""
         rule = f" [{self.rule}]" if self.rule else ""
         text = f"{self.origin}: {subject}{self.message}{rule}"
-        return text + (f"\n  hint: {self.hint}" if self.hint else "")
+        text += f"\n  hint: {self.hint}" if self.hint else ""
+        return text + (f"\n  clusters: {', '.join(self.clusters)}" if self.clusters else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -87,36 +87,51 @@ def _render(
         if not clusters or c.name in clusters
     ]
     files: list[RenderedFile] = []
-    findings: list[Finding] = []
+    findings: list[tuple[str, Finding]] = []
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
         rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
         with _timed(timings, "gitops"):
-            handoff = _gitops(
-                catalog, cluster, units_of_cluster, rendered
-            )  # Argo CD / Flux objects
-        everything = [m for _, ms in rendered for m in ms] + [
-            m for ms in handoff.values() for m in ms
-        ]
+            # Argo CD / Flux objects
+            handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
+        everything = [m for _, ms in rendered for m in ms]
+        everything += [m for ms in handoff.values() for m in ms]
         _check_unique(cluster, everything)
         if validate:
             from generator.validate import check_policies, validate_cluster
 
             with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
-                findings += validate_cluster(everything, cluster.kubernetes_version, repo)
-                findings += check_policies(cluster, rendered)
+                found = validate_cluster(everything, cluster.kubernetes_version, repo)
+                found += check_policies(cluster, rendered)
         else:  # even in an emergency, no plaintext secret reaches rendered/
             from generator.validate.policies import check_secrets
 
-            findings += check_secrets(everything)
+            found = check_secrets(everything)
+        findings += [(cluster.name, finding) for finding in found]
         for unit, manifests in rendered:
             files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
         for folder, manifests in handoff.items():
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
-    findings.sort(key=lambda f: (f.origin.sort_key, str(f.key), f.rule))
-    return RenderResult(files, findings, tuple(c.name for c in selected), not clusters, timings)
+    names = tuple(c.name for c in selected)
+    return RenderResult(files, _per_source(findings), names, not clusters, timings)
+
+
+def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:
+    """One finding per problem, naming every cluster it occurs in, sorted by source file: a
+    template shared by four clusters is fixed once."""
+    clusters: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    first: dict[tuple[Any, ...], Finding] = {}
+    for cluster, finding in findings:
+        key = (finding.origin.sort_key, str(finding.key), finding.rule, finding.message)
+        clusters[key].append(cluster)
+        first.setdefault(key, finding)
+    merged = [
+        replace(finding, clusters=tuple(sorted(set(clusters[key]))))
+        for key, finding in first.items()
+    ]
+    return sorted(merged, key=lambda f: (f.origin.sort_key, str(f.key), f.rule, f.message))
 
 
 def _gitops(
@@ -287,10 +302,13 @@ def write(repo: Path, result: RenderResult) -> str:
 
 def lint(repo: Path) -> str:
     from generator.catalog import load_catalog
+    from generator.gitops.checks import catalog_positions, check_catalog, raise_problems
     from generator.merge import resolve_units
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
+    # What the GitOps stage of render refuses before it writes anything, at the key's position.
+    raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
     return (
         f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
         f"{len(catalog.tenants)} tenants, {len(units)} units"
