@@ -720,7 +720,7 @@ BAD_INPUT = [
         (make_cluster("production-europe-west", "prod"),),
         (make_operator(10, LONG, "x"),),
         "production-europe-west",
-        f"catalog/operators/010-{LONG}.yaml:1: Application name "
+        f"catalog/operators/010-{LONG}.yaml: Application name "
         f"'production-europe-west-{LONG}' is longer than 63 characters\n"
         "  hint: shorten the cluster, operator or tenant name",
         id="application-name-past-63-characters",
@@ -729,20 +729,18 @@ BAD_INPUT = [
         (),
         (make_operator(10, "root", "root"),),
         "dev-kind",
-        "catalog/clusters/dev-kind.yaml:1: two Argo CD Applications named 'dev-kind-root' (the "
-        "other comes from catalog/operators/010-root.yaml:1)\n"
-        "  hint: rename one of them: 'root', 'bootstrap', 'platform' and 'tenant-*' are taken by "
-        "the generator's own objects",
+        "catalog/operators/010-root.yaml: operator name 'root' is reserved\n"
+        "  hint: rename the file: 'root', 'bootstrap', 'flux-system' and names starting with "
+        "'tenant-' are taken by the generator's own objects and the tenants",
         id="operator-named-like-the-root-application",
     ),
     pytest.param(
         (),
         (make_operator(10, "flux-system", "flux-system"),),
         "edge",
-        "catalog/operators/010-flux-system.yaml:1: two Flux Kustomizations named 'flux-system' "
-        "(the other comes from catalog/clusters/edge.yaml:1)\n"
-        "  hint: rename the operator: 'flux-system' and 'tenant-*' are taken by the generator's "
-        "own objects and the tenants",
+        "catalog/operators/010-flux-system.yaml: operator name 'flux-system' is reserved\n"
+        "  hint: rename the file: 'root', 'bootstrap', 'flux-system' and names starting with "
+        "'tenant-' are taken by the generator's own objects and the tenants",
         id="operator-named-flux-system",
     ),
 ]

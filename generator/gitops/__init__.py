@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 
 from generator.errors import GeneratorError
 from generator.gitops.argocd import argocd_manifests
+from generator.gitops.checks import Locate, catalog_positions, check_catalog, raise_problems
 from generator.gitops.flux import flux_manifests
 from generator.gitops.plan import plan
 from generator.model import Catalog, Cluster, Manifest, RenderUnit
 
-__all__ = ["gitops_manifests"]
+__all__ = ["catalog_positions", "check_catalog", "gitops_manifests"]
 
 
 def gitops_manifests(
@@ -19,9 +20,13 @@ def gitops_manifests(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     rendered: Mapping[str, Sequence[Manifest]],
+    at: Locate | None = None,
 ) -> dict[str, list[Manifest]]:
     """`rendered` maps a unit's dirname ("010-cert-manager", "tenants/alpha") to its final
-    manifests; the result maps an output folder to the objects to write there, sorted."""
+    manifests; the result maps an output folder to the objects to write there, sorted.
+    `at` locates catalog keys (catalog_positions(repo)); without it, problems name the file."""
+    # The same checks as `generator lint`, so both refuse the same catalogs with one message.
+    raise_problems(check_catalog(catalog, units, at))
     deployments = plan(catalog, cluster, units, rendered)
     if cluster.gitops == "argocd":
         folders = argocd_manifests(catalog, cluster, deployments)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import GeneratorError
+from generator.gitops.checks import management_cluster
 from generator.gitops.plan import Deployment, check_unique, gitops_object, repo_path
 from generator.model import Catalog, Cluster, Manifest, Origin, Tenant
 
@@ -16,8 +17,6 @@ ARGOCD_NAMESPACE = "argocd"
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 WAVE = "argocd.argoproj.io/sync-wave"
-# Argo CD's default label tracking writes the Application name into a label value.
-MAX_NAME = 63
 # Namespaced kinds a tenant's own Applications may not touch: they would weaken isolation.
 TENANT_BLACKLIST = (
     {"group": "", "kind": "ResourceQuota"},
@@ -31,7 +30,7 @@ def argocd_manifests(
 ) -> dict[str, list[Manifest]]:
     """apps/ and bootstrap/ for one cluster; a management cluster's apps/ also hold the
     `<cluster>-bootstrap` Application of every cluster it manages."""
-    runner = argocd_runner(catalog, cluster)
+    runner = management_cluster(catalog, cluster)
     server = IN_CLUSTER if runner is cluster else cluster.api_server
     for deployment in deployments:
         refuse_encrypted_secrets(deployment)
@@ -41,8 +40,6 @@ def argocd_manifests(
     bootstrap = [control_application(catalog, runner, cluster, "root", "apps", wave="")]
     if runner is cluster:
         managed = [c for c in catalog.clusters if c.managed_by == cluster.name]
-        for other in managed:
-            argocd_runner(catalog, other)  # the managed cluster's own problems, named there
         # Keeps bootstrap/ (root, projects) in sync after the one manual apply; projects go
         # first so that Applications naming a new project find it.
         apps += [
@@ -91,36 +88,6 @@ def argocd_manifests(
     ]
     check_names([*apps, *bootstrap])
     return {"apps": apps, "bootstrap": bootstrap}
-
-
-def argocd_runner(catalog: Catalog, cluster: Cluster) -> Cluster:
-    """The cluster whose Argo CD holds this cluster's Applications: itself, or its managedBy."""
-    if not cluster.managed_by:
-        return cluster
-    name = cluster.managed_by
-    management = next((c for c in catalog.clusters if c.name == name), None)
-    if name == cluster.name or management is None:
-        known = ", ".join(sorted(c.name for c in catalog.clusters if c.name != cluster.name))
-        raise GeneratorError(
-            f"cluster '{cluster.name}': managedBy '{name}' is not another cluster of the catalog",
-            cluster.origin,
-            f"set managedBy to the management cluster (one of: {known}) or remove it",
-        )
-    if management.gitops != "argocd" or management.managed_by:
-        raise GeneratorError(
-            f"cluster '{cluster.name}': managedBy '{name}', but '{name}' does not run its own "
-            "Argo CD",
-            cluster.origin,
-            f"choose a management cluster with gitops: argocd and no managedBy, "
-            f"or change cluster '{name}'",
-        )
-    if not cluster.api_server:
-        raise GeneratorError(
-            f"cluster '{cluster.name}' is managed by '{name}' but has no apiServer",
-            cluster.origin,
-            "set apiServer to the URL the management cluster's Argo CD reaches it at",
-        )
-    return management
 
 
 def refuse_encrypted_secrets(deployment: Deployment) -> None:
@@ -285,16 +252,11 @@ def sync_policy(catalog: Catalog, cluster: Cluster, options: list[str]) -> dict[
 
 
 def check_names(manifests: Sequence[Manifest]) -> None:
-    for manifest in manifests:
-        if len(manifest.name) > MAX_NAME:
-            raise GeneratorError(
-                f"{manifest.kind} name '{manifest.name}' is longer than {MAX_NAME} characters",
-                manifest.origin,
-                "shorten the cluster, operator or tenant name",
-            )
+    # Reserved operator names are refused by check_catalog; what is left is a cluster name that
+    # prefixes another (`mgmt` running operator `eu-bootstrap` and managing `mgmt-eu`).
     check_unique(
         manifests,
         "Argo CD",
-        "rename one of them: 'root', 'bootstrap', 'platform' and 'tenant-*' are taken by the "
-        "generator's own objects",
+        "rename the operator or one of the clusters: every Application and AppProject of an "
+        "Argo CD needs its own name",
     )

@@ -7,10 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from generator.errors import GeneratorError
 from generator.gitops.plan import (
     Deployment,
-    check_unique,
     gitops_object,
     labels,
     repo_path,
@@ -37,14 +35,6 @@ _COMMIT = re.compile(r"[0-9a-f]{40}")
 def flux_manifests(
     catalog: Catalog, cluster: Cluster, deployments: Sequence[Deployment]
 ) -> dict[str, list[Manifest]]:
-    if cluster.managed_by:
-        raise GeneratorError(
-            f"cluster '{cluster.name}' uses gitops: flux but names managedBy "
-            f"'{cluster.managed_by}'",
-            cluster.origin,
-            "Flux runs inside each cluster: remove managedBy, or set gitops: argocd to have "
-            "the management cluster's Argo CD deploy it",
-        )
     prune = bool(catalog.environment(cluster.environment).sync.get("prune", True))
     source = {
         "interval": SOURCE_INTERVAL,
@@ -65,12 +55,7 @@ def flux_manifests(
     for wave in waves(deployments):
         objects += [unit_kustomization(catalog, cluster, d, prune, previous) for d in wave]
         previous = [kustomization_name(d) for d in wave]
-    check_unique(
-        objects,
-        "Flux",
-        f"rename the operator: '{ROOT}' and 'tenant-*' are taken by the generator's own objects "
-        "and the tenants",
-    )
+    # check_catalog refuses operators named `flux-system` or `tenant-*`, so names are unique.
     return {"flux": objects}
 
 
