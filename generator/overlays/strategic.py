@@ -81,6 +81,10 @@ def schema_for(api_version: str, kind: str) -> Schema | None:
     return SCHEMAS.get((api_version.rpartition("/")[0], kind))
 
 
+class MergeFailure(Exception):
+    """A patch Kustomize would apply in a way we do not reproduce; the caller adds where."""
+
+
 def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
     """The patched value; None means the whole object was deleted (`$patch: delete`)."""
     if isinstance(patch, dict) and patch.get(DIRECTIVE) == "delete":
@@ -88,14 +92,12 @@ def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
     return _merge_value(original, patch, schema)
 
 
-def _merge_value(original: Any, patch: Any, schema: Schema | None) -> Any:
-    if isinstance(patch, dict):
-        if patch.get(DIRECTIVE) == "replace":
-            return _clean({k: v for k, v in patch.items() if k != DIRECTIVE})
-        if not isinstance(original, dict):
-            return _clean(patch)
-        return _merge_map(original, patch, schema)
-    return _clean(patch)
+def _merge_value(original: Any, patch: dict[str, Any], schema: Schema | None) -> Any:
+    if patch.get(DIRECTIVE) == "replace":
+        return _clean({k: v for k, v in patch.items() if k != DIRECTIVE})
+    if not isinstance(original, dict):
+        return _clean(patch)
+    return _merge_map(original, patch, schema)
 
 
 def _merge_map(
@@ -112,7 +114,7 @@ def _merge_map(
         if isinstance(value, list):
             current = result.get(key)
             if merge_key and isinstance(current, list):
-                result[key] = _merge_list(current, value, merge_key, child)
+                result[key] = _merge_list(current, value, key, merge_key, child)
             else:
                 result[key] = _clean_list(value)
         elif isinstance(value, dict):
@@ -127,7 +129,7 @@ def _merge_map(
 
 
 def _merge_list(
-    original: list[Any], patch: list[Any], key: str, schema: Schema | None
+    original: list[Any], patch: list[Any], field: str, key: str, schema: Schema | None
 ) -> list[Any]:
     """Patch items first in patch order, then the untouched originals (behaviour 6)."""
     if any(isinstance(p, dict) and p.get(DIRECTIVE) == "replace" for p in patch):
@@ -137,8 +139,8 @@ def _merge_list(
     out: list[Any] = []
     for item in patch:
         if not isinstance(item, dict) or key not in item:
-            out.append(_clean(item))
-            continue
+            # Kustomize then drops the item, and some of the others, depending on its position
+            raise MergeFailure(f"an item of '{field}' has no '{key}', the key that list merges by")
         identity = item[key]
         seen.add(_hashable(identity))
         if item.get(DIRECTIVE) == "delete":
