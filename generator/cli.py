@@ -318,6 +318,7 @@ def bootstrap(
         context=context,
         kubeconfig=kubeconfig,
         allow_server_mismatch=allow_server_mismatch,
+        bootstrap=True,
     )
     folder, manifests, plan = commands.bootstrap_plan(repo, where, timeout=timeout)
     report.result(

@@ -347,26 +347,95 @@ def test_bootstrap_of_a_flux_cluster_applies_the_flux_system_entry_point(tmp_pat
         )
 
 
-def test_bootstrap_of_a_cluster_run_by_a_management_cluster_points_there(live: Live) -> None:
+def managed_by_mgmt(live: Live, mgmt_server: str = "https://127.0.0.1:7443") -> None:
+    """kind-local becomes a cluster that mgmt's Argo CD runs (its apiServer stays the same)."""
     write_tree(
         live.repo,
         {
             "catalog/clusters/mgmt.yaml": "name: mgmt\nenvironment: dev\nprovider: kind\n"
-            "kubernetesVersion: 1.31.0\napiServer: https://127.0.0.1:7443\ngitops: argocd\n",
+            f"kubernetesVersion: 1.31.0\napiServer: {mgmt_server}\ngitops: argocd\n",
             "catalog/clusters/kind-local.yaml": catalog(live.server.url)[
                 "catalog/clusters/kind-local.yaml"
             ]
-            + "managedBy: mgmt\n",
+            + "# mgmt's Argo CD deploys here\nmanagedBy: mgmt\n",
         },
     )
-    shutil.rmtree(live.repo / "rendered/kind-local/bootstrap")
-    result = live.run("bootstrap", "kind-local", "--yes")
+
+
+def test_bootstrap_of_a_managed_cluster_is_refused_before_any_connection(live: Live) -> None:
+    managed_by_mgmt(live)
+    # rendered/kind-local/bootstrap/ exists (render always writes it) and the kube context
+    # points at kind-local's own apiServer: neither may lead to applying it there.
+    assert (live.repo / "rendered/kind-local/bootstrap").is_dir()
+    live.kubeconfig.write_text("this is not read: {")
+    result = live.run("bootstrap", "kind-local", "--dry-run")
     assert result.code == 2
+    assert result.out == ""
     assert result.err == (
-        "error: cluster 'kind-local' is bootstrapped by the Argo CD of 'mgmt', so it has nothing "
-        "to apply by hand\n"
-        "  hint: bootstrap 'mgmt' (once), register 'kind-local' with its Argo CD, then render and "
-        "push (see docs/gitops.md)\n"
+        "error: catalog/clusters/kind-local.yaml:8:1: cluster 'kind-local' is managed by 'mgmt', "
+        "whose Argo CD applies rendered/kind-local/bootstrap/: there is nothing to bootstrap by "
+        "hand\n"
+        "  hint: run 'generator bootstrap mgmt' once, register 'kind-local' with the Argo CD of "
+        "'mgmt', then render and push (see docs/gitops.md)\n"
+    )
+    assert live.server.requests == []
+
+
+def test_drift_of_a_managed_cluster_leaves_out_the_objects_on_its_management_cluster(
+    live: Live,
+) -> None:
+    managed_by_mgmt(live)
+    live.populate(NAMESPACE, SETTINGS, DEPLOYMENT)  # no Application or AppProject here
+    result = live.run("drift", "kind-local")
+    assert result.code == 0, result.out + result.err
+    assert result.out == (
+        "in sync: 3 object(s) on cluster 'kind-local' (context 'kind-kind-local') match "
+        "rendered/kind-local/\n"
+        "note: rendered/kind-local/apps/ and bootstrap/ are not compared: their objects live on "
+        "'mgmt' (generator drift mgmt)\n"
+    )
+    report = json.loads(live.run("drift", "kind-local", "--format", "json").out)
+    assert (report["folders"], report["checked"]) == (["rendered/kind-local/"], 3)
+
+
+def test_drift_of_a_management_cluster_compares_the_objects_of_its_managed_clusters(
+    tmp_path: Path,
+) -> None:
+    mgmt_labels = {**LABELS, "platform.generator/cluster": "mgmt"}
+    mgmt_root = {
+        **ROOT,
+        "metadata": {**ROOT["metadata"], "name": "mgmt-root", "labels": mgmt_labels},
+    }
+    with FakeApiServer() as server:
+        for body in ARGO_CRDS:
+            server.add(body)
+        repo = write_tree(
+            tmp_path / "repo",
+            {
+                **catalog("https://kind-local.example:6443"),
+                "catalog/clusters/kind-local.yaml": catalog("https://kind-local.example:6443")[
+                    "catalog/clusters/kind-local.yaml"
+                ]
+                + "managedBy: mgmt\n",
+                "catalog/clusters/mgmt.yaml": "name: mgmt\nenvironment: dev\nprovider: kind\n"
+                f"kubernetesVersion: 1.31.0\napiServer: {server.url}\ngitops: argocd\n",
+                "rendered/mgmt/bootstrap/application-mgmt-root.yaml": yaml.safe_dump(mgmt_root),
+                **{
+                    f"rendered/kind-local/{rel}": yaml.safe_dump(body)
+                    for rel, body in RENDERED.items()
+                },
+            },
+        )
+        # kind-local's root Application and project live on mgmt; its operators do not.
+        for body in (mgmt_root, PROJECT, ROOT):
+            server.add(body)
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(server.url, token=TOKEN))
+        result = run_cli(["drift", "mgmt", "--repo", str(repo), "--kubeconfig", str(kubeconfig)])
+    assert result.code == 0, result.out + result.err
+    assert result.out == (
+        "in sync: 3 object(s) on cluster 'mgmt' (context 'kind-kind-local') match "
+        "rendered/mgmt/ and rendered/kind-local/bootstrap/\n"
     )
 
 

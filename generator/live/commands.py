@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
@@ -17,7 +17,10 @@ from generator.live.drift import DriftReport, detect_drift
 from generator.live.kubeconfig import KubeContext, resolve_context
 from generator.live.rendered import check_server, read_bootstrap, read_manifests
 from generator.live.schemas_pull import SchemaFile, pull_schemas, write_schemas
-from generator.model import Manifest
+from generator.model import Cluster, Manifest
+
+# A managed cluster's folders whose objects its management cluster's Argo CD holds.
+CONTROL_FOLDERS = ("apps", "bootstrap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,7 @@ class Target:
     gitops: str
     managed_by: str  # the management cluster whose Argo CD bootstraps this one, or ""
     context: KubeContext
+    manages: tuple[str, ...] = ()  # the clusters whose Argo CD objects live on this one
 
 
 def target(
@@ -37,7 +41,10 @@ def target(
     context: str | None,
     kubeconfig: str | None,
     allow_server_mismatch: bool = False,
+    bootstrap: bool = False,
 ) -> Target:
+    """The catalog's cluster and the checked kube context; with `bootstrap`, a managed cluster
+    is refused before the kubeconfig is read."""
     from generator.catalog import load_catalog
 
     catalog = load_catalog(repo)
@@ -48,22 +55,34 @@ def target(
             f"cluster '{cluster}' is not in the catalog",
             hint=f"use one of: {names} (files under catalog/clusters/)",
         )
+    if bootstrap and found.managed_by:
+        refuse_managed_bootstrap(repo, found)
     kube = resolve_context(context, kubeconfig=kubeconfig)
     if not allow_server_mismatch:
         check_server(kube, found.name, found.api_server)
-    return Target(found.name, found.gitops, found.managed_by, kube)
+    manages = tuple(sorted(c.name for c in catalog.clusters if c.managed_by == found.name))
+    return Target(found.name, found.gitops, found.managed_by, kube, manages)
+
+
+def refuse_managed_bootstrap(repo: Path, cluster: Cluster) -> None:
+    """The management cluster's Argo CD applies a managed cluster's bootstrap/ (into itself,
+    through `<cluster>-bootstrap`); applying it into the managed cluster would start a second,
+    unwanted copy of the root there."""
+    from generator.gitops import catalog_positions
+
+    management = cluster.managed_by
+    raise GeneratorError(
+        f"cluster '{cluster.name}' is managed by '{management}', whose Argo CD applies "
+        f"rendered/{cluster.name}/bootstrap/: there is nothing to bootstrap by hand",
+        catalog_positions(repo)(cluster.origin, "managedBy"),
+        f"run 'generator bootstrap {management}' once, register '{cluster.name}' with the "
+        f"Argo CD of '{management}', then render and push (see docs/gitops.md)",
+    )
 
 
 def bootstrap_plan(
     repo: Path, where: Target, *, timeout: float = DEFAULT_TIMEOUT
 ) -> tuple[PurePosixPath, list[Manifest], BootstrapPlan]:
-    if where.managed_by and not (repo / "rendered" / where.cluster / "bootstrap").is_dir():
-        raise GeneratorError(
-            f"cluster '{where.cluster}' is bootstrapped by the Argo CD of '{where.managed_by}', "
-            "so it has nothing to apply by hand",
-            hint=f"bootstrap '{where.managed_by}' (once), register '{where.cluster}' with its "
-            "Argo CD, then render and push (see docs/gitops.md)",
-        )
     folder, manifests = read_bootstrap(repo, where.cluster, where.gitops)
     if not manifests:
         raise GeneratorError(
@@ -114,13 +133,36 @@ def drift(
             f"'{folder}/' does not exist",
             hint=f"run 'generator render --cluster {where.cluster}' first",
         )
-    manifests = read_manifests(repo, folder)
+    folders, manifests, note = drift_manifests(repo, where)
 
     async def run() -> DriftReport:
         async with connect(where.context, timeout=timeout, concurrency=concurrency) as client:
             return await detect_drift(client, manifests, where.cluster)
 
-    return asyncio.run(run())
+    return replace(asyncio.run(run()), folders=folders, note=note)
+
+
+def drift_manifests(repo: Path, where: Target) -> tuple[tuple[str, ...], list[Manifest], str]:
+    """(folders compared, their objects, a note on what lives elsewhere): the Argo CD objects
+    of a managed cluster (apps/, bootstrap/) live on its management cluster, so they are
+    compared there, and not here."""
+    own = PurePosixPath("rendered", where.cluster)
+    if where.managed_by:
+        manifests = read_manifests(repo, own, skip=CONTROL_FOLDERS)
+        note = (
+            f"{own}/apps/ and bootstrap/ are not compared: their objects live on "
+            f"'{where.managed_by}' (generator drift {where.managed_by})"
+        )
+        return (f"{own}/",), manifests, note
+    folders = [own]
+    for managed in where.manages:
+        folders += [
+            folder
+            for name in CONTROL_FOLDERS
+            if (repo / (folder := PurePosixPath("rendered", managed, name))).is_dir()
+        ]
+    manifests = [m for folder in folders for m in read_manifests(repo, folder)]
+    return tuple(f"{folder}/" for folder in folders), manifests, ""
 
 
 def schemas_pull(

@@ -44,6 +44,8 @@ class DriftReport:
     context: str
     checked: int  # rendered objects compared
     drifts: tuple[ObjectDrift, ...]
+    folders: tuple[str, ...] = ()  # the rendered/ folders compared; () means rendered/<cluster>/
+    note: str = ""  # what was left out, and where it is compared instead
 
     @property
     def in_sync(self) -> bool:
@@ -120,11 +122,19 @@ def format_report(report: DriftReport, style: Literal["text", "json", "markdown"
     return _text(report)
 
 
+def _folders(report: DriftReport) -> str:
+    folders = report.folders or (f"rendered/{report.cluster}/",)
+    return ", ".join(folders[:-1]) + " and " + folders[-1] if len(folders) > 1 else folders[0]
+
+
 def _text(report: DriftReport) -> str:
     where = f"cluster '{report.cluster}' (context '{report.context}')"
+    notes = [f"note: {report.note}"] if report.note else []
     if report.in_sync:
-        return f"in sync: {report.checked} object(s) on {where} match rendered/{report.cluster}/"
-    lines = [f"drift on {where}: {_summary(report)}"]
+        return "\n".join(
+            [f"in sync: {report.checked} object(s) on {where} match {_folders(report)}", *notes]
+        )
+    lines = [f"drift on {where}: {_summary(report)}", *notes]
     for drift in report.drifts:
         source = f"  ({drift.origin.path})" if drift.origin else "  (live only, no longer rendered)"
         note = f": {drift.note}" if drift.note else ""
@@ -141,10 +151,12 @@ def _markdown(report: DriftReport) -> str:
         return (
             f"### No drift on `{report.cluster}`\n\n"
             f"All {report.checked} rendered objects match the live cluster."
+            + (f"\n\n{report.note}" if report.note else "")
         )
     lines = [
         f"### Drift on `{report.cluster}`: {_summary(report)}",
         "",
+        *([report.note, ""] if report.note else []),
         "| State | Object | Rendered file | Differences |",
         "| --- | --- | --- | --- |",
     ]
@@ -164,6 +176,8 @@ def _json(report: DriftReport) -> str:
         "cluster": report.cluster,
         "context": report.context,
         "checked": report.checked,
+        "folders": list(report.folders or (f"rendered/{report.cluster}/",)),
+        "note": report.note,
         "inSync": report.in_sync,
         "drift": [
             {

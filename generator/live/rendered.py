@@ -18,11 +18,14 @@ from generator.yamlio import load_manifests
 _NOT_API_OBJECTS = ("kustomize.config.k8s.io/",)
 
 
-def read_manifests(repo: Path, folder: PurePosixPath) -> list[Manifest]:
-    """Every object in the YAML files under repo/folder, in path order."""
+def read_manifests(repo: Path, folder: PurePosixPath, skip: tuple[str, ...] = ()) -> list[Manifest]:
+    """Every object in the YAML files under repo/folder, in path order, leaving out the
+    subfolders named in `skip`."""
     root = repo / folder
     manifests: list[Manifest] = []
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
+        if path.relative_to(root).parts[0] in skip and path.parent != root:
+            continue
         relpath = PurePosixPath(path.relative_to(repo).as_posix())
         for body in load_manifests(path.read_text(encoding="utf-8"), relpath):
             if not isinstance(body, dict):
