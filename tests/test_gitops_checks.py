@@ -120,6 +120,20 @@ CASES = [
         "  hint: shorten the cluster, operator or tenant name\n",
         id="application-name-past-63-characters",
     ),
+    pytest.param(
+        {
+            "catalog/clusters/production-europe-west-central.yaml": cluster(
+                "production-europe-west-central"
+            ),
+            "catalog/tenants/payments-and-billing-ledger.yaml": "# the ledger team\n"
+            "name: payments-and-billing-ledger\nowners: [ledger-admins]\n",
+        },
+        "catalog/tenants/payments-and-billing-ledger.yaml:2:1: Application name "
+        "'production-europe-west-central-tenant-payments-and-billing-ledger' is longer than 63 "
+        "characters\n"
+        "  hint: shorten the cluster, operator or tenant name\n",
+        id="tenant-application-name-past-63-characters",
+    ),
 ]
 
 
