@@ -10,6 +10,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema_rs
+
 from generator.validate.schemas import Schema, is_valid_duration
 
 
@@ -95,10 +97,9 @@ _TYPE_ORDER = ("null", "boolean", "number", "integer", "string", "array", "objec
 
 
 def _display_value(value: Any) -> str:
+    # lists and maps never get here: const and enum name them "const failed", "enum failed"
     if isinstance(value, str):
         return quote(value)
-    if isinstance(value, list | dict):
-        return "value"
     if value is None:
         return "<nil>"
     if value is True or value is False:
@@ -280,8 +281,8 @@ class _Walker:
         if isinstance(pattern, str):
             try:
                 matched = re.search(pattern, value) is not None
-            except re.error:
-                matched = True
+            except re.error:  # syntax Python's re lacks (\p{L}): ask the schema's own engine
+                matched = jsonschema_rs.is_valid({"pattern": pattern}, value)
             if not matched:
                 scope.add(f"{quote(value)} does not match pattern {quote(pattern)}")
 
