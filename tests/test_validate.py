@@ -458,6 +458,56 @@ def test_crd_openapi_schema_converts_like_openapi2jsonschema() -> None:
     assert "additionalProperties" not in spec["properties"]["free"]
 
 
+def test_crd_schemas_come_from_every_served_version_and_from_v1beta1_crds() -> None:
+    schema = {"type": "object", "properties": {"spec": {"type": "object", "required": ["size"]}}}
+    v1 = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Gizmo"},
+            "versions": [
+                {"name": "v1", "schema": {"openAPIV3Schema": schema}},
+                {"name": "v2"},  # no schema: nothing to check against
+                "not a version",
+            ],
+        },
+    }
+    v1beta1 = {
+        "apiVersion": "apiextensions.k8s.io/v1beta1",
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "example.com",
+            "version": "v1alpha1",
+            "names": {"kind": "Widget"},
+            "validation": {"openAPIV3Schema": schema},
+        },
+    }
+    assert list(crd_schemas(v1)) == [("example.com", "Gizmo", "v1")]
+    assert list(crd_schemas(v1beta1)) == [("example.com", "Widget", "v1alpha1")]
+    assert crd_schemas({"kind": "CustomResourceDefinition", "spec": "broken"}) == {}
+
+
+def test_validate_checks_custom_resources_against_a_v1beta1_crd_among_its_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"crd.yaml": (
+        "apiVersion: apiextensions.k8s.io/v1beta1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: widgets.example.com}\nspec:\n  group: example.com\n"
+        "  version: v1alpha1\n  names: {kind: Widget, plural: widgets}\n  validation:\n"
+        "    openAPIV3Schema:\n      properties:\n        spec: {type: object, required: [size]}\n"
+        "---\napiVersion: example.com/v1alpha1\nkind: Widget\nmetadata: {name: w}\nspec: {}\n"
+    )})  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["validate", "-skip", "CustomResourceDefinition", "crd.yaml"])
+    assert (result.code, result.out) == (
+        1,
+        "crd.yaml - Widget w is invalid: problem validating schema. Check JSON formatting: "
+        f"jsonschema validation failed with '{(tmp_path / 'crd.yaml').as_uri()}#' "
+        "- at '/spec': missing property 'size'\n",
+    )
+
+
 def test_render_validates_custom_resources_against_crds_in_the_same_cluster() -> None:
     origin = Origin(PurePosixPath("charts/cert-manager/crds.yaml"), 1)
     crd = Manifest(yaml.safe_load(CRD), origin)
