@@ -1093,17 +1093,18 @@ def test_editing_a_local_schema_invalidates_cached_verdicts(
     assert run(["a.yaml"], options, cache_dir=cache)[0].status is Status.INVALID
 
 
-def test_a_cluster_version_without_bundled_schemas_is_reported_once() -> None:
+@pytest.mark.parametrize("version", ["1.19.4", "1.31", "v1.31.0"])
+def test_a_cluster_version_without_bundled_schemas_is_reported_once(version: str) -> None:
     from generator.errors import GeneratorError
     from generator.validate.schemas import builtin_versions
 
     origin = Origin(PurePosixPath("charts/web/cm.yaml"), 1)
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
     with pytest.raises(GeneratorError) as caught:
-        validate_cluster([Manifest(body, origin)], "1.19.4", REPO)
+        validate_cluster([Manifest(body, origin)], version, REPO)
     (low_major, low_minor), *_, (high_major, high_minor) = builtin_versions()
     assert str(caught.value) == (
-        "no bundled Kubernetes schemas for kubernetesVersion '1.19.4'\n"
+        f"no bundled Kubernetes schemas for kubernetesVersion '{version}'\n"
         f"  hint: set kubernetesVersion to a version from {low_major}.{low_minor}.0 to "
         f"{high_major}.{high_minor}.x, or upgrade the kubernetes-validate package"
     )
