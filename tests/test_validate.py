@@ -87,6 +87,18 @@ def test_non_string_keys_become_their_json_spelling() -> None:
         "null": "e",
         "true": "f",
     }
+    # sigs.k8s.io/yaml spells float keys with FormatFloat(k, 'g', -1, 32), infinities as .inf
+    text = b".inf: a\n-.Inf: b\n.NaN: c\n1e6: d\n3.0: e\n0.1: f\n1234567.0: g\n16777217.0: h\n"
+    assert decode(text) == {
+        ".inf": "a",
+        "-.inf": "b",
+        ".nan": "c",
+        "1e+06": "d",
+        "3": "e",
+        "0.1": "f",
+        "1.234567e+06": "g",
+        "1.6777216e+07": "h",
+    }
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+import struct
 from collections.abc import Iterator
 from typing import Any
 
@@ -123,12 +124,28 @@ def go_key(key: Any) -> str:
     if key is True or key is False:
         return "true" if key else "false"
     if isinstance(key, float):
-        return repr(key).removesuffix(".0") if key.is_integer() else repr(key)
+        return _float32_text(key)
     if isinstance(key, _Unsupported):
-        return key.text
+        return {"+Inf": ".inf", "-Inf": "-.inf"}.get(key.text, ".nan")
     if isinstance(key, int):
         return str(key)
     raise DecodeError(f"error converting YAML to JSON: yaml: invalid map key: {_go_repr(key)}")
+
+
+def _float32_text(value: float) -> str:
+    """strconv.FormatFloat(value, 'g', -1, 32): the shortest digits that read back as the
+    same float32, in exponent form below 1e-4 and from 1e+06 (what sigs.k8s.io/yaml keys use)."""
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):
+        text = f"{single:.{digits - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            break
+    mantissa, _, exponent = text.partition("e")
+    power = int(exponent)
+    if power < -4 or power >= 6:
+        return f"{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    decimals = max(len(mantissa.replace(".", "").lstrip("-")) - 1 - power, 0)
+    return f"{float(mantissa) * 10**power:.{decimals}f}"
 
 
 def _go_repr(value: Any) -> str:
@@ -242,7 +259,12 @@ class _Builder:
                 return text  # the common case: a plain word
             if node.tag == _PLAIN and text == "<<":
                 return _MERGE
+        unsupported = self.unsupported
         value = self.build(node)
+        if node.__class__ is yaml.ScalarNode:
+            self.unsupported = unsupported  # .inf is a fine key: it is spelled ".inf"
+            if value.__class__ is int and _go_int(node.value.replace("_", "")) is None:
+                value = float(value)  # go-yaml read a float (3.0, 1e6); its key spelling differs
         return value if value.__class__ is str else go_key(value)
 
     def mapping(self, node: yaml.Node) -> dict[str, Any]:
