@@ -161,6 +161,15 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
         "kustomization.yaml:1:1: apiVersion 'kustomize.config.k8s.io/v1alpha1' does not match kind 'Kustomization'"
         "\n  hint: use apiVersion kustomize.config.k8s.io/v1beta1",
     ),
+    "resources-not-a-list": (
+        kustomization("resources: cm.yaml\n"),
+        "kustomization.yaml:1:1: 'resources' must be a list of strings"
+        "\n  hint: write resources as a YAML list",
+    ),
+    "label-pairs-not-a-mapping": (
+        kustomization("resources:\n- cm.yaml\nlabels:\n- pairs: [a]\n"),
+        "kustomization.yaml:4:3: 'pairs' must be a mapping\n  hint: write key: value pairs",
+    ),
     "namespace-not-a-string": (
         kustomization("namespace: 5\nresources:\n- cm.yaml\n"),
         "kustomization.yaml:1:1: 'namespace' must be a string\n  hint: write namespace: <text>",

@@ -295,15 +295,10 @@ def _list_of(k: Kustomization, key: str, kind: type, prefix: Sequence[str | int]
 
 def _string_map(k: Kustomization, key_path: list[str | int]) -> None:
     node: Any = k.fields
-    for step in key_path:
-        if isinstance(node, dict):
-            node = node.get(step)
-        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-            node = node[step]
-        else:
-            node = None
-    if node is None:
-        return
+    for step in key_path:  # callers pass paths through mappings and lists already checked
+        node = node[step] if isinstance(step, int) else node.get(step)
+        if node is None:
+            return
     if not isinstance(node, dict):
         raise k.error(f"'{key_path[-1]}' must be a mapping", key_path, "write key: value pairs")
     for key, value in node.items():
