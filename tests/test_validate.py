@@ -857,6 +857,14 @@ def test_empty_files_and_unreadable_ones_each_get_one_result(
         "ok 4 - d/list.yaml (empty)\n"
         "1..4\n",
     )
+    junit = run_cli(["validate", "-output", "junit", "d/empty.yaml", "d/comment.yaml"])
+    assert junit.out.splitlines()[1:] == [
+        '  <testsuite name="d/empty.yaml" id="1" tests="0" failures="0" errors="0" disabled="0"'
+        ' skipped="0"></testsuite>',
+        '  <testsuite name="d/comment.yaml" id="2" tests="0" failures="0" errors="0" disabled="0"'
+        ' skipped="0"></testsuite>',
+        "</testsuites>",
+    ]
     summary = run_cli(["validate", "-summary", "d"])
     assert summary.out == (
         "d/dangling.yaml - failed validation: open d/dangling.yaml: no such file or directory\n"

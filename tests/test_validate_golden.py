@@ -39,6 +39,19 @@ CASES: dict[str, tuple[tuple[str, ...], Options, dict[str, object]]] = {
         ),
         {"summary": True, "verbose": True},
     ),
+    **{
+        f"skip-reject-{output}": (
+            ("corpus",),
+            Options(
+                kubernetes_version="1.31.0",
+                skip=parse_kinds("ConfigMap,v1/Namespace"),
+                reject=parse_kinds("Job"),
+                ignore_missing_schemas=True,
+            ),
+            {"output": output, "verbose": True},
+        )
+        for output in ("pretty", "tap", "junit")
+    },
     "ignore-pattern": (
         ("corpus",),
         BASE,
