@@ -391,3 +391,48 @@ def test_catalog_free_rules_run_on_plain_manifests() -> None:
         ("image-pinned", "container 'app' image 'shop' has no tag"),
         ("tenant-pod-security", "pod sets hostNetwork: true"),
     ]
+
+
+def test_a_tenant_without_namespace_object_is_reported_at_its_catalog_entry() -> None:
+    no_spec = obj("NetworkPolicy", "broken", "ns-shop", "networking.k8s.io/v1")
+    limits = obj("LimitRange", "tenant-limits", "ns-shop", spec={"limits": []})
+    rendered = [(unit("tenant", "shop", 1000, "ns-shop"), [manifest(no_spec), manifest(limits)])]
+    assert [str(f) for f in check_policies(CLUSTER, rendered)] == [
+        "catalog/tenants/shop.yaml:1: tenant namespace 'ns-shop' lacks a default-deny ingress "
+        "NetworkPolicy, a default-deny egress NetworkPolicy, a ResourceQuota [tenant-baseline]\n"
+        "  hint: render the tenant with the shipped tenant library, or add the missing objects"
+    ]
+
+
+def test_bindings_to_roles_and_to_narrow_cluster_roles_pass() -> None:
+    rbac = "rbac.authorization.k8s.io/v1"
+    narrow = obj(
+        "ClusterRole", "readers", api=rbac,
+        rules=[{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}, "junk"],
+    )  # fmt: skip
+    platform = (unit("operator", "rbac", 5, "kube-system"), [manifest(narrow)])
+    to_role = obj("RoleBinding", "own", "ns-shop", rbac, roleRef={"kind": "Role", "name": "x"})
+    to_narrow = obj(
+        "RoleBinding", "read", "ns-shop", rbac, roleRef={"kind": "ClusterRole", "name": "readers"}
+    )
+    assert rules_of([platform, *tenant_with(to_role, to_narrow)]) == []
+
+
+def test_ephemeral_containers_need_pinned_images_but_no_resources() -> None:
+    debug = {"name": "debug", "image": "busybox"}
+    findings = check_policies(
+        CLUSTER, tenant_with(deployment("ns-shop", ephemeralContainers=[debug]))
+    )
+    assert [(f.rule, f.message) for f in findings] == [
+        ("image-pinned", "container 'debug' image 'busybox' has no tag"),
+    ]
+
+
+def test_plaintext_secrets_are_caught_even_when_validation_is_off() -> None:
+    from generator.validate.policies import check_secrets
+
+    secret = obj("Secret", "db", "shop", data={"password": "aHVudGVyMg=="})
+    findings = check_secrets([manifest(obj("ConfigMap", "c", "shop")), manifest(secret, line=7)])
+    assert [(str(f.origin), f.rule) for f in findings] == [
+        ("charts/shop/app.yaml:7", "no-plaintext-secrets")
+    ]
