@@ -129,6 +129,11 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
         "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': doc is missing path: /spec/x/y"
         "\n  hint: check the operation's path against the object (paths are JSON pointers like /spec/replicas)",
     ),
+    "json6902-test-through-a-scalar": (
+        json_patch('- op: test\n  path: /data/a/b\n  value: "1"\n'),
+        "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': doc is missing path: /data/a/b"
+        "\n  hint: check the operation's path against the object (paths are JSON pointers like /spec/replicas)",
+    ),
     "json6902-remove-whole-document": (
         json_patch('- op: remove\n  path: ""\n'),
         "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': cannot remove the whole document"
