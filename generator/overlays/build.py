@@ -96,15 +96,7 @@ def _strip_bookkeeping(resource: Resource) -> None:
 
 
 def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
-    here = k.dir.resolve()
-    if here in state.stack:
-        chain = " -> ".join(str(relpath(p, state.root)) for p in [*state.stack, here])
-        raise GeneratorError(
-            f"cycle in kustomization references: {chain}",
-            k.origin(),
-            "a kustomization may not include itself through resources or components",
-        )
-    state.stack.append(here)
+    state.stack.append(k.dir.resolve())  # _sub_kustomization refuses what is on it: cycles
     try:
         for key in ("resources", "bases"):
             for i, entry in enumerate(k.get(key) or []):
