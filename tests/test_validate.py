@@ -122,6 +122,11 @@ def test_non_string_keys_become_their_json_spelling() -> None:
             b"? [a, b]\n: 1\n",
             'error converting YAML to JSON: yaml: invalid map key: []interface {}{"a", "b"}',
         ),
+        (
+            b"? [1, true, {a: b}]\n: 1\n",
+            "error converting YAML to JSON: yaml: invalid map key: "
+            '[]interface {}{1, true, map[interface {}]interface {}{"a":"b"}}',
+        ),
     ],
 )
 def test_decode_errors_use_kubeconform_wording(text: bytes, message: str) -> None:
@@ -166,6 +171,28 @@ def test_strict_mode_unwraps_a_list_whose_wrapper_repeats_a_key() -> None:
         "b",
         "error unmarshalling resource: error converting YAML to JSON: yaml: unmarshal errors:\n"
         '  line 4: key "metadata" already set in map',
+    )
+
+
+def test_explicit_tags_and_reused_anchors_decode_like_go_yaml() -> None:
+    text = (
+        b"a: !!int 0x1F\nb: !!int 1_000\nc: !!float 3\nd: !!float .5\ne: !!bool yes\nf: !!null ~\n"
+    )
+    assert decode(text) == {"a": 31, "b": 1000, "c": 3, "d": 0.5, "e": True, "f": None}
+    assert decode(b"base: &b {k: [1]}\nx: *b\nz: *b\n") == {
+        "base": {"k": [1]},
+        "x": {"k": [1]},
+        "z": {"k": [1]},
+    }
+
+
+@pytest.mark.parametrize(("text", "word"), [(b"true\n", "bool"), (b"5\n", "number")])
+def test_a_document_that_is_not_a_mapping_is_an_error(text: bytes, word: str) -> None:
+    (result,) = Validator(V131).validate_token(text, "x.yaml")
+    assert (result.status, result.msg) == (
+        Status.ERROR,
+        "error unmarshalling resource: error unmarshaling JSON: while decoding JSON: "
+        f"json: cannot unmarshal {word} into Go value of type map[string]interface {{}}",
     )
 
 
