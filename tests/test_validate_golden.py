@@ -17,6 +17,12 @@ from generator.validate.schemas import builtin_root
 HERE = Path(__file__).parent / "validate"
 GOLDEN = HERE / "golden"
 BASE = Options(kubernetes_version="1.31.0")
+SKIP_REJECT = Options(
+    kubernetes_version="1.31.0",
+    skip=parse_kinds(" ConfigMap , v1/Namespace,"),
+    reject=parse_kinds("apps/v1/Deployment,Job"),
+    ignore_missing_schemas=True,
+)
 
 # name → (paths, options, request fields)
 CASES: dict[str, tuple[tuple[str, ...], Options, dict[str, object]]] = {
@@ -29,27 +35,9 @@ CASES: dict[str, tuple[tuple[str, ...], Options, dict[str, object]]] = {
     "junit": (("corpus",), BASE, {"output": "junit"}),
     "tap": (("corpus",), BASE, {"output": "tap"}),
     "pretty": (("corpus",), BASE, {"output": "pretty", "summary": True, "verbose": True}),
-    "skip-reject": (
-        ("corpus",),
-        Options(
-            kubernetes_version="1.31.0",
-            skip=parse_kinds(" ConfigMap , v1/Namespace,"),
-            reject=parse_kinds("apps/v1/Deployment,Job"),
-            ignore_missing_schemas=True,
-        ),
-        {"summary": True, "verbose": True},
-    ),
+    "skip-reject": (("corpus",), SKIP_REJECT, {"summary": True, "verbose": True}),
     **{
-        f"skip-reject-{output}": (
-            ("corpus",),
-            Options(
-                kubernetes_version="1.31.0",
-                skip=parse_kinds("ConfigMap,v1/Namespace"),
-                reject=parse_kinds("Job"),
-                ignore_missing_schemas=True,
-            ),
-            {"output": output, "verbose": True},
-        )
+        f"skip-reject-{output}": (("corpus",), SKIP_REJECT, {"output": output, "verbose": True})
         for output in ("pretty", "tap", "junit")
     },
     "ignore-pattern": (
