@@ -870,6 +870,10 @@ def test_forbidden_list_during_concurrent_drift_names_the_verb(live: Live) -> No
     assert result.err.startswith(
         "error: forbidden: context 'kind-kind-local' may not 'list' deployments.apps\n"
     )
+    # Asked once: no re-authentication round that would close the session under the
+    # requests still in flight (they then failed with a bogus TLS error).
+    refused = [r for r in live.server.requests if r[1] == "/apis/apps/v1/deployments"]
+    assert len(refused) == 1
 
 
 def test_drift_help_has_one_exit_code_paragraph_and_spaced_examples() -> None:

@@ -85,6 +85,15 @@ class FakeApiServer:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        # Connections still in their TLS handshake, and transports that cleanup closed, finish
+        # on later turns of the loop; without them the sockets leak as ResourceWarnings that
+        # surface in whichever test runs next.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.run_until_complete(asyncio.sleep(0))
         self._loop.close()
 
     async def _start(self) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import ssl
 import tempfile
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,28 +101,30 @@ class LiveClient:
         missing_ok: bool = False,
     ) -> Any:
         """One request to an absolute API path; returns the decoded JSON (None for 404 if ok)."""
-        from kr8s import ServerError
         from kr8s._exceptions import APITimeoutError
 
         kwargs: dict[str, Any] = {"params": dict(params or {})}
         if body is not None:
             kwargs["content"] = body
             kwargs["headers"] = {"Content-Type": content_type}
+        task = asyncio.current_task()
         async with self._slots:
+            if task in _STOPPING:
+                raise asyncio.CancelledError  # a sibling failed: see gather()
+            if task is not None:
+                _IN_REQUEST.add(task)
             try:
                 # kr8s joins base and url with "/": split so no trailing slash is added,
                 # except for /api, /apis and /version, which kr8s itself requests that way.
                 base, _, last = path.rpartition("/")
                 base, last = (base, last) if base else (path, "")
+                # Statuses are ours to judge: on 401 and 403 kr8s re-authenticates and
+                # replaces its HTTP session, closing the connections of the requests still
+                # in flight, which then fail with a confusing transport error.
                 async with self.api.call_api(
-                    method, version="", base=base, url=last, **kwargs
+                    method, version="", base=base, url=last, raise_for_status=False, **kwargs
                 ) as response:
-                    return response.json()
-            except ServerError as e:
-                status = e.response.status_code if e.response is not None else 0
-                if status == 404 and missing_ok:
-                    return None
-                raise self._refusal(status, e.status, subject) from e
+                    status, payload = response.status_code, _payload(response)
             except APITimeoutError as e:
                 raise GeneratorError(
                     f"the API server '{self.context.server}' did not answer within "
@@ -134,6 +137,13 @@ class LiveClient:
                 if translated is None:
                     raise
                 raise translated from e
+            finally:
+                _IN_REQUEST.discard(task)  # type: ignore[arg-type]
+        if status < 400:
+            return payload
+        if status == 404 and missing_ok:
+            return None
+        raise self._refusal(status, payload, subject)
 
     def _refusal(self, status: int, payload: Any, subject: Subject) -> GeneratorError:
         server, context = self.context.server, self.context.name
@@ -321,23 +331,38 @@ class LiveClient:
 
 
 async def gather(*awaitables: Awaitable[T]) -> list[T]:
-    """Like asyncio.gather, but the first failure cancels the rest and is raised alone.
+    """Like asyncio.gather, but the first failure is raised alone, once the rest have stopped.
 
-    Cancelled siblings finish before the session closes, so no connection is left open.
+    Work still waiting for a request slot is cancelled; a request already on the wire is let
+    finish (its task then stops at its next request), since cancelling one inside its TLS
+    exchange leaks its socket. Cancellation from outside (Ctrl-C) still stops everything.
     """
-
-    async def run(awaitable: Awaitable[T]) -> T:
-        return await awaitable
-
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    if not tasks:
+        return []
     try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(run(a)) for a in awaitables]
-    except BaseExceptionGroup as e:
-        first = e.exceptions[0]
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
-    return [t.result() for t in tasks]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    failed = next((t for t in tasks if t.done() and not t.cancelled() and t.exception()), None)
+    if failed is None:
+        return [t.result() for t in tasks]
+    pending = [t for t in tasks if not t.done()]
+    for task in pending:
+        if task in _IN_REQUEST:
+            _STOPPING.add(task)
+        else:
+            task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    raise failed.exception() from None  # type: ignore[misc]
+
+
+# Tasks with a request on the wire, and those of them to stop before their next request.
+_IN_REQUEST: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+_STOPPING: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
 
 def identity(body: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -429,6 +454,16 @@ def _in_memory_credentials(config: Mapping[str, Any]) -> Iterator[dict[str, Any]
             os.close(fd)
         if scratch is not None:  # pragma: no cover
             scratch.cleanup()
+
+
+def _payload(response: Any) -> Any:
+    """The decoded JSON body; the text when an error response is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        if response.status_code < 400:
+            raise
+        return response.text
 
 
 def _causes(e: BaseException) -> list[BaseException]:
