@@ -139,7 +139,9 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
     values = interpolate(values, context, origins, record.origin)
     context["values"] = values
     if "tenant" in context:
-        context["tenant"] = interpolate(context["tenant"], context, {}, record.origin, own="tenant")
+        context["tenant"] = interpolate(
+            context["tenant"], context, record.field_origins, record.origin, own="tenant"
+        )
     sources = tuple(dict.fromkeys(PurePosixPath(layer.origin.path) for layer in layers))
     return RenderUnit(
         cluster=cluster,

@@ -219,6 +219,8 @@ class Tenant:
     origin: Origin
     # where each key path under values was written, for messages about merged values
     value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+    # where the tenant's own keys (exposure.hosts, ...) were written, for interpolation messages
+    field_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,6 +237,14 @@ CASES = {
         "error: catalog/clusters/dev-1.yaml:5:12: apiServer: '127.0.0.1:6443' does not match the pattern 'https://[^\\s]+'\n"
         "  hint: write the API server's URL, e.g. https://10.0.0.1:6443\n",
     ),
+    "tenant_host_reference_dangles": (
+        {
+            "catalog/tenants/a.yaml": "owners: [a]\nexposure:\n  exposed: true\n  hosts:\n    - a.${values.dns.zon}\n"
+        },
+        "error: catalog/tenants/a.yaml:5:7: tenant.exposure.hosts.0: reference '${values.dns.zon}' does not resolve\n"
+        "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "
+        "(write $${...} for a literal '${')\n",
+    ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},
         "error: catalog/operators/030-web.yaml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"

@@ -38,6 +38,15 @@ def _origins(catalog_file: CatalogFile) -> dict[tuple[str, ...], Origin]:
     }
 
 
+def _field_origins(catalog_file: CatalogFile) -> dict[tuple[str, ...], Origin]:
+    """Position of every key path outside `values`, for messages about interpolated fields."""
+    return {
+        tuple(str(k) for k in key_path): Origin(catalog_file.path, line, column)
+        for key_path, (line, column, _, _) in catalog_file.marks.items()
+        if key_path[0] != "values"
+    }
+
+
 def _name(catalog_file: CatalogFile, problems: list[GeneratorError]) -> str:
     stem = catalog_file.path.stem
     name = str(catalog_file.data.get("name", stem))
@@ -164,6 +173,7 @@ def tenant(f: CatalogFile, problems: list[GeneratorError]) -> Tenant:
         values=d.get("values", {}),
         origin=Origin(f.path, 1, 1),
         value_origins=_origins(f),
+        field_origins=_field_origins(f),
     )
 
 
