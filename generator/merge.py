@@ -138,7 +138,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
     context["values"] = values
     values = interpolate(values, context, origins, record.origin)
     context["values"] = values
-    if "tenant" in context:
+    if isinstance(record, Tenant):
         context["tenant"] = interpolate(
             context["tenant"], context, record.field_origins, record.origin, own="tenant"
         )
