@@ -31,18 +31,27 @@ def test_rendered_objects_carry_common_labels_and_namespaces(minimal_repo: Path)
     )
 
 
-def test_render_twice_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+def test_renders_are_byte_identical_across_hash_seeds_locales_and_time_zones(
+    tmp_path: Path,
+) -> None:
     trees = []
-    for seed in ("0", "1", "4242"):
+    # Hash seed, time zone, locale and working directory differ between machines and runs.
+    for seed, tz, lang in (
+        ("0", "UTC", "C"),
+        ("1", "Asia/Tokyo", "C.UTF-8"),
+        ("4242", "America/Lima", "POSIX"),
+    ):
         repo = copy_repo(REPO, tmp_path / f"seed-{seed}")
-        env = {**os.environ, "PYTHONHASHSEED": seed}
+        (repo / "rendered").rename(tmp_path / f"committed-{seed}")  # render from scratch
+        env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": tz, "LANG": lang, "LC_ALL": lang}
         subprocess.run(
-            [sys.executable, "-m", "generator", "-q", "render", "--repo", str(repo)],
+            [sys.executable, "-m", "generator", "-q", "render", "--no-cache", "--repo", "."],
             check=True,
             env=env,
+            cwd=repo,
         )
         trees.append(snapshot(repo / "rendered"))
-    assert trees[0] == trees[1] == trees[2]
+    assert trees[0] == trees[1] == trees[2] == snapshot(tmp_path / "committed-0")
     assert len(trees[0]) > 100
 
 
