@@ -329,3 +329,41 @@ def test_cli_refuses_a_file_where_a_folder_is_expected(
     assert result.err.endswith(
         "Error: Invalid value for 'DIRECTORY': Directory 'app/kustomization.yaml' is a file.\n"
     )
+
+
+def test_generated_names_get_one_hash_on_the_final_data_across_layers(tmp_path: Path) -> None:
+    # Same objects as a kustomization with `resources: [../base]` that merges `c=d` into the
+    # base's generator: kubectl kustomize names it settings-fh478f99mk.
+    write_tree(tmp_path, {
+        "overlays/environments/prod/cert-manager/kustomization.yaml": (
+            "configMapGenerator:\n- name: settings\n  namespace: cert-manager\n"
+            "  literals: [a=b]\n"
+        ),
+        "overlays/clusters/eks-prod/kustomization.yaml": "commonAnnotations:\n  team: infra\n",
+        "overlays/clusters/eks-prod/cert-manager/kustomization.yaml": (
+            "configMapGenerator:\n- name: settings\n  namespace: cert-manager\n"
+            "  behavior: merge\n  literals: [c=d]\n"
+        ),
+    })  # fmt: skip
+    workload = deployment("cert-manager", "cert-manager")
+    workload.body["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "settings"}}
+    ]
+    result = apply_overlays(tmp_path, CLUSTER, ENV, [(unit("cert-manager"), [workload])])
+    (deployment_out, config_map) = result[0][1]
+    assert config_map.body["metadata"]["name"] == "settings-fh478f99mk"
+    assert config_map.body["data"] == {"a": "b", "c": "d"}
+    container = deployment_out.body["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"configMapRef": {"name": "settings-fh478f99mk"}}]
+
+
+def test_a_generated_secret_in_one_layer_is_hashed_once(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/keda/kustomization.yaml": (
+            "secretGenerator:\n- name: token\n  namespace: keda\n  literals: [a=b]\n"
+        ),
+        "overlays/clusters/eks-prod/kustomization.yaml": "commonLabels:\n  tier: infra\n",
+    })  # fmt: skip
+    result = apply_overlays(tmp_path, CLUSTER, ENV, rendered())
+    names = [m.body["metadata"]["name"] for m in result[1][1]]
+    assert names == ["keda", "token-k695gkmbtk"]

@@ -58,10 +58,13 @@ def build(
     base: Sequence[Resource] = (),
     warnings: list[str] | None = None,
     order: bool = True,
+    hash_names: bool = True,
 ) -> list[Resource]:
     """Everything `kustomize build directory` outputs, in its order; `base` objects come first.
 
     With order=False the output keeps build order (base objects first), as `fifo` does.
+    With hash_names=False generated objects keep their unhashed names: a later layer builds
+    on them, and the suffix is computed once on the final data (`append_hashes`).
     """
     state = Build(root, warnings if warnings is not None else [])
     k = load_kustomization(directory, root, warnings=state.warnings)
@@ -74,14 +77,24 @@ def build(
     resmap = ResMap()
     resmap.extend(base)
     _accumulate(k, state, resmap)
-    for resource in resmap:
-        if resource.needs_hash:
-            resource.remember()
-            resource.set_name(f"{resource.name}-{content_hash(resource)}")
-    fix_references(resmap.items)
+    if hash_names:
+        append_hashes(resmap.items)
+    else:
+        fix_references(resmap.items)
     for resource in resmap:
         _strip_bookkeeping(resource)
     return sort_resources(resmap.items, k.get("sortOptions")) if order else resmap.items
+
+
+def append_hashes(resources: Sequence[Resource]) -> None:
+    """Generated objects get their content-hash suffix, after every prefix and suffix, and
+    references follow them to the final names (behaviour 10)."""
+    for resource in resources:
+        if resource.needs_hash:
+            resource.remember()
+            resource.set_name(f"{resource.name}-{content_hash(resource)}")
+            resource.needs_hash = False  # one suffix, however many layers follow
+    fix_references(resources)
 
 
 def _strip_bookkeeping(resource: Resource) -> None:

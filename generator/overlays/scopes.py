@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Cluster, Environment, Manifest, RenderUnit
-from generator.overlays.build import build
+from generator.overlays.build import append_hashes, build
 from generator.overlays.kustomization import find_file
 from generator.overlays.resources import CLUSTER_SCOPED, Resource
 
@@ -58,6 +58,9 @@ def apply_overlays(
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
+    for resources in current.values():  # layers keep generated names unhashed until now
+        if any(r.needs_hash for r in resources):
+            append_hashes(resources)
     return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
 
 
@@ -104,7 +107,7 @@ def _apply_wide(
     repo: Path, scope: Path, current: dict[str, list[Resource]]
 ) -> dict[str, list[Resource]]:
     base = [r for resources in current.values() for r in resources]
-    built = build(scope, repo, base=base, order=False)
+    built = build(scope, repo, base=base, order=False, hash_names=False)
     out: dict[str, list[Resource]] = {key: [] for key in current}
     for resource in built:
         if resource.unit is None:
@@ -120,7 +123,7 @@ def _apply_wide(
 
 
 def _apply_unit(repo: Path, folder: Path, key: str, resources: list[Resource]) -> list[Resource]:
-    built = build(folder, repo, base=resources, order=False)
+    built = build(folder, repo, base=resources, order=False, hash_names=False)
     for resource in built:
         resource.unit = key
     return built
