@@ -49,6 +49,7 @@ def bench(labelled: bool, concurrency: int) -> tuple[float, int, bool]:
         (repo / "catalog/clusters").mkdir()
         (repo / "catalog/platform.yaml").write_text(
             "name: bench\ndomain: bench.example\ngitops: {repoURL: https://git.bench.example/fleet.git}\n"
+            "storageClasses: {kind: {fast: local-path, standard: local-path, bulk: local-path}}\n"
         )
         (repo / "catalog/environments/dev.yaml").write_text("name: dev\norder: 10\n")
         (repo / "catalog/clusters/kind-local.yaml").write_text(
