@@ -72,10 +72,13 @@ def _render(
     repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
 ) -> RenderResult:
     from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
+    from generator.overlays.scopes import check_layout
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
+        raise_problems(check_layout(repo, catalog))  # overlay folders no cluster would apply
     with _timed(timings, "merge"):
         units = resolve_units(catalog, clusters)  # merge values: platform → env → cluster → unit
     by_cluster: dict[str, list[RenderUnit]] = defaultdict(list)
@@ -304,8 +307,10 @@ def lint(repo: Path) -> str:
     from generator.catalog import load_catalog
     from generator.gitops.checks import catalog_positions, check_catalog, raise_problems
     from generator.merge import resolve_units
+    from generator.overlays.scopes import check_layout
 
     catalog = load_catalog(repo)
+    raise_problems(check_layout(repo, catalog))  # misspelt overlay folders would be ignored
     units = resolve_units(catalog)  # also checks references and interpolation
     # What the GitOps stage of render refuses before it writes anything, at the key's position.
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))

@@ -1,16 +1,18 @@
 """A cluster's rendered units and the repository's overlays/ tree → the units' manifests after
-environment-wide, environment-unit, cluster-wide and cluster-unit overlays, in that order."""
+environment-wide, environment-unit, cluster-wide and cluster-unit overlays, in that order; the
+catalog and overlays/ → the folders no cluster would apply (check_layout)."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.model import Cluster, Environment, Manifest, RenderUnit
+from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
 from generator.overlays.build import append_hashes, build
-from generator.overlays.kustomization import find_file
+from generator.overlays.kustomization import FILENAMES, find_file, load_kustomization
 from generator.overlays.resources import CLUSTER_SCOPED, Resource
 
 OVERLAYS = "overlays"
@@ -134,3 +136,106 @@ def _display(path: Path, repo: Path) -> str:
         return path.relative_to(repo).as_posix()
     except ValueError:  # pragma: no cover - scopes always live under the repository
         return path.as_posix()
+
+
+def check_layout(repo: Path, catalog: Catalog) -> list[GeneratorError]:
+    """Every entry of overlays/ that no cluster would ever apply: a misspelt environment,
+    cluster, operator or tenant folder would otherwise be skipped without a word."""
+    root = repo / OVERLAYS
+    if not root.is_dir():
+        return []
+    problems: list[GeneratorError] = []
+    scopes = {
+        "environments": ("environment", sorted(e.name for e in catalog.environments)),
+        "clusters": ("cluster", sorted(c.name for c in catalog.clusters)),
+    }
+    for entry in _entries(root):
+        if entry.name not in scopes or not entry.is_dir():
+            problems.append(
+                _unexpected(
+                    entry, repo, "overlays/ holds only environments/ and clusters/", sorted(scopes),
+                    "overlays live in overlays/environments/<environment>/ and"
+                    " overlays/clusters/<cluster>/",
+                )
+            )  # fmt: skip
+            continue
+        what, names = scopes[entry.name]
+        for scope in _entries(entry):
+            if scope.name not in names or not scope.is_dir():
+                problems.append(
+                    _unexpected(
+                        scope, repo, f"no {what} of that name", names,
+                        f"{what} overlays live in overlays/{entry.name}/<{what}>/, named after a"
+                        f" file of catalog/{entry.name}/",
+                    )
+                )  # fmt: skip
+                continue
+            problems += _check_units(repo, scope, catalog)
+    return problems
+
+
+def _check_units(repo: Path, scope: Path, catalog: Catalog) -> list[GeneratorError]:
+    """Folders of a scope that hold a kustomization must name a unit (or be listed by the
+    scope's own kustomization); other folders and files are the scope's patches and resources."""
+    operators = sorted(o.name for o in catalog.operators)
+    tenants = sorted(t.name for t in catalog.tenants)
+    shown = _display(scope, repo)
+    listed = _listed_folders(scope, repo)
+    problems: list[GeneratorError] = []
+    for folder in _entries(scope):
+        if not folder.is_dir() or folder.name in operators or folder.resolve() in listed:
+            continue
+        if folder.name == "tenants":
+            for tenant in _entries(folder):
+                if tenant.name not in tenants or not tenant.is_dir():
+                    problems.append(
+                        _unexpected(
+                            tenant, repo, "no tenant of that name", tenants,
+                            f"tenant overlays live in {shown}/tenants/<tenant>/, named after a"
+                            " file of catalog/tenants/",
+                        )
+                    )  # fmt: skip
+            continue
+        if _holds_kustomization(folder):
+            problems.append(
+                _unexpected(
+                    folder, repo, "no operator of that name", [*operators, "tenants"],
+                    f"unit overlays live in {shown}/<operator>/ (the operator's name without"
+                    f" its number) or {shown}/tenants/<tenant>/",
+                )
+            )  # fmt: skip
+    return problems
+
+
+def _entries(folder: Path) -> list[Path]:
+    # hidden entries (.gitkeep, editor files) are nobody's overlay
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def _holds_kustomization(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in FILENAMES)
+
+
+def _listed_folders(scope: Path, repo: Path) -> set[Path]:
+    """Folders the scope's kustomization lists as resources or components."""
+    try:
+        if find_file(scope, repo) is None:
+            return set()
+        k = load_kustomization(scope, repo, warnings=[])
+    except GeneratorError:  # the build reports a broken kustomization with its position
+        return set()
+    entries = [*(k.get("resources") or []), *(k.get("bases") or []), *(k.get("components") or [])]
+    return {(scope / str(e)).resolve() for e in entries if isinstance(e, str)}
+
+
+def _unexpected(
+    path: Path, repo: Path, why: str, known: Sequence[str], expected: str
+) -> GeneratorError:
+    shown = _display(path, repo)
+    if not path.is_dir():
+        hint = f"{expected}; move or delete this file"
+        return GeneratorError(f"unexpected file '{shown}'", Origin(PurePosixPath(shown)), hint)
+    close = difflib.get_close_matches(path.name, known, n=1)
+    choices = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known) or 'none'}"
+    message = f"unexpected folder '{shown}/': {why}"
+    return GeneratorError(message, Origin(PurePosixPath(shown)), f"{expected}; {choices}")
