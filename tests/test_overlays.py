@@ -367,3 +367,38 @@ def test_a_generated_secret_in_one_layer_is_hashed_once(tmp_path: Path) -> None:
     result = apply_overlays(tmp_path, CLUSTER, ENV, rendered())
     names = [m.body["metadata"]["name"] for m in result[1][1]]
     assert names == ["keda", "token-k695gkmbtk"]
+
+
+def test_an_object_rendered_by_two_units_names_both_units(tmp_path: Path) -> None:
+    # Two operators rendering the same template: the source file alone cannot tell them apart.
+    write_tree(tmp_path, {
+        "overlays/environments/prod/kustomization.yaml": "commonAnnotations:\n  env: prod\n",
+    })  # fmt: skip
+    shared = deployment("web", "shared")
+    with pytest.raises(GeneratorError) as caught:
+        apply_overlays(tmp_path, CLUSTER, ENV, [(unit("a"), [shared]), (unit("b"), [shared])])
+    assert str(caught.value) == (
+        "charts/web/deployment.yaml:1: Deployment 'shared/web' of unit 'b' is already in the"
+        " build (from unit 'a', charts/web/deployment.yaml:1)\n"
+        "  hint: each object may come from one unit only; remove it from 'a' or 'b', or give the"
+        " two different names or namespaces"
+    )
+
+
+def test_an_overlay_resource_that_repeats_a_rendered_object_names_its_unit(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {
+        "overlays/clusters/eks-prod/keda/kustomization.yaml": "resources:\n- again.yaml\n",
+        "overlays/clusters/eks-prod/keda/again.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: keda\n  namespace: keda\n"
+        ),
+    })  # fmt: skip
+    with pytest.raises(GeneratorError) as caught:
+        apply_overlays(tmp_path, CLUSTER, ENV, rendered())
+    assert str(caught.value) == (
+        "overlays/clusters/eks-prod/keda/again.yaml:1: Deployment 'keda/keda' is already in the"
+        " build (from unit 'keda', charts/keda/deployment.yaml:1)\n"
+        "  hint: each object may appear only once in a build; remove one of the two or give them"
+        " different names or namespaces"
+    )

@@ -132,17 +132,32 @@ class ResMap:
             key = _cur_key(resource)
             clash = index.get(key)
             if clash is not None:
-                raise GeneratorError(
-                    f"{resource.describe()} is already in the build (from {clash.origin})",
-                    resource.origin,
-                    "each object may appear only once in a build; remove one of the two or"
-                    " give them different names or namespaces",
-                )
+                raise _conflict(resource, clash)
             self.items.append(resource)
             index[key] = resource
 
     def replace_all(self, resources: list[Resource]) -> None:
         self.items = resources
+
+
+def _conflict(resource: Resource, clash: Resource) -> GeneratorError:
+    """Two objects with one identity. Between units the source file is often the same
+    template, so the units are what tells the two apart."""
+    if resource.unit and clash.unit and resource.unit != clash.unit:
+        return GeneratorError(
+            f"{resource.describe()} of unit '{resource.unit}' is already in the build (from unit"
+            f" '{clash.unit}', {clash.origin})",
+            resource.origin,
+            f"each object may come from one unit only; remove it from '{clash.unit}' or"
+            f" '{resource.unit}', or give the two different names or namespaces",
+        )
+    where = f"unit '{clash.unit}', {clash.origin}" if clash.unit else str(clash.origin)
+    return GeneratorError(
+        f"{resource.describe()} is already in the build (from {where})",
+        resource.origin,
+        "each object may appear only once in a build; remove one of the two or"
+        " give them different names or namespaces",
+    )
 
 
 def _cur_key(r: Resource) -> tuple[str, str, str, str, str]:
