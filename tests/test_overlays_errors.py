@@ -462,7 +462,17 @@ REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
     "image-field-misspelled": (
         kustomization("resources:\n- cm.yaml\nimages:\n- name: app\n  newtag: v2\n"),
         "kustomization.yaml:5:3: unknown field 'newtag'"
-        "\n  hint: allowed here: digest, name, newName, newTag",
+        "\n  hint: did you mean 'newTag'? allowed here: digest, name, newName, newTag",
+    ),
+    "field-in-the-wrong-case": (
+        kustomization("resources:\n- cm.yaml\nnameprefix: a-\n"),
+        "kustomization.yaml:3:1: unknown field 'nameprefix' in kustomization"
+        "\n  hint: did you mean 'namePrefix'?",
+    ),
+    "field-far-from-any-known-one": (
+        kustomization("resources:\n- cm.yaml\nflavour: mint\n"),
+        "kustomization.yaml:3:1: unknown field 'flavour' in kustomization"
+        "\n  hint: check the spelling against the Kustomization reference in docs/overlays.md",
     ),
     "generator-unknown-behavior": (
         kustomization("configMapGenerator:\n- name: c\n  behavior: upsert\n  literals:\n  - a=b\n"),

@@ -3,6 +3,7 @@ fields are errors, never ignored."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -173,10 +174,13 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
         if key in UNSUPPORTED:
             raise k.error(f"field '{key}' is not supported", [key], UNSUPPORTED[key])
         if key not in FIELDS:
+            close = closest(str(key), [*FIELDS, *UNSUPPORTED])
             raise k.error(
                 f"unknown field '{key}' in kustomization",
                 [key],
-                "check the spelling against the Kustomization reference in docs/overlays.md",
+                f"did you mean '{close}'?"
+                if close
+                else "check the spelling against the Kustomization reference in docs/overlays.md",
             )
         if key in DEPRECATED:
             warnings.append(f"{k.origin(key)}: '{key}' is deprecated; {DEPRECATED[key]}")
@@ -323,11 +327,23 @@ def _keys(
 ) -> None:
     for key in entry:
         if key not in allowed:
+            close = closest(str(key), sorted(allowed))
+            guess = f"did you mean '{close}'? " if close else ""
             raise k.error(
                 f"unknown field '{key}'",
                 [*key_path, key],
-                f"allowed here: {', '.join(sorted(allowed))}",
+                f"{guess}allowed here: {', '.join(sorted(allowed))}",
             )
+
+
+def closest(word: str, known: Sequence[str]) -> str | None:
+    """The known name a misspelling most likely meant: a case slip first (nameprefix), then
+    the nearest spelling."""
+    by_case = [name for name in known if name.lower() == word.lower()]
+    if by_case:
+        return by_case[0]
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    return close[0] if close else None
 
 
 def _one_source(k: Kustomization, key_path: list[str | int], entry: Mapping[str, Any]) -> None:
