@@ -169,10 +169,14 @@ def lint(report: Reporter, repo: Path) -> None:
 def kustomize(report: Reporter, directory: Path) -> None:
     """Build a kustomization directory and print the YAML stream, like `kustomize build`.
 
+    DIRECTORY holds a standalone kustomization: everything it builds comes from its own
+    resources, components and generators. The folders under overlays/ are not standalone:
+    their base is the rendered components, so `generator render` applies them.
+
     \b
     Examples:
-      generator kustomize overlays/environments/prod/cert-manager
-      generator kustomize path/to/kustomization > out.yaml
+      generator kustomize tests/kustomize/cases/images-name-tag-digest
+      generator kustomize tests/kustomize/cases/labels-include-templates > out.yaml
     """
     from generator.overlays import kustomize_stream
 

@@ -13,7 +13,7 @@ from generator.overlays import apply_overlays, kustomize
 from generator.overlays.generators import encode_base64
 from generator.overlays.images import split_image
 from generator.overlays.labels import SelectorError, selector_matches
-from tests.conftest import run_cli, write_tree
+from tests.conftest import REPO, run_cli, write_tree
 
 ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))
 CLUSTER = Cluster(
@@ -402,3 +402,21 @@ def test_an_overlay_resource_that_repeats_a_rendered_object_names_its_unit(
         "  hint: each object may appear only once in a build; remove one of the two or give them"
         " different names or namespaces"
     )
+
+
+def test_every_example_in_the_kustomize_help_builds_from_the_repository_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    help_text = run_cli(["kustomize", "--help"]).out
+    assert "DIRECTORY holds a standalone kustomization" in help_text
+    examples = [
+        line.split()[2]
+        for line in help_text.splitlines()
+        if line.strip().startswith("generator kustomize ")
+    ]
+    assert len(examples) == 2
+    monkeypatch.chdir(REPO)
+    for directory in examples:
+        result = run_cli(["kustomize", directory])
+        assert (result.code, result.err) == (0, ""), directory
+        assert result.out.startswith("apiVersion: ")
