@@ -72,15 +72,13 @@ def _render(
     repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
 ) -> RenderResult:
     from generator.catalog import load_catalog
-    from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
-    from generator.overlays.scopes import check_layout
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
-        raise_problems(check_layout(repo, catalog))  # overlay folders no cluster would apply
     with _timed(timings, "merge"):
         units = resolve_units(catalog, clusters)  # merge values: platform → env → cluster → unit
+        _check_before_render(repo, catalog, units)  # overlay folders, GitOps naming rules
     by_cluster: dict[str, list[RenderUnit]] = defaultdict(list)
     for unit in units:
         by_cluster[unit.cluster.name].append(unit)
@@ -303,17 +301,24 @@ def write(repo: Path, result: RenderResult) -> str:
     return str(write_tree(repo / RENDERED, result.files, _scope(result)))
 
 
-def lint(repo: Path) -> str:
-    from generator.catalog import load_catalog
+def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> None:
+    """What render refuses before rendering, so lint and render report it alike: overlay
+    folders no cluster would apply (a misspelt one would be ignored) and the GitOps stage's
+    rules (managedBy, reserved names, name lengths), at the key's position."""
     from generator.gitops.checks import catalog_positions, check_catalog, raise_problems
-    from generator.merge import resolve_units
     from generator.overlays.scopes import check_layout
 
-    catalog = load_catalog(repo)
-    raise_problems(check_layout(repo, catalog))  # misspelt overlay folders would be ignored
-    units = resolve_units(catalog)  # also checks references and interpolation
-    # What the GitOps stage of render refuses before it writes anything, at the key's position.
+    raise_problems(check_layout(repo, catalog))
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
+
+
+def lint(repo: Path) -> str:
+    from generator.catalog import load_catalog
+    from generator.merge import resolve_units
+
+    catalog = load_catalog(repo)
+    units = resolve_units(catalog)  # also checks references and interpolation
+    _check_before_render(repo, catalog, units)
     return (
         f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
         f"{len(catalog.tenants)} tenants, {len(units)} units"
