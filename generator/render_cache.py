@@ -20,7 +20,8 @@ KEEP = 4  # cached renders kept: enough to switch between a few branches
 
 
 def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
-    """Hash of every input file's path and bytes, the options and the generator's own code."""
+    """Hash of every input file's path and bytes (and of every folder: an empty misspelt overlay
+    folder is an error), the options and the generator's own code."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{sys.version}\0{sorted(clusters)}\0{validate}\0".encode())
     digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
@@ -28,17 +29,20 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [
         (package, "<generator>")
     ]:
-        for path in _files(root):
+        for path in _entries(root):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
+            if path.is_file():
+                digest.update(path.read_bytes())
             digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _files(root: Path) -> list[Path]:
+def _entries(root: Path) -> list[Path]:
+    """Folders and files below root, in a stable order, without Python's caches."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        found.extend(Path(dirpath, d) for d in dirnames)
         found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
     return found
 

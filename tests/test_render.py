@@ -68,3 +68,10 @@ def test_unchanged_inputs_are_served_from_the_cache_and_any_change_misses(
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert (result.code, result.out) == (1, "changed: rendered/dev-1/010-web/deployment-web.yaml\n")
     assert cached.exists()
+
+
+def test_a_new_empty_overlay_folder_misses_the_cache(minimal_repo: Path) -> None:
+    (minimal_repo / "overlays/environments/dve").mkdir(parents=True)
+    result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
+    assert result.code == 2
+    assert "overlays/environments/dve" in result.err
