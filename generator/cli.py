@@ -42,6 +42,18 @@ class Reporter:
         click.echo(text, err=True)
 
 
+def format_option(markdown_use: str) -> Any:
+    """--format text|markdown|json, shared by the commands that report changes."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "markdown", "json"]),
+        default="text",
+        show_default=True,
+        help=f"text for terminals, {markdown_use}, json for tools.",
+    )
+
+
 def repo_option(function: Any) -> Any:
     return click.option(
         "--repo",
@@ -203,14 +215,7 @@ def kustomize(report: Reporter, directory: Path) -> None:
     help="Render both revisions from their catalogs in temporary worktrees instead of reading "
     "their committed rendered/ (catches a stale rendered/).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="text for terminals, markdown for a pull-request comment, json for tools.",
-)
+@format_option("markdown for a pull-request comment")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are changes.")
 @click.option(
     "--output",
@@ -366,14 +371,7 @@ Exit codes: 0 in sync; 1 drift (missing, changed or orphaned objects);
 @repo_option
 @click.argument("cluster")
 @live_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text for terminals, json for tools, markdown for an issue or PR.",
-)
+@format_option("markdown for an issue or PR")
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=256),
