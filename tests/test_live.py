@@ -319,17 +319,7 @@ def test_bootstrap_of_a_flux_cluster_applies_the_flux_system_entry_point(tmp_pat
         repo = write_tree(tmp_path / "repo", files)
         kubeconfig = tmp_path / "kubeconfig"
         kubeconfig.write_text(kubeconfig_text(server.url))
-        result = run_cli(
-            [
-                "bootstrap",
-                "kind-local",
-                "--yes",
-                "--repo",
-                str(repo),
-                "--kubeconfig",
-                str(kubeconfig),
-            ]
-        )
+        result = Live(repo, server, kubeconfig).run("bootstrap", "kind-local", "--yes")
         assert result.code == 0, result.err
         assert result.out == (
             f"rendered/kind-local/flux/ → context 'kind-kind-local' ({server.url}):\n"
@@ -689,17 +679,7 @@ def test_an_api_group_the_cluster_does_not_serve(tmp_path: Path) -> None:
         )
         kubeconfig = tmp_path / "kubeconfig"
         kubeconfig.write_text(kubeconfig_text(server.url))
-        result = run_cli(
-            [
-                "bootstrap",
-                "kind-local",
-                "--yes",
-                "--repo",
-                str(repo),
-                "--kubeconfig",
-                str(kubeconfig),
-            ]
-        )
+        result = Live(repo, server, kubeconfig).run("bootstrap", "kind-local", "--yes")
     assert result.code == 2
     assert result.err == (
         "error: the cluster behind context 'kind-kind-local' does not serve API "
