@@ -264,12 +264,14 @@ class Finding:
     hint: str = ""
     rule: str = ""  # policy id or "schema"
     clusters: tuple[str, ...] = ()  # where the render found it
+    catalog: str = ""  # the catalog file of the operator or tenant that rendered it
 
     def __str__(self) -> str:
         subject = f"{self.key}: " if self.key else ""
         rule = f" [{self.rule}]" if self.rule else ""
         text = f"{self.origin}: {subject}{self.message}{rule}"
         text += f"\n  hint: {self.hint}" if self.hint else ""
+        text += f"\n  catalog: {self.catalog}" if self.catalog else ""
         return text + (f"\n  clusters: {', '.join(self.clusters)}" if self.clusters else "")
 
 

@@ -108,7 +108,14 @@ def _render(
             from generator.validate.policies import check_secrets
 
             found = check_secrets(everything)
-        findings += [(cluster.name, finding) for finding in found]
+        catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
+        catalog_files.update(
+            {m.key: str(cluster.origin.path) for ms in handoff.values() for m in ms}
+        )
+        findings += [
+            (cluster.name, replace(f, catalog=catalog_files.get(f.key, "") if f.key else ""))
+            for f in found
+        ]
         for unit, manifests in rendered:
             files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
         for folder, manifests in handoff.items():

@@ -54,7 +54,8 @@ def test_invalid_objects_exit_1_and_leave_rendered_untouched(minimal_repo: Path)
     assert result.err.splitlines()[0].startswith(
         "charts/web/service.yaml:1: Service web/web: does not match the schema of v1 Service"
     )
-    assert result.err.splitlines()[-2:] == [
+    assert result.err.splitlines()[-3:] == [
+        "  catalog: catalog/operators/010-web.yaml",
         "  clusters: dev-1",
         "1 finding(s): rendered/ was not changed",
     ]
