@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -42,9 +43,12 @@ class Reporter:
         click.echo(text, err=True)
 
 
-def format_option(markdown_use: str) -> Any:
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def format_option(markdown_use: str) -> Callable[[Command], Command]:
     """--format text|markdown|json, shared by the commands that report changes."""
-    return click.option(
+    option: Callable[[Command], Command] = click.option(
         "--format",
         "output_format",
         type=click.Choice(["text", "markdown", "json"]),
@@ -52,6 +56,7 @@ def format_option(markdown_use: str) -> Any:
         show_default=True,
         help=f"text for terminals, {markdown_use}, json for tools.",
     )
+    return option
 
 
 def repo_option(function: Any) -> Any:
