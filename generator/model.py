@@ -253,6 +253,11 @@ class RenderUnit:
     sources: tuple[PurePosixPath, ...]  # catalog files this unit came from
     origin: Origin
 
+    @property
+    def label(self) -> str:
+        """`<cluster>/<operator or tenant>`: how every engine's messages name the unit."""
+        return f"{self.cluster.name}/{self.name}"
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

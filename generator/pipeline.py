@@ -205,8 +205,7 @@ def _keep_verbatim(
             if original is not None:
                 if m.body != original.body:
                     raise GeneratorError(
-                        f"{unit.cluster.name}/{unit.name}: an overlay changes SOPS-encrypted "
-                        f"{original.key}",
+                        f"{unit.label}: an overlay changes SOPS-encrypted {original.key}",
                         original.origin,
                         "exclude it from the overlay's patches, labels and namespace, or change "
                         "the "
@@ -257,8 +256,7 @@ def _decorate(
     if manifest.verbatim:  # SOPS-encrypted: any change would break its MAC
         if namespace and not manifest.namespace:
             raise GeneratorError(
-                f"{unit.cluster.name}/{unit.name}: SOPS-encrypted {manifest.key} "
-                "has no metadata.namespace",
+                f"{unit.label}: SOPS-encrypted {manifest.key} has no metadata.namespace",
                 manifest.origin,
                 f"set metadata.namespace: {namespace} before encrypting; the generator cannot "
                 "add it "

@@ -65,7 +65,7 @@ def test_objects_arrays_and_lists_flatten_to_resources(tmp_path: Path, engine: s
 def test_a_string_inside_the_result_names_component_and_path(tmp_path: Path) -> None:
     main = f"{{ app: {{ config: {CM % 'ok'}, oops: [{CM % 'x'}, 'just text'] }} }}"
     assert failure(tmp_path, {"charts/demo/main.jsonnet": main}) == (
-        "charts/demo/main.jsonnet: cluster 'eks-prod', component 'demo': result.app.oops[1] is a "
+        "charts/demo/main.jsonnet: eks-prod/demo: result.app.oops[1] is a "
         'string ("just text"), not a Kubernetes object\n'
         "  hint: return an object, an array or a List whose leaves are Kubernetes objects "
         "(apiVersion, kind, metadata.name); use null or {} to leave something out"
@@ -76,15 +76,14 @@ def test_an_object_without_metadata_name_is_an_error(tmp_path: Path) -> None:
     main = "[{apiVersion: 'v1', kind: 'ConfigMap', metadata: {labels: {}}}]"
     message = failure(tmp_path, {"charts/demo/main.jsonnet": main})
     assert message.splitlines()[0] == (
-        "charts/demo/main.jsonnet: cluster 'eks-prod', component 'demo': "
-        "result[0] has no metadata.name"
+        "charts/demo/main.jsonnet: eks-prod/demo: result[0] has no metadata.name"
     )
 
 
 def test_an_object_without_kind_is_an_error(tmp_path: Path) -> None:
     main = "{'odd key': {apiVersion: 'v1', metadata: {name: 'x'}}}"
     message = failure(tmp_path, {"charts/demo/main.jsonnet": main})
-    assert message.splitlines()[0].endswith("""component 'demo': result["odd key"] has no kind""")
+    assert message.splitlines()[0].endswith("""eks-prod/demo: result["odd key"] has no kind""")
 
 
 # ---------------------------------------------------------------- arguments
@@ -132,7 +131,7 @@ def test_a_main_file_that_is_no_function_still_sees_ext_vars(tmp_path: Path) -> 
 def test_an_unknown_top_level_parameter_is_refused(tmp_path: Path) -> None:
     main = "local x = 1;\nfunction(cluster, settings) {}"
     assert failure(tmp_path, {"charts/demo/main.jsonnet": main}) == (
-        "charts/demo/main.jsonnet:2:19: cluster 'eks-prod', component 'demo': top-level parameter "
+        "charts/demo/main.jsonnet:2:19: eks-prod/demo: top-level parameter "
         "'settings' is not provided by the generator\n"
         "  hint: declare only these parameters: "
         "platform, environment, cluster, component, values, tenant"
@@ -183,7 +182,7 @@ def test_an_import_leaving_the_repository_is_refused(tmp_path: Path, engine: str
     (tmp_path / "secret.libsonnet").write_text("{password: 'x'}")
     files = {"charts/demo/main.jsonnet": "local s = import '../../../secret.libsonnet';\ns"}
     assert failure(tmp_path / "repo", files, engine) == (
-        "charts/demo/main.jsonnet:1:18: cluster 'eks-prod', component 'demo': import "
+        "charts/demo/main.jsonnet:1:18: eks-prod/demo: import "
         "'../../../secret.libsonnet' leaves the repository\n"
         "  hint: keep Jsonnet files inside the repository; put shared libraries in charts/lib/ "
         "and import them by name"
@@ -196,15 +195,14 @@ def test_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
     (repo / "charts/lib").mkdir(parents=True)
     os.symlink(tmp_path / "outside.libsonnet", repo / "charts/lib/link.libsonnet")
     message = failure(repo, {"charts/demo/main.jsonnet": "import 'link.libsonnet'"})
-    assert "component 'demo': import 'link.libsonnet' leaves the repository" in message
+    assert "eks-prod/demo: import 'link.libsonnet' leaves the repository" in message
     assert message.startswith("charts/demo/main.jsonnet:1:8: ")
 
 
 def test_an_absolute_import_is_refused(tmp_path: Path) -> None:
     message = failure(tmp_path, {"charts/demo/main.jsonnet": "import '/etc/hosts'"})
     assert message.splitlines()[0] == (
-        "charts/demo/main.jsonnet:1:8: cluster 'eks-prod', component 'demo': import '/etc/hosts' "
-        "is an absolute path"
+        "charts/demo/main.jsonnet:1:8: eks-prod/demo: import '/etc/hosts' is an absolute path"
     )
 
 
@@ -214,7 +212,7 @@ def test_a_missing_import_lists_where_it_looked(tmp_path: Path) -> None:
         "charts/demo/parts.libsonnet": "{\n  x: import 'nowhere.libsonnet',\n}",
     }
     assert failure(tmp_path, files) == (
-        "charts/demo/parts.libsonnet:2:13: cluster 'eks-prod', component 'demo': import "
+        "charts/demo/parts.libsonnet:2:13: eks-prod/demo: import "
         "'nowhere.libsonnet' not found\n"
         "  hint: looked in 'charts/demo/', 'charts/lib/' and the shipped libraries "
         "(generator/jsonnet/); check the file name"
@@ -236,8 +234,7 @@ def test_an_error_call_reports_position_and_stack(tmp_path: Path, engine: str) -
     }
     lines = failure(tmp_path, files, engine).splitlines()
     assert lines[0] == (
-        "charts/demo/lib.libsonnet:2:37: cluster 'eks-prod', component 'demo': "
-        "runtime error: too many replicas"
+        "charts/demo/lib.libsonnet:2:37: eks-prod/demo: runtime error: too many replicas"
     )
     assert lines[1] == f"  stack ({engine}):"
     assert lines[2].startswith("    charts/demo/lib.libsonnet:2:37-")
@@ -252,9 +249,7 @@ def test_an_error_call_reports_position_and_stack(tmp_path: Path, engine: str) -
 def test_a_syntax_error_reports_its_position(tmp_path: Path, engine: str) -> None:
     message = failure(tmp_path, {"charts/demo/main.jsonnet": "{\n  a: 1,,\n}"}, engine)
     first, *_, hint = message.splitlines()
-    assert first.startswith(
-        "charts/demo/main.jsonnet:2:8: cluster 'eks-prod', component 'demo': syntax error: "
-    )
+    assert first.startswith("charts/demo/main.jsonnet:2:8: eks-prod/demo: syntax error: ")
     assert hint == "  hint: fix the Jsonnet syntax at that position"
 
 
@@ -266,7 +261,7 @@ def test_an_assertion_failure_reports_its_message(tmp_path: Path, engine: str) -
     first = failure(tmp_path, {"charts/demo/main.jsonnet": main}, engine).splitlines()[0]
     assert first.startswith("charts/demo/main.jsonnet:2:")
     assert first.endswith(
-        "component 'demo': "
+        "eks-prod/demo: "
         + ("assert failed" if engine == "rjsonnet" else "runtime error")
         + ": at most one replica in this test"
     )
@@ -296,8 +291,7 @@ def test_a_failed_render_names_cluster_and_component_and_writes_nothing(tmp_path
     result = run_cli(["render", "--repo", str(repo)])
     assert result.code == 2
     assert (
-        "charts/broken/main.jsonnet:2:6: cluster 'dev-1', component 'broken': runtime error: "
-        "values.image is required"
+        "charts/broken/main.jsonnet:2:6: dev-1/broken: runtime error: values.image is required"
     ) in result.err
     assert snapshot(repo / "rendered") == before
 
@@ -384,9 +378,7 @@ def test_semver_compare_rejects_what_is_no_version(tmp_path: Path) -> None:
 def test_parse_yaml_reports_bad_yaml(tmp_path: Path) -> None:
     main = "std.native('parseYaml')('a: [1, 2')"
     message = failure(tmp_path, {"charts/demo/main.jsonnet": main})
-    assert message.startswith(
-        "charts/demo/main.jsonnet:1:1: cluster 'eks-prod', component 'demo': "
-    )
+    assert message.startswith("charts/demo/main.jsonnet:1:1: eks-prod/demo: ")
     assert "parseYaml: while parsing a flow sequence" in message
 
 

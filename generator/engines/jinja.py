@@ -68,7 +68,7 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
             manifests.extend(parse_stream(text, rel))
         except GeneratorError as e:
             raise GeneratorError(
-                f"{unit.cluster.name}/{unit.name}: template output is not valid YAML: {e.message}"
+                f"{unit.label}: template output is not valid YAML: {e.message}"
                 + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
                 Origin(rel),
                 "check indentation of the template's output; "
@@ -116,7 +116,7 @@ def _render_template(
     unit: RenderUnit,
 ) -> str:
     name = path.relative_to(folder).as_posix()
-    where = f"{unit.cluster.name}/{unit.name}"
+    where = unit.label
     try:
         return environment.get_template(name).render(**unit.context)
     except jinja2.TemplateSyntaxError as e:

@@ -39,7 +39,7 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
     """
     repo = repo.resolve()
     folder, main_name = main_file(unit, repo)
-    prefix = f"cluster '{unit.cluster.name}', component '{unit.name}': "
+    prefix = f"{unit.label}: "
     try:
         source = (folder / "main.jsonnet").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:

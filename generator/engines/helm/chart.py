@@ -34,7 +34,7 @@ class Chart:
 
 def where(unit: RenderUnit) -> str:
     """The prefix of every Helm engine message: `<cluster>/<unit>`."""
-    return f"{unit.cluster.name}/{unit.name}"  # as the Jinja engine prefixes its errors
+    return unit.label
 
 
 def read_chart(repo: Path, path: PurePosixPath) -> Chart:
