@@ -14,6 +14,7 @@ import click
 from generator import __version__
 from generator.errors import GeneratorError
 
+INTERRUPTED = "interrupted: rendered/ is either as it was or completely rewritten, never in part"
 # Exit codes follow diff(1) and kubeconform.
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 
@@ -547,15 +548,23 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(EXIT_BAD_INPUT)
-    except click.Abort:
-        click.echo("aborted", err=True)
+    except click.Abort as e:  # click turns Ctrl-C into Abort
+        interrupted = isinstance(e.__cause__, KeyboardInterrupt)
+        click.echo(INTERRUPTED if interrupted else "aborted", err=True)
         sys.exit(130)
     except GeneratorError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        click.echo("interrupted: nothing was written", err=True)
+        click.echo(INTERRUPTED, err=True)
         sys.exit(130)
+    except RecursionError:
+        click.echo(
+            "error: an input is nested too deeply to process\n"
+            "  hint: look for a YAML or JSON document with hundreds of nested lists or mappings",
+            err=True,
+        )
+        sys.exit(EXIT_BAD_INPUT)
     except Exception:
         click.echo("internal error (a bug in the generator; please report it):", err=True)
         click.echo(traceback.format_exc(), err=True)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -120,12 +123,13 @@ def write_tree(
     Ctrl-C at any point leaves either the old tree or the new one, never a mix.
     """
     scope = None if clusters is None else list(clusters)
+    if root.parent.is_dir():
+        _recover(root)  # an earlier run may have been killed half-way through its swap
     old = read_tree(root, scope)
     changes = compare(old, files)
     if not changes:
         return changes
     root.parent.mkdir(parents=True, exist_ok=True)
-    _recover(root)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:
         if root.is_dir():
@@ -144,15 +148,43 @@ def write_tree(
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(rendered.text)
-        retired = root.parent / f".{root.name}.old-{os.getpid()}"
-        if root.exists():
-            os.replace(root, retired)
-        os.replace(staging, root)
-        shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    _swap(root, staging)
     return changes
+
+
+def _swap(root: Path, staging: Path) -> None:
+    """Two renames, then the old tree's removal, with Ctrl-C and SIGTERM held back until the
+    end: an interrupt lands before the swap or after it. A failing rename puts the old tree
+    back; a run killed outright is finished by the next run's _recover."""
+    retired = root.parent / f".{root.name}.old-{os.getpid()}"
+    with _signals_deferred():
+        try:
+            if root.exists():
+                os.replace(root, retired)
+            os.replace(staging, root)
+        except BaseException:
+            if retired.exists() and not root.exists():
+                os.replace(retired, root)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):  # pragma: no cover - signals are delivered to the main thread on POSIX only
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -97,6 +99,52 @@ def test_a_failure_while_writing_leaves_the_old_tree(
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, files, None)
     assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_an_interrupt_between_the_two_renames_puts_the_old_tree_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree(tmp_path / "rendered", {"c1/a.yaml": "old"})
+    before = snapshot(root)
+    real_replace = os.replace
+    calls = []
+
+    def second_call_interrupted(source: object, target: object) -> None:
+        calls.append(target)
+        if len(calls) == 2:  # the old tree is already retired, the new one not yet in place
+            raise KeyboardInterrupt
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer.os, "replace", second_call_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_tree(root, rendered("c1/a.yaml", "c1/b.yaml"), None)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_ctrl_c_during_the_swap_waits_until_the_new_tree_is_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree(tmp_path / "rendered", {"c1/a.yaml": "old"})
+    real_replace = os.replace
+
+    def signalled(source: object, target: object) -> None:
+        signal.raise_signal(signal.SIGINT)  # held back until the swap is done
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer.os, "replace", signalled)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_tree(root, rendered("c1/a.yaml", "c1/b.yaml"), None)
+    assert snapshot(root) == {"c1/a.yaml": b"c1/a.yaml\n", "c1/b.yaml": b"c1/b.yaml\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_even_without_changes(tmp_path: Path) -> None:
+    root = tmp_path / "rendered"
+    writer.write_tree(root, rendered("c1/a.yaml"), None)
+    write_tree(tmp_path / ".rendered.old-999", {"c1/a.yaml": "old"})
+    assert not writer.write_tree(root, rendered("c1/a.yaml"), None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
 
 
