@@ -14,7 +14,6 @@ import click
 from generator import __version__
 from generator.errors import GeneratorError
 
-INTERRUPTED = "interrupted: rendered/ is either as it was or completely rewritten, never in part"
 # Exit codes follow diff(1) and kubeconform.
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 
@@ -548,15 +547,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(EXIT_BAD_INPUT)
-    except click.Abort as e:  # click turns Ctrl-C into Abort
-        interrupted = isinstance(e.__cause__, KeyboardInterrupt)
-        click.echo(INTERRUPTED if interrupted else "aborted", err=True)
+    except click.Abort:  # Ctrl-C, or "no" at a confirmation
+        click.echo("aborted", err=True)
         sys.exit(130)
     except GeneratorError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        click.echo(INTERRUPTED, err=True)
+        click.echo("aborted", err=True)
         sys.exit(130)
     except RecursionError:
         click.echo(
