@@ -39,7 +39,13 @@ ENVIRONMENT = Environment(
 )
 
 
-def unit(kind: Literal["operator", "tenant"], name: str, order: int, namespace: str) -> RenderUnit:
+def unit(
+    kind: Literal["operator", "tenant"],
+    name: str,
+    order: int,
+    namespace: str,
+    pod_security: str = "restricted",
+) -> RenderUnit:
     dirname = f"tenants/{name}" if kind == "tenant" else f"{order:03d}-{name}"
     component = Component(
         name, "plain", PurePosixPath(f"charts/{name}"), Origin(PurePosixPath(f"charts/{name}"))
@@ -55,7 +61,7 @@ def unit(kind: Literal["operator", "tenant"], name: str, order: int, namespace: 
         namespace=namespace,
         component=component,
         values={},
-        context={},
+        context={"tenant": {"podSecurity": pod_security}} if kind == "tenant" else {},
         sources=(source,),
         origin=Origin(source, 1),
     )
@@ -84,19 +90,27 @@ def deployment(
     return obj("Deployment", "app", namespace, "apps/v1", spec={"template": {"spec": spec}})
 
 
-def tenant_baseline(namespace: str = "ns-shop") -> list[dict[str, Any]]:
+def psa_labels(level: str = "restricted") -> dict[str, str]:
+    return {f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")}
+
+
+def tenant_baseline(namespace: str = "ns-shop", level: str = "restricted") -> list[dict[str, Any]]:
     deny = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     return [
-        obj("Namespace", namespace),
+        dict(
+            obj("Namespace", namespace), metadata={"name": namespace, "labels": psa_labels(level)}
+        ),
         obj("NetworkPolicy", "default-deny", namespace, "networking.k8s.io/v1", spec=deny),
         obj("ResourceQuota", "tenant-quota", namespace, spec={"hard": {"pods": "20"}}),
         obj("LimitRange", "tenant-limits", namespace, spec={"limits": []}),
     ]
 
 
-def tenant_with(*extra: dict[str, Any]) -> list[tuple[RenderUnit, list[Manifest]]]:
-    bodies = tenant_baseline() + list(extra)
-    return [(unit("tenant", "shop", 1000, "ns-shop"), [manifest(b) for b in bodies])]
+def tenant_with(
+    *extra: dict[str, Any], level: str = "restricted"
+) -> list[tuple[RenderUnit, list[Manifest]]]:
+    bodies = tenant_baseline(level=level) + list(extra)
+    return [(unit("tenant", "shop", 1000, "ns-shop", level), [manifest(b) for b in bodies])]
 
 
 def waived(body: dict[str, Any], rule: str, reason: str = "approved in PLAT-123") -> dict[str, Any]:
@@ -121,7 +135,16 @@ def test_tenant_objects_outside_the_tenant_namespace_are_refused() -> None:
         "'kube-system', outside 'ns-shop' [tenant-namespace]\n"
         "  hint: remove metadata.namespace or set it to 'ns-shop'"
     ]
-    assert rules_of(tenant_with(waived(stray, "tenant-namespace"))) == []
+    assert [
+        str(f) for f in check_policies(CLUSTER, tenant_with(waived(stray, "tenant-namespace")))
+    ] == [
+        "charts/shop/app.yaml:1: ConfigMap kube-system/stray: tenant object in namespace "
+        "'kube-system', outside 'ns-shop' (the waiver is ignored) [tenant-namespace]\n"
+        "  hint: waive.platform.generator/tenant-namespace has no effect: a tenant's own "
+        "annotation cannot lift the tenant's confinement; remove metadata.namespace or set it "
+        "to 'ns-shop'"
+    ]
+    assert RULES["tenant-namespace"].waivable is False
 
 
 def test_tenant_cluster_scoped_objects_other_than_its_namespace_are_refused() -> None:
@@ -132,12 +155,9 @@ def test_tenant_cluster_scoped_objects_other_than_its_namespace_are_refused() ->
         ("tenant-namespace", "tenant renders a cluster-scoped ClusterRole"),
         ("tenant-namespace", "tenant creates Namespace 'ns-other' instead of 'ns-shop'"),
     ]
-    assert (
-        rules_of(
-            tenant_with(waived(role, "tenant-namespace"), waived(other_ns, "tenant-namespace"))
-        )
-        == []
-    )
+    assert rules_of(
+        tenant_with(waived(role, "tenant-namespace"), waived(other_ns, "tenant-namespace"))
+    ) == ["tenant-namespace", "tenant-namespace"]
 
 
 def test_tenant_namespace_needs_default_deny_quota_and_limits() -> None:
@@ -183,13 +203,22 @@ def test_plaintext_secrets_fail_and_cannot_be_waived() -> None:
     assert [str(f) for f in findings] == [
         "charts/shop/app.yaml:1: Secret shop/db: Secret carries plaintext stringData ('password') "
         "[no-plaintext-secrets]\n"
-        "  hint: encrypt it with SOPS, or render an ExternalSecret or SealedSecret instead; "
-        "this rule cannot be waived"
+        "  hint: encrypt every value with SOPS, or render an ExternalSecret or SealedSecret "
+        "instead; this rule cannot be waived"
     ]
     still = check_policies(
         CLUSTER, [(operator, [manifest(waived(secret, "no-plaintext-secrets"))])]
     )
-    assert [f.rule for f in still] == ["no-plaintext-secrets"]
+    assert [(f.rule, f.message, f.hint) for f in still] == [
+        (
+            "no-plaintext-secrets",
+            "Secret carries plaintext stringData ('password') (the waiver is ignored)",
+            "waive.platform.generator/no-plaintext-secrets has no effect: plaintext in "
+            "rendered/ reaches Git and everyone who can read the repository; encrypt every "
+            "value with SOPS, or render an ExternalSecret or SealedSecret instead; this rule "
+            "cannot be waived",
+        )
+    ]
     sops = dict(
         obj("Secret", "db", "shop", data={"password": "ENC[AES256_GCM,data:abc]"}),
         sops={"mac": "x"},
@@ -293,7 +322,12 @@ def test_waiver_without_a_reason_is_reported() -> None:
 def test_tenant_pods_may_not_use_host_access(pod: dict[str, Any], message: str) -> None:
     findings = check_policies(CLUSTER, tenant_with(deployment("ns-shop", **pod)))
     assert [(f.rule, f.message) for f in findings] == [("tenant-pod-security", message)]
-    assert rules_of(tenant_with(waived(deployment("ns-shop", **pod), "tenant-pod-security"))) == []
+    still = check_policies(
+        CLUSTER, tenant_with(waived(deployment("ns-shop", **pod), "tenant-pod-security"))
+    )
+    assert [(f.rule, f.message) for f in still] == [
+        ("tenant-pod-security", message + " (the waiver is ignored)")
+    ]
     operator = unit("operator", "node-agent", 30, "monitoring")
     assert check_policies(CLUSTER, [(operator, [manifest(deployment("monitoring", **pod))])]) == []
 
@@ -341,11 +375,21 @@ def test_tenants_may_not_bind_cluster_admin_or_wildcard_roles() -> None:
         ("tenant-rbac", "binds the ClusterRole 'cluster-admin'"),
         ("tenant-rbac", "binds the ClusterRole 'everything', whose rules use '*'"),
     ]
-    assert (
-        rules_of(
-            [platform, *tenant_with(waived(admin, "tenant-rbac"), waived(broad, "tenant-rbac"))]
-        )
-        == []
+    still = check_policies(
+        CLUSTER,
+        [platform, *tenant_with(waived(admin, "tenant-rbac"), waived(broad, "tenant-rbac"))],
+    )
+    assert [(f.rule, f.message) for f in still] == [
+        ("tenant-rbac", "binds the ClusterRole 'cluster-admin' (the waiver is ignored)"),
+        (
+            "tenant-rbac",
+            "binds the ClusterRole 'everything', whose rules use '*' (the waiver is ignored)",
+        ),
+    ]
+    assert still[0].hint == (
+        "waive.platform.generator/tenant-rbac has no effect: a tenant's own annotation cannot "
+        "lift the tenant's confinement; bind the built-in 'admin', 'edit' or 'view' roles, or "
+        "a Role without wildcards"
     )
 
 
