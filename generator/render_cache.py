@@ -4,6 +4,7 @@ fingerprint → the files that render produced, so an unchanged catalog re-rende
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -17,6 +18,17 @@ from generator.model import RenderedFile
 CACHE_DIR = ".generator-cache/render"
 INPUT_FOLDERS = ("catalog", "charts", "overlays", "schemas")
 KEEP = 4  # cached renders kept: enough to switch between a few branches
+# Distributions whose version changes the rendered bytes or the findings: an upgrade must miss.
+LIBRARIES = (
+    "helm-python-sdk",
+    "rjsonnet",
+    "jsonnet",
+    "jinja2",
+    "PyYAML",
+    "yaml-rs",
+    "kubernetes-validate",
+    "jsonschema-rs",
+)
 
 
 def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
@@ -25,6 +37,7 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{sys.version}\0{sorted(clusters)}\0{validate}\0".encode())
     digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
+    digest.update(library_versions().encode())
     package = Path(__file__).resolve().parent
     for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [
         (package, "<generator>")
@@ -37,12 +50,27 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     return digest.hexdigest()
 
 
+def library_versions() -> str:
+    """`name=version` of every library in LIBRARIES (`-` when not installed)."""
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name}=-")
+    return "\0".join(versions) + "\0"
+
+
 def _entries(root: Path) -> list[Path]:
-    """Folders and files below root, in a stable order, without Python's caches."""
+    """Folders and files below root, in a stable order, without Python's caches. Symlinked
+    folders are followed (their files are inputs too); a link back to a folder already on the
+    way down is listed but not walked again."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = Path(dirpath).resolve()
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         found.extend(Path(dirpath, d) for d in dirnames)
+        dirnames[:] = [d for d in dirnames if not real.is_relative_to(Path(dirpath, d).resolve())]
         found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
     return found
 

@@ -395,3 +395,177 @@ def test_unknown_cluster_on_the_command_line(minimal_repo: Path) -> None:
         2,
         "error: unknown cluster 'nope'\n  hint: use one of: dev-1\n",
     )
+
+
+# Inputs that resolve outside the repository: each case gets a folder `outside/` beside the
+# repository and builds its links into it. The message names the file, the offending path and
+# where it leads; nothing is read from there and rendered/ stays as it was.
+OUTSIDE_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked\ndata:\n  x: OUTSIDE\n"
+HELM_CHART = {
+    "catalog/operators/020-leak.yaml": "namespace: leak\n",
+    "charts/leak/Chart.yaml": "apiVersion: v2\nname: leak\nversion: 0.1.0\n",
+    "charts/leak/templates/cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h\ndata:\n"
+        '  x: {{ .Files.Get "evil.txt" | quote }}\n'
+    ),
+}
+OVERLAY_HINT = (
+    "overlays may only build on directories inside the repository: copy the base in instead"
+    " of pointing (or linking) to it"
+)
+FILE_HINT = "keep component files inside the repository: copy the file in instead of linking to it"
+CHART_HINT = (
+    "charts may only hold files inside the repository: copy the file or subchart into the"
+    " chart folder instead of linking to it"
+)
+
+
+def _outside(tmp: Path) -> Path:
+    return write_tree(
+        tmp / "outside",
+        {
+            "cm.yaml": OUTSIDE_CM,
+            "marker.txt": "OUTSIDE_MARKER",
+            "kdir/kustomization.yaml": "resources:\n- cm.yaml\n",
+            "kdir/cm.yaml": OUTSIDE_CM,
+            "sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            "sub/templates/cm.yaml": OUTSIDE_CM,
+            "crds/widget_v1.json": '{"type": "object"}',
+        },
+    )
+
+
+def _link(repo: Path, rel: str, target: Path) -> None:
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    (repo / rel).symlink_to(target)
+
+
+OUTSIDE_CASES = {
+    "plain_file_of_a_jinja_component": (
+        {},
+        [("charts/web/leak.yaml", "cm.yaml")],
+        "error: charts/web/leak.yaml: file 'charts/web/leak.yaml' leaves the repository (it "
+        "resolves to '{outside}/cm.yaml')\n  hint: " + FILE_HINT + "\n",
+    ),
+    "plain_component_file": (
+        {"catalog/operators/020-files.yaml": "namespace: files\n", "charts/files/a.yaml": ""},
+        [("charts/files/leak.yaml", "cm.yaml")],
+        "error: charts/files/leak.yaml: file 'charts/files/leak.yaml' leaves the repository (it "
+        "resolves to '{outside}/cm.yaml')\n  hint: " + FILE_HINT + "\n",
+    ),
+    "jinja_include": (
+        {
+            "charts/web/inc.yaml.j2": (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: inc\ndata:\n"
+                "  x: \"{% include 'evil.txt' %}\"\n"
+            )
+        },
+        [("charts/web/evil.txt", "marker.txt")],
+        "error: charts/web/inc.yaml.j2:6: dev-1/web: template 'evil.txt' leaves the repository "
+        "(it resolves to '{outside}/marker.txt')\n  hint: keep templates and the files they "
+        "include inside the repository (the component folder or charts/lib/): copy the file in "
+        "instead of linking to it\n",
+    ),
+    "jinja_template": (
+        {},
+        [("charts/web/leak.yaml.j2", "cm.yaml")],
+        "error: charts/web/leak.yaml.j2: dev-1/web: template 'leak.yaml.j2' leaves the "
+        "repository (it resolves to '{outside}/cm.yaml')\n  hint: keep templates and the files "
+        "they include inside the repository (the component folder or charts/lib/): copy the "
+        "file in instead of linking to it\n",
+    ),
+    "helm_files_get": (
+        HELM_CHART,
+        [("charts/leak/evil.txt", "marker.txt")],
+        "error: charts/leak/evil.txt: dev-1/leak: chart 'leak' file 'charts/leak/evil.txt' "
+        "leaves the repository (it resolves to '{outside}/marker.txt')\n  hint: "
+        + CHART_HINT
+        + "\n",
+    ),
+    "helm_subchart": (
+        HELM_CHART,
+        [("charts/leak/charts/sub", "sub")],
+        "error: charts/leak/charts/sub: dev-1/leak: chart 'leak' file 'charts/leak/charts/sub' "
+        "leaves the repository (it resolves to '{outside}/sub')\n  hint: " + CHART_HINT + "\n",
+    ),
+    "overlay_directory_absolute": (
+        {"overlays/clusters/dev-1/web/kustomization.yaml": "resources:\n- {outside}/kdir\n"},
+        [],
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:3: directory '{outside}/kdir' "
+        "leaves the repository (it resolves to '{outside}/kdir')\n  hint: " + OVERLAY_HINT + "\n",
+    ),
+    "overlay_directory_dot_dot": (
+        {
+            "overlays/clusters/dev-1/web/kustomization.yaml": "resources:\n- ../../../../../outside/kdir\n"
+        },
+        [],
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:3: directory "
+        "'../../../../../outside/kdir' leaves the repository (it resolves to '{outside}/kdir')\n"
+        "  hint: " + OVERLAY_HINT + "\n",
+    ),
+    "overlay_directory_symlink": (
+        {"overlays/clusters/dev-1/web/kustomization.yaml": "resources:\n- kd\n"},
+        [("overlays/clusters/dev-1/web/kd", "kdir")],
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:3: directory 'kd' leaves the "
+        "repository (it resolves to '{outside}/kdir')\n  hint: " + OVERLAY_HINT + "\n",
+    ),
+    "schemas_crds_group_folder": (
+        {
+            "charts/web/widget.yaml": (
+                "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
+            )
+        },
+        [("schemas/crds/example.com", "crds")],
+        "error: schemas/crds/example.com/widget_v1.json: schema file "
+        "'schemas/crds/example.com/widget_v1.json' leaves the repository (it resolves to "
+        "'{outside}/crds/widget_v1.json')\n  hint: keep schemas/crds/ inside the repository: "
+        "copy the schema files in instead of linking to them (or pass -schema-location to "
+        "`generator validate`)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUTSIDE_CASES))
+def test_nothing_outside_the_repository_is_read(
+    minimal_repo: Path, tmp_path: Path, case: str
+) -> None:
+    files, links, expected = OUTSIDE_CASES[case]
+    outside = _outside(tmp_path)
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, {k: v.replace("{outside}", str(outside)) for k, v in files.items()})
+    for rel, target in links:
+        _link(minimal_repo, rel, outside / target)
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (2, expected.replace("{outside}", str(outside)))
+    assert snapshot(minimal_repo / "rendered") == before
+
+
+NOT_UTF8_CASES = {
+    "jinja_template": (
+        {
+            "charts/web/bad.yaml.j2": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+            b'data:\n  x: "caf\xe9"\n'
+        },
+        "error: charts/web/bad.yaml.j2:6: dev-1/web: template is not valid UTF-8: byte 0xe9 at "
+        "offset 66\n  hint: save the file as UTF-8\n",
+    ),
+    "helm_template": (
+        {
+            **HELM_CHART,
+            "charts/leak/templates/cm.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+            b'  name: h\ndata:\n  x: "caf\xe9"\n',
+        },
+        "error: charts/leak/templates/cm.yaml:6: dev-1/leak: template is not valid UTF-8: byte "
+        "0xe9 at offset 66\n  hint: save the file as UTF-8\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_UTF8_CASES))
+def test_template_that_is_not_utf8_is_bad_input(minimal_repo: Path, case: str) -> None:
+    files, expected = NOT_UTF8_CASES[case]
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, files)
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (2, expected)
+    assert snapshot(minimal_repo / "rendered") == before

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, copy_repo, run_cli, snapshot
 
 
@@ -75,3 +77,43 @@ def test_a_new_empty_overlay_folder_misses_the_cache(minimal_repo: Path) -> None
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert result.code == 2
     assert "overlays/environments/dve" in result.err
+
+
+def test_a_changed_target_of_a_symlinked_templates_folder_misses_the_cache(
+    minimal_repo: Path,
+) -> None:
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: {}\n"
+    shared = minimal_repo / "shared/templates"
+    shared.mkdir(parents=True)
+    (shared / "cm.yaml").write_text(configmap.format("ONE"))
+    (minimal_repo / "catalog/operators/020-linked.yaml").write_text("namespace: linked\n")
+    (minimal_repo / "charts/linked").mkdir()
+    (minimal_repo / "charts/linked/Chart.yaml").write_text(
+        "apiVersion: v2\nname: linked\nversion: 0.1.0\n"
+    )
+    (minimal_repo / "charts/linked/templates").symlink_to("../../shared/templates")
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    (shared / "cm.yaml").write_text(configmap.format("TWO"))
+    result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
+    assert (result.code, result.out) == (
+        1,
+        "changed: rendered/dev-1/020-linked/configmap-c.yaml\n",
+    )
+
+
+def test_another_version_of_an_output_shaping_library_misses_the_cache(
+    minimal_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    from generator import render_cache
+
+    before = render_cache.fingerprint(minimal_repo, (), True)
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        return "99.0.0" if name == "jinja2" else real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert render_cache.fingerprint(minimal_repo, (), True) != before
+    assert "jinja2=99.0.0" in render_cache.library_versions()

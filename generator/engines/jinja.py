@@ -7,6 +7,8 @@ import base64
 import difflib
 import hashlib
 import json
+import os
+import posixpath
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -19,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from generator.engines.plain import component_files, parse_stream, read_text
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
+from generator.paths import inside, outside_error
 
 
 class TemplateFailure(Exception):
@@ -46,6 +49,48 @@ class _Undefined(jinja2.StrictUndefined):
         return super()._fail_with_undefined_error(*args, **kwargs)
 
 
+class OutsideRepository(Exception):
+    """A template or include whose file resolves outside the repository."""
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.filename = filename
+
+
+class NotUtf8(Exception):
+    """A template or include whose bytes are not UTF-8."""
+
+    def __init__(self, filename: str, error: UnicodeDecodeError) -> None:
+        super().__init__(filename)
+        self.filename = filename
+        self.error = error
+
+
+class RepositoryLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader that refuses a file resolving outside the repository (a symlinked
+    template or include) before reading it, and names a file that is not UTF-8."""
+
+    def __init__(self, searchpath: list[str], repo: Path) -> None:
+        super().__init__(searchpath)
+        self.repo = repo
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Any]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            filename = posixpath.join(folder, *pieces)
+            if os.path.isfile(filename):
+                if not inside(Path(filename), self.repo):
+                    raise OutsideRepository(template, filename)
+                try:
+                    return super().get_source(environment, template)
+                except UnicodeDecodeError as e:
+                    raise NotUtf8(filename, e) from e
+        raise jinja2.TemplateNotFound(template)
+
+
 # Jinja binds __str__, __iter__, __eq__ and the operators to the base class's function, not by
 # name: point them at the override too.
 for _base in (jinja2.Undefined, jinja2.StrictUndefined):
@@ -56,12 +101,14 @@ for _base in (jinja2.Undefined, jinja2.StrictUndefined):
 
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     folder = repo / str(unit.component.path)
-    environment = _environment(folder.resolve(), (repo / "charts" / "lib").resolve())
+    environment = _environment(
+        folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
+    )
     manifests: list[Manifest] = []
     for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
         if not path.name.endswith(".j2"):
-            manifests.extend(parse_stream(read_text(path, rel), rel))
+            manifests.extend(parse_stream(read_text(path, rel, repo), rel))
             continue
         text = _render_template(environment, folder, path, rel, unit)
         try:
@@ -78,12 +125,12 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
 
 
 @cache
-def _environment(folder: Path, library: Path) -> SandboxedEnvironment:
+def _environment(folder: Path, library: Path, repo: Path) -> SandboxedEnvironment:
     """One sandboxed environment per component folder; templates may include charts/lib/."""
     # Partials resolve from the component folder, its templates/ folder, then charts/lib/.
     search = [str(p) for p in (folder, folder / "templates", library) if p.is_dir()]
     environment = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(search),
+        loader=RepositoryLoader(search, repo),
         undefined=_Undefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -147,6 +194,22 @@ def _render_template(
             f"{where}: template '{e.name}' not found",
             Origin(rel),
             "include templates from this component folder or charts/lib/",
+        ) from e
+    except OutsideRepository as e:
+        raise outside_error(
+            f"{where}: template",
+            e.name,
+            Path(e.filename),
+            _template_origin(rel),
+            "keep templates and the files they include inside the repository (the component "
+            "folder or charts/lib/): copy the file in instead of linking to it",
+        ) from e
+    except NotUtf8 as e:
+        data, start = e.error.object, e.error.start
+        raise GeneratorError(
+            f"{where}: template is not valid UTF-8: byte 0x{data[start]:02x} at offset {start}",
+            Origin(_rel_of(e.filename, rel), data.count(b"\n", 0, start) + 1),
+            "save the file as UTF-8",
         ) from e
     except jinja2.exceptions.SecurityError as e:
         raise GeneratorError(

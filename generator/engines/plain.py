@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
+from generator.paths import check_inside
 from generator.yamlio import load_manifests_with_lines
 
 # Files that configure a component rather than being part of its output.
@@ -17,7 +18,7 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     manifests: list[Manifest] = []
     for path in component_files(folder, (".yaml", ".yml")):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
-        manifests.extend(parse_stream(read_text(path, rel), rel))
+        manifests.extend(parse_stream(read_text(path, rel, repo), rel))
     return manifests
 
 
@@ -33,7 +34,16 @@ def component_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     )
 
 
-def read_text(path: Path, rel: PurePosixPath) -> str:
+def read_text(path: Path, rel: PurePosixPath, repo: Path) -> str:
+    """The file's text; a symlink that resolves outside the repository is refused."""
+    check_inside(
+        path,
+        repo,
+        "file",
+        str(rel),
+        Origin(rel),
+        "keep component files inside the repository: copy the file in instead of linking to it",
+    )
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:

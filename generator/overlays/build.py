@@ -27,6 +27,7 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
+from generator.paths import inside
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
 BOOKKEEPING_ANNOTATIONS = frozenset(
@@ -140,6 +141,13 @@ def _sub_kustomization(
             f"cycle in kustomization references: {chain}",
             [key, i],
             "a kustomization may not include itself through resources or components",
+        )
+    if path.is_dir() and not inside(path, state.root):
+        raise k.error(
+            f"directory '{entry}' leaves the repository (it resolves to '{path.resolve()}')",
+            [key, i],
+            "overlays may only build on directories inside the repository: copy the base in"
+            " instead of pointing (or linking) to it",
         )
     if not path.is_dir():
         raise k.error(

@@ -11,11 +11,13 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jsonschema_rs
 
+from generator.model import Origin
+from generator.paths import inside, outside_error
 from generator.validate.crds import CrdKey
 
 DEFAULT_LOCATION = "default"
@@ -175,6 +177,7 @@ class TemplateLocation(Location):
         strict: bool,
         fetch: Callable[[str], bytes | None],
         builtin: bool = False,
+        confine: Path | None = None,
     ):
         if not template.endswith("json"):
             template = template.rstrip("/") + STANDALONE_SUFFIX
@@ -183,6 +186,7 @@ class TemplateLocation(Location):
         self.strict = strict
         self.fetch = fetch
         self.builtin = builtin
+        self.confine = confine  # files must resolve inside this folder (a repository)
         # kubeconform renders every location once at startup to reject bad templates
         render_template(template, template_values("Kind", "group/v1", "1.0.0", False))
 
@@ -199,6 +203,16 @@ class TemplateLocation(Location):
         path = Path(where.removeprefix("file://"))
         if self.builtin and where in _BUILTIN_COMPILED:
             return _BUILTIN_COMPILED[where]
+        if self.confine is not None and path.exists() and not inside(path, self.confine):
+            shown = path.relative_to(self.confine).as_posix()
+            raise outside_error(
+                "schema file",
+                shown,
+                path,
+                Origin(PurePosixPath(shown)),
+                "keep schemas/crds/ inside the repository: copy the schema files in instead of "
+                "linking to them (or pass -schema-location to `generator validate`)",
+            )
         try:
             raw = path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -480,5 +494,14 @@ def build_locations(
 
 
 def crd_folder_location(folder: Path, kubernetes_version: str, strict: bool) -> TemplateLocation:
-    """A folder of extra schemas in kubeconform's CRD naming: {group}/{kind}_{version}.json."""
-    return TemplateLocation(str(folder) + "/" + CRD_TEMPLATE, kubernetes_version, strict, _no_fetch)
+    """A folder of extra schemas in kubeconform's CRD naming: {group}/{kind}_{version}.json.
+
+    The folder is schemas/crds/ of a repository: a schema that resolves outside that
+    repository (through a symlinked group folder or file) is refused, not read."""
+    return TemplateLocation(
+        str(folder) + "/" + CRD_TEMPLATE,
+        kubernetes_version,
+        strict,
+        _no_fetch,
+        confine=folder.parent.parent,
+    )

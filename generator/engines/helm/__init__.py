@@ -25,6 +25,7 @@ from generator.engines.helm.backends import (
 )
 from generator.engines.helm.capabilities import kube_capabilities
 from generator.engines.helm.chart import (
+    check_chart_tree,
     check_dependencies,
     check_kube_version,
     check_release_name,
@@ -66,6 +67,7 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     """
     chart = read_chart(repo, unit.component.path)
     check_release_name(unit)
+    check_chart_tree(chart, unit, repo)
     check_dependencies(chart, unit)
     check_kube_version(chart, unit)
     values = go_values(unit.values)

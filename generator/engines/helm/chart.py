@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import tarfile
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import yaml
 from generator.engines.helm.semver import satisfies
 from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
+from generator.paths import inside, outside_error
 from generator.yamlio import ManifestLoader
 
 RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -102,6 +104,51 @@ def vendored_charts(folder: Path) -> set[str]:
         elif entry.name.endswith((".tgz", ".tar.gz")) and entry.is_file():
             names.add(_archive_chart_name(entry))
     return names
+
+
+def check_chart_tree(chart: Chart, unit: RenderUnit, repo: Path) -> None:
+    """Before Helm reads anything: every file and folder of the chart (templates, files for
+    .Files.Get, vendored subcharts) must resolve inside the repository, and every template
+    must be UTF-8 (Helm would otherwise render replacement characters without a word)."""
+    real_repo = repo.resolve()
+    seen: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(chart.folder, followlinks=True):
+        folder = Path(dirpath)
+        real = folder.resolve()
+        if real in seen:  # a link back to a folder already checked: do not walk it twice
+            dirnames.clear()
+            continue
+        seen.add(real)
+        for name in sorted(dirnames) + sorted(filenames):
+            path = folder / name
+            if not inside(path, real_repo):
+                shown = chart.path / path.relative_to(chart.folder).as_posix()
+                raise outside_error(
+                    f"{where(unit)}: chart '{chart.name}' file",
+                    str(shown),
+                    path,
+                    Origin(shown),
+                    "charts may only hold files inside the repository: copy the file or "
+                    "subchart into the chart folder instead of linking to it",
+                )
+        if "templates" in folder.relative_to(chart.folder).parts:
+            for name in sorted(filenames):
+                _check_utf8(folder / name, chart, unit)
+
+
+def _check_utf8(path: Path, chart: Chart, unit: RenderUnit) -> None:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        shown = chart.path / path.relative_to(chart.folder).as_posix()
+        line = data.count(b"\n", 0, e.start) + 1
+        raise GeneratorError(
+            f"{where(unit)}: template is not valid UTF-8: byte 0x{data[e.start]:02x} at offset "
+            f"{e.start}",
+            Origin(shown, line),
+            "save the file as UTF-8",
+        ) from e
 
 
 def check_kube_version(chart: Chart, unit: RenderUnit) -> None:
