@@ -18,7 +18,13 @@ from generator.model import (
     RenderUnit,
     Selection,
 )
-from generator.validate.policies import RULES, WAIVER_PREFIX, check_manifests, check_policies
+from generator.validate.policies import (
+    RULES,
+    WAIVER_PREFIX,
+    check_manifests,
+    check_policies,
+    check_secrets,
+)
 
 CLUSTER = Cluster(
     name="eks-prod",
@@ -480,3 +486,342 @@ def test_plaintext_secrets_are_caught_even_when_validation_is_off() -> None:
     assert [(str(f.origin), f.rule) for f in findings] == [
         ("charts/shop/app.yaml:7", "no-plaintext-secrets")
     ]
+
+
+POD_HINT = (
+    "tenant namespaces run unprivileged pods; move this workload to a platform operator; "
+    "this rule cannot be waived"
+)
+
+
+def test_a_tenant_namespace_keeps_the_catalog_pod_security_level() -> None:
+    namespace = tenant_baseline()[0]
+    namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "privileged"
+    namespace["metadata"]["labels"]["pod-security.kubernetes.io/warn"] = "baseline"
+    findings = check_policies(CLUSTER, tenant_with(namespace))
+    hint = "change podSecurity in 'catalog/tenants/shop.yaml' instead of the label; this rule cannot be waived"
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Namespace ns-shop: Namespace label "
+        "'pod-security.kubernetes.io/enforce' is 'privileged', weaker than the catalog's "
+        f"podSecurity 'restricted' [tenant-pod-security]\n  hint: {hint}",
+        "charts/shop/app.yaml:1: Namespace ns-shop: Namespace label "
+        "'pod-security.kubernetes.io/warn' is 'baseline', weaker than the catalog's "
+        f"podSecurity 'restricted' [tenant-pod-security]\n  hint: {hint}",
+    ]
+    # The patched Namespace replaces the library's one in the real pipeline.
+    rendered = [(tenant_with()[0][0], [manifest(b) for b in [namespace, *tenant_baseline()[1:]]])]
+    assert [f.rule for f in check_policies(CLUSTER, rendered)] == ["tenant-pod-security"] * 2
+    unlabelled = obj("Namespace", "ns-shop")
+    rendered = [(rendered[0][0], [manifest(b) for b in [unlabelled, *tenant_baseline()[1:]]])]
+    assert [f.message for f in check_policies(CLUSTER, rendered)] == [
+        "Namespace label 'pod-security.kubernetes.io/enforce' is missing, weaker than the "
+        "catalog's podSecurity 'restricted'"
+    ]
+    silenced = waived(namespace, "tenant-pod-security", "needs host access")
+    rendered = [(rendered[0][0], [manifest(b) for b in [silenced, *tenant_baseline()[1:]]])]
+    assert [f.message for f in check_policies(CLUSTER, rendered)] == [
+        f"Namespace label 'pod-security.kubernetes.io/{mode}' is '{level}', weaker than the "
+        "catalog's podSecurity 'restricted' (the waiver is ignored)"
+        for mode, level in (("enforce", "privileged"), ("warn", "baseline"))
+    ]
+    assert RULES["tenant-pod-security"].waivable is False
+
+
+def test_a_stricter_namespace_label_or_a_baseline_catalog_level_passes() -> None:
+    stricter = tenant_baseline(level="restricted")
+    rendered = [
+        (unit("tenant", "shop", 1000, "ns-shop", "baseline"), [manifest(b) for b in stricter])
+    ]
+    assert check_policies(CLUSTER, rendered) == []
+    assert check_policies(CLUSTER, tenant_with(level="baseline")) == []
+    assert check_policies(CLUSTER, tenant_with(level="privileged")) == []
+
+
+def scaled_job(pod: dict[str, Any]) -> dict[str, Any]:
+    return obj(
+        "ScaledJob",
+        "root",
+        "ns-shop",
+        "keda.sh/v1alpha1",
+        spec={"jobTargetRef": {"template": {"spec": pod}}, "triggers": []},
+    )
+
+
+def test_pod_templates_in_any_tenant_object_are_checked() -> None:
+    container = {
+        "name": "x",
+        "image": "busybox:1.36",
+        "securityContext": {"privileged": True},
+        "resources": {"requests": {"cpu": "10m"}, "limits": {"cpu": "10m"}},
+    }
+    pod = {
+        "hostPID": True,
+        "containers": [container],
+        "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
+    }
+    template = obj("PodTemplate", "t", "ns-shop", template={"spec": pod})
+    findings = check_policies(CLUSTER, tenant_with(scaled_job(pod), template))
+    assert [str(f) for f in findings[:3]] == [
+        f"charts/shop/app.yaml:1: ScaledJob ns-shop/root: pod sets hostPID: true "
+        f"[tenant-pod-security]\n  hint: {POD_HINT}",
+        f"charts/shop/app.yaml:1: ScaledJob ns-shop/root: volume 'host' uses hostPath "
+        f"[tenant-pod-security]\n  hint: {POD_HINT}",
+        f"charts/shop/app.yaml:1: ScaledJob ns-shop/root: container 'x' is privileged "
+        f"[tenant-pod-security]\n  hint: {POD_HINT}",
+    ]
+    assert [(f.key.kind if f.key else "", f.message) for f in findings[3:]] == [
+        ("PodTemplate", "pod sets hostPID: true"),
+        ("PodTemplate", "volume 'host' uses hostPath"),
+        ("PodTemplate", "container 'x' is privileged"),
+    ]
+    unpinned = scaled_job({"containers": [{"name": "y", "image": "busybox"}]})
+    assert [f.message for f in check_policies(CLUSTER, tenant_with(unpinned))] == [
+        "container 'y' image 'busybox' has no tag",
+        "container 'y' declares no resource requests or limits",
+    ]
+    operator = unit("operator", "keda-jobs", 70, "keda")
+    outside = dict(scaled_job(pod), metadata={"name": "root", "namespace": "keda"})
+    assert check_policies(CLUSTER, [(operator, [manifest(outside)])]) == []
+
+
+def caps_deployment(**context: Any) -> dict[str, Any]:
+    body = deployment("ns-shop")
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    container["ports"] = [{"containerPort": 8080}, {"containerPort": 22, "hostPort": 22}]
+    container["securityContext"] = context
+    return body
+
+
+def test_tenant_containers_may_not_use_host_ports_extra_capabilities_or_run_as_root() -> None:
+    body = caps_deployment(
+        runAsUser=0,
+        runAsNonRoot=False,
+        allowPrivilegeEscalation=True,
+        capabilities={"add": ["SYS_ADMIN", "NET_BIND_SERVICE", "CHOWN", "NET_ADMIN"]},
+    )
+    findings = check_policies(CLUSTER, tenant_with(body))
+    assert [str(f) for f in findings] == [
+        f"charts/shop/app.yaml:1: Deployment ns-shop/app: {message} [tenant-pod-security]\n"
+        f"  hint: {POD_HINT}"
+        for message in (
+            "container 'app' uses hostPort 22",
+            "container 'app' adds capabilities 'CHOWN', 'NET_ADMIN', 'SYS_ADMIN' "
+            "(restricted level)",
+            "container 'app' sets allowPrivilegeEscalation: true in a 'restricted' namespace",
+            "container 'app' sets runAsUser: 0 in a 'restricted' namespace",
+            "container 'app' sets runAsNonRoot: false in a 'restricted' namespace",
+        )
+    ]
+    assert [f.message for f in check_policies(CLUSTER, tenant_with(body, level="baseline"))] == [
+        "container 'app' uses hostPort 22",
+        "container 'app' adds capabilities 'NET_ADMIN', 'SYS_ADMIN' (baseline level)",
+    ]
+    still = check_policies(CLUSTER, tenant_with(waived(body, "tenant-pod-security")))
+    assert len(still) == 5
+    assert all(f.message.endswith("(the waiver is ignored)") for f in still)
+
+
+def test_pod_level_root_settings_count_in_restricted_namespaces() -> None:
+    body = deployment("ns-shop", securityContext={"runAsUser": 0, "runAsNonRoot": False})
+    assert [f.message for f in check_policies(CLUSTER, tenant_with(body))] == [
+        "pod sets runAsUser: 0 in a 'restricted' namespace",
+        "pod sets runAsNonRoot: false in a 'restricted' namespace",
+    ]
+    overridden = copy.deepcopy(body)
+    pod = overridden["spec"]["template"]["spec"]
+    pod["securityContext"] = {"runAsNonRoot": False}
+    pod["containers"][0]["securityContext"] = {"runAsNonRoot": True}
+    assert check_policies(CLUSTER, tenant_with(overridden)) == []
+    assert check_policies(CLUSTER, tenant_with(body, level="baseline")) == []
+
+
+def test_allowed_capabilities_and_unprivileged_settings_pass() -> None:
+    restricted = caps_deployment(
+        runAsNonRoot=True,
+        runAsUser=1000,
+        allowPrivilegeEscalation=False,
+        capabilities={"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+    )
+    restricted["spec"]["template"]["spec"]["containers"][0]["ports"].pop()
+    assert check_policies(CLUSTER, tenant_with(restricted)) == []
+    baseline = caps_deployment(capabilities={"add": ["CHOWN", "SETUID", "SETGID"]})
+    baseline["spec"]["template"]["spec"]["containers"][0]["ports"][1]["hostPort"] = 0
+    assert check_policies(CLUSTER, tenant_with(baseline, level="baseline")) == []
+
+
+def test_catalog_free_checks_read_the_level_from_the_namespace_label() -> None:
+    namespace = obj("Namespace", "ns-shop")
+    namespace["metadata"]["labels"] = {
+        "platform.generator/tenant": "shop",
+        "pod-security.kubernetes.io/enforce": "baseline",
+    }
+    body = caps_deployment(runAsUser=0, capabilities={"add": ["NET_ADMIN"]})
+    assert [f.message for f in check_manifests([manifest(namespace), manifest(body)])] == [
+        "container 'app' uses hostPort 22",
+        "container 'app' adds capabilities 'NET_ADMIN' (baseline level)",
+    ]
+    del namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+    assert [f.message for f in check_manifests([manifest(namespace), manifest(body)])][2:] == [
+        "container 'app' sets runAsUser: 0 in a 'restricted' namespace"
+    ]
+
+
+def sops_secret(**fields: Any) -> dict[str, Any]:
+    body = obj("Secret", "db", "shop", **fields)
+    body["sops"] = {"mac": "ENC[AES256_GCM,data:m]", "version": "3.9.1"}
+    return body
+
+
+def test_a_sops_block_does_not_make_plaintext_values_encrypted() -> None:
+    operator = unit("operator", "shop", 10, "shop")
+    mixed = sops_secret(
+        data={"token": "ENC[AES256_GCM,data:abc,type:str]"},
+        stringData={"password": "hunter2", "user": "ENC[AES256_GCM,data:u,type:str]"},
+    )
+    empty_block = sops_secret(data={"a": "aHVudGVyMg==", "b": 42})
+    findings = check_policies(
+        CLUSTER, [(operator, [manifest(mixed), manifest(empty_block, line=9)])]
+    )
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Secret shop/db: SOPS-encrypted Secret carries plaintext "
+        "stringData ('password') [no-plaintext-secrets]\n"
+        "  hint: encrypt every value with SOPS, or render an ExternalSecret or SealedSecret "
+        "instead; this rule cannot be waived",
+        "charts/shop/app.yaml:9: Secret shop/db: SOPS-encrypted Secret carries plaintext "
+        "data ('a', 'b') [no-plaintext-secrets]\n"
+        "  hint: encrypt every value with SOPS, or render an ExternalSecret or SealedSecret "
+        "instead; this rule cannot be waived",
+    ]
+    assert "hunter2" not in str(findings)
+    assert [f.rule for f in check_secrets([manifest(mixed)])] == ["no-plaintext-secrets"]
+    encrypted = sops_secret(data={"token": "ENC[AES256_GCM,data:abc,type:str]"})
+    assert check_policies(CLUSTER, [(operator, [manifest(encrypted)])]) == []
+    assert check_secrets([manifest(encrypted)]) == []
+
+
+def test_secret_kind_is_matched_case_insensitively_without_validation() -> None:
+    lower = obj("secret", "leak", "leak", stringData={"password": "hunter2"})
+    findings = check_secrets([manifest(lower, line=3)])
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:3: secret leak/leak: Secret carries plaintext stringData "
+        "('password') [no-plaintext-secrets]\n"
+        "  hint: encrypt every value with SOPS, or render an ExternalSecret or SealedSecret "
+        "instead; this rule cannot be waived"
+    ]
+
+
+def external_secret(template: dict[str, Any], kind: str = "ExternalSecret") -> dict[str, Any]:
+    spec = {
+        "secretStoreRef": {"kind": "ClusterSecretStore", "name": "platform-secrets"},
+        "target": {"name": "db", "template": template},
+        "data": [{"secretKey": "password", "remoteRef": {"key": "dev/shop/db"}}],
+    }
+    if kind == "ClusterExternalSecret":
+        spec = {"externalSecretSpec": spec, "namespaceSelector": {}}
+    return obj(kind, "db", "shop", "external-secrets.io/v1beta1", spec=spec)
+
+
+def test_external_secret_template_literals_are_plaintext() -> None:
+    template = {
+        "engineVersion": "v2",
+        "data": {
+            "password": "hunter2",
+            "url": "postgres://admin:hunter2@db:5432/app",
+            "dsn": "postgres://app:{{ .password }}@db:5432/app",
+        },
+        "templateFrom": [{"literal": "user=admin\npass=hunter2"}, {"literal": "{{ .password }}"}],
+    }
+    operator = unit("operator", "shop", 10, "shop")
+    hint = (
+        "take the value from the secret store: reference it as '{{ .<secretKey> }}' and list "
+        "it under spec.data; this rule cannot be waived"
+    )
+    findings = check_policies(CLUSTER, [(operator, [manifest(external_secret(template))])])
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: ExternalSecret shop/db: ExternalSecret template carries "
+        f"plaintext data ('password', 'url') [no-plaintext-secrets]\n  hint: {hint}",
+        "charts/shop/app.yaml:1: ExternalSecret shop/db: ExternalSecret templateFrom 1 "
+        f"carries a plaintext literal [no-plaintext-secrets]\n  hint: {hint}",
+    ]
+    assert "hunter2" not in str(findings)
+    cluster_wide = external_secret({"data": {"password": "hunter2"}}, "ClusterExternalSecret")
+    assert [f.message for f in check_secrets([manifest(cluster_wide)])] == [
+        "ExternalSecret template carries plaintext data ('password')"
+    ]
+    still = check_policies(
+        CLUSTER,
+        [(operator, [manifest(waived(external_secret(template), "no-plaintext-secrets"))])],
+    )
+    assert len(still) == 2
+    templated = external_secret({"data": {"password": "{{ .password }}"}})
+    assert check_policies(CLUSTER, [(operator, [manifest(templated)])]) == []
+
+
+NETWORK_HINT = (
+    "name the peers: pods of this namespace, a namespace by its kubernetes.io/metadata.name "
+    "label, or a narrower ipBlock; if the opening is intended, annotate "
+    "waive.platform.generator/tenant-network with the reason"
+)
+
+
+def network_policy(name: str, **spec: Any) -> dict[str, Any]:
+    return obj(
+        "NetworkPolicy", name, "ns-shop", "networking.k8s.io/v1", spec={"podSelector": {}, **spec}
+    )
+
+
+def test_tenant_network_policies_may_not_open_the_namespace() -> None:
+    allow_all = network_policy(
+        "allow-all", ingress=[{}], egress=[{}], policyTypes=["Ingress", "Egress"]
+    )
+    wide = network_policy(
+        "wide",
+        ingress=[{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"a": "b"}}}]}],
+        egress=[
+            {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]},
+            {"to": [{"ipBlock": {"cidr": "::/0"}}], "ports": [{"port": 443}]},
+            {"to": [{"namespaceSelector": {"matchLabels": {}}}]},
+        ],
+    )
+    findings = check_policies(CLUSTER, tenant_with(allow_all, wide))
+    assert [str(f) for f in findings[:1]] == [
+        "charts/shop/app.yaml:1: NetworkPolicy ns-shop/allow-all: ingress rule 1 has no "
+        f"'from': it allows every source [tenant-network]\n  hint: {NETWORK_HINT}"
+    ]
+    assert [(f.key.name if f.key else "", f.message) for f in findings] == [
+        ("allow-all", "ingress rule 1 has no 'from': it allows every source"),
+        ("allow-all", "egress rule 1 has no 'to': it allows every destination"),
+        ("wide", "ingress rule 1 selects every namespace"),
+        ("wide", "egress rule 2 allows ipBlock '0.0.0.0/0'"),
+        ("wide", "egress rule 3 allows ipBlock '::/0'"),
+        ("wide", "egress rule 4 selects every namespace"),
+    ]
+    internet = waived(wide, "tenant-network", "calls the payment provider's public API")
+    assert rules_of(tenant_with(internet)) == []
+    assert RULES["tenant-network"].waivable is True
+    operator = unit("operator", "gateway", 30, "gateway-system")
+    open_platform = dict(allow_all, metadata={"name": "allow-all", "namespace": "gateway-system"})
+    assert check_policies(CLUSTER, [(operator, [manifest(open_platform)])]) == []
+
+
+def test_the_tenant_library_network_policies_pass() -> None:
+    peer_ns = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}
+    dns = network_policy(
+        "allow-dns",
+        egress=[{"to": [dict(peer_ns, podSelector={"matchLabels": {"k8s-app": "kube-dns"}})]}],
+        policyTypes=["Egress"],
+    )
+    same = network_policy(
+        "allow-same-namespace",
+        ingress=[{"from": [{"podSelector": {"matchLabels": {}}}]}],
+        egress=[{"to": [{"podSelector": {"matchLabels": {}}}]}],
+        policyTypes=["Ingress", "Egress"],
+    )
+    gateway_ns = {"kubernetes.io/metadata.name": "gateway-system"}
+    gateway = network_policy(
+        "allow-from-gateway",
+        ingress=[{"from": [{"namespaceSelector": {"matchLabels": gateway_ns}}]}],
+        policyTypes=["Ingress"],
+    )
+    assert check_policies(CLUSTER, tenant_with(dns, same, gateway)) == []
