@@ -1195,3 +1195,30 @@ def test_engine_output_with_non_string_keys_is_judged_not_crashed() -> None:
         "does not match the schema of v1 ConfigMap: at '/metadata/labels/true': "
         "got number, want null or string"
     ]
+
+
+def test_repository_crd_schemas_linked_outside_are_refused_but_explicit_locations_are_read(
+    tmp_path: Path,
+) -> None:
+    from generator.errors import GeneratorError
+
+    schema = {"type": "object", "required": ["spec"]}
+    write_tree(tmp_path, {"outside/gizmo_v1alpha1.json": json.dumps(schema)})
+    (tmp_path / "repo/schemas/crds").mkdir(parents=True)
+    (tmp_path / "repo/schemas/crds/demo.example.com").symlink_to(tmp_path / "outside")
+    doc = b"apiVersion: demo.example.com/v1alpha1\nkind: Gizmo\nmetadata: {name: g}\n"
+    crd_dir = tmp_path / "repo/schemas/crds"
+    with pytest.raises(GeneratorError) as caught:
+        Validator(Options("1.31.0", extra_schema_dirs=(crd_dir,))).validate_token(doc, "g.yaml")
+    assert str(caught.value) == (
+        "schemas/crds/demo.example.com/gizmo_v1alpha1.json: schema file "
+        "'schemas/crds/demo.example.com/gizmo_v1alpha1.json' leaves the repository (it resolves "
+        f"to '{tmp_path}/outside/gizmo_v1alpha1.json')\n"
+        "  hint: keep schemas/crds/ inside the repository: copy the schema files in instead of "
+        "linking to them (or pass -schema-location to `generator validate`)"
+    )
+    template = str(crd_dir / "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+    result = Validator(Options("1.31.0", schema_locations=(template,))).validate_token(
+        doc, "g.yaml"
+    )[0]
+    assert result.status == Status.INVALID
