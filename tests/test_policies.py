@@ -450,7 +450,11 @@ def test_a_tenant_without_namespace_object_is_reported_at_its_catalog_entry() ->
     assert [str(f) for f in check_policies(CLUSTER, rendered)] == [
         "catalog/tenants/shop.yaml:1: tenant namespace 'ns-shop' lacks a default-deny ingress "
         "NetworkPolicy, a default-deny egress NetworkPolicy, a ResourceQuota [tenant-baseline]\n"
-        "  hint: render the tenant with the shipped tenant library, or add the missing objects"
+        "  hint: render the tenant with the shipped tenant library, or add the missing objects",
+        "catalog/tenants/shop.yaml:1: tenant renders no Namespace 'ns-shop', so nothing "
+        "enforces its podSecurity 'restricted' [tenant-pod-security]\n"
+        "  hint: render the tenant with the shipped tenant library, or keep its Namespace; "
+        "this rule cannot be waived",
     ]
 
 
@@ -825,3 +829,14 @@ def test_the_tenant_library_network_policies_pass() -> None:
         policyTypes=["Ingress"],
     )
     assert check_policies(CLUSTER, tenant_with(dns, same, gateway)) == []
+
+
+def test_deeply_nested_tenant_objects_are_searched_without_recursion() -> None:
+    nested: Any = {"containers": [{"name": "deep", "image": "x:1", "ports": [{"hostPort": 1}]}]}
+    for _ in range(5000):
+        nested = [nested]
+    body = obj("Widget", "deep", "ns-shop", "example.com/v1", spec={"items": nested})
+    assert [f.message for f in check_policies(CLUSTER, tenant_with(body))] == [
+        "container 'deep' declares no resource requests or limits",
+        "container 'deep' uses hostPort 1",
+    ]

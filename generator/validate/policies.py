@@ -117,6 +117,7 @@ def check_policies(
             findings.extend(_apply_waivers(manifest, violations))
         if tenant:
             findings.extend(_baseline(unit, manifests))
+            findings.extend(_namespace_missing(unit, manifests))
     return sorted(findings, key=lambda f: f.origin.sort_key)  # stable: render order on ties
 
 
@@ -199,7 +200,7 @@ def _secret(body: Mapping[str, Any]) -> Iterator[Violation]:
 
 def _external_secret(body: Mapping[str, Any]) -> Iterator[Violation]:
     spec = body.get("spec")
-    if isinstance(spec, Mapping) and body.get("kind", "").lower() == "clusterexternalsecret":
+    if isinstance(spec, Mapping) and str(body.get("kind")).lower() == "clusterexternalsecret":
         spec = spec.get("externalSecretSpec")
     target = spec.get("target") if isinstance(spec, Mapping) else None
     template = target.get("template") if isinstance(target, Mapping) else None
@@ -244,17 +245,19 @@ def _pod_spec(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return spec if isinstance(spec, Mapping) else None
 
 
-def _pod_specs(node: Any) -> Iterator[Mapping[str, Any]]:
-    """Every mapping with a `containers` list, at any depth: a pod spec whatever holds it."""
-    if isinstance(node, Mapping):
-        if isinstance(node.get("containers"), list):
-            yield node
-            return
-        for value in node.values():
-            yield from _pod_specs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _pod_specs(item)
+def _pod_specs(body: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every mapping with a `containers` list, at any depth: a pod spec whatever holds it.
+    Depth first in document order, with a stack: nesting depth is the input's to choose."""
+    stack: list[Any] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if isinstance(node.get("containers"), list):
+                yield node
+                continue
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
 
 
 def _all_containers(pod: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -316,7 +319,7 @@ def _pod_security(pod: Mapping[str, Any], level: str) -> Iterator[Violation]:
     restricted = level == "restricted"
     pod_context = pod.get("securityContext")
     pod_context = pod_context if isinstance(pod_context, Mapping) else {}
-    if restricted and pod_context.get("runAsUser") == 0:
+    if restricted and _is_root(pod_context.get("runAsUser")):
         yield (rule, "pod sets runAsUser: 0 in a 'restricted' namespace", hint)
     inherits_root = False
     allowed = ALLOWED_CAPABILITIES["restricted" if restricted else "baseline"]
@@ -340,7 +343,7 @@ def _pod_security(pod: Mapping[str, Any], level: str) -> Iterator[Violation]:
         if context.get("allowPrivilegeEscalation") is True:
             message = f"container '{name}' sets allowPrivilegeEscalation: true"
             yield (rule, message + " in a 'restricted' namespace", hint)
-        if context.get("runAsUser") == 0:
+        if _is_root(context.get("runAsUser")):
             yield (rule, f"container '{name}' sets runAsUser: 0 in a 'restricted' namespace", hint)
         if context.get("runAsNonRoot") is False:
             message = f"container '{name}' sets runAsNonRoot: false"
@@ -349,6 +352,10 @@ def _pod_security(pod: Mapping[str, Any], level: str) -> Iterator[Violation]:
             inherits_root = True
     if inherits_root:
         yield (rule, "pod sets runAsNonRoot: false in a 'restricted' namespace", hint)
+
+
+def _is_root(uid: Any) -> bool:
+    return type(uid) is int and uid == 0  # not `== 0`: False equals 0 too
 
 
 def _catalog_level(unit: RenderUnit) -> str:
@@ -384,6 +391,22 @@ def _namespace_level(manifest: Manifest, unit: RenderUnit) -> Iterator[Violation
             f"change podSecurity in '{unit.origin.path}' instead of the label; "
             "this rule cannot be waived",
         )
+
+
+def _namespace_missing(unit: RenderUnit, manifests: Sequence[Manifest]) -> Iterator[Finding]:
+    # Without its Namespace object the namespace is created bare (by Argo CD or by hand),
+    # and no label enforces the catalog's level.
+    if any(m.kind == "Namespace" and m.name == unit.namespace for m in manifests):
+        return
+    yield Finding(
+        unit.origin,
+        None,
+        f"tenant renders no Namespace '{unit.namespace}', so nothing enforces its podSecurity "
+        f"'{_catalog_level(unit)}'",
+        "render the tenant with the shipped tenant library, or keep its Namespace; "
+        "this rule cannot be waived",
+        "tenant-pod-security",
+    )
 
 
 def _network(body: Mapping[str, Any]) -> Iterator[Violation]:
