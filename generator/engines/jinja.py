@@ -75,9 +75,7 @@ class RepositoryLoader(jinja2.FileSystemLoader):
         super().__init__(searchpath)
         self.repo = repo
 
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Any]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
         pieces = jinja2.loaders.split_template_path(template)
         for folder in self.searchpath:
             filename = posixpath.join(folder, *pieces)
