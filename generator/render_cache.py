@@ -4,9 +4,9 @@ fingerprint → the files that render produced, so an unchanged catalog re-rende
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -51,14 +51,26 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
 
 
 def library_versions() -> str:
-    """`name=version` of every library in LIBRARIES (`-` when not installed)."""
-    versions = []
-    for name in LIBRARIES:
+    """`name=version` of every installed library in LIBRARIES, from the names of the
+    `*.dist-info` folders on sys.path: one directory listing, where importlib.metadata would
+    cost ~40 ms of start-up on every unchanged render."""
+    wanted = {_normal(name) for name in LIBRARIES}
+    found = set()
+    for entry in sys.path:
         try:
-            versions.append(f"{name}={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name}=-")
-    return "\0".join(versions) + "\0"
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name.removesuffix(".dist-info").partition("-")
+                if _normal(dist) in wanted:
+                    found.add(f"{_normal(dist)}={version}")
+    return "\0".join(sorted(found)) + "\0"
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def _entries(root: Path) -> list[Path]:

@@ -102,18 +102,13 @@ def test_a_changed_target_of_a_symlinked_templates_folder_misses_the_cache(
 
 
 def test_another_version_of_an_output_shaping_library_misses_the_cache(
-    minimal_repo: Path, monkeypatch: pytest.MonkeyPatch
+    minimal_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.metadata
-
     from generator import render_cache
 
     before = render_cache.fingerprint(minimal_repo, (), True)
-    real = importlib.metadata.version
-
-    def version(name: str) -> str:
-        return "99.0.0" if name == "jinja2" else real(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert "jinja2=" in render_cache.library_versions()
+    (tmp_path / "site" / "Jinja2-99.0.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert render_cache.fingerprint(minimal_repo, (), True) != before
     assert "jinja2=99.0.0" in render_cache.library_versions()
