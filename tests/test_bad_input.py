@@ -245,6 +245,15 @@ CASES = {
         "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "
         "(write $${...} for a literal '${')\n",
     ),
+    "component_without_manifests": (
+        {
+            "catalog/operators/020-api.yaml": "namespace: api\n",
+            "charts/api/cm.json": '{"apiVersion": "v1"}\n',
+        },
+        "error: catalog/operators/020-api.yaml:1:1: dev-1/api: component 'charts/api' has no manifests\n"
+        "  hint: put *.yaml or *.yml files in it (or *.yaml.j2 templates, main.jsonnet, a Helm Chart.yaml); "
+        "see docs/catalog.md, Components\n",
+    ),
     "same_operator_twice": (
         {"catalog/operators/030-web.yaml": "namespace: web2\n"},
         "error: catalog/operators/030-web.yaml:1:1: operator 'web' is defined twice (also in catalog/operators/010-web.yaml)\n"

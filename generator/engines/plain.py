@@ -15,8 +15,16 @@ NOT_MANIFESTS = frozenset({"values.yaml", "Chart.yaml", "kustomization.yaml"})
 
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     folder = repo / str(unit.component.path)
+    files = component_files(folder, (".yaml", ".yml"))
+    if not files:  # an empty folder, or manifests with another ending, is a mistake
+        raise GeneratorError(
+            f"{unit.label}: component '{unit.component.path}' has no manifests",
+            unit.component.origin,
+            "put *.yaml or *.yml files in it (or *.yaml.j2 templates, main.jsonnet, a Helm "
+            "Chart.yaml); see docs/catalog.md, Components",
+        )
     manifests: list[Manifest] = []
-    for path in component_files(folder, (".yaml", ".yml")):
+    for path in files:
         rel = PurePosixPath(path.relative_to(repo).as_posix())
         manifests.extend(parse_stream(read_text(path, rel, repo), rel))
     return manifests
