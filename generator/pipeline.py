@@ -12,6 +12,7 @@ from typing import Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
+from generator.labels import COMPONENT_LABEL, common_labels
 from generator.model import (
     Catalog,
     Cluster,
@@ -22,10 +23,6 @@ from generator.model import (
     ResourceKey,
 )
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
-
-MANAGED_BY = "platform-generator"
-LABEL_CLUSTER = "platform.generator/cluster"
-LABEL_COMPONENT = "platform.generator/component"
 
 # Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
 CLUSTER_SCOPED = frozenset(
@@ -151,7 +148,7 @@ def _gitops(
     from generator.gitops import gitops_manifests
 
     by_dirname = {unit.dirname: manifests for unit, manifests in rendered}
-    labels = _common_labels(catalog, cluster.name, "gitops")
+    labels = common_labels(catalog.platform.name, cluster.name, "gitops")
     return {
         folder: [_with_labels(m, labels) for m in manifests]
         for folder, manifests in gitops_manifests(catalog, cluster, units, by_dirname).items()
@@ -228,15 +225,6 @@ def _cluster_scoped_kinds(manifests: Iterator[Manifest]) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def _common_labels(catalog: Catalog, cluster: str, component: str) -> dict[str, str]:
-    return {
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": catalog.platform.name,
-        LABEL_CLUSTER: cluster,
-        LABEL_COMPONENT: component,
-    }
-
-
 def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str = "") -> Manifest:
     """Common labels on an object; `namespace` where it has none (namespaced kinds only)."""
     body: dict[str, Any] = dict(manifest.body)
@@ -263,7 +251,9 @@ def _decorate(
                 "without breaking the file's MAC",
             )
         return manifest
-    return _with_labels(manifest, _common_labels(catalog, unit.cluster.name, unit.name), namespace)
+    return _with_labels(
+        manifest, common_labels(catalog.platform.name, unit.cluster.name, unit.name), namespace
+    )
 
 
 def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
@@ -281,7 +271,7 @@ def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
 
 
 def _component(manifest: Manifest) -> str:
-    return str(manifest.metadata.get("labels", {}).get(LABEL_COMPONENT, "?"))
+    return str(manifest.metadata.get("labels", {}).get(COMPONENT_LABEL, "?"))
 
 
 @contextmanager

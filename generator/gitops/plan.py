@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import GeneratorError
+from generator.labels import common_labels
 from generator.model import Catalog, Cluster, Manifest, Origin, RenderUnit
-
-MANAGED_BY = "platform-generator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +143,4 @@ def check_unique(manifests: Sequence[Manifest], tool: str, hint: str) -> None:
 
 def labels(catalog: Catalog, cluster: Cluster, component: str = "") -> dict[str, str]:
     """The common labels every generated object carries, as the pipeline sets them elsewhere."""
-    result = {
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": catalog.platform.name,
-        "platform.generator/cluster": cluster.name,
-    }
-    if component:
-        result["platform.generator/component"] = component
-    return result
+    return common_labels(catalog.platform.name, cluster.name, component)

@@ -5,7 +5,9 @@ Every module here imports kr8s lazily, so commands that never talk to a cluster 
 
 from __future__ import annotations
 
+from generator.labels import MANAGED_BY, MANAGED_BY_LABEL
+
 # Server-side apply field manager and the label every rendered object carries.
-FIELD_MANAGER = "platform-generator"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY_VALUE = "platform-generator"
+FIELD_MANAGER = MANAGED_BY
+MANAGED_BY_VALUE = MANAGED_BY
+__all__ = ["FIELD_MANAGER", "MANAGED_BY_LABEL", "MANAGED_BY_VALUE"]
