@@ -32,19 +32,22 @@ Locate = Callable[..., Origin]
 def _origins(catalog_file: CatalogFile) -> dict[tuple[str, ...], Origin]:
     """Position of every key path under `values`, for messages about merged values."""
     return {
-        tuple(str(k) for k in key_path[1:]): Origin(catalog_file.path, line, column)
-        for key_path, (line, column, _, _) in catalog_file.marks.items()
-        if len(key_path) > 1 and key_path[0] == "values"
+        path[1:]: origin
+        for path, origin in _positions(catalog_file)
+        if path[0] == "values" and path[1:]
     }
 
 
 def _field_origins(catalog_file: CatalogFile) -> dict[tuple[str, ...], Origin]:
     """Position of every key path outside `values`, for messages about interpolated fields."""
-    return {
-        tuple(str(k) for k in key_path): Origin(catalog_file.path, line, column)
+    return {path: origin for path, origin in _positions(catalog_file) if path[0] != "values"}
+
+
+def _positions(catalog_file: CatalogFile) -> list[tuple[tuple[str, ...], Origin]]:
+    return [
+        (tuple(str(k) for k in key_path), Origin(catalog_file.path, line, column))
         for key_path, (line, column, _, _) in catalog_file.marks.items()
-        if key_path[0] != "values"
-    }
+    ]
 
 
 def _name(catalog_file: CatalogFile, problems: list[GeneratorError]) -> str:
