@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from generator.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent  # the tool's checkout
+# The example platform the tests render; the root catalog/ belongs to whoever uses the repository.
+EXAMPLE = REPO / "tests" / "example"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

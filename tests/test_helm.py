@@ -20,14 +20,14 @@ from generator.engines import helm
 from generator.errors import GeneratorError
 from generator.merge import resolve_units
 from generator.model import Component, Manifest, Origin, RenderUnit
-from tests.conftest import REPO, write_tree
+from tests.conftest import EXAMPLE, write_tree
 
 CHART_YAML = "apiVersion: v2\nname: demo\nversion: 1.2.3\nappVersion: '4.5'\n"
 
 
 @functools.cache
 def example_units() -> tuple[RenderUnit, ...]:
-    return tuple(resolve_units(load_catalog(REPO)))
+    return tuple(resolve_units(load_catalog(EXAMPLE)))
 
 
 def example_unit(cluster: str, name: str) -> RenderUnit:
@@ -556,14 +556,14 @@ def test_binary_and_sdk_backends_render_the_same_objects(
 ) -> None:
     unit = example_unit(cluster, name)
     monkeypatch.setenv(helm.BACKEND_ENV, "binary")
-    binary = helm.render(unit, REPO)
+    binary = helm.render(unit, EXAMPLE)
     monkeypatch.setenv(helm.BACKEND_ENV, "sdk")
-    assert helm.render(unit, REPO) == binary
+    assert helm.render(unit, EXAMPLE) == binary
 
 
 def test_render_is_deterministic(tmp_path: Path) -> None:
     unit = example_unit("eks-prod", "keda")
-    assert helm.render(unit, REPO) == helm.render(unit, REPO)
+    assert helm.render(unit, EXAMPLE) == helm.render(unit, EXAMPLE)
 
 
 def test_broken_values_yaml_and_schema_are_named_with_their_position(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from generator.engines import helm
 from generator.merge import resolve_units
 from generator.model import RenderUnit
 from generator.yamlio import dump_manifest
-from tests.conftest import REPO, run_cli, snapshot, write_tree
+from tests.conftest import EXAMPLE, run_cli, snapshot, write_tree
 
 GOLDEN = Path(__file__).parent / "golden" / "helm"
 # Each chart on a dev cluster (vault backend, 1 replica, Kubernetes 1.31), the staging cluster
@@ -29,12 +29,12 @@ CASES = [
 
 @functools.cache
 def units() -> dict[tuple[str, str], RenderUnit]:
-    return {(u.cluster.name, u.name): u for u in resolve_units(load_catalog(REPO))}
+    return {(u.cluster.name, u.name): u for u in resolve_units(load_catalog(EXAMPLE))}
 
 
 @pytest.mark.parametrize(("cluster", "chart"), CASES)
 def test_example_chart_matches_golden(cluster: str, chart: str, update_golden: bool) -> None:
-    manifests = helm.render(units()[(cluster, chart)], REPO)
+    manifests = helm.render(units()[(cluster, chart)], EXAMPLE)
     text = "---\n".join(
         dump_manifest(m.body, header=[str(m.origin)])
         for m in manifests
@@ -55,12 +55,12 @@ def test_example_chart_matches_golden(cluster: str, chart: str, update_golden: b
 
 @pytest.mark.parametrize("chart", ["external-secrets", "keda"])
 def test_example_chart_crds_are_the_crds_folder_verbatim(chart: str) -> None:
-    manifests = helm.render(units()[("eks-prod", chart)], REPO)
+    manifests = helm.render(units()[("eks-prod", chart)], EXAMPLE)
     rendered = {
         m.name: (m.body, str(m.origin)) for m in manifests if m.kind == "CustomResourceDefinition"
     }
     expected = {}
-    for path in sorted((REPO / "charts" / chart / "crds").glob("*.yaml")):
+    for path in sorted((EXAMPLE / "charts" / chart / "crds").glob("*.yaml")):
         for body in yaml.safe_load_all(path.read_text()):
             expected[body["metadata"]["name"]] = (body, f"charts/{chart}/crds/{path.name}:1")
     assert rendered == expected
@@ -69,7 +69,7 @@ def test_example_chart_crds_are_the_crds_folder_verbatim(chart: str) -> None:
 
 def test_keda_service_traffic_distribution_needs_kubernetes_1_31() -> None:
     def service(cluster: str) -> dict[str, Any]:
-        manifests = helm.render(units()[(cluster, "keda")], REPO)
+        manifests = helm.render(units()[(cluster, "keda")], EXAMPLE)
         return next(
             dict(m.body["spec"])
             for m in manifests
@@ -82,7 +82,7 @@ def test_keda_service_traffic_distribution_needs_kubernetes_1_31() -> None:
 
 def test_external_secrets_store_follows_environment_and_provider() -> None:
     def store(cluster: str) -> dict[str, Any]:
-        manifests = helm.render(units()[(cluster, "external-secrets")], REPO)
+        manifests = helm.render(units()[(cluster, "external-secrets")], EXAMPLE)
         return next(dict(m.body) for m in manifests if m.kind == "ClusterSecretStore")
 
     assert store("eks-prod")["spec"]["provider"]["aws"]["prefix"] == "prod/"
@@ -196,20 +196,20 @@ def test_example_chart_matches_helms_own_client_side_install(cluster: str, chart
     unit = units()[(cluster, chart)]
     ours = [
         (str(m.origin), m.body)
-        for m in helm.render(unit, REPO)
+        for m in helm.render(unit, EXAMPLE)
         if m.kind != "CustomResourceDefinition"
     ]
     with helm_python.Config(
         kubeconfig_content=OFFLINE_KUBECONFIG, storage_driver="memory"
     ) as config:
         release = config.install(
-            str(REPO / "charts" / chart),
+            str(EXAMPLE / "charts" / chart),
             unit.name,
             helm._plain(unit.values),
             dry_run="client",
             namespace=unit.namespace,
         )
-    parsed = helm.read_chart(REPO, unit.component.path)
+    parsed = helm.read_chart(EXAMPLE, unit.component.path)
     theirs = [
         (f"{helm._repo_path(d.source, parsed)}:1", d.body)
         for d in helm.parse_stream(release["manifest"], parsed, unit)
@@ -222,7 +222,7 @@ def test_example_chart_passes_helm_lint_strict(cluster: str, chart: str) -> None
     helm_python = pytest.importorskip("helm_python")
     unit = units()[(cluster, chart)]
     report = helm_python.lint(
-        str(REPO / "charts" / chart),
+        str(EXAMPLE / "charts" / chart),
         helm._plain(unit.values),
         strict=True,
         namespace=unit.namespace,

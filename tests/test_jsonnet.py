@@ -14,14 +14,14 @@ from generator.engines import jsonnet, jsonnet_natives
 from generator.errors import GeneratorError
 from generator.merge import resolve_units
 from generator.model import Component, Origin, RenderUnit
-from tests.conftest import MINIMAL, REPO, run_cli, snapshot, write_tree
+from tests.conftest import EXAMPLE, MINIMAL, run_cli, snapshot, write_tree
 
 ENGINES = ("rjsonnet", "jsonnet")
 
 
 @functools.cache
 def example_unit(cluster: str = "eks-prod", name: str = "gateway") -> RenderUnit:
-    units = resolve_units(load_catalog(REPO))
+    units = resolve_units(load_catalog(EXAMPLE))
     return next(u for u in units if u.cluster.name == cluster and u.name == name)
 
 

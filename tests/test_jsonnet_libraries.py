@@ -11,7 +11,7 @@ import rjsonnet
 
 from generator.engines import jsonnet
 from generator.yamlio import dump_stream
-from tests.conftest import REPO
+from tests.conftest import EXAMPLE, REPO
 from tests.test_jsonnet import example_unit, unit_for
 
 SHOWCASE = "tests/jsonnet/showcase"
@@ -65,13 +65,13 @@ def test_showcase_calls_every_function_of_the_library() -> None:
 @pytest.mark.parametrize("operator", OPERATORS)
 def test_example_operators_render_identically_under_both_engines(operator: str) -> None:
     unit = example_unit("eks-prod", operator)
-    outputs = {e: stream(jsonnet.render(unit, REPO, engine=e)) for e in jsonnet.ENGINES}
+    outputs = {e: stream(jsonnet.render(unit, EXAMPLE, engine=e)) for e in jsonnet.ENGINES}
     assert outputs["rjsonnet"] == outputs["jsonnet"]
 
 
 def test_builtin_tenant_renders_identically_under_both_engines() -> None:
     unit = example_unit("eks-prod", "payments")
     assert unit.component.path.as_posix() == "builtin/tenant"
-    outputs = {e: jsonnet.render(unit, REPO, engine=e) for e in jsonnet.ENGINES}
+    outputs = {e: jsonnet.render(unit, EXAMPLE, engine=e) for e in jsonnet.ENGINES}
     assert stream(outputs["rjsonnet"]) == stream(outputs["jsonnet"])
     assert {str(m.origin) for m in outputs["rjsonnet"]} == {"generator/jsonnet/tenant/main.jsonnet"}

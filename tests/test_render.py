@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_repo, run_cli, snapshot
+from tests.conftest import EXAMPLE, copy_repo, run_cli, snapshot
 
 
 def test_example_platform_matches_committed_rendered_tree() -> None:
-    result = run_cli(["render", "--check", "--no-cache", "--repo", str(REPO)])
+    result = run_cli(["render", "--check", "--no-cache", "--repo", str(EXAMPLE)])
     assert result.code == 0, result.out + result.err
 
 
@@ -43,7 +43,7 @@ def test_renders_are_byte_identical_across_hash_seeds_locales_and_time_zones(
         ("1", "Asia/Tokyo", "C.UTF-8"),
         ("4242", "America/Lima", "POSIX"),
     ):
-        repo = copy_repo(REPO, tmp_path / f"seed-{seed}")
+        repo = copy_repo(EXAMPLE, tmp_path / f"seed-{seed}")
         (repo / "rendered").rename(tmp_path / f"committed-{seed}")  # render from scratch
         env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": tz, "LANG": lang, "LC_ALL": lang}
         subprocess.run(

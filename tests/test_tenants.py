@@ -15,7 +15,7 @@ from generator.catalog import load_catalog
 from generator.engines import jsonnet
 from generator.merge import resolve_units
 from generator.model import Manifest, RenderUnit
-from tests.conftest import REPO, write_tree
+from tests.conftest import EXAMPLE, write_tree
 
 CLUSTER_SCOPED = {
     "Namespace",
@@ -35,13 +35,13 @@ CLUSTER_SCOPED = {
 
 @functools.cache
 def tenant_units() -> tuple[RenderUnit, ...]:
-    return tuple(u for u in resolve_units(load_catalog(REPO)) if u.kind == "tenant")
+    return tuple(u for u in resolve_units(load_catalog(EXAMPLE)) if u.kind == "tenant")
 
 
 @functools.cache
 def rendered(cluster: str, tenant: str) -> tuple[RenderUnit, tuple[Manifest, ...]]:
     unit = next(u for u in tenant_units() if u.cluster.name == cluster and u.name == tenant)
-    return unit, tuple(jsonnet.render(unit, REPO))
+    return unit, tuple(jsonnet.render(unit, EXAMPLE))
 
 
 def of_kind(manifests: tuple[Manifest, ...], kind: str) -> list[Mapping[str, Any]]:
@@ -166,7 +166,7 @@ def test_gateway_ingress_only_for_exposed_tenants(cluster: str, tenant: str) -> 
     unit, manifests = rendered(cluster, tenant)
     exposed = unit.context["tenant"]["exposure"].get("exposed", False)
     gateway_namespace = next(
-        o.namespace for o in load_catalog(REPO).operators if o.name == "gateway"
+        o.namespace for o in load_catalog(EXAMPLE).operators if o.name == "gateway"
     )
     from_other_namespaces = [
         peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
@@ -252,7 +252,7 @@ def test_namespace_override_and_interpolated_hosts() -> None:
 def test_a_platform_team_extends_the_tenant_library(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     for folder in ("catalog", "charts"):
-        shutil.copytree(REPO / folder, repo / folder)
+        shutil.copytree(EXAMPLE / folder, repo / folder)
     write_tree(
         repo,
         {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from generator.catalog.files import KINDS, CatalogFile
 from generator.errors import GeneratorError
 from generator.model import Origin
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "catalog"
+# Package data, so a wheel installed anywhere finds them.
+SCHEMA_DIR = Path(str(files("generator") / "schemas" / "catalog"))
 # What to write instead, for keys with a pattern; names (DNS labels) get the default.
 PATTERN_HINTS = {
     "kubernetesVersion": 'write the full version in quotes, e.g. "1.31.0"',

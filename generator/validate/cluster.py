@@ -4,6 +4,7 @@ its version, the CRDs rendered beside them, then schemas/crds/ of the repository
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.resources import files
 from pathlib import Path
 
 from generator.errors import GeneratorError
@@ -21,7 +22,7 @@ from generator.validate.schemas import (
 CRD_SCHEMA_DIR = Path("schemas") / "crds"
 # The schemas shipped with the generator for the GitOps objects it writes (Argo CD, Flux), so a
 # platform repository without its own schemas/crds/ still validates them.
-SHIPPED_CRD_SCHEMA_DIR = Path(__file__).resolve().parents[2] / CRD_SCHEMA_DIR
+SHIPPED_CRD_SCHEMA_DIR = Path(str(files("generator") / "schemas" / "crds"))
 
 
 def validate_cluster(
