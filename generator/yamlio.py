@@ -256,6 +256,8 @@ _YAML11_SENSITIVE = tuple(
     )
 )
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+# `--- {a: 1}` or `--- |`: content on the separator line, whose line only libyaml reports.
+_CONTENT_ON_SEPARATOR = re.compile(r"^---[ \t]+[^\s#]", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
 
 
@@ -272,6 +274,8 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
     except ImportError:  # pragma: no cover - an optional speed-up
         return None
     if any(pattern.search(text) for pattern in _YAML11_SENSITIVE):
+        return None
+    if _CONTENT_ON_SEPARATOR.search(text):
         return None
     try:
         # Aliases are replayed as copies, at most MAX_EXPANDED_NODES events: no YAML bomb.
@@ -299,6 +303,24 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
     if len(lines) != len(documents):
         return None
     return [(line, doc) for line, doc in zip(lines, documents, strict=True) if doc is not None]
+
+
+def document_source(text: str, line: int, document: Any, path: PurePosixPath) -> str | None:
+    """The text of the stream's document whose content starts on `line`, up to the next
+    `---`, when it is exactly that document: read alone, it gives `document` and nothing else.
+    None when it is not (content on the `---` line, a second document after `...`, a byte
+    libyaml refuses), so that nothing but the bytes of that one document is ever copied."""
+    if line < 1:
+        return None
+    lines = text.splitlines(keepends=True)[line - 1 :]
+    end = next((i for i, row in enumerate(lines) if row.startswith("---")), len(lines))
+    source = "".join(lines[:end])
+    source = source if source.endswith("\n") else source + "\n"
+    try:
+        alone = _load_yaml11(source, path)
+    except GeneratorError:
+        return None
+    return source if [d for _, d in alone] == [document] else None
 
 
 def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:

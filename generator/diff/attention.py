@@ -117,7 +117,7 @@ def _findings(
         return  # a new version label on every object is in the diff, not worth a warning
     # A deleted CRD, RBAC object or policy is listed once, under its own heading.
     if key.kind == "CustomResourceDefinition":
-        names = change.resource.body.get("spec", {}).get("names", {})
+        names = change.resource.shown.get("spec", {}).get("names", {})
         kind = names.get("kind") if isinstance(names, Mapping) else None
         if status == "removed" and kind:
             yield "crd", f"`{key.name}` deleted, and every `{kind}` object with it"
@@ -134,7 +134,7 @@ def _findings(
     elif status == "removed":
         yield "deletion", f"{_ref(change)} deleted"
     if status in ("changed", "moved") and change.old and change.new:
-        before, after = images(change.old.body), images(change.new.body)
+        before, after = images(change.old.shown), images(change.new.shown)
         for container, image in after.items():
             old_image = before.get(container)
             if old_image is not None and old_image != image:
@@ -143,8 +143,8 @@ def _findings(
         info = clusters.get(change.cluster)
         if info is not None and info.production:
             for field in REPLICA_FIELDS:
-                old_value = _spec_value(change.old.body, field)
-                new_value = _spec_value(change.new.body, field)
+                old_value = _spec_value(change.old.shown, field)
+                new_value = _spec_value(change.new.shown, field)
                 if old_value != new_value:
                     yield "replicas", f"`{key}` {field} {old_value} → {new_value}"
 

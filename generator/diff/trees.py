@@ -244,7 +244,14 @@ def render_side(checkout: Checkout, revision: Revision, renderer: Renderer) -> l
 
 
 def pipeline_renderer(project: Path) -> Sequence[RenderedFile]:
-    """The real pipeline, without validation: the diff shows change, `validate` judges it."""
+    """The real pipeline, without validation (the diff shows change, `validate` judges it)
+    but with the rule `render --no-validate` keeps: a plaintext Secret stops the diff as it
+    stops render, so no value render refuses reaches a pull request."""
     from generator.pipeline import render_all
 
-    return render_all(project, validate=False).files
+    result = render_all(project, validate=False)
+    if result.findings:
+        raise GeneratorError(
+            "render refuses this catalog:\n" + "\n".join(str(f) for f in result.findings)
+        )
+    return result.files

@@ -117,8 +117,10 @@ def _collect(
     for i, literal in enumerate(entry.get("literals") or []):
         key, sep, value = literal.partition("=")
         if not sep or not key:
+            # The literal may be nothing but a value: name its position, never its text.
             raise k.error(
-                f"literal '{literal}' is not of the form key=value",
+                f"{field} '{name}': literal {i + 1} is not of the form key=value (not "
+                "quoted: it may hold a value)",
                 [field, index, "literals", i],
                 "write literals as KEY=VALUE",
             )
@@ -161,7 +163,8 @@ def _env_lines(
         key, sep, value = line.partition("=")
         if not sep:
             raise k.error(
-                f"{relpath(path, root)}:{number}: line '{line}' has no '='",
+                f"{relpath(path, root)}:{number}: the line has no '=' (not quoted: it may "
+                "hold a value)",
                 where,
                 "write KEY=VALUE; values are never taken from the environment here",
             )

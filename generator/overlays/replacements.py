@@ -105,7 +105,11 @@ def _apply(resources: Sequence[Resource], entry: dict[str, Any]) -> None:
         pieces = str(value).split(str(options["delimiter"]))
         index = int(options.get("index", 0))
         if not 0 <= index < len(pieces):
-            raise ReplacementFailure(f"options.index {index} is out of range for '{value}'")
+            # The value may come from a Secret: count its pieces, never quote it.
+            raise ReplacementFailure(
+                f"options.index {index} is out of range: the value of '{field_path}' splits "
+                f"into {len(pieces)} piece(s) at the delimiter"
+            )
         value = pieces[index]
     for target in entry.get("targets") or []:
         _write(resources, target, value)
