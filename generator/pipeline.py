@@ -96,13 +96,14 @@ def _render(
         everything += [m for ms in handoff.values() for m in ms]
         _check_unique(cluster, everything)
         if validate:
-            from generator.validate import check_policies, validate_cluster
+            from generator.policies import check_policies
+            from generator.validate import validate_cluster
 
             with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
                 found = validate_cluster(everything, cluster.kubernetes_version, repo)
                 found += check_policies(cluster, rendered)
         else:  # even in an emergency, no plaintext secret reaches rendered/
-            from generator.validate.policies import check_secrets
+            from generator.policies import check_secrets
 
             found = check_secrets(everything)
         catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}

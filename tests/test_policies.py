@@ -18,7 +18,7 @@ from generator.model import (
     RenderUnit,
     Selection,
 )
-from generator.validate.policies import (
+from generator.policies import (
     RULES,
     WAIVER_PREFIX,
     check_manifests,
@@ -483,7 +483,7 @@ def test_ephemeral_containers_need_pinned_images_but_no_resources() -> None:
 
 
 def test_plaintext_secrets_are_caught_even_when_validation_is_off() -> None:
-    from generator.validate.policies import check_secrets
+    from generator.policies import check_secrets
 
     secret = obj("Secret", "db", "shop", data={"password": "aHVudGVyMg=="})
     findings = check_secrets([manifest(obj("ConfigMap", "c", "shop")), manifest(secret, line=7)])
