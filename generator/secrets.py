@@ -76,12 +76,22 @@ def carries_secret(body: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class SecretValue:
-    where: str  # "data.token", "items[0].stringData.password", "<annotation>.data.token"
+    """One value, placed by the object path to its Secret (`items[0].`), the field (`data`)
+    and its key; the key is None where the field as a whole is the value."""
+
+    prefix: str
+    field: str
+    key: str | None
     value: Any
+
+    @property
+    def where(self) -> str:
+        tail = f".{self.key}" if self.key is not None else ""
+        return f"{self.prefix}{self.field}{tail}"
 
 
 def secret_values(body: Any, prefix: str = "") -> Iterator[SecretValue]:
-    """Every value of every Secret the object holds, named by where it sits."""
+    """Every value of every Secret the object holds."""
     if not isinstance(body, Mapping):
         return
     if is_secret(body):
@@ -89,18 +99,18 @@ def secret_values(body: Any, prefix: str = "") -> Iterator[SecretValue]:
             values = body.get(field)
             if isinstance(values, Mapping):
                 for key, value in values.items():
-                    yield SecretValue(f"{prefix}{field}.{key}", value)
+                    yield SecretValue(prefix, field, str(key), value)
             elif values is not None:  # a hand-made list or string is a value all the same
-                yield SecretValue(f"{prefix}{field}", values)
+                yield SecretValue(prefix, field, None, values)
     if is_list(body):
         for index, item in enumerate(body["items"]):
             yield from secret_values(item, f"{prefix}items[{index}].")
     applied = last_applied(body)
-    where = f"{prefix}metadata.annotations[{LAST_APPLIED}]"
+    where = f"metadata.annotations[{LAST_APPLIED}]"
     if isinstance(applied, str) and (is_secret(body) or is_list(body)):
-        yield SecretValue(where, applied)
+        yield SecretValue(prefix, where, None, applied)
     elif applied is not None:
-        yield from secret_values(applied, f"{where}.")
+        yield from secret_values(applied, f"{prefix}{where}.")
 
 
 def sops_problem(body: Mapping[str, Any]) -> str:
@@ -129,15 +139,15 @@ def is_encrypted_value(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
 
 
-def plaintext(body: Mapping[str, Any]) -> list[str]:
-    """Where the object holds a Secret value that is not SOPS-encrypted: every value, unless
-    the document carries real SOPS metadata and the value is an ENC[...] string."""
+def plaintext(body: Mapping[str, Any]) -> list[SecretValue]:
+    """The Secret values the object holds in plaintext: all of them, unless the document
+    carries real SOPS metadata and the value is an ENC[...] string."""
     encrypted = is_sops_encrypted(body)
-    return sorted(
-        found.where
+    return [
+        found
         for found in secret_values(body)
         if not (encrypted and is_encrypted_value(found.value))
-    )
+    ]
 
 
 def hidden(body: Mapping[str, Any], mark: Callable[[str], Any]) -> dict[str, Any]:
