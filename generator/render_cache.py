@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -39,15 +40,28 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
     digest.update(library_versions().encode())
     package = Path(__file__).resolve().parent
-    for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [
-        (package, "<generator>")
+    real_repo = repo.resolve()
+    for root, label, bound in [(repo / f, f, real_repo) for f in INPUT_FOLDERS] + [
+        (package, "<generator>", package)
     ]:
-        for path in _entries(root):
+        for path in _entries(root, bound):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            if path.is_file():
-                digest.update(path.read_bytes())
+            real = path.resolve()
+            if not real.is_relative_to(bound):
+                # Never read or walked: the render refuses what resolves outside the
+                # repository, and a link to a device or a huge folder must not stall this.
+                digest.update(f"-> {real}".encode())
+            elif stat.S_ISREG(_mode(real)):
+                digest.update(real.read_bytes())
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode
+    except OSError:
+        return 0
 
 
 def library_versions() -> str:
@@ -73,16 +87,21 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _entries(root: Path) -> list[Path]:
+def _entries(root: Path, bound: Path) -> list[Path]:
     """Folders and files below root, in a stable order, without Python's caches. Symlinked
-    folders are followed (their files are inputs too); a link back to a folder already on the
-    way down is listed but not walked again."""
+    folders inside `bound` are followed (their files are inputs too); one that leads outside
+    it, or back to a folder already on the way down, is listed but not walked."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         real = Path(dirpath).resolve()
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         found.extend(Path(dirpath, d) for d in dirnames)
-        dirnames[:] = [d for d in dirnames if not real.is_relative_to(Path(dirpath, d).resolve())]
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if Path(dirpath, d).resolve().is_relative_to(bound)
+            and not real.is_relative_to(Path(dirpath, d).resolve())
+        ]
         found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
     return found
 

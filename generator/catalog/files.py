@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
+from generator.paths import read_bytes
 from generator.yamlio import Marks, load_with_positions, position_of
 
 KINDS = {
@@ -19,6 +20,11 @@ KINDS = {
     "tenants": "tenant",
 }
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+CATALOG_HINT = (
+    "keep catalog files inside the repository: copy the file in instead of linking to it"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +62,7 @@ def read_files(repo: Path, problems: list[GeneratorError]) -> dict[PurePosixPath
             )
             continue
         try:
-            files[rel] = _read_one(path, rel)
+            files[rel] = _read_one(path, rel, repo)
         except GeneratorError as e:
             problems.append(e)
     return files
@@ -68,8 +74,8 @@ def _expected_place(rel: PurePosixPath) -> bool:
     return len(rel.parts) == 3 and rel.parts[1] in KINDS and rel.suffix in YAML_SUFFIXES
 
 
-def _read_one(path: Path, rel: PurePosixPath) -> CatalogFile:
-    raw = path.read_bytes()
+def _read_one(path: Path, rel: PurePosixPath, repo: Path) -> CatalogFile:
+    raw = read_bytes(path, repo, "catalog file", str(rel), Origin(rel), CATALOG_HINT)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

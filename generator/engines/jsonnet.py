@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from generator.engines.jsonnet_natives import NATIVE_CALLBACKS
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
+from generator.paths import read_text
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
 SHIPPED_NAME = PurePosixPath("generator/jsonnet")  # how shipped files appear in messages
@@ -41,8 +42,12 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
     folder, main_name = main_file(unit, repo)
     prefix = f"{unit.label}: "
     try:
-        source = (folder / "main.jsonnet").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        source = (
+            read_text(folder / "main.jsonnet", repo, "file", str(main_name), Origin(main_name))
+            if folder.is_relative_to(repo)
+            else (folder / "main.jsonnet").read_text(encoding="utf-8")  # shipped with us
+        )
+    except OSError as e:
         raise GeneratorError(
             f"{prefix}cannot read main.jsonnet: {e}",
             Origin(main_name),
@@ -78,12 +83,19 @@ def choose_engine(unit: RenderUnit, repo: Path, folder: Path) -> str:
     """The component's `.engine` file wins over the platform's `jsonnet.engine`."""
     marker = folder / ".engine"
     if marker.is_file():
-        name = marker.read_text(encoding="utf-8").strip()
+        shipped = not marker.is_relative_to(repo)
+        rel = PurePosixPath(marker.name if shipped else marker.relative_to(repo).as_posix())
+        origin = Origin(rel, 1, 1)
+        text = (
+            marker.read_text("utf-8")
+            if shipped
+            else read_text(marker, repo, "file", str(rel), origin)
+        )
+        name = text.strip()
         if name not in ENGINES:
-            rel = marker.relative_to(repo) if marker.is_relative_to(repo) else marker.name
             raise GeneratorError(
                 f"unknown Jsonnet engine '{name}'",
-                Origin(PurePosixPath(rel), 1, 1),
+                origin,
                 f"write one of: {', '.join(ENGINES)} (or delete the file to use the platform's)",
             )
         return name

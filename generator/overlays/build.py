@@ -27,7 +27,7 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
-from generator.paths import inside
+from generator.paths import inside, read_text
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
 BOOKKEEPING_ANNOTATIONS = frozenset(
@@ -196,7 +196,8 @@ def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) ->
             "Kustomize only loads files in or below the kustomization's directory; list a"
             " directory with its own kustomization.yaml instead",
         )
-    return resources_from_text(path.read_text(encoding="utf-8"), relpath(path, state.root))
+    text = read_text(path, state.root, "resource file", entry, k.origin(key, i))
+    return resources_from_text(text, relpath(path, state.root))
 
 
 def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from generator.gojson import go_json
 from generator.overlays.kustomization import Kustomization
 from generator.overlays.resources import Resource, relpath
+from generator.paths import read_bytes
 
 _HASH_ALPHABET = str.maketrans("013ae", "ghkmt")
 
@@ -139,14 +140,14 @@ def _collect(
                 "write files as path or key=path",
             )
         path = k.local_file(file, [field, index, "files", i], "file", root)
-        put(key, path.read_bytes(), ["files", i])
+        put(key, read_bytes(path, root, "file", file, k.origin(field, index, "files", i)), ["files", i])
     return pairs
 
 
 def _env_lines(
     k: Kustomization, path: Path, where: list[str | int], root: Path
 ) -> list[tuple[str, str]]:
-    raw = path.read_bytes()
+    raw = read_bytes(path, root, "env file", str(relpath(path, root)), k.origin(*where))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

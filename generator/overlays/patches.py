@@ -22,6 +22,7 @@ from generator.overlays.resources import (
     parse_documents,
     relpath,
 )
+from generator.paths import read_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,7 @@ def _patch_text(
     if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
         return entry, k.display
     path = k.local_file(entry, where, "patch file", root)
-    return path.read_text(encoding="utf-8"), relpath(path, root)
+    return read_text(path, root, "patch file", entry, k.origin(*where)), relpath(path, root)
 
 
 def _anchored(pattern: str) -> re.Pattern[str]:

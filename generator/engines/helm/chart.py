@@ -16,7 +16,7 @@ import yaml
 from generator.engines.helm.semver import satisfies
 from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
-from generator.paths import inside, outside_error
+from generator.paths import inside, outside_error, read_text
 from generator.yamlio import ManifestLoader
 
 RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -34,6 +34,12 @@ class Chart:
     chart_type: str
 
 
+CHART_HINT = (
+    "charts may only hold files inside the repository: copy the file or subchart into the "
+    "chart folder instead of linking to it"
+)
+
+
 def where(unit: RenderUnit) -> str:
     """The prefix of every Helm engine message: `<cluster>/<unit>`."""
     return unit.label
@@ -41,7 +47,7 @@ def where(unit: RenderUnit) -> str:
 
 def read_chart(repo: Path, path: PurePosixPath) -> Chart:
     folder = repo / path
-    text = _read(folder / "Chart.yaml", path / "Chart.yaml")
+    text = _read(folder / "Chart.yaml", path / "Chart.yaml", repo)
     _compose(text, path / "Chart.yaml")  # raises with line and column for malformed YAML
     meta = yaml.load(text, Loader=ManifestLoader)
     if not isinstance(meta, dict) or not meta.get("name"):
@@ -128,8 +134,7 @@ def check_chart_tree(chart: Chart, unit: RenderUnit, repo: Path) -> None:
                     str(shown),
                     path,
                     Origin(shown),
-                    "charts may only hold files inside the repository: copy the file or "
-                    "subchart into the chart folder instead of linking to it",
+                    CHART_HINT,
                 )
         if "templates" in folder.relative_to(chart.folder).parts:
             for name in sorted(filenames):
@@ -239,15 +244,14 @@ def _compose(text: str, path: PurePosixPath) -> yaml.Node | None:
         ) from e
 
 
-def _read(file: Path, path: PurePosixPath) -> str:
-    try:
-        return file.read_text()
-    except OSError as e:
+def _read(file: Path, path: PurePosixPath, repo: Path) -> str:
+    if not file.is_file() and not file.is_symlink():
         raise GeneratorError(
-            f"cannot read chart file: {e.strerror}",
+            "cannot read chart file: No such file or directory",
             Origin(path),
             "a helm component needs Chart.yaml in its folder under charts/",
-        ) from e
+        )
+    return read_text(file, repo, "chart file", str(path), Origin(path), CHART_HINT)
 
 
 def _archive_chart_name(archive: Path) -> str:
