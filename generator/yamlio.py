@@ -257,6 +257,7 @@ _YAML11_SENSITIVE = tuple(
 )
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 # `--- {a: 1}` or `--- |`: content on the separator line, whose line only libyaml reports.
+_COMMENT = re.compile(r"[ \t]*#(?!ENC\[)")  # a comment line that SOPS left in plaintext
 _CONTENT_ON_SEPARATOR = re.compile(r"^---[ \t]+[^\s#]", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
 
@@ -307,13 +308,16 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
 
 def document_source(text: str, line: int, document: Any, path: PurePosixPath) -> str | None:
     """The text of the stream's document whose content starts on `line`, up to the next
-    `---`, when it is exactly that document: read alone, it gives `document` and nothing else.
-    None when it is not (content on the `---` line, a second document after `...`, a byte
-    libyaml refuses), so that nothing but the bytes of that one document is ever copied."""
+    `---` or `...`, when it is exactly that document: read alone, it gives `document` and
+    nothing else, and it has no comment line SOPS did not encrypt (`#ENC[...]`). None when
+    it is not (content on the `---` line, a byte libyaml refuses, a plaintext comment), so
+    that nothing but the bytes of that one document is ever copied."""
     if line < 1:
         return None
     lines = text.splitlines(keepends=True)[line - 1 :]
-    end = next((i for i, row in enumerate(lines) if row.startswith("---")), len(lines))
+    end = next((i for i, row in enumerate(lines) if row.startswith(("---", "..."))), len(lines))
+    if any(_COMMENT.match(row) for row in lines[:end]):
+        return None
     source = "".join(lines[:end])
     source = source if source.endswith("\n") else source + "\n"
     try:

@@ -107,7 +107,8 @@ def _encrypted(text: str, body: dict[str, Any], origin: Origin) -> Manifest:
             f"SOPS-encrypted {manifest.key} is not a document that can be copied as written",
             origin,
             "keep the file as sops wrote it: a block mapping starting on the line after its "
-            "'---', nothing else in that document, no control characters",
+            "'---', nothing else in that document, no control characters, comments only as "
+            "sops encrypts them",
         )
     return Manifest(body, origin, source)
 
