@@ -350,3 +350,20 @@ def test_diff_render_refuses_what_render_refuses(minimal_repo: Path) -> None:
             "  clusters: dev-1\n  hint: fix the catalog at that revision, or compare the "
             "committed rendered/ trees by leaving out --render\n"
         )
+
+
+def test_diff_does_not_read_a_rendered_file_linked_out_of_the_repository(tmp_path: Path) -> None:
+    outside = write_tree(tmp_path / "outside", {"cm.yaml": f"kind: ConfigMap\ndata: {VALUE}\n"})
+    repo = Repo(write_tree(tmp_path / "platform", {"catalog/clusters/dev-1.yaml": "name: dev-1\n"}))
+    repo.commit("catalog")
+    link = repo.path / "rendered/dev-1/010-web/configmap-c.yaml"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(outside / "cm.yaml")
+    result = run_cli(["diff", "--repo", str(repo.path), "--base", "HEAD"])
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: rendered/dev-1/010-web/configmap-c.yaml: file "
+        "'rendered/dev-1/010-web/configmap-c.yaml' leaves the repository (it resolves to "
+        f"'{outside}/cm.yaml')\n  hint: keep inputs inside the repository: copy the file in "
+        "instead of linking to it\n"
+    )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
-from generator.model import RenderedFile
+from generator.model import Origin, RenderedFile
+from generator.paths import read_bytes
 
 RENDERED = "rendered"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -165,7 +166,12 @@ def read_folder(checkout: Checkout, folder: str = RENDERED) -> list[RenderedFile
             if name.endswith(YAML_SUFFIXES):
                 path = Path(directory, name)
                 relpath = PurePosixPath(path.relative_to(root).as_posix())
-                files.append(_decoded(folder, relpath, path.read_bytes(), ""))
+                shown = f"{folder}/{relpath}"
+                # A link out of the repository would put that file's text in the report.
+                blob = read_bytes(
+                    path, checkout.project, "file", shown, Origin(PurePosixPath(shown))
+                )
+                files.append(_decoded(folder, relpath, blob, ""))
     return files
 
 
