@@ -13,6 +13,8 @@ import pytest
 
 from generator.diff import diff_revisions, markdown
 from generator.diff.report import as_json, text
+from generator.live.compare import differences
+from generator.secrets import LAST_APPLIED
 from tests.conftest import run_cli, snapshot, write_tree
 from tests.test_diff import Repo
 
@@ -363,3 +365,29 @@ def test_diff_does_not_read_a_rendered_file_linked_out_of_the_repository(tmp_pat
         f"'{outside}/cm.yaml')\n  hint: keep inputs inside the repository: copy the file in "
         "instead of linking to it\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("wanted", "live"),
+    [
+        ({"kind": "Secret", "binaryData": {"k": "YQ=="}}, {"binaryData": {"k": VALUE_B64}}),
+        (
+            {"kind": "secret", "metadata": {"name": "s"}},
+            {"metadata": {"name": "s", "annotations": {LAST_APPLIED: APPLIED}}},
+        ),
+        (
+            {"kind": "ConfigMap", "metadata": {"annotations": {LAST_APPLIED: "{}"}}},
+            {"metadata": {"annotations": {LAST_APPLIED: APPLIED}}},
+        ),
+        (
+            {"kind": "SecretList", "items": [{"kind": "Secret", "data": {"k": "YQ=="}}]},
+            {"items": [{"kind": "Secret", "data": {"k": VALUE_B64}}]},
+        ),
+    ],
+)
+def test_drift_hides_every_secret_value_it_finds(
+    wanted: dict[str, Any], live: dict[str, Any]
+) -> None:
+    found = differences(wanted, live, kind=str(wanted["kind"]), exact=True)
+    assert found
+    assert all(d.secret for d in found if VALUE_B64 in str(d.live) or VALUE in str(d.live))
