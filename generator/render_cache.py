@@ -46,20 +46,25 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     ]:
         for path in _entries(root, bound):
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            real = path.resolve()
-            if not real.is_relative_to(bound):
-                # Never read or walked: the render refuses what resolves outside the
-                # repository, and a link to a device or a huge folder must not stall this.
-                digest.update(f"-> {real}".encode())
-            elif stat.S_ISREG(_mode(real)):
-                digest.update(real.read_bytes())
+            mode = _mode(path, follow=False)
+            if stat.S_ISLNK(mode):  # folders on the way are inside: only a link can lead out
+                real = path.resolve()
+                if not real.is_relative_to(bound):
+                    # Never read or walked: the render refuses what resolves outside the
+                    # repository, and a link to a device or a huge folder must not stall this.
+                    digest.update(f"-> {real}".encode())
+                    mode = 0
+                else:
+                    mode = _mode(real, follow=True)
+            if stat.S_ISREG(mode):
+                digest.update(path.read_bytes())
             digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _mode(path: Path) -> int:
+def _mode(path: Path, follow: bool) -> int:
     try:
-        return path.stat().st_mode
+        return os.stat(path, follow_symlinks=follow).st_mode
     except OSError:
         return 0
 
@@ -96,11 +101,11 @@ def _entries(root: Path, bound: Path) -> list[Path]:
         real = Path(dirpath).resolve()
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         found.extend(Path(dirpath, d) for d in dirnames)
+        reals = {d: Path(dirpath, d).resolve() for d in dirnames}
         dirnames[:] = [
             d
             for d in dirnames
-            if Path(dirpath, d).resolve().is_relative_to(bound)
-            and not real.is_relative_to(Path(dirpath, d).resolve())
+            if reals[d].is_relative_to(bound) and not real.is_relative_to(reals[d])
         ]
         found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
     return found
