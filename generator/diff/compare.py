@@ -157,6 +157,8 @@ def redact(body: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> d
     same place in `other`, `(hidden)` everywhere else."""
     if set(body) == {"content"}:  # a document that is no object: hide any Secret in it
         return {"content": _hide_content(body["content"])}
+    if not carries_secret(body):
+        return dict(body)
     now = _secret_places(body)
     before = _secret_places(other) if other is not None else {}
     return hidden(
