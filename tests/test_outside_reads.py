@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator import render_cache
+from generator.errors import GeneratorError
+from generator.live.schemas_pull import crd_schemas
 from generator.paths import is_api_version, is_kind
 from generator.validate.schemas import crd_folder_location
 from tests.conftest import run_cli, snapshot, write_tree
@@ -188,6 +190,35 @@ def test_a_render_does_not_validate_against_a_schema_a_kind_points_at(minimal_re
     )
     before = snapshot(minimal_repo / "rendered")
     result = run_cli(["render", "--repo", str(minimal_repo)])
-    assert result.code == 1
-    assert "no schema for example.com/v1 ../permissive in Kubernetes 1.31.0" in result.err
+    assert (result.code, result.err) == (
+        1,
+        "charts/web/odd.yaml:1: ../permissive web/odd: no schema for example.com/v1 "
+        "../permissive: not a valid Kubernetes type name [schema]\n  hint: a kind is letters "
+        "and digits starting with a letter (like ConfigMap), an apiVersion is [group/]version "
+        "(like apps/v1)\n  catalog: catalog/operators/010-web.yaml\n  clusters: dev-1\n"
+        "1 finding(s): rendered/ was not changed\n",
+    )
     assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_schemas_pull_writes_no_file_named_by_a_path_like_kind() -> None:
+    crd = {
+        "metadata": {"name": "evil.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "../../../etc/x"},
+            "versions": [{"name": "v1", "served": True, "schema": {"openAPIV3Schema": {}}}],
+        },
+    }
+    with pytest.raises(GeneratorError) as raised:
+        crd_schemas(crd)
+    assert str(raised.value) == (
+        "CustomResourceDefinition 'evil.example.com' declares kind '../../../etc/x' in group "
+        "'example.com', version 'v1': not a valid Kubernetes type name\n  hint: the API server "
+        "never serves such a CRD: check which cluster the context points at"
+    )
+    crd["spec"]["names"]["kind"] = "Widget"
+    assert [str(f.relpath) for f in crd_schemas(crd)] == [
+        "example.com/widget_v1.json",
+        "example.com/widget_v1-strict.json",
+    ]
