@@ -22,6 +22,10 @@ JSONNET = {
         "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'calc' }, data: {} }\n"
     ),
 }
+CATALOG_HINT = (
+    "keep catalog files and folders inside the repository: copy them in instead of linking to "
+    "them\n"
+)
 HINT = "keep inputs inside the repository: copy the file in instead of linking to it"
 
 
@@ -35,6 +39,7 @@ def _outside(tmp: Path) -> Path:
             "kustomization.yaml": "resources:\n- cm.yaml\n",
             "cm.yaml": OUTSIDE_CM,
             "Chart.yaml": "apiVersion: v2\nname: leak\nversion: 0.1.0\n",
+            "tenants/team.yaml": "owners: [team]\n",
         },
     )
 
@@ -45,8 +50,14 @@ CASES = {
         {},
         [("catalog/operators/020-leak.yaml", "operator.yaml")],
         "error: catalog/operators/020-leak.yaml: catalog file 'catalog/operators/020-leak.yaml' "
-        "leaves the repository (it resolves to '{outside}/operator.yaml')\n  hint: keep catalog "
-        "files inside the repository: copy the file in instead of linking to it\n",
+        "leaves the repository (it resolves to '{outside}/operator.yaml')\n  hint: " + CATALOG_HINT,
+    ),
+    # Before: the folder was silently skipped, its tenants missing from the render.
+    "catalog_folder": (
+        {},
+        [("catalog/tenants", "tenants")],
+        "error: catalog/tenants: catalog folder 'catalog/tenants' leaves the repository (it "
+        "resolves to '{outside}/tenants')\n  hint: " + CATALOG_HINT,
     ),
     "main_jsonnet": (
         {"catalog/operators/020-calc.yaml": "namespace: calc\n", "charts/calc/a.libsonnet": "{}"},
@@ -96,6 +107,14 @@ def test_a_link_out_of_the_repository_is_refused_unread(
         assert (result.code, result.err) == (2, expected.replace("{outside}", str(outside)))
         assert "OUTSIDE_MARKER_TEXT" not in result.err
     assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_a_catalog_folder_linked_inside_the_repository_is_read(minimal_repo: Path) -> None:
+    write_tree(minimal_repo, {"shared/tenants/team.yaml": "owners: [team]\n"})
+    (minimal_repo / "catalog/tenants").symlink_to(minimal_repo / "shared/tenants")
+    result = run_cli(["render", "--repo", str(minimal_repo)])
+    assert result.code == 0, result.err
+    assert (minimal_repo / "rendered/dev-1/tenants/team").is_dir()
 
 
 def test_a_fifo_in_the_catalog_is_refused_not_waited_on(minimal_repo: Path) -> None:

@@ -3,6 +3,7 @@ files in unexpected places are problems."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -10,7 +11,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
-from generator.paths import read_bytes
+from generator.paths import outside_error, read_bytes
 from generator.yamlio import Marks, load_with_positions, position_of
 
 KINDS = {
@@ -23,7 +24,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 
 CATALOG_HINT = (
-    "keep catalog files inside the repository: copy the file in instead of linking to it"
+    "keep catalog files and folders inside the repository: copy them in instead of linking to "
+    "them"
 )
 
 
@@ -47,9 +49,9 @@ def read_files(repo: Path, problems: list[GeneratorError]) -> dict[PurePosixPath
             hint="run from the repository root or pass --repo; see docs/catalog.md for the layout",
         )
     files: dict[PurePosixPath, CatalogFile] = {}
-    for path in sorted(root.rglob("*")):
+    for path in _listing(root, repo, problems):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
-        if path.is_dir() or path.name.startswith("."):
+        if path.name.startswith("."):
             continue
         if not _expected_place(rel):
             problems.append(
@@ -66,6 +68,30 @@ def read_files(repo: Path, problems: list[GeneratorError]) -> dict[PurePosixPath
         except GeneratorError as e:
             problems.append(e)
     return files
+
+
+def _listing(root: Path, repo: Path, problems: list[GeneratorError]) -> list[Path]:
+    """Every file under catalog/, through symlinked folders that stay in the repository; a
+    folder linked out of it is a problem, never walked."""
+    found: list[Path] = []
+    real_repo, seen = repo.resolve(), set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = Path(dirpath).resolve()
+        if real in seen:  # a link back to a folder already listed
+            dirnames.clear()
+            continue
+        seen.add(real)
+        kept = []
+        for name in sorted(dirnames):
+            path = Path(dirpath, name)
+            if path.resolve().is_relative_to(real_repo):
+                kept.append(name)
+                continue
+            rel = PurePosixPath(path.relative_to(repo).as_posix())
+            problems.append(outside_error("catalog folder", str(rel), path, Origin(rel), CATALOG_HINT))
+        dirnames[:] = kept
+        found.extend(Path(dirpath, name) for name in filenames)
+    return sorted(found)
 
 
 def _expected_place(rel: PurePosixPath) -> bool:
