@@ -125,6 +125,26 @@ def waived(body: dict[str, Any], rule: str, reason: str = "approved in PLAT-123"
     return body
 
 
+def crd(group: str, kind: str, scope: str = "Namespaced") -> dict[str, Any]:
+    spec = {"group": group, "names": {"kind": kind}, "scope": scope}
+    return obj(
+        "CustomResourceDefinition",
+        f"{kind.lower()}s.{group}",
+        "",
+        "apiextensions.k8s.io/v1",
+        spec=spec,
+    )
+
+
+def crd_operator(*kinds: tuple[str, str]) -> tuple[RenderUnit, list[Manifest]]:
+    """A platform operator installing the CRDs of `kinds` ((group, kind) pairs)."""
+    crds = [manifest(crd(g, k), "charts/crds/crds.yaml") for g, k in kinds]
+    return (unit("operator", "crds", 5, "crds"), crds)
+
+
+KEDA = crd_operator(("keda.sh", "ScaledJob"))
+
+
 def rules_of(rendered: list[tuple[RenderUnit, list[Manifest]]]) -> list[str]:
     return [f.rule for f in check_policies(CLUSTER, rendered)]
 
@@ -404,7 +424,7 @@ def test_custom_resources_need_their_crd_from_an_earlier_operator() -> None:
         "CustomResourceDefinition",
         "certificates.cert-manager.io",
         api="apiextensions.k8s.io/v1",
-        spec={"group": "cert-manager.io", "names": {"kind": "Certificate"}},
+        spec={"group": "cert-manager.io", "names": {"kind": "Certificate"}, "scope": "Namespaced"},
     )
     cert = obj("Certificate", "web", "web", "cert-manager.io/v1", spec={})
     early = unit("operator", "issuers", 5, "web")
@@ -564,7 +584,7 @@ def test_pod_templates_in_any_tenant_object_are_checked() -> None:
         "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
     }
     template = obj("PodTemplate", "t", "ns-shop", template={"spec": pod})
-    findings = check_policies(CLUSTER, tenant_with(scaled_job(pod), template))
+    findings = check_policies(CLUSTER, [KEDA, *tenant_with(scaled_job(pod), template)])
     assert [str(f) for f in findings[:3]] == [
         f"charts/shop/app.yaml:1: ScaledJob ns-shop/root: pod sets hostPID: true "
         f"[tenant-pod-security]\n  hint: {POD_HINT}",
@@ -579,7 +599,7 @@ def test_pod_templates_in_any_tenant_object_are_checked() -> None:
         ("PodTemplate", "container 'x' is privileged"),
     ]
     unpinned = scaled_job({"containers": [{"name": "y", "image": "busybox"}]})
-    assert [f.message for f in check_policies(CLUSTER, tenant_with(unpinned))] == [
+    assert [f.message for f in check_policies(CLUSTER, [KEDA, *tenant_with(unpinned)])] == [
         "container 'y' image 'busybox' has no tag",
         "container 'y' declares no resource requests or limits",
     ]
@@ -836,7 +856,119 @@ def test_deeply_nested_tenant_objects_are_searched_without_recursion() -> None:
     for _ in range(5000):
         nested = [nested]
     body = obj("Widget", "deep", "ns-shop", "example.com/v1", spec={"items": nested})
-    assert [f.message for f in check_policies(CLUSTER, tenant_with(body))] == [
+    widgets = crd_operator(("example.com", "Widget"))
+    assert [f.message for f in check_policies(CLUSTER, [widgets, *tenant_with(body)])] == [
         "container 'deep' declares no resource requests or limits",
         "container 'deep' uses hostPort 1",
+    ]
+
+
+CLUSTER_KINDS = [
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("v1", "PersistentVolume"),
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"),
+    ("storage.k8s.io/v1", "StorageClass"),
+    ("scheduling.k8s.io/v1", "PriorityClass"),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+    ("v1", "Node"),
+]
+
+
+@pytest.mark.parametrize(("api", "kind"), CLUSTER_KINDS)
+def test_a_cluster_scoped_kind_is_refused_even_when_it_names_the_tenant_namespace(
+    api: str, kind: str
+) -> None:
+    body = obj(kind, "sneaky", "ns-shop", api)
+    findings = check_policies(CLUSTER, tenant_with(body))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("tenant-namespace", f"tenant renders a cluster-scoped {kind}")
+    ]
+    still = check_policies(CLUSTER, tenant_with(waived(body, "tenant-namespace")))
+    assert [f.message for f in still] == [
+        f"tenant renders a cluster-scoped {kind} (the waiver is ignored)"
+    ]
+
+
+def test_scope_of_a_custom_kind_comes_from_its_crd_not_from_the_object() -> None:
+    operator = (
+        unit("operator", "crds", 5, "crds"),
+        [
+            manifest(crd("cert-manager.io", "ClusterIssuer", "Cluster")),
+            manifest(crd("cert-manager.io", "Issuer", "Namespaced")),
+        ],
+    )
+    cluster_issuer = obj("ClusterIssuer", "ca", "ns-shop", "cert-manager.io/v1", spec={})
+    issuer = obj("Issuer", "ca", "ns-shop", "cert-manager.io/v1", spec={})
+    findings = check_policies(CLUSTER, [operator, *tenant_with(cluster_issuer, issuer)])
+    assert [(f.key.kind if f.key else "", f.message) for f in findings] == [
+        ("ClusterIssuer", "tenant renders a cluster-scoped ClusterIssuer")
+    ]
+
+
+def test_a_kind_of_unknown_scope_is_refused_in_a_tenant() -> None:
+    widget = obj("Widget", "w", "ns-shop", "example.com/v1", spec={})
+    # a built-in kind name under a group that does not define it is no built-in kind
+    fake_role = obj("ClusterRoleBinding", "b", "ns-shop", "example.com/v1")
+    findings = check_policies(CLUSTER, tenant_with(widget, fake_role))
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Widget ns-shop/w: tenant renders Widget of 'example.com/v1', "
+        "a kind neither Kubernetes nor a CustomResourceDefinition of this cluster defines, so "
+        "its scope is unknown [tenant-namespace]\n"
+        "  hint: a tenant renders built-in namespaced kinds and custom resources whose "
+        "CustomResourceDefinition a platform operator of this cluster renders; check "
+        "apiVersion and kind",
+        "charts/shop/app.yaml:1: ClusterRoleBinding ns-shop/b: tenant renders "
+        "ClusterRoleBinding of 'example.com/v1', a kind neither Kubernetes nor a "
+        "CustomResourceDefinition of this cluster defines, so its scope is unknown "
+        "[tenant-namespace]\n"
+        "  hint: a tenant renders built-in namespaced kinds and custom resources whose "
+        "CustomResourceDefinition a platform operator of this cluster renders; check "
+        "apiVersion and kind",
+    ]
+    assert (
+        check_policies(CLUSTER, [crd_operator(("example.com", "Widget")), *tenant_with(widget)])
+        == []
+    )
+
+
+PRIVILEGED_POD = {
+    "hostPID": True,
+    "containers": [
+        {
+            "name": "root",
+            "image": "busybox:1.36",
+            "securityContext": {"privileged": True},
+            "resources": {"requests": {"cpu": "10m"}, "limits": {"cpu": "10m"}},
+        }
+    ],
+    "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
+}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"containers": [], "template": {"spec": PRIVILEGED_POD}},
+        {"containers": {}, "template": {"spec": PRIVILEGED_POD}},
+        {"initContainers": [], "jobTemplate": {"spec": {"template": {"spec": PRIVILEGED_POD}}}},
+        {
+            "template": {
+                "spec": dict(
+                    PRIVILEGED_POD, containers=[], initContainers=PRIVILEGED_POD["containers"]
+                )
+            }
+        },
+    ],
+    ids=["empty-list", "not-a-list", "empty-init-containers", "init-containers-only"],
+)
+def test_a_decoy_pod_spec_does_not_hide_the_real_template(spec: dict[str, Any]) -> None:
+    body = obj("Deployment", "app", "ns-shop", "apps/v1", spec=spec)
+    messages = [f.message for f in check_policies(CLUSTER, tenant_with(body))]
+    assert messages == [
+        "pod sets hostPID: true",
+        "volume 'host' uses hostPath",
+        "container 'root' is privileged",
     ]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.kinds import Scopes
 from generator.model import Manifest, RenderUnit
 
 WAIVER_PREFIX = "waive.platform.generator/"
@@ -35,6 +36,7 @@ class Cluster:
     cluster_roles: Mapping[str, Mapping[str, Any]]
     # (group, kind) → (order, operator) of the first operator whose output has the CRD
     crd_orders: Mapping[tuple[str, str], tuple[int, str]]
+    scopes: Scopes  # the built-in kinds and the CRDs of the cluster's output
 
 
 @dataclass(frozen=True, slots=True)
