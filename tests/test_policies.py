@@ -972,3 +972,58 @@ def test_a_decoy_pod_spec_does_not_hide_the_real_template(spec: dict[str, Any]) 
         "volume 'host' uses hostPath",
         "container 'root' is privileged",
     ]
+
+
+DELEGATING = [
+    (
+        "source.toolkit.fluxcd.io/v1",
+        "GitRepository",
+        "a Flux source, which fetches content for Flux to apply",
+    ),
+    (
+        "source.toolkit.fluxcd.io/v1beta2",
+        "OCIRepository",
+        "a Flux source, which fetches content for Flux to apply",
+    ),
+    (
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        "a Flux Kustomization, which applies manifests",
+    ),
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease", "a Flux HelmRelease, which installs a chart"),
+    ("argoproj.io/v1alpha1", "Application", "an Argo CD Application, which deploys content"),
+    (
+        "argoproj.io/v1alpha1",
+        "ApplicationSet",
+        "an Argo CD ApplicationSet, which creates Applications",
+    ),
+    ("argoproj.io/v1alpha1", "AppProject", "an Argo CD AppProject, which grants deployment rights"),
+    ("ARGOPROJ.IO/v1alpha1", "application", "an Argo CD Application, which deploys content"),
+]
+
+
+@pytest.mark.parametrize(("api", "kind", "what"), DELEGATING)
+def test_a_tenant_may_not_render_objects_that_deploy_with_a_controllers_rights(
+    api: str, kind: str, what: str
+) -> None:
+    group = api.rpartition("/")[0]
+    # the CRD is on the cluster, so scope alone does not refuse the object
+    crds = crd_operator((group, kind))
+    spec = {
+        "targetNamespace": "kube-system",
+        "path": "./",
+        "sourceRef": {"kind": "GitRepository", "name": "x"},
+    }
+    body = obj(kind, "escape", "ns-shop", api, spec=spec)
+    findings = check_policies(CLUSTER, [crds, *tenant_with(waived(body, "tenant-delegation"))])
+    assert [str(f) for f in findings] == [
+        f"charts/shop/app.yaml:1: {kind} ns-shop/escape: tenant renders {kind} of '{api}': "
+        f"{what} with the controller's rights, beyond the tenant namespace (the waiver is "
+        "ignored) [tenant-delegation]\n"
+        "  hint: waive.platform.generator/tenant-delegation has no effect: a tenant's own "
+        "annotation cannot lift the tenant's confinement; the platform generates the GitOps "
+        "objects that deploy a tenant (confined to its namespace); render the workloads "
+        "themselves in the tenant's overlay"
+    ]
+    operator = unit("operator", "flux-tenants", 90, "ns-shop")
+    assert check_policies(CLUSTER, [crds, (operator, [manifest(body)])]) == []

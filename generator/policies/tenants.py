@@ -53,6 +53,43 @@ def _confinement(subject: Subject) -> Iterator[Violation]:
         )
 
 
+# Kinds that hand work to a controller acting with its own rights: a tenant rendering one
+# would reach whatever that controller may reach (for GitOps controllers, the whole cluster).
+# Matched by group alone where every kind of the group delegates, case-insensitively.
+DELEGATING_GROUPS: Mapping[str, str] = {
+    "source.toolkit.fluxcd.io": "a Flux source, which fetches content for Flux to apply",
+    "kustomize.toolkit.fluxcd.io": "a Flux Kustomization, which applies manifests",
+    "helm.toolkit.fluxcd.io": "a Flux HelmRelease, which installs a chart",
+    "source.extensions.fluxcd.io": "a Flux source, which fetches content for Flux to apply",
+    "fleet.cattle.io": "a Rancher Fleet object, which deploys content",
+    "helm.cattle.io": "a helm-controller chart, which installs with cluster-admin rights",
+    "kappctrl.k14s.io": "a kapp-controller App, which deploys content",
+    "packaging.carvel.dev": "a Carvel package object, which deploys content",
+}
+DELEGATING_KINDS: Mapping[tuple[str, str], str] = {
+    ("argoproj.io", "application"): "an Argo CD Application, which deploys content",
+    ("argoproj.io", "applicationset"): "an Argo CD ApplicationSet, which creates Applications",
+    ("argoproj.io", "appproject"): "an Argo CD AppProject, which grants deployment rights",
+    ("image.toolkit.fluxcd.io", "imageupdateautomation"): (
+        "a Flux ImageUpdateAutomation, which pushes to Git with Flux's credentials"
+    ),
+}
+
+
+def _delegation(subject: Subject) -> Iterator[Violation]:
+    manifest = subject.manifest
+    group = manifest.key.group.lower()
+    what = DELEGATING_KINDS.get((group, manifest.kind.lower())) or DELEGATING_GROUPS.get(group)
+    if what is None:
+        return
+    yield (
+        f"tenant renders {manifest.kind} of '{manifest.api_version}': {what} with the "
+        "controller's rights, beyond the tenant namespace",
+        "the platform generates the GitOps objects that deploy a tenant (confined to its "
+        "namespace); render the workloads themselves in the tenant's overlay",
+    )
+
+
 def _baseline(tenant: Tenant) -> Iterator[TenantViolation]:
     namespace = tenant.unit.namespace
     own = [m for m in tenant.manifests if m.namespace == namespace]
@@ -95,6 +132,12 @@ RULES = (
         "tenant-namespace",
         "tenant objects stay in the tenant namespace",
         (Check(Scope.TENANT_OBJECT, _confinement),),
+        CONFINEMENT,
+    ),
+    Rule(
+        "tenant-delegation",
+        "tenants render no GitOps or other object that deploys with a controller's rights",
+        (Check(Scope.TENANT_OBJECT, _delegation),),
         CONFINEMENT,
     ),
     Rule(
