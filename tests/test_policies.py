@@ -1027,3 +1027,50 @@ def test_a_tenant_may_not_render_objects_that_deploy_with_a_controllers_rights(
     ]
     operator = unit("operator", "flux-tenants", 90, "ns-shop")
     assert check_policies(CLUSTER, [crds, (operator, [manifest(body)])]) == []
+
+
+def test_ip_blocks_that_together_cover_every_address_open_the_namespace() -> None:
+    low = network_policy("low", egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/1"}}]}])
+    high = network_policy(
+        "high",
+        egress=[{"to": [{"ipBlock": {"cidr": "128.0.0.0/1", "except": ["169.254.0.0/16"]}}]}],
+    )
+    findings = check_policies(CLUSTER, tenant_with(low, high))
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: NetworkPolicy ns-shop/low: egress ipBlocks '0.0.0.0/1', "
+        "'128.0.0.0/1' of NetworkPolicies 'high', 'low' together allow every address "
+        f"[tenant-network]\n  hint: {NETWORK_HINT}"
+    ]
+    quarters = network_policy(
+        "quarters",
+        ingress=[
+            {"from": [{"ipBlock": {"cidr": f"{a}::/2"}} for a in ("0", "4000", "8000", "c000")]}
+        ],
+    )
+    assert [f.message for f in check_policies(CLUSTER, tenant_with(quarters))] == [
+        "ingress ipBlocks '::/2', '4000::/2', '8000::/2', 'c000::/2' of NetworkPolicies "
+        "'quarters' together allow every address"
+    ]
+    # half of the addresses is a wide opening, but not every address
+    assert check_policies(CLUSTER, tenant_with(low)) == []
+    assert rules_of(tenant_with(waived(low, "tenant-network"), high)) == []
+
+
+@pytest.mark.parametrize("role", ["system:node", "system:controller:namespace-controller"])
+def test_tenants_may_not_bind_kubernetes_component_roles(role: str) -> None:
+    binding = obj(
+        "RoleBinding",
+        "component",
+        "ns-shop",
+        "rbac.authorization.k8s.io/v1",
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        subjects=[{"kind": "Group", "name": "team-shop"}],
+    )
+    findings = check_policies(CLUSTER, tenant_with(waived(binding, "tenant-rbac")))
+    assert [(f.rule, f.message) for f in findings] == [
+        (
+            "tenant-rbac",
+            f"binds the built-in ClusterRole '{role}', meant for Kubernetes components "
+            "(the waiver is ignored)",
+        )
+    ]
