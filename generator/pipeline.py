@@ -234,8 +234,14 @@ def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, scopes: Sc
 
 
 def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
+    from generator.gitops.flux import CREATE_ONLY
+
     seen: dict[ResourceKey, Manifest] = {}
     for m in manifests:
+        # Flux creates such an object only when absent (a tenant's Namespace, which the
+        # tenant's own Kustomization then applies in full): a second owner by design.
+        if m.metadata.get("annotations", {}).get(CREATE_ONLY[0]) == CREATE_ONLY[1]:
+            continue
         if m.key in seen:
             other = seen[m.key]
             raise GeneratorError(
