@@ -80,6 +80,15 @@ NAMESPACED: frozenset[Kind] = frozenset(
         ("storage.k8s.io", "CSIStorageCapacity"),
     }
 )  # fmt: skip
+# The custom kinds whose schemas ship with the generator (generator/schemas/crds/: Argo CD and
+# Flux), so known on every cluster; tests/test_kinds.py checks them against upstream CRDs.
+SHIPPED_NAMESPACED: frozenset[Kind] = frozenset(
+    {
+        ("argoproj.io", "AppProject"), ("argoproj.io", "Application"),
+        ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+        ("source.toolkit.fluxcd.io", "GitRepository"),
+    }
+)  # fmt: skip
 # Kinds the schemas define that are no stored object (subresource bodies, API status): an
 # object of one of these kinds in a manifest is a mistake, so they stay unknown.
 NOT_OBJECTS: frozenset[Kind] = frozenset(
@@ -103,7 +112,7 @@ class Scopes:
     def namespaced(self, api_version: str, kind: str) -> bool | None:
         """None: a kind neither Kubernetes nor a CRD of this cluster defines."""
         key = (group_of(api_version), kind)
-        if key in NAMESPACED:
+        if key in NAMESPACED or key in SHIPPED_NAMESPACED:
             return True
         if key in CLUSTER_SCOPED:
             return False

@@ -7,9 +7,11 @@ import json
 from pathlib import Path, PurePosixPath
 
 import kubernetes_validate
+import yaml
 
-from generator.kinds import CLUSTER_SCOPED, NAMESPACED, NOT_OBJECTS, scopes_of
+from generator.kinds import CLUSTER_SCOPED, NAMESPACED, NOT_OBJECTS, SHIPPED_NAMESPACED, scopes_of
 from generator.model import Manifest, Origin
+from tests.conftest import REPO
 
 SCHEMAS = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 
@@ -55,3 +57,20 @@ def test_scope_comes_from_group_and_kind_and_from_crds() -> None:
     assert scopes.namespaced("example.com/v1", "ClusterRoleBinding") is None
     assert scopes.namespaced("v1", "Status") is None
     assert scopes_of([]).namespaced("cert-manager.io/v1", "ClusterIssuer") is None
+
+
+def test_the_shipped_custom_kinds_are_namespaced_as_upstream_says() -> None:
+    shipped = {
+        (path.parent.name, path.name.partition("_")[0])
+        for path in (REPO / "generator/schemas/crds").glob("*/*.json")
+    }
+    assert {(g, k.lower()) for g, k in SHIPPED_NAMESPACED} == shipped
+    upstream = {}
+    for path in (REPO / "tests/fixtures/crds").glob("*.yaml"):
+        for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if crd and crd.get("kind") == "CustomResourceDefinition":
+                spec = crd["spec"]
+                upstream[(spec["group"], spec["names"]["kind"])] = spec["scope"]
+    assert {kind: upstream[kind] for kind in SHIPPED_NAMESPACED} == dict.fromkeys(
+        SHIPPED_NAMESPACED, "Namespaced"
+    )
