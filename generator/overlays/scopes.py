@@ -10,10 +10,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
+from generator.kinds import Scopes, scopes_of
 from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
 from generator.overlays.build import append_hashes, build
 from generator.overlays.kustomization import FILENAMES, find_file, load_kustomization
-from generator.overlays.resources import CLUSTER_SCOPED, Resource
+from generator.overlays.resources import Resource
 
 OVERLAYS = "overlays"
 
@@ -43,9 +44,9 @@ def apply_overlays(
         return [(unit, list(manifests)) for unit, manifests in rendered]
     units = [unit for unit, _ in rendered]
     by_key = {unit_key(unit): unit for unit in units}
-    cluster_scoped = _cluster_scoped_kinds(rendered)
+    kinds = scopes_of(m for _, manifests in rendered for m in manifests)
     current: dict[str, list[Resource]] = {
-        unit_key(unit): [_resource(m, unit, cluster_scoped) for m in manifests]
+        unit_key(unit): [_resource(m, unit, kinds) for m in manifests]
         for unit, manifests in rendered
     }
     # What the tenant library rendered is the platform's: tenant overlays may only add to it.
@@ -71,7 +72,7 @@ def apply_overlays(
     return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
 
 
-def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[str]) -> Resource:
+def _resource(manifest: Manifest, unit: RenderUnit, kinds: Scopes) -> Resource:
     """A working copy; namespaced objects get the unit's namespace first, so overlays always
     see (and patches name) the namespace the object will be written with."""
     body = _copy(manifest.body)
@@ -80,25 +81,11 @@ def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[st
     if (
         isinstance(meta, dict)
         and not meta.get("namespace")
-        and manifest.kind not in cluster_scoped
+        and not kinds.cluster_scoped(manifest)
         and not manifest.verbatim
     ):
         meta["namespace"] = unit.namespace
     return Resource(body, manifest.origin, unit_key(unit))
-
-
-def _cluster_scoped_kinds(rendered: Sequence[tuple[RenderUnit, list[Manifest]]]) -> frozenset[str]:
-    kinds = set(CLUSTER_SCOPED)
-    for _, manifests in rendered:
-        for m in manifests:
-            spec = m.body.get("spec")
-            if (
-                m.kind == "CustomResourceDefinition"
-                and isinstance(spec, dict)
-                and spec.get("scope") == "Cluster"
-            ):
-                kinds.add(str((spec.get("names") or {}).get("kind", "")))
-    return frozenset(kinds)
 
 
 def _copy(value: Any) -> Any:
