@@ -1074,3 +1074,103 @@ def test_tenants_may_not_bind_kubernetes_component_roles(role: str) -> None:
             "(the waiver is ignored)",
         )
     ]
+
+
+def cluster_secret_store(name: str, **conditions: Any) -> dict[str, Any]:
+    spec = {"provider": {"fake": {"data": []}}, "conditions": [conditions] if conditions else []}
+    return obj("ClusterSecretStore", name, "", "external-secrets.io/v1beta1", spec=spec)
+
+
+def test_a_tenant_may_use_only_a_cluster_secret_store_granted_to_its_namespace() -> None:
+    stores = [
+        cluster_secret_store(
+            "platform-secrets",
+            namespaceSelector={
+                "matchExpressions": [
+                    {
+                        "key": "kubernetes.io/metadata.name",
+                        "operator": "NotIn",
+                        "values": ["kube-system"],
+                    }
+                ]
+            },
+        ),
+        cluster_secret_store("shop-secrets", namespaces=["ns-shop"]),
+        cluster_secret_store(
+            "labelled",
+            namespaceSelector={"matchLabels": {"kubernetes.io/metadata.name": "ns-shop"}},
+        ),
+    ]
+    operator = (
+        unit("operator", "external-secrets", 40, "external-secrets"),
+        [manifest(s, "charts/eso/stores.yaml") for s in stores]
+        + [
+            manifest(crd("external-secrets.io", k), "charts/eso/crds.yaml")
+            for k in ("ExternalSecret", "PushSecret")
+        ],
+    )
+
+    def external_secret(store: str, where: str = "secretStoreRef") -> dict[str, Any]:
+        ref = {"name": store, "kind": "ClusterSecretStore"}
+        spec: dict[str, Any] = {"target": {"name": "db"}}
+        if where == "secretStoreRef":
+            spec["secretStoreRef"] = ref
+        else:  # a per-key source, beside a harmless namespaced store
+            spec["secretStoreRef"] = {"name": "own", "kind": "SecretStore"}
+            spec["data"] = [
+                {"secretKey": "p", "remoteRef": {"key": "k"}, "sourceRef": {"storeRef": ref}}
+            ]
+        return obj(
+            "ExternalSecret",
+            f"from-{store}-{where}",
+            "ns-shop",
+            "external-secrets.io/v1beta1",
+            spec=spec,
+        )
+
+    push = obj(
+        "PushSecret",
+        "push",
+        "ns-shop",
+        "external-secrets.io/v1alpha1",
+        spec={
+            "secretStoreRefs": [
+                {"kind": "ClusterSecretStore", "labelSelector": {"matchLabels": {"a": "b"}}}
+            ]
+        },
+    )
+    bodies = [
+        external_secret("platform-secrets"),
+        external_secret("platform-secrets", "sourceRef"),
+        external_secret("shop-secrets"),
+        external_secret("labelled", "sourceRef"),
+        push,
+    ]
+    findings = check_policies(CLUSTER, [operator, *tenant_with(*bodies)])
+    assert [(f.key.name if f.key else "", f.rule, f.message) for f in findings] == [
+        (
+            "from-platform-secrets-secretStoreRef",
+            "tenant-delegation",
+            "tenant ExternalSecret uses ClusterSecretStore 'platform-secrets', whose "
+            "spec.conditions do not name namespace 'ns-shop': the store reads with the "
+            "platform's credentials",
+        ),
+        (
+            "from-platform-secrets-sourceRef",
+            "tenant-delegation",
+            "tenant ExternalSecret uses ClusterSecretStore 'platform-secrets', whose "
+            "spec.conditions do not name namespace 'ns-shop': the store reads with the "
+            "platform's credentials",
+        ),
+        (
+            "push",
+            "tenant-delegation",
+            "tenant PushSecret uses ClusterSecretStore '<selected by label>', whose "
+            "spec.conditions do not name namespace 'ns-shop': the store reads with the "
+            "platform's credentials",
+        ),
+    ]
+    assert findings[0].hint == (
+        "read through a SecretStore in the tenant namespace, or have the platform list "
+        "'ns-shop' under spec.conditions[].namespaces of that ClusterSecretStore"
+    )

@@ -35,6 +35,7 @@ def check_policies(cluster: CatalogCluster, rendered: Rendered) -> list[Finding]
         {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterRole"},
         crd_orders(rendered),
         scopes_of(m for _, ms in rendered for m in ms),
+        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterSecretStore"},
     )
     levels = {u.namespace: catalog_level(u) for u, _ in rendered if u.kind == "tenant"}
     findings: list[Finding] = []

@@ -90,6 +90,55 @@ def _delegation(subject: Subject) -> Iterator[Violation]:
     )
 
 
+def _shared_secret_store(subject: Subject) -> Iterator[Violation]:
+    """A reference to a ClusterSecretStore anywhere in a tenant object (an ExternalSecret's
+    secretStoreRef or sourceRef.storeRef, a PushSecret's secretStoreRefs): the store reads
+    with the platform's credentials, so a tenant may use only one whose spec.conditions name
+    the tenant namespace explicitly."""
+    manifest, unit = subject.manifest, subject.unit
+    assert unit is not None  # the scope is a tenant's output
+    namespace = unit.namespace
+    spec = manifest.body.get("spec")
+    stack: list[Any] = [spec]
+    names: list[str] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if node.get("kind") == "ClusterSecretStore":
+                names.append(str(node.get("name") or "<selected by label>"))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    for name in sorted(set(names)):
+        if _grants(subject.cluster.secret_stores.get(name), namespace):
+            continue
+        yield (
+            f"tenant {manifest.kind} uses ClusterSecretStore '{name}', whose spec.conditions "
+            f"do not name namespace '{namespace}': the store reads with the platform's "
+            "credentials",
+            "read through a SecretStore in the tenant namespace, or have the platform list "
+            f"'{namespace}' under spec.conditions[].namespaces of that ClusterSecretStore",
+        )
+
+
+def _grants(store: Mapping[str, Any] | None, namespace: str) -> bool:
+    spec = store.get("spec") if isinstance(store, Mapping) else None
+    conditions = spec.get("conditions") if isinstance(spec, Mapping) else None
+    for condition in conditions if isinstance(conditions, list) else ():
+        if not isinstance(condition, Mapping):
+            continue
+        if namespace in (condition.get("namespaces") or ()):
+            return True
+        selector = condition.get("namespaceSelector")
+        if (
+            isinstance(selector, Mapping)
+            and not selector.get("matchExpressions")
+            and selector.get("matchLabels") == {"kubernetes.io/metadata.name": namespace}
+        ):
+            return True
+    return False
+
+
 def _baseline(tenant: Tenant) -> Iterator[TenantViolation]:
     namespace = tenant.unit.namespace
     own = [m for m in tenant.manifests if m.namespace == namespace]
@@ -136,8 +185,8 @@ RULES = (
     ),
     Rule(
         "tenant-delegation",
-        "tenants render no GitOps or other object that deploys with a controller's rights",
-        (Check(Scope.TENANT_OBJECT, _delegation),),
+        "tenants render no GitOps or other object that acts with a controller's rights",
+        (Check(Scope.TENANT_OBJECT, _delegation), Check(Scope.TENANT_OBJECT, _shared_secret_store)),
         CONFINEMENT,
     ),
     Rule(
