@@ -6,13 +6,19 @@ must get a confinement finding; every object that stays inside must get none."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+import pytest
+import yaml
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from generator.policies import check_policies
+from tests.conftest import MINIMAL, run_cli, snapshot, write_tree
 from tests.test_policies import CLUSTER, crd, manifest, obj, tenant_baseline, unit
 
 NAMESPACE = "ns-shop"
@@ -148,7 +154,7 @@ def tenants(draw: st.DrawFn) -> list[Case]:
     return [draw(hostile(index)) for index in range(count)]
 
 
-@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
 @given(tenants())
 def test_no_tenant_object_escapes_its_namespace(cases: list[Case]) -> None:
     crds = [manifest(c, "charts/crds/crds.yaml") for case in cases for c in case.crds]
@@ -173,3 +179,103 @@ def test_the_strategy_reaches_every_family() -> None:
 
     collect()
     assert seen == {True, False}
+
+
+# End to end: the same hostile objects, with patches and transformers aimed at the tenant
+# library's objects, as a tenant overlay of a real render.
+TENANT_OVERLAY = "overlays/clusters/dev-1/tenants/shop"
+PLATFORM_EDITS = [
+    "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: tenant-quota, namespace: ns-shop}\n"
+    "spec: {hard: {pods: '10000'}}\n",
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+    "metadata: {name: default-deny, namespace: ns-shop}\n"
+    "spec: {podSelector: {matchLabels: {never: match}}}\n",
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-shop\n  annotations:\n"
+    "    waive.platform.generator/tenant-baseline: approved\n",
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-shop\n  labels:\n"
+    "    pod-security.kubernetes.io/enforce: privileged\n",
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+    "metadata: {name: tenant-owners, namespace: ns-shop}\n$patch: delete\n",
+]
+TRANSFORMERS = ["", "namePrefix: t-\n", "commonLabels: {team: shop}\n", "namespace: kube-system\n"]
+BUILT_IN_NAMESPACED = {tuple((api.rpartition("/")[0], kind)) for api, kind in NAMESPACED_KINDS}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """The minimal platform with tenant 'shop', rendered once: (repo, rendered/ snapshot)."""
+    files = {**MINIMAL, "catalog/tenants/shop.yaml": "name: shop\nowners: [team-shop]\n"}
+    repo = write_tree(tmp_path_factory.mktemp("tenant") / "repo", files)
+    assert run_cli(["render", "--repo", str(repo)]).code == 0
+    return repo, snapshot(repo / "rendered")
+
+
+@st.composite
+def benign(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    """An object a tenant may add: it must render."""
+    namespace = draw(st.sampled_from([NAMESPACE, ""]))
+    kind = draw(st.sampled_from(["ConfigMap", "ServiceAccount", "Role", "PodTemplate"]))
+    fields: dict[str, Any] = {
+        "ConfigMap": {"data": {"a": "b"}},
+        "ServiceAccount": {},
+        "Role": {"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]},
+        "PodTemplate": {"template": {"spec": {"containers": [BENIGN_CONTAINER]}}},
+    }[kind]
+    api = "rbac.authorization.k8s.io/v1" if kind == "Role" else "v1"
+    return obj(kind, f"ok-{index}", namespace, api, **fields)
+
+
+@st.composite
+def tenant_overlays(draw: st.DrawFn) -> dict[str, str]:
+    if draw(st.booleans()):
+        count = draw(st.integers(min_value=1, max_value=3))
+        added = [draw(benign(index)) for index in range(count)]
+        return {
+            "kustomization.yaml": "resources: ["
+            + ", ".join(f"ok-{i}.yaml" for i in range(count))
+            + "]\n",
+            **{f"ok-{i}.yaml": json.dumps(body) for i, body in enumerate(added)},
+        }
+    cases = draw(tenants())
+    files = {f"obj-{i}.yaml": json.dumps(case.body) for i, case in enumerate(cases)}
+    text = "resources: [" + ", ".join(files) + "]\n" + draw(st.sampled_from(TRANSFORMERS))
+    edits = draw(st.lists(st.sampled_from(PLATFORM_EDITS), max_size=2, unique=True))
+    if edits:
+        text += "patches:\n" + "".join(f"  - path: edit-{i}.yaml\n" for i in range(len(edits)))
+        files.update({f"edit-{i}.yaml": edit for i, edit in enumerate(edits)})
+    return {"kustomization.yaml": text, **files}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(overlay=tenant_overlays())
+def test_a_rendered_tenant_folder_holds_only_its_namespace(
+    platform: tuple[Path, dict[str, bytes]], overlay: dict[str, str]
+) -> None:
+    repo, before = platform
+    write_tree(repo / TENANT_OVERLAY, overlay)
+    try:
+        result = run_cli(["render", "--repo", str(repo), "--no-cache"])
+        after = snapshot(repo / "rendered")
+    finally:
+        shutil.rmtree(repo / "overlays")
+        shutil.rmtree(repo / "rendered")
+        write_tree(repo / "rendered", before)
+    assert result.code in (0, 1, 2), result.err
+    event(f"exit {result.code}")
+    if result.code:
+        assert after == before
+        return
+    # the tenant library's objects are as the platform rendered them; added objects stay inside
+    assert {path: after[path] for path in before} == before
+    for path in sorted(set(after) - set(before)):
+        assert path.startswith("dev-1/tenants/shop/"), path
+        body = yaml.safe_load(after[path])
+        group = str(body["apiVersion"]).rpartition("/")[0]
+        assert (group, body["kind"]) in BUILT_IN_NAMESPACED, path
+        assert body["metadata"]["namespace"] == NAMESPACE, path
