@@ -4,6 +4,7 @@ annotation that gives a reason."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -1173,4 +1174,82 @@ def test_a_tenant_may_use_only_a_cluster_secret_store_granted_to_its_namespace()
     assert findings[0].hint == (
         "read through a SecretStore in the tenant namespace, or have the platform list "
         "'ns-shop' under spec.conditions[].namespaces of that ClusterSecretStore"
+    )
+
+
+def test_a_cluster_issuer_signs_only_names_the_tenant_owns() -> None:
+    issuers = crd_operator(
+        ("cert-manager.io", "Certificate"), ("cert-manager.io", "CertificateRequest")
+    )
+    tenant_unit = unit("tenant", "shop", 1000, "ns-shop")
+    tenant_unit = dataclasses.replace(
+        tenant_unit,
+        context={
+            "tenant": {"podSecurity": "restricted", "exposure": {"hosts": ["shop.example.com"]}}
+        },
+    )
+
+    def certificate(name: str, issuer_kind: str = "ClusterIssuer", **spec: Any) -> dict[str, Any]:
+        ref = {"name": "platform-ca", "kind": issuer_kind, "group": "cert-manager.io"}
+        return obj(
+            name.title(), name, "ns-shop", "cert-manager.io/v1", spec={"issuerRef": ref, **spec}
+        )
+
+    own = dict(
+        certificate("certificate", dnsNames=["shop.example.com", "api.ns-shop.svc"]),
+        metadata={"name": "own", "namespace": "ns-shop"},
+    )
+    foreign = dict(
+        certificate(
+            "certificate",
+            dnsNames=["shop.example.com", "kubernetes.default.svc", "api.ns-other"],
+            isCA=True,
+            ipAddresses=["10.0.0.1"],
+        ),
+        metadata={"name": "foreign", "namespace": "ns-shop"},
+    )
+    local = dict(
+        certificate("certificate", "Issuer", dnsNames=["anything.example"]),
+        metadata={"name": "local", "namespace": "ns-shop"},
+    )
+    request = certificate("certificaterequest", request="LS0t")
+    request["kind"] = "CertificateRequest"
+    ingress = obj(
+        "Ingress",
+        "web",
+        "ns-shop",
+        "networking.k8s.io/v1",
+        spec={
+            "tls": [{"hosts": ["shop.example.com", "bank.example.com"], "secretName": "web-tls"}]
+        },
+    )
+    ingress["metadata"]["annotations"] = {"cert-manager.io/cluster-issuer": "letsencrypt-prod"}
+    bodies = [manifest(b) for b in [*tenant_baseline(), own, foreign, local, request, ingress]]
+    findings = check_policies(CLUSTER, [issuers, (tenant_unit, bodies)])
+    assert [(f.key.name if f.key else "", f.message) for f in findings] == [
+        ("foreign", "tenant Certificate has ClusterIssuer 'platform-ca' sign a CA certificate"),
+        (
+            "foreign",
+            "tenant Certificate has ClusterIssuer 'platform-ca' sign ipAddresses, which the tenant does not own",
+        ),
+        (
+            "foreign",
+            "tenant Certificate has ClusterIssuer 'platform-ca' sign names the tenant does not own "
+            "('api.ns-other', 'kubernetes.default.svc')",
+        ),
+        (
+            "certificaterequest",
+            "tenant CertificateRequest has ClusterIssuer 'platform-ca' sign a raw certificate "
+            "request, whose names cannot be checked",
+        ),
+        (
+            "web",
+            "tenant Ingress has ClusterIssuer 'letsencrypt-prod' sign names the tenant does not own "
+            "('bank.example.com')",
+        ),
+    ]
+    assert {f.rule for f in findings} == {"tenant-delegation"}
+    assert findings[0].hint == (
+        "request only the tenant's exposure hosts or service names of 'ns-shop', or sign with an "
+        "Issuer in the tenant namespace; to add hosts, change 'catalog/tenants/shop.yaml'"
     )

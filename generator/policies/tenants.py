@@ -53,92 +53,6 @@ def _confinement(subject: Subject) -> Iterator[Violation]:
         )
 
 
-# Kinds that hand work to a controller acting with its own rights: a tenant rendering one
-# would reach whatever that controller may reach (for GitOps controllers, the whole cluster).
-# Matched by group alone where every kind of the group delegates, case-insensitively.
-DELEGATING_GROUPS: Mapping[str, str] = {
-    "source.toolkit.fluxcd.io": "a Flux source, which fetches content for Flux to apply",
-    "kustomize.toolkit.fluxcd.io": "a Flux Kustomization, which applies manifests",
-    "helm.toolkit.fluxcd.io": "a Flux HelmRelease, which installs a chart",
-    "source.extensions.fluxcd.io": "a Flux source, which fetches content for Flux to apply",
-    "fleet.cattle.io": "a Rancher Fleet object, which deploys content",
-    "helm.cattle.io": "a helm-controller chart, which installs with cluster-admin rights",
-    "kappctrl.k14s.io": "a kapp-controller App, which deploys content",
-    "packaging.carvel.dev": "a Carvel package object, which deploys content",
-}
-DELEGATING_KINDS: Mapping[tuple[str, str], str] = {
-    ("argoproj.io", "application"): "an Argo CD Application, which deploys content",
-    ("argoproj.io", "applicationset"): "an Argo CD ApplicationSet, which creates Applications",
-    ("argoproj.io", "appproject"): "an Argo CD AppProject, which grants deployment rights",
-    ("image.toolkit.fluxcd.io", "imageupdateautomation"): (
-        "a Flux ImageUpdateAutomation, which pushes to Git with Flux's credentials"
-    ),
-}
-
-
-def _delegation(subject: Subject) -> Iterator[Violation]:
-    manifest = subject.manifest
-    group = manifest.key.group.lower()
-    what = DELEGATING_KINDS.get((group, manifest.kind.lower())) or DELEGATING_GROUPS.get(group)
-    if what is None:
-        return
-    yield (
-        f"tenant renders {manifest.kind} of '{manifest.api_version}': {what} with the "
-        "controller's rights, beyond the tenant namespace",
-        "the platform generates the GitOps objects that deploy a tenant (confined to its "
-        "namespace); render the workloads themselves in the tenant's overlay",
-    )
-
-
-def _shared_secret_store(subject: Subject) -> Iterator[Violation]:
-    """A reference to a ClusterSecretStore anywhere in a tenant object (an ExternalSecret's
-    secretStoreRef or sourceRef.storeRef, a PushSecret's secretStoreRefs): the store reads
-    with the platform's credentials, so a tenant may use only one whose spec.conditions name
-    the tenant namespace explicitly."""
-    manifest, unit = subject.manifest, subject.unit
-    assert unit is not None  # the scope is a tenant's output
-    namespace = unit.namespace
-    spec = manifest.body.get("spec")
-    stack: list[Any] = [spec]
-    names: list[str] = []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            if node.get("kind") == "ClusterSecretStore":
-                names.append(str(node.get("name") or "<selected by label>"))
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    for name in sorted(set(names)):
-        if _grants(subject.cluster.secret_stores.get(name), namespace):
-            continue
-        yield (
-            f"tenant {manifest.kind} uses ClusterSecretStore '{name}', whose spec.conditions "
-            f"do not name namespace '{namespace}': the store reads with the platform's "
-            "credentials",
-            "read through a SecretStore in the tenant namespace, or have the platform list "
-            f"'{namespace}' under spec.conditions[].namespaces of that ClusterSecretStore",
-        )
-
-
-def _grants(store: Mapping[str, Any] | None, namespace: str) -> bool:
-    spec = store.get("spec") if isinstance(store, Mapping) else None
-    conditions = spec.get("conditions") if isinstance(spec, Mapping) else None
-    for condition in conditions if isinstance(conditions, list) else ():
-        if not isinstance(condition, Mapping):
-            continue
-        if namespace in (condition.get("namespaces") or ()):
-            return True
-        selector = condition.get("namespaceSelector")
-        if (
-            isinstance(selector, Mapping)
-            and not selector.get("matchExpressions")
-            and selector.get("matchLabels") == {"kubernetes.io/metadata.name": namespace}
-        ):
-            return True
-    return False
-
-
 def _baseline(tenant: Tenant) -> Iterator[TenantViolation]:
     namespace = tenant.unit.namespace
     own = [m for m in tenant.manifests if m.namespace == namespace]
@@ -181,12 +95,6 @@ RULES = (
         "tenant-namespace",
         "tenant objects stay in the tenant namespace",
         (Check(Scope.TENANT_OBJECT, _confinement),),
-        CONFINEMENT,
-    ),
-    Rule(
-        "tenant-delegation",
-        "tenants render no GitOps or other object that acts with a controller's rights",
-        (Check(Scope.TENANT_OBJECT, _delegation), Check(Scope.TENANT_OBJECT, _shared_secret_store)),
         CONFINEMENT,
     ),
     Rule(
