@@ -13,11 +13,10 @@ from generator.diff.compare import Change, DiffReport, resources
 from generator.diff.inputs import InputChange, causes, unit_name
 from generator.diff.platform import ClusterInfo
 from generator.diff.rules.capacity import field_changes
-from generator.diff.rules.context import images, spec
+from generator.diff.rules.context import GITOPS_FOLDERS, deployed_unit, images, spec
 from generator.diff.rules.images import repository
 from generator.model import RenderedFile
 
-GITOPS_FOLDERS = frozenset({"", "apps", "bootstrap", "flux"})
 QUOTA_SHOWN = (
     ("requests.cpu", "cpu"), ("requests.memory", "memory"), ("pods", "pods"),
     ("requests.storage", "storage"),
@@ -108,23 +107,6 @@ class _Builder:
                 )
             )
         return sorted(built, key=lambda i: (order.index(i.kind), i.message))
-
-
-def deployed_unit(change: Change) -> str:
-    """The component folder a GitOps object deploys ("" for anything else): an Application's or
-    Kustomization's path, a tenant's AppProject by its name."""
-    if change.component not in GITOPS_FOLDERS or not change.component:
-        return ""
-    body = change.resource.body
-    source = spec(body).get("source")
-    path = source.get("path") if isinstance(source, Mapping) else spec(body).get("path")
-    parts = PurePosixPath(str(path or "").removeprefix("./")).parts
-    if len(parts) >= 3 and parts[1] == change.cluster and parts[2] not in GITOPS_FOLDERS:
-        return "/".join(parts[2:4]) if parts[2] == "tenants" else parts[2]
-    marker = f"{change.cluster}-tenant-"
-    if change.key.kind == "AppProject" and change.key.name.startswith(marker):
-        return f"tenants/{change.key.name.removeprefix(marker)}"
-    return ""
 
 
 def _quota_text(changes: Sequence[Change]) -> str:
@@ -296,7 +278,8 @@ def _rest(builder: _Builder) -> None:
     for place in sorted(builder.by_place):
         if place in builder.explained or place[1] in GITOPS_FOLDERS:
             continue
-        builder.add("other", f"`{unit_name(place[1])}` changed", [place])
+        noun = "Tenant" if place[1].startswith("tenants/") else "Operator"
+        builder.add("other", f"{noun} `{unit_name(place[1])}` changed", [place])
     covered = {cluster for cluster, _ in builder.explained}
     for place in sorted(builder.by_place):
         if place[1] in GITOPS_FOLDERS and place[0] not in covered:

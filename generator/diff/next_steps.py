@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.diff.compare import DiffReport
-from generator.diff.headline import GITOPS_FOLDERS
 from generator.diff.platform import ClusterInfo
+from generator.diff.rules.context import GITOPS_FOLDERS
 
 ENGINES = {"argocd": "Argo CD", "flux": "Flux"}
 
@@ -27,7 +27,8 @@ def _units(report: DiffReport, cluster: str) -> list[str]:
     return sorted({c.component for c in report.changes if c.cluster == cluster} - GITOPS_FOLDERS)
 
 
-def _message(report: DiffReport, cluster: str, info: ClusterInfo | None) -> str:
+def _message(report: DiffReport, cluster: str, clusters: Mapping[str, ClusterInfo]) -> str:
+    info = clusters.get(cluster)
     if cluster in report.old_clusters - report.new_clusters:
         return (
             "removed from the catalog: no GitOps engine deletes what runs there; uninstall "
@@ -63,6 +64,15 @@ def _message(report: DiffReport, cluster: str, info: ClusterInfo | None) -> str:
             if removed
             else "prune off"
         )
+    delivered = sorted(
+        name
+        for name, other in clusters.items()
+        if other.managed_by == cluster and name in report.clusters
+    )
+    if delivered:
+        parts.append(
+            "its Argo CD also delivers the changes to " + ", ".join(f"`{n}`" for n in delivered)
+        )
     return "; ".join(parts)
 
 
@@ -79,7 +89,7 @@ def next_steps(report: DiffReport, clusters: Mapping[str, ClusterInfo]) -> list[
                 (info.managed_by or cluster) if info else cluster,
                 info.automated if info else False,
                 info.prune if info else False,
-                _message(report, cluster, info),
+                _message(report, cluster, clusters),
             )
         )
     return steps

@@ -13,9 +13,10 @@ import click
 
 from generator.diff.attention import Attention, by_rule
 from generator.diff.compare import Change
-from generator.diff.headline import GITOPS_FOLDERS, Intent
+from generator.diff.headline import Intent
 from generator.diff.revisions import Comparison
 from generator.diff.rules import BY_ID, RULES
+from generator.diff.rules.context import GITOPS_FOLDERS
 
 # Finds the previous comment, so the workflow edits it instead of adding one per push.
 MARKER = "<!-- platform-generator:render-diff -->"

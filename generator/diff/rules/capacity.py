@@ -60,11 +60,19 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     return found
 
 
+def _short(name: str) -> str:
+    """`limits.cpu` for a quota's `hard.limits.cpu`, `Container.max.cpu` for a LimitRange's
+    `limits.Container.max.cpu`."""
+    for prefix in ("hard.", "limits."):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name
+
+
 def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     before, after = flatten(old), flatten(new)
     return [
-        f"{name.removeprefix('hard.').removeprefix('limits.')} "
-        f"{change_text(before.get(name), after.get(name))}"
+        f"{_short(name)} {change_text(before.get(name), after.get(name))}"
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     ]
@@ -77,7 +85,7 @@ def capacity(context: RuleContext) -> Iterator[Hit]:
             continue
         if context.in_removed_cluster(change) or not substantive(change):
             continue
-        if (change.cluster, change.component) in context.removed_components:
+        if context.in_removed_component(change):
             continue
         if change.status == "added" and (change.cluster, change.component) in added:
             continue  # a new tenant's quota is in the headline

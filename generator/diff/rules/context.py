@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from generator.diff.compare import Change, DiffReport, Resource
@@ -12,6 +13,7 @@ from generator.diff.inputs import InputChange, causes
 from generator.diff.platform import ClusterInfo
 
 Severity = Literal["high", "medium", "low"]
+GITOPS_FOLDERS = frozenset({"", "apps", "bootstrap", "flux"})  # not an operator or tenant
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 # (cluster, tenant) → the tenant library's objects for it, before overlays; None when the head
 # catalog cannot be rendered (every tenant RBAC or NetworkPolicy change is then news).
@@ -64,6 +66,14 @@ class RuleContext:
     def in_removed_cluster(self, change: Change) -> bool:
         return change.cluster in self.removed_clusters
 
+    def in_removed_component(self, change: Change) -> bool:
+        """Whether a change belongs to a folder that leaves its cluster, the Application,
+        AppProject or Kustomization that deployed it included."""
+        gone = self.removed_components
+        return (change.cluster, change.component) in gone or (
+            change.status == "removed" and (change.cluster, deployed_unit(change)) in gone
+        )
+
     def production(self, cluster: str) -> bool:
         info = self.clusters.get(cluster)
         return info is not None and info.production
@@ -88,6 +98,23 @@ class RuleContext:
             comparable(body, resource.key.namespace) == wanted
             for body in self._baseline.get((resource.cluster, tenant), ())
         )
+
+
+def deployed_unit(change: Change) -> str:
+    """The component folder a GitOps object deploys ("" for anything else): an Application's or
+    Kustomization's path, a tenant's AppProject by its name."""
+    if change.component not in GITOPS_FOLDERS or not change.component:
+        return ""
+    body = change.resource.body
+    source = spec(body).get("source")
+    path = source.get("path") if isinstance(source, Mapping) else spec(body).get("path")
+    parts = PurePosixPath(str(path or "").removeprefix("./")).parts
+    if len(parts) >= 3 and parts[1] == change.cluster and parts[2] not in GITOPS_FOLDERS:
+        return "/".join(parts[2:4]) if parts[2] == "tenants" else parts[2]
+    marker = f"{change.cluster}-tenant-"
+    if change.key.kind == "AppProject" and change.key.name.startswith(marker):
+        return f"tenants/{change.key.name.removeprefix(marker)}"
+    return ""
 
 
 def comparable(body: Mapping[str, Any], namespace: str) -> Mapping[str, Any]:

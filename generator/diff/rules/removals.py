@@ -41,10 +41,9 @@ def namespaces_deleted(context: RuleContext) -> Iterator[Hit]:
 
 
 def other_deletions(context: RuleContext) -> Iterator[Hit]:
-    gone = context.removed_components
     for change in context.report.removed:
         key = change.key
-        if context.in_removed_cluster(change) or (change.cluster, change.component) in gone:
+        if context.in_removed_cluster(change) or context.in_removed_component(change):
             continue  # summed up in one item
         if key.kind in OWN_RULES or key.kind.endswith("NetworkPolicy") or is_rbac(key):
             continue  # their own rules say it

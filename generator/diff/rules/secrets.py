@@ -23,7 +23,7 @@ def secrets(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
         if not is_secret(change.key) or context.in_removed_cluster(change):
             continue
-        if (change.cluster, change.component) in context.removed_components:
+        if context.in_removed_component(change):
             continue
         before = _values(change.old.body if change.old else None)
         after = _values(change.new.body if change.new else None)

@@ -1,0 +1,196 @@
+"""Everyday changes to the example platform, one commit each, for the diff bot's scenario
+tests: every edit is what a platform engineer would commit (catalog, overlay or chart), and
+`generator render` runs after it as `make render` would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+Edit = Callable[[Path], None]
+
+
+def write(repo: Path, relpath: str, text: str) -> None:
+    path = repo / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def replace(repo: Path, relpath: str, old: str, new: str) -> None:
+    path = repo / relpath
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relpath}"
+    path.write_text(text.replace(old, new))
+
+
+def add_tenant(repo: Path) -> None:
+    write(
+        repo,
+        "catalog/tenants/billing.yaml",
+        "name: billing\nowners: [team-billing]\nreaders: [finance-auditors]\n"
+        'quotas: {cpu: "4", memory: 8Gi, pods: 40, storage: 50Gi}\nstorage: standard\n'
+        "enabledOn: {clusters: [eks-prod]}\n",
+    )
+
+
+def remove_tenant(repo: Path) -> None:
+    (repo / "catalog/tenants/analytics.yaml").unlink()
+
+
+CERT_MANAGER_IMAGES = "".join(
+    f"- name: registry.acme.example/jetstack/cert-manager-{app}\n  newTag: v1.17.0\n"
+    for app in ("cainjector", "controller", "webhook")
+)
+
+
+def bump_in_staging(repo: Path) -> None:
+    write(
+        repo,
+        "overlays/environments/staging/cert-manager/kustomization.yaml",
+        "# Staging tries cert-manager 1.17 before production.\nimages:\n" + CERT_MANAGER_IMAGES,
+    )
+
+
+def promote_to_prod(repo: Path) -> None:
+    bump_in_staging(repo)  # already committed in the parent scenario: no change
+    path = "overlays/environments/prod/cert-manager/kustomization.yaml"
+    write(repo, path, (repo / path).read_text() + "images:\n" + CERT_MANAGER_IMAGES)
+
+
+def raise_prod_quota(repo: Path) -> None:
+    replace(
+        repo,
+        "catalog/environments/prod.yaml",
+        'quotas: {cpu: "16", memory: 32Gi, pods: 200, storage: 500Gi}',
+        'quotas: {cpu: "64", memory: 128Gi, pods: 200, storage: 500Gi}',
+    )
+
+
+DESCHEDULER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: descheduler
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: descheduler}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: descheduler}
+    spec:
+      priorityClassName: platform-critical
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: descheduler
+          image: registry.acme.example/descheduler/descheduler:v0.31.0
+          args: [--policy-config-file=/policy/policy.yaml]
+          resources:
+            requests: {cpu: 50m, memory: 64Mi}
+            limits: {cpu: 200m, memory: 128Mi}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+"""
+
+
+def insert_operator(repo: Path) -> None:
+    write(
+        repo,
+        "catalog/operators/065-descheduler.yaml",
+        "# Evicts pods from crowded nodes so the scheduler can spread them again.\n"
+        "namespace: descheduler\nlabels: {tier: scaling}\n",
+    )
+    write(repo, "charts/descheduler/deployment.yaml", DESCHEDULER)
+
+
+def renumber_operator(repo: Path) -> None:
+    (repo / "catalog/operators/070-keda.yaml").rename(repo / "catalog/operators/075-keda.yaml")
+
+
+APPROVER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cert-manager-approver-policy
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: approver-policy}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: approver-policy}
+    spec:
+      serviceAccountName: cert-manager-controller
+      priorityClassName: platform-critical
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: approver-policy
+          image: registry.acme.example/jetstack/cert-manager-approver-policy:v0.15.0
+          resources:
+            requests: {cpu: 50m, memory: 64Mi}
+            limits: {cpu: 200m, memory: 128Mi}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+"""
+
+
+def add_controller_image(repo: Path) -> None:
+    write(repo, "charts/cert-manager/templates/approver-policy.yaml", APPROVER)
+
+
+def change_registry(repo: Path) -> None:
+    path = "overlays/environments/dev/kustomization.yaml"
+    write(
+        repo,
+        path,
+        (repo / path).read_text()
+        + "# KEDA from upstream's registry while the mirror lags behind.\n"
+        "- name: registry.acme.example/kedacore/keda\n  newName: ghcr.io/kedacore/keda\n",
+    )
+
+
+def bump_crd_version(repo: Path) -> None:
+    replace(
+        repo,
+        "charts/keda/crds/scaledobjects.yaml",
+        "  - name: v1alpha1\n    served: true\n    storage: true\n",
+        "  - name: v1alpha1\n    served: true\n    storage: false\n",
+    )
+
+
+def widen_tenant_rbac(repo: Path) -> None:
+    write(
+        repo,
+        "overlays/clusters/eks-prod/tenants/payments/kustomization.yaml",
+        "# The auditors also restart payments workloads during incidents.\n"
+        "patches:\n- target: {kind: RoleBinding, name: tenant-readers}\n"
+        "  patch: |\n"
+        "    - op: replace\n      path: /roleRef/name\n      value: edit\n",
+    )
+
+
+DATABASE = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-database
+spec:
+  podSelector:
+    matchLabels: {app.kubernetes.io/name: ledger}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - ipBlock: {cidr: 10.20.0.0/16}
+      ports:
+        - {protocol: TCP, port: 5432}
+"""
+
+
+def open_network(repo: Path) -> None:
+    folder = "overlays/environments/staging/tenants/payments"
+    write(repo, f"{folder}/kustomization.yaml", "resources:\n- allow-database.yaml\n")
+    write(repo, f"{folder}/allow-database.yaml", DATABASE)
