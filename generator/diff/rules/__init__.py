@@ -16,7 +16,7 @@ from generator.diff.rules import (
 )
 from generator.diff.rules.context import Hit, Rule, RuleContext, Severity
 
-SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
+SEVERITIES: tuple[Severity, ...] = ("high", "medium")
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(

@@ -12,7 +12,7 @@ from generator.diff.compare import Change, DiffReport, Resource
 from generator.diff.inputs import InputChange, causes
 from generator.diff.platform import ClusterInfo
 
-Severity = Literal["high", "medium", "low"]
+Severity = Literal["high", "medium"]
 GITOPS_FOLDERS = frozenset({"", "apps", "bootstrap", "flux"})  # not an operator or tenant
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 # (cluster, tenant) → the tenant library's objects for it, before overlays; None when the head
