@@ -194,3 +194,15 @@ def open_network(repo: Path) -> None:
     folder = "overlays/environments/staging/tenants/payments"
     write(repo, f"{folder}/kustomization.yaml", "resources:\n- allow-database.yaml\n")
     write(repo, f"{folder}/allow-database.yaml", DATABASE)
+
+
+def add_cluster(repo: Path) -> None:
+    write(
+        repo,
+        "catalog/clusters/eks-staging.yaml",
+        "# Staging on EKS, deployed by the management cluster like production.\n"
+        "name: eks-staging\nenvironment: staging\nprovider: aws\nkubernetesVersion: 1.31.0\n"
+        "apiServer: https://5D2E8A1C3B4F6E7A9C0B1D2E3F4A5B6C.gr7.eu-west-1.eks.amazonaws.com\n"
+        "gitops: argocd\nmanagedBy: mgmt\nlabels: {tier: staging}\n"
+        'values:\n  aws:\n    region: eu-west-1\n    accountId: "123456789012"\n',
+    )

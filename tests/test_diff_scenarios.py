@@ -317,6 +317,25 @@ SCENARIOS = (
         ),
     ),
     Scenario(
+        "add_cluster",
+        (edit.add_cluster,),
+        (
+            Line(
+                "cluster-added",
+                "Cluster `eks-staging` added (staging)",
+                (("eks-staging", 146, 0, 0),),
+                ("catalog/clusters/eks-staging.yaml",),
+            ),
+            Line(
+                "gitops",
+                "GitOps objects changed: `Application argocd/eks-staging-bootstrap`",
+                (("mgmt", 1, 0, 0),),
+                ("catalog/clusters/eks-staging.yaml",),
+            ),
+        ),
+        (),  # it runs what the other clusters run: the headline says it
+    ),
+    Scenario(
         "open_network",
         (edit.open_network,),
         (Line("other", "Tenant `payments` changed", (("linode-sandbox", 1, 0, 0),), PAYMENTS_NET),),
@@ -460,3 +479,36 @@ def test_scenario_comment_matches_its_golden(
         golden.write_text(comment)
     assert comment == golden.read_text()
     assert len(comment) < 65_536
+
+
+def test_routine_tenant_addition_is_a_short_comment(platform: Path) -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "add_tenant")
+    comment = markdown(commit(platform, scenario))
+    assert len(comment) < 4_000
+    assert comment.count("```diff") == 2  # its Application and AppProject; the rest by name
+    assert "<code>+ tenants/billing: 11 new object(s)</code>" in comment
+
+
+def test_new_cluster_comment_fits_and_lists_new_objects_by_name(platform: Path) -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "add_cluster")
+    comment = markdown(commit(platform, scenario))
+    assert len(comment) < 65_536
+    assert "> [!NOTE]" not in comment  # nothing had to be cut
+
+
+def test_working_tree_head_sees_uncommitted_and_untracked_inputs(platform: Path) -> None:
+    git(platform, "checkout", "-q", "-f", "--detach", "main")
+    git(platform, "clean", "-fdq")
+    edit.add_tenant(platform)
+    assert run_cli(["render", "--repo", str(platform)]).code == 0
+    try:
+        comparison = diff_revisions(platform, "main")
+    finally:
+        git(platform, "checkout", "-q", "-f", "main")
+        git(platform, "clean", "-fdq")
+    assert [(i.kind, i.sources) for i in comparison.headline] == [
+        ("tenant-added", ("catalog/tenants/billing.yaml",))
+    ]
+    assert [(c.status, c.path) for c in comparison.inputs] == [
+        ("A", "catalog/tenants/billing.yaml")
+    ]

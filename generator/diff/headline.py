@@ -83,11 +83,14 @@ class _Builder:
         order = list(KIND_ORDER)
         built = []
         for (kind, message), places in self.found.items():
-            changes = [
-                c
-                for place in places
-                for c in (*self.by_place.get(place, []), *self.deploying.get(place, []))
-            ]
+            # A new cluster's Applications are in its places twice: as its own, and as units'.
+            changes = list(
+                {
+                    id(c): c
+                    for place in places
+                    for c in (*self.by_place.get(place, []), *self.deploying.get(place, []))
+                }.values()
+            )
             counts: dict[str, list[int]] = {}
             for change in changes:
                 row = counts.setdefault(change.cluster, [0, 0, 0])
@@ -283,7 +286,9 @@ def _rest(builder: _Builder) -> None:
     covered = {cluster for cluster, _ in builder.explained}
     for place in sorted(builder.by_place):
         if place[1] in GITOPS_FOLDERS and place[0] not in covered:
-            builder.add("gitops", "GitOps objects changed", [place])
+            names = [f"`{c.key}`" for c in builder.by_place[place]]
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            builder.add("gitops", f"GitOps objects changed: {shown}", [place])
 
 
 KIND_ORDER = (

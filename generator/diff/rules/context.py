@@ -66,6 +66,11 @@ class RuleContext:
     def in_removed_cluster(self, change: Change) -> bool:
         return change.cluster in self.removed_clusters
 
+    def in_added_cluster(self, change: Change) -> bool:
+        """A new cluster runs what the others run: its headline line says it, and listing every
+        image and role of it again would bury the rest."""
+        return change.cluster in self.report.new_clusters - self.report.old_clusters
+
     def in_removed_component(self, change: Change) -> bool:
         """Whether a change belongs to a folder that leaves its cluster, the Application,
         AppProject or Kustomization that deployed it included."""

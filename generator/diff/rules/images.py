@@ -36,7 +36,7 @@ def image_change(old: str, new: str) -> str:
 def _pairs(context: RuleContext) -> Iterator[tuple[Change, str, str | None, str]]:
     """(change, container, old image or None, new image) for every new or changed image."""
     for change in context.report.changes:
-        if change.new is None or context.in_removed_cluster(change):
+        if change.new is None or context.in_added_cluster(change):
             continue
         before = images(change.old.body) if change.old is not None else {}
         for container, image in images(change.new.body).items():

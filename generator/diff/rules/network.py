@@ -64,6 +64,8 @@ def network(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
         if not change.key.kind.endswith("NetworkPolicy") or context.in_removed_cluster(change):
             continue
+        if context.in_added_cluster(change):
+            continue
         if context.in_removed_component(change):
             continue
         if change.new is not None and context.from_tenant_library(change.new):

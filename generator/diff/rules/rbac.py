@@ -80,6 +80,8 @@ def rbac(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
         if not is_rbac(change.key) or context.in_removed_cluster(change):
             continue
+        if context.in_added_cluster(change):
+            continue
         if context.in_removed_component(change):
             continue
         if change.status in ("changed", "moved") and not substantive(change):

@@ -23,6 +23,8 @@ def secrets(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
         if not is_secret(change.key) or context.in_removed_cluster(change):
             continue
+        if context.in_added_cluster(change):
+            continue
         if context.in_removed_component(change):
             continue
         before = _values(change.old.body if change.old else None)
