@@ -66,33 +66,37 @@ def raise_prod_quota(repo: Path) -> None:
     )
 
 
-DESCHEDULER = """\
+def controller(name: str, image: str, extra: str = "") -> str:
+    """A platform controller Deployment as the example platform's policies want it."""
+    return f"""\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: descheduler
+  name: {name}
 spec:
   replicas: 1
   selector:
-    matchLabels: {app.kubernetes.io/name: descheduler}
+    matchLabels: {{app.kubernetes.io/name: {name}}}
   template:
     metadata:
-      labels: {app.kubernetes.io/name: descheduler}
-    spec:
+      labels: {{app.kubernetes.io/name: {name}}}
+    spec:{extra}
       priorityClassName: platform-critical
-      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      securityContext: {{runAsNonRoot: true, seccompProfile: {{type: RuntimeDefault}}}}
       containers:
-        - name: descheduler
-          image: registry.acme.example/descheduler/descheduler:v0.31.0
-          args: [--policy-config-file=/policy/policy.yaml]
+        - name: {name}
+          image: {image}
           resources:
-            requests: {cpu: 50m, memory: 64Mi}
-            limits: {cpu: 200m, memory: 128Mi}
+            requests: {{cpu: 50m, memory: 64Mi}}
+            limits: {{cpu: 200m, memory: 128Mi}}
           securityContext:
             allowPrivilegeEscalation: false
             readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
+            capabilities: {{drop: [ALL]}}
 """
+
+
+DESCHEDULER = controller("descheduler", "registry.acme.example/descheduler/descheduler:v0.31.0")
 
 
 def insert_operator(repo: Path) -> None:
@@ -109,33 +113,11 @@ def renumber_operator(repo: Path) -> None:
     (repo / "catalog/operators/070-keda.yaml").rename(repo / "catalog/operators/075-keda.yaml")
 
 
-APPROVER = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: cert-manager-approver-policy
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app.kubernetes.io/name: approver-policy}
-  template:
-    metadata:
-      labels: {app.kubernetes.io/name: approver-policy}
-    spec:
-      serviceAccountName: cert-manager-controller
-      priorityClassName: platform-critical
-      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
-      containers:
-        - name: approver-policy
-          image: registry.acme.example/jetstack/cert-manager-approver-policy:v0.15.0
-          resources:
-            requests: {cpu: 50m, memory: 64Mi}
-            limits: {cpu: 200m, memory: 128Mi}
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
-"""
+APPROVER = controller(
+    "approver-policy",
+    "registry.acme.example/jetstack/cert-manager-approver-policy:v0.15.0",
+    "\n      serviceAccountName: cert-manager-controller",
+)
 
 
 def add_controller_image(repo: Path) -> None:

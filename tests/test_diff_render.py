@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,11 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.diff import diff_revisions, markdown
+from tests.conftest import git
 
 ROOT = Path(__file__).resolve().parent / "example"  # the example platform the tests use
 INPUTS = ("catalog", "charts", "overlays", "schemas")
 OPERATOR = "catalog/operators/010-cert-manager.yaml"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def render(repo: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from generator.diff import as_json, diff_revisions, markdown, text
 from generator.diff.revisions import Comparison
 from generator.diff.rules import BY_ID
 from tests import diff_scenarios as edit
-from tests.conftest import EXAMPLE, copy_repo, run_cli
+from tests.conftest import EXAMPLE, copy_repo, git, run_cli
 
 GOLDEN = Path(__file__).parent / "diff_golden"
 CLUSTERS = ("eks-prod", "kind-local", "linode-sandbox", "mgmt")
@@ -251,7 +250,7 @@ SCENARIOS = (
             Finding(
                 "image",
                 ALL,
-                "`Deployment cert-manager/cert-manager-approver-policy` container "
+                "`Deployment cert-manager/approver-policy` container "
                 "`approver-policy`: new image "
                 "`registry.acme.example/jetstack/cert-manager-approver-policy:v0.15.0`",
                 APPROVER,
@@ -350,16 +349,6 @@ SCENARIOS = (
         ),
     ),
 )
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.fixture(scope="module")

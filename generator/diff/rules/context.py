@@ -66,6 +66,15 @@ class RuleContext:
     def in_removed_cluster(self, change: Change) -> bool:
         return change.cluster in self.removed_clusters
 
+    def summed_up(self, change: Change) -> bool:
+        """Whether a headline or a removal line already covers the change: it belongs to a
+        cluster that appears or disappears, or to a folder that leaves its cluster."""
+        return (
+            self.in_removed_cluster(change)
+            or self.in_added_cluster(change)
+            or self.in_removed_component(change)
+        )
+
     def in_added_cluster(self, change: Change) -> bool:
         """A new cluster runs what the others run: its headline line says it, and listing every
         image and role of it again would bury the rest."""

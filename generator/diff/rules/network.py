@@ -62,11 +62,7 @@ def denies(body: Mapping[str, Any]) -> set[str]:
 
 def network(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
-        if not change.key.kind.endswith("NetworkPolicy") or context.in_removed_cluster(change):
-            continue
-        if context.in_added_cluster(change):
-            continue
-        if context.in_removed_component(change):
+        if not change.key.kind.endswith("NetworkPolicy") or context.summed_up(change):
             continue
         if change.new is not None and context.from_tenant_library(change.new):
             continue

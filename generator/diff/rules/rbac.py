@@ -78,11 +78,7 @@ def describe(change: Change) -> str:
 
 def rbac(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
-        if not is_rbac(change.key) or context.in_removed_cluster(change):
-            continue
-        if context.in_added_cluster(change):
-            continue
-        if context.in_removed_component(change):
+        if not is_rbac(change.key) or context.summed_up(change):
             continue
         if change.status in ("changed", "moved") and not substantive(change):
             continue

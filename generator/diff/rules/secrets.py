@@ -21,11 +21,7 @@ def _values(body: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def secrets(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
-        if not is_secret(change.key) or context.in_removed_cluster(change):
-            continue
-        if context.in_added_cluster(change):
-            continue
-        if context.in_removed_component(change):
+        if not is_secret(change.key) or context.summed_up(change):
             continue
         before = _values(change.old.body if change.old else None)
         after = _values(change.new.body if change.new else None)
