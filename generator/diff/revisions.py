@@ -16,6 +16,8 @@ from generator.diff.inputs import InputChange, changed_inputs
 from generator.diff.next_steps import NextStep, next_steps
 from generator.diff.platform import ClusterInfo, cluster_info
 from generator.diff.rules import RuleContext
+from generator.diff.rules.network import is_network
+from generator.diff.rules.rbac import is_rbac
 from generator.diff.trees import (
     RENDERED,
     WORKING_TREE,
@@ -82,7 +84,13 @@ def diff_revisions(
         **cluster_info(files[(new.sha, CATALOG)]),
     }
     inputs = changed_inputs(checkout, old, new)
-    context = RuleContext(report, clusters, inputs, lambda: tenant_baseline(checkout, new))
+    # Only tenants whose roles or policies changed are rendered for the baseline.
+    wanted = {
+        (c.cluster, c.component.removeprefix("tenants/"))
+        for c in report.changes
+        if c.component.startswith("tenants/") and (is_rbac(c.key) or is_network(c.key))
+    }
+    context = RuleContext(report, clusters, inputs, lambda: tenant_baseline(checkout, new, wanted))
     return Comparison(
         old,
         new,

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.diff.rules.context import Hit, Rule, RuleContext, fmt, ref, spec
+from generator.model import ResourceKey
 
 DIRECTIONS = (("ingress", "from"), ("egress", "to"))
 
@@ -60,9 +61,14 @@ def denies(body: Mapping[str, Any]) -> set[str]:
     }  # no rule in that direction: nothing allowed
 
 
+def is_network(key: ResourceKey) -> bool:
+    """Kubernetes' NetworkPolicy and the CNIs' own (CiliumNetworkPolicy, Calico's)."""
+    return key.kind.endswith("NetworkPolicy")
+
+
 def network(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
-        if not change.key.kind.endswith("NetworkPolicy") or context.summed_up(change):
+        if not is_network(change.key) or context.summed_up(change):
             continue
         if change.new is not None and context.from_tenant_library(change.new):
             continue

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from generator.diff.rules.context import Hit, Rule, RuleContext, ref
+from generator.diff.rules.network import is_network
 from generator.diff.rules.rbac import is_rbac
 
 # Kinds whose deletion another rule reports with more to say.
@@ -45,7 +46,7 @@ def other_deletions(context: RuleContext) -> Iterator[Hit]:
         key = change.key
         if context.in_removed_cluster(change) or context.in_removed_component(change):
             continue  # summed up in one item
-        if key.kind in OWN_RULES or key.kind.endswith("NetworkPolicy") or is_rbac(key):
+        if key.kind in OWN_RULES or is_network(key) or is_rbac(key):
             continue  # their own rules say it
         yield context.hit(change, f"{ref(change)} deleted")
 
