@@ -188,3 +188,10 @@ def add_cluster(repo: Path) -> None:
         "gitops: argocd\nmanagedBy: mgmt\nlabels: {tier: staging}\n"
         'values:\n  aws:\n    region: eu-west-1\n    accountId: "123456789012"\n',
     )
+
+
+def comment_only(repo: Path) -> None:
+    path = repo / "catalog/tenants/search.yaml"
+    path.write_text(
+        "# Search indexes the product catalog; owned by team-search.\n" + path.read_text()
+    )

@@ -380,7 +380,10 @@ def test_moved_resource_reads_as_a_move_in_every_format(repo: Repo) -> None:
     assert f"<summary><code>{summary}</code></summary>" in markdown(comparison)
     assert "(content unchanged)" in markdown(comparison)
     assert json.loads(as_json(comparison))["changes"][0]["oldComponent"] == "apps"
-    assert "→ dev-1/applications: Application argocd/dev-1-cert-manager" in text(comparison)
+    assert (
+        "→ dev-1/applications: Application argocd/dev-1-cert-manager (from apps)"
+        in text(comparison).splitlines()
+    )
 
 
 def test_working_tree_is_the_default_head_and_stays_untouched(repo: Repo) -> None:

@@ -316,6 +316,19 @@ SCENARIOS = (
         ),
     ),
     Scenario(
+        "comment_only",
+        (edit.comment_only,),
+        (
+            Line(
+                "no-effect",
+                "Inputs changed, nothing rendered differs: `catalog/tenants/search.yaml`",
+                (),
+                ("catalog/tenants/search.yaml",),
+            ),
+        ),
+        (),
+    ),
+    Scenario(
         "add_cluster",
         (edit.add_cluster,),
         (
@@ -398,13 +411,14 @@ def plain(line: str) -> str:
 
 
 def section(lines: Sequence[str], title: str) -> list[str]:
-    """The lines after a heading up to the next blank line or heading."""
+    """The list items after a heading: lines that start with `- ` (Markdown) or a space
+    (text)."""
     start = lines.index(title) + 1
     while start < len(lines) and not lines[start].strip():
         start += 1  # Markdown puts a blank line after a heading
     found = []
     for line in lines[start:]:
-        if not line.strip() or (not line.startswith(" ") and line.endswith(":")):
+        if not line.startswith((" ", "- ")):
             break
         found.append(line)
     return found
@@ -415,7 +429,10 @@ def test_scenario_headline_and_attention_in_every_format(
     platform: Path, scenario: Scenario
 ) -> None:
     comparison = commit(platform, scenario)
-    headline = [f"{h.message}: {counts(h)}{sources(h.sources)}" for h in scenario.headline]
+    headline = [
+        f"{h.message}{': ' + counts(h) if h.clusters else ''}{sources(h.sources)}"
+        for h in scenario.headline
+    ]
     findings = [f"{where(f)}{f.message}{sources(f.sources)}" for f in scenario.attention]
 
     md = markdown(comparison).splitlines()

@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.diff.compare import Change
 from generator.diff.rules.context import Hit, Rule, RuleContext, fmt, ref, spec, substantive, verb
 
 REPLICA_FIELDS = ("replicas", "minReplicas", "maxReplicas")
@@ -105,10 +104,6 @@ def replicas(context: RuleContext) -> Iterator[Hit]:
             new_value = spec(change.new.body).get(field)
             if old_value != new_value:
                 yield context.hit(change, f"`{change.key}` {field} {old_value} → {new_value}")
-
-
-def is_capacity(change: Change) -> bool:
-    return change.key.kind in CAPACITY_KINDS
 
 
 RULES = (
