@@ -195,3 +195,16 @@ def comment_only(repo: Path) -> None:
     path.write_text(
         "# Search indexes the product catalog; owned by team-search.\n" + path.read_text()
     )
+
+
+def switch_engine(repo: Path) -> None:
+    """The priority classes become a Jinja template that names the cluster they belong to."""
+    folder = repo / "charts/priority-classes"
+    text = (folder / "priorityclasses.yaml").read_text()
+    (folder / "priorityclasses.yaml").unlink()
+    (folder / "priorityclasses.yaml.j2").write_text(
+        text.replace(
+            "description: Default priority for tenant workloads.",
+            "description: Default priority for tenant workloads on {{ cluster.name }}.",
+        )
+    )

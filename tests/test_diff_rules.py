@@ -16,9 +16,10 @@ from generator.diff.platform import ClusterInfo
 from generator.diff.rules import RULES, RuleContext
 from generator.diff.rules.capacity import change_text, quantity
 from generator.diff.rules.images import registry
+from generator.engines import detect_engine, engine_for_files
 from generator.model import RenderedFile
 from generator.yamlio import dump_manifest
-from tests.conftest import REPO
+from tests.conftest import EXAMPLE, REPO
 
 CLUSTERS = {
     "dev-1": ClusterInfo("dev", False, "argocd", "", True, True, 10),
@@ -240,3 +241,16 @@ def test_every_rule_is_documented() -> None:
     docs = (REPO / "docs" / "diff-bot.md").read_text()
     for rule in RULES:
         assert f"| `{rule.id}` | {rule.severity} |" in docs, rule.id
+
+
+def test_engine_for_files_agrees_with_detect_engine() -> None:
+    charts = EXAMPLE / "charts"
+    folders = [f for f in sorted(charts.iterdir()) if f.is_dir()]
+    assert {detect_engine(f) for f in folders} == {"plain", "jinja", "jsonnet", "helm"}
+    for folder in folders:
+        paths = [
+            PurePosixPath(p.relative_to(folder).as_posix())
+            for p in folder.rglob("*")
+            if p.is_file()
+        ]
+        assert engine_for_files(paths) == detect_engine(folder), folder.name

@@ -316,6 +316,23 @@ SCENARIOS = (
         ),
     ),
     Scenario(
+        "switch_engine",
+        (edit.switch_engine,),
+        (
+            Line(
+                "chart",
+                "Component `charts/priority-classes/` changed, engine plain → jinja: "
+                "`priority-classes`",
+                tuple((c, 0, 1, 0) for c in CLUSTERS),
+                (
+                    "charts/priority-classes/priorityclasses.yaml",
+                    "charts/priority-classes/priorityclasses.yaml.j2",
+                ),
+            ),
+        ),
+        (),
+    ),
+    Scenario(
         "comment_only",
         (edit.comment_only,),
         (

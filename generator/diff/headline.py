@@ -54,6 +54,7 @@ class _Builder:
     clusters: Mapping[str, ClusterInfo]
     inputs: tuple[InputChange, ...]
     head: Sequence[RenderedFile]
+    engines: Mapping[str, tuple[str, str]]  # (old, new) engine per changed component folder
 
     def __post_init__(self) -> None:
         self.by_place: dict[tuple[str, str], list[Change]] = defaultdict(list)
@@ -252,29 +253,26 @@ def _changed_units(builder: _Builder) -> None:
 
 
 def _charts(builder: _Builder) -> None:
-    folders: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for change in builder.inputs:
-        for path in dict.fromkeys((change.path, change.old_path)):
-            parts = PurePosixPath(path).parts
-            if parts[:1] == ("charts",) and len(parts) > 2:
-                folders[parts[:2]].append(path)
-    for folder, _paths in sorted(folders.items()):
+    for folder, (old, new) in sorted(builder.engines.items()):
+        parts = tuple(folder.split("/"))
         places = [
             place
             for place, changes in sorted(builder.by_place.items())
             if place[1] not in GITOPS_FOLDERS
             and place not in builder.explained
             and any(
-                PurePosixPath(side.source).parts[:2] == folder
+                PurePosixPath(side.source).parts[:2] == parts
                 for c in changes
                 for side in (c.old, c.new)
                 if side is not None and side.source
             )
         ]
-        if places:
+        switched = old and new and old != new
+        if places or switched:
             units = sorted({unit_name(c) for _, c in places})
-            names = ", ".join(f"`{u}`" for u in units)
-            builder.add("chart", f"Component `{'/'.join(folder)}/` changed: {names}", places)
+            names = ": " + ", ".join(f"`{u}`" for u in units) if units else ""
+            engine = f", engine {old} → {new}" if switched else ""
+            builder.add("chart", f"Component `{folder}/` changed{engine}{names}", places)
 
 
 def _rest(builder: _Builder) -> None:
@@ -303,8 +301,9 @@ def headline(
     clusters: Mapping[str, ClusterInfo],
     inputs: tuple[InputChange, ...],
     head: Sequence[RenderedFile],
+    engines: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Intent]:
-    builder = _Builder(report, clusters, inputs, head)
+    builder = _Builder(report, clusters, inputs, head, engines or {})
     _clusters(builder)
     _components(builder)
     _changed_units(builder)

@@ -11,6 +11,7 @@ from typing import Literal
 from generator.diff.attention import Attention, attention
 from generator.diff.baseline import tenant_baseline
 from generator.diff.compare import DiffReport, diff_trees
+from generator.diff.components import engines
 from generator.diff.headline import Intent, headline
 from generator.diff.inputs import InputChange, changed_inputs
 from generator.diff.next_steps import NextStep, next_steps
@@ -99,7 +100,7 @@ def diff_revisions(
         clusters,
         tuple(attention(context)),
         tuple(stale),
-        tuple(headline(report, clusters, inputs, trees[1])),
+        tuple(headline(report, clusters, inputs, trees[1], engines(checkout, old, new, inputs))),
         tuple(next_steps(report, clusters)),
         inputs,
     )
