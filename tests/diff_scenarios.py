@@ -208,3 +208,12 @@ def switch_engine(repo: Path) -> None:
             "description: Default priority for tenant workloads on {{ cluster.name }}.",
         )
     )
+
+
+def automate_prod(repo: Path) -> None:
+    replace(
+        repo,
+        "catalog/environments/prod.yaml",
+        "sync: {automated: false, prune: false, selfHeal: false}",
+        "sync: {automated: true, prune: false, selfHeal: true}",
+    )

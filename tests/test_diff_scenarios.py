@@ -59,6 +59,7 @@ QUOTA_4X = (
     "requests.cpu 16 → 64 (4x); requests.memory 32Gi → 128Gi (4x)"
 )
 PROD_ENV = ("catalog/environments/prod.yaml",)
+AUTOMATED = "prune none → false; selfHeal none → true; sync manual → automated"
 DESCHEDULER = ("catalog/operators/065-descheduler.yaml", "charts/descheduler/deployment.yaml")
 KEDA = ("catalog/operators/070-keda.yaml", "catalog/operators/075-keda.yaml")
 APPROVER = ("charts/cert-manager/templates/approver-policy.yaml",)
@@ -333,6 +334,35 @@ SCENARIOS = (
         (),
     ),
     Scenario(
+        "automate_prod",
+        (edit.automate_prod,),
+        (
+            Line(
+                "sync-policy",
+                f"Sync policy changed: {AUTOMATED}",
+                (("eks-prod", 0, 13, 0), ("mgmt", 0, 10, 0)),
+                PROD_ENV,
+            ),
+        ),
+        (
+            Finding(
+                "gitops",
+                ("mgmt",),
+                "`Application argocd/eks-prod-bootstrap`, `Application argocd/mgmt-bootstrap`, "
+                f"`Application argocd/mgmt-cert-manager` and 7 more: {AUTOMATED}",
+                PROD_ENV,
+            ),
+            Finding(
+                "gitops",
+                ("eks-prod",),
+                "`Application argocd/eks-prod-cert-manager`, `Application "
+                "argocd/eks-prod-cluster-issuers`, `Application argocd/eks-prod-external-dns` "
+                f"and 10 more: {AUTOMATED}",
+                PROD_ENV,
+            ),
+        ),
+    ),
+    Scenario(
         "comment_only",
         (edit.comment_only,),
         (
@@ -534,4 +564,33 @@ def test_working_tree_head_sees_uncommitted_and_untracked_inputs(platform: Path)
     ]
     assert [(c.status, c.path) for c in comparison.inputs] == [
         ("A", "catalog/tenants/billing.yaml")
+    ]
+
+
+def test_a_change_of_sync_policy_arrives_under_the_old_one(platform: Path) -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "automate_prod")
+    assert [(n.cluster, n.automated, n.message) for n in commit(platform, scenario).next_steps] == [
+        (
+            "eks-prod",
+            False,
+            "manual sync: someone must press Sync in Argo CD on `mgmt`; prune off; from then on: "
+            "automated sync, prune off",
+        ),
+        (
+            "mgmt",
+            False,
+            "manual sync: someone must press Sync in Argo CD; prune off; from then on: automated "
+            "sync, prune off; its Argo CD also delivers the changes to `eks-prod`",
+        ),
+    ]
+
+
+def test_removed_tenant_on_a_cluster_without_prune_says_what_stays(platform: Path) -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "remove_tenant")
+    assert [n.message for n in commit(platform, scenario).next_steps] == [
+        "manual sync: someone must press Sync in Argo CD on `mgmt` for `tenants/analytics`; "
+        "prune off: the 12 deleted object(s) stay on the cluster until someone deletes them or "
+        "syncs with prune",
+        "Argo CD syncs it automatically; prune on: the 12 deleted object(s) are removed from the "
+        "cluster",
     ]

@@ -14,6 +14,7 @@ from generator.diff.inputs import InputChange, causes, unit_name
 from generator.diff.platform import ClusterInfo
 from generator.diff.rules.capacity import field_changes
 from generator.diff.rules.context import GITOPS_FOLDERS, deployed_unit, images, spec
+from generator.diff.rules.gitops import describe
 from generator.diff.rules.images import repository
 from generator.model import RenderedFile
 
@@ -282,8 +283,21 @@ def _rest(builder: _Builder) -> None:
         noun = "Tenant" if place[1].startswith("tenants/") else "Operator"
         builder.add("other", f"{noun} `{unit_name(place[1])}` changed", [place])
     covered = {cluster for cluster, _ in builder.explained}
+    policies: dict[str, list[tuple[str, str]]] = {}
     for place in sorted(builder.by_place):
         if place[1] in GITOPS_FOLDERS and place[0] not in covered:
+            found = {describe(c) for c in builder.by_place[place]} - {""}
+            if len(found) == 1 and all(describe(c) for c in builder.by_place[place]):
+                policies.setdefault(found.pop(), []).append(place)
+    for description, places in policies.items():
+        builder.add("sync-policy", f"Sync policy changed: {description}", places)
+    covered = {cluster for cluster, _ in builder.explained}
+    for place in sorted(builder.by_place):
+        if (
+            place[1] in GITOPS_FOLDERS
+            and place not in builder.explained
+            and place[0] not in covered
+        ):
             names = [f"`{c.key}`" for c in builder.by_place[place]]
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             builder.add("gitops", f"GitOps objects changed: {shown}", [place])
@@ -292,7 +306,7 @@ def _rest(builder: _Builder) -> None:
 KIND_ORDER = (
     "cluster-added", "cluster-removed", "tenant-added", "tenant-removed", "operator-added",
     "operator-removed", "operator-renumbered", "promotion", "version", "quota", "chart",
-    "other", "gitops", "no-effect",
+    "other", "sync-policy", "gitops", "no-effect",
 )  # fmt: skip
 
 

@@ -1,5 +1,8 @@
-"""DiffReport + clusters → [NextStep]: what happens on each changed cluster after the merge
-(who applies it, automatic or manual sync, whether deletions are pruned)."""
+"""DiffReport + clusters (head and base) → [NextStep]: what happens on each changed cluster
+after the merge (who applies it, automatic or manual sync, whether deletions are pruned).
+
+The change arrives under the sync policy the cluster has before the merge: a pull request that
+makes production sync automatically is itself synced by hand once."""
 
 from __future__ import annotations
 
@@ -27,8 +30,19 @@ def _units(report: DiffReport, cluster: str) -> list[str]:
     return sorted({c.component for c in report.changes if c.cluster == cluster} - GITOPS_FOLDERS)
 
 
-def _message(report: DiffReport, cluster: str, clusters: Mapping[str, ClusterInfo]) -> str:
-    info = clusters.get(cluster)
+def _policy(info: ClusterInfo) -> str:
+    sync = "automated sync" if info.automated or info.gitops == "flux" else "manual sync"
+    return f"{sync}, prune {'on' if info.prune else 'off'}"
+
+
+def _message(
+    report: DiffReport,
+    cluster: str,
+    clusters: Mapping[str, ClusterInfo],
+    before: Mapping[str, ClusterInfo],
+) -> str:
+    after = clusters.get(cluster)
+    info = before.get(cluster, after)
     if cluster in report.old_clusters - report.new_clusters:
         return (
             "removed from the catalog: no GitOps engine deletes what runs there; uninstall "
@@ -64,6 +78,8 @@ def _message(report: DiffReport, cluster: str, clusters: Mapping[str, ClusterInf
             if removed
             else "prune off"
         )
+    if after is not None and _policy(after) != _policy(info):
+        parts.append(f"from then on: {_policy(after)}")
     delivered = sorted(
         name
         for name, other in clusters.items()
@@ -76,12 +92,18 @@ def _message(report: DiffReport, cluster: str, clusters: Mapping[str, ClusterInf
     return "; ".join(parts)
 
 
-def next_steps(report: DiffReport, clusters: Mapping[str, ClusterInfo]) -> list[NextStep]:
+def next_steps(
+    report: DiffReport,
+    clusters: Mapping[str, ClusterInfo],
+    before: Mapping[str, ClusterInfo] | None = None,
+) -> list[NextStep]:
+    """One step per changed cluster; `before` is the base catalog's view of the clusters."""
+    before = before or {}
     steps = []
     for cluster in report.clusters:
         if not cluster:
             continue
-        info = clusters.get(cluster)
+        info = before.get(cluster, clusters.get(cluster))  # the policy the change meets
         steps.append(
             NextStep(
                 cluster,
@@ -89,7 +111,7 @@ def next_steps(report: DiffReport, clusters: Mapping[str, ClusterInfo]) -> list[
                 (info.managed_by or cluster) if info else cluster,
                 info.automated if info else False,
                 info.prune if info else False,
-                _message(report, cluster, clusters),
+                _message(report, cluster, clusters, before),
             )
         )
     return steps

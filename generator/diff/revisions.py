@@ -80,10 +80,8 @@ def diff_revisions(
             trees[position] = fresh
     report = diff_trees(trees[0], trees[1])
     # Head wins: a cluster the head still has is described as the head's catalog says.
-    clusters = {
-        **cluster_info(files[(old.sha, CATALOG)]),
-        **cluster_info(files[(new.sha, CATALOG)]),
-    }
+    before = cluster_info(files[(old.sha, CATALOG)])
+    clusters = {**before, **cluster_info(files[(new.sha, CATALOG)])}
     inputs = changed_inputs(checkout, old, new)
     # Only tenants whose roles or policies changed are rendered for the baseline.
     wanted = {
@@ -101,6 +99,6 @@ def diff_revisions(
         tuple(attention(context)),
         tuple(stale),
         tuple(headline(report, clusters, inputs, trees[1], engines(checkout, old, new, inputs))),
-        tuple(next_steps(report, clusters)),
+        tuple(next_steps(report, clusters, before)),
         inputs,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from generator.diff.compare import Change
 from generator.diff.rules.context import Hit, Rule, RuleContext, fmt, spec
 
 ARGO_GROUP, FLUX_GROUPS = "argoproj.io", ("kustomize.toolkit.fluxcd.io", "source.toolkit.fluxcd.io")
@@ -45,19 +46,31 @@ def is_gitops(group: str, kind: str) -> bool:
     return kind in GITOPS_KINDS and (group == ARGO_GROUP or group in FLUX_GROUPS)
 
 
+def describe(change: Change) -> str:
+    """What changed in how the object syncs, or "" for anything else (labels, a path)."""
+    key = change.key
+    if change.old is None or change.new is None or not is_gitops(key.group, key.kind):
+        return ""
+    before, after = _sync(change.old.body), _sync(change.new.body)
+    return "; ".join(
+        f"{name} {fmt(before.get(name))} → {fmt(after.get(name))}"
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    )
+
+
 def gitops(context: RuleContext) -> Iterator[Hit]:
+    """One finding per cluster and kind of change: an environment switched to automated sync
+    reads as one line per cluster, naming the first objects, not one per Application."""
+    grouped: dict[tuple[str, str], list[Change]] = {}
     for change in context.report.changes:
-        key = change.key
-        if change.old is None or change.new is None or not is_gitops(key.group, key.kind):
-            continue
-        before, after = _sync(change.old.body), _sync(change.new.body)
-        parts = [
-            f"{name} {fmt(before.get(name))} → {fmt(after.get(name))}"
-            for name in sorted(set(before) | set(after))
-            if before.get(name) != after.get(name)
-        ]
-        if parts:
-            yield context.hit(change, f"`{key}`: " + "; ".join(parts))
+        description = describe(change)
+        if description:
+            grouped.setdefault((change.cluster, description), []).append(change)
+    for (_, description), changes in grouped.items():
+        names = [f"`{c.key}`" for c in changes]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        yield context.hit(changes[0], f"{shown}: {description}")
 
 
 RULES = (
