@@ -173,6 +173,45 @@ def test_quota_change_is_news_in_production_only() -> None:
     ]
 
 
+def test_disruption_budget_and_limit_range_in_production() -> None:
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "webhook", "namespace": "cert-manager"},
+        "spec": {"minAvailable": 1},
+    }
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "tenant-limits", "namespace": "ns-a"},
+        "spec": {"limits": [{"type": "Container", "max": {"cpu": "2"}}]},
+    }
+    old = {
+        "prod-1/010-cert-manager/pdb.yaml": pdb,
+        "prod-1/tenants/a/limitrange.yaml": limits,
+    }
+    new = {
+        "prod-1/010-cert-manager/pdb.yaml": {**pdb, "spec": {"maxUnavailable": 1}},
+        "prod-1/tenants/a/limitrange.yaml": {
+            **limits,
+            "spec": {"limits": [{"type": "Container", "max": {"cpu": "8"}}]},
+        },
+    }
+    assert found(old, new) == [
+        (
+            "production-capacity",
+            "`LimitRange ns-a/tenant-limits` (tenants/a): Container.max.cpu 2 → 8 (4x)",
+            ("prod-1",),
+        ),
+        (
+            "production-capacity",
+            "`PodDisruptionBudget cert-manager/webhook` (010-cert-manager): maxUnavailable none "
+            "→ 1; minAvailable 1 → none",
+            ("prod-1",),
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "number"),
     [("500m", 0.5), ("8Gi", 8 * 2**30), ("16", 16.0), (3, 3.0), ("1.5k", 1500.0), ("x", None)],

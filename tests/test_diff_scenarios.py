@@ -17,7 +17,7 @@ from generator.diff import as_json, diff_revisions, markdown, text
 from generator.diff.revisions import Comparison
 from generator.diff.rules import BY_ID
 from tests import diff_scenarios as edit
-from tests.conftest import EXAMPLE, copy_repo, git, run_cli
+from tests.conftest import EXAMPLE, REPO, copy_repo, git, run_cli
 
 GOLDEN = Path(__file__).parent / "diff_golden"
 CLUSTERS = ("eks-prod", "kind-local", "linode-sandbox", "mgmt")
@@ -532,6 +532,8 @@ def test_scenario_comment_matches_its_golden(
         golden.write_text(comment)
     assert comment == golden.read_text()
     assert len(comment) < 65_536
+    if name == "add_tenant":  # docs/diff-bot.md shows it as the example comment
+        assert comment in (REPO / "docs" / "diff-bot.md").read_text()
 
 
 def test_routine_tenant_addition_is_a_short_comment(platform: Path) -> None:
