@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.diff.compare import SECRET_FIELDS, is_secret
 from generator.diff.rules.context import Hit, Rule, RuleContext, ref
+from generator.model import ResourceKey
+
+# Only the names of these fields' keys are read here; hiding values in diffs is compare.py's.
+SECRET_FIELDS = ("data", "stringData")
+
+
+def is_secret(key: ResourceKey) -> bool:
+    return key.kind == "Secret" and key.api_version == "v1"
 
 
 def _values(body: Mapping[str, Any] | None) -> dict[str, Any]:
