@@ -125,9 +125,15 @@ def deployed_unit(change: Change) -> str:
     parts = PurePosixPath(str(path or "").removeprefix("./")).parts
     if len(parts) >= 3 and parts[1] == change.cluster and parts[2] not in GITOPS_FOLDERS:
         return "/".join(parts[2:4]) if parts[2] == "tenants" else parts[2]
-    marker = f"{change.cluster}-tenant-"
-    if change.key.kind == "AppProject" and change.key.name.startswith(marker):
-        return f"tenants/{change.key.name.removeprefix(marker)}"
+    # A tenant's AppProjects (the team's and the one its rendered/ folder syncs under) are
+    # written from its catalog file, which the file header names as the source.
+    source = PurePosixPath(change.resource.source)
+    if (
+        change.key.kind == "AppProject"
+        and change.key.name.startswith(f"{change.cluster}-tenant-")
+        and source.parent == PurePosixPath("catalog/tenants")
+    ):
+        return f"tenants/{source.stem}"
     return ""
 
 
