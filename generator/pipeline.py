@@ -12,6 +12,7 @@ from typing import Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
+from generator.kinds import Scopes, scopes_of
 from generator.labels import COMPONENT_LABEL, common_labels
 from generator.model import (
     Catalog,
@@ -23,18 +24,6 @@ from generator.model import (
     ResourceKey,
 )
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
-
-# Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "CSINode",
-        "CustomResourceDefinition", "APIService", "ClusterRole", "ClusterRoleBinding",
-        "PriorityClass", "RuntimeClass", "IngressClass", "VolumeAttachment",
-        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "FlowSchema",
-        "PriorityLevelConfiguration", "CertificateSigningRequest", "ComponentStatus",
-    }
-)  # fmt: skip
 
 
 @dataclass
@@ -179,8 +168,8 @@ def _render_cluster(
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
         overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
         rendered = _keep_verbatim(rendered, overlaid)
-    scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
-    return [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
+    scopes = scopes_of(m for _, ms in rendered for m in ms)
+    return [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]
 
 
 def _keep_verbatim(
@@ -215,17 +204,6 @@ def _keep_verbatim(
     return kept
 
 
-def _cluster_scoped_kinds(manifests: Iterator[Manifest]) -> frozenset[str]:
-    kinds = set(CLUSTER_SCOPED)
-    for m in manifests:
-        if (
-            m.kind == "CustomResourceDefinition"
-            and m.body.get("spec", {}).get("scope") == "Cluster"
-        ):
-            kinds.add(str(m.body["spec"].get("names", {}).get("kind", "")))
-    return frozenset(kinds)
-
-
 def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str = "") -> Manifest:
     """Common labels on an object; `namespace` where it has none (namespaced kinds only)."""
     body: dict[str, Any] = dict(manifest.body)
@@ -237,11 +215,9 @@ def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str =
     return Manifest(body, manifest.origin)
 
 
-def _decorate(
-    manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]
-) -> Manifest:
+def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, scopes: Scopes) -> Manifest:
     """Common labels on every object; the unit's namespace on namespaced objects lacking one."""
-    namespace = "" if manifest.kind in cluster_scoped else unit.namespace
+    namespace = "" if scopes.cluster_scoped(manifest) else unit.namespace
     if manifest.verbatim:  # SOPS-encrypted: any change would break its MAC
         if namespace and not manifest.namespace:
             raise GeneratorError(
@@ -258,8 +234,14 @@ def _decorate(
 
 
 def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
+    from generator.gitops.flux import CREATE_ONLY
+
     seen: dict[ResourceKey, Manifest] = {}
     for m in manifests:
+        # Flux creates such an object only when absent (a tenant's Namespace, which the
+        # tenant's own Kustomization then applies in full): a second owner by design.
+        if m.metadata.get("annotations", {}).get(CREATE_ONLY[0]) == CREATE_ONLY[1]:
+            continue
         if m.key in seen:
             other = seen[m.key]
             raise GeneratorError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -100,8 +101,9 @@ def test_unit_overlay_changes_only_its_unit_and_may_add_resources(tmp_path: Path
             "  namespace: cert-manager\nspec:\n  minAvailable: 1\n"
         ),
         "overlays/clusters/eks-prod/tenants/a/kustomization.yaml": (
-            "images:\n- name: web\n  newTag: \"2.0\"\n"
+            "resources:\n- api.yaml\nimages:\n- name: api\n  newTag: \"2.0\"\n"
         ),
+        "overlays/clusters/eks-prod/tenants/a/api.yaml": json.dumps(deployment("api", "ns-a").body),
     })  # fmt: skip
     result = apply_overlays(tmp_path, CLUSTER, ENV, rendered())
     cert_manager = result[0][1]
@@ -111,8 +113,8 @@ def test_unit_overlay_changes_only_its_unit_and_may_add_resources(tmp_path: Path
         PurePosixPath("overlays/environments/prod/cert-manager/pdb.yaml"), 1
     )
     assert result[1][1][0].body["spec"]["replicas"] == 1
-    tenant = result[2][1][0].body
-    assert tenant["spec"]["template"]["spec"]["containers"][0]["image"] == "web:2.0"
+    web, api = (m.body["spec"]["template"]["spec"]["containers"][0]["image"] for m in result[2][1])
+    assert (web, api) == ("web:1.0", "api:2.0")
 
 
 def test_engine_output_is_not_modified_in_place(tmp_path: Path) -> None:

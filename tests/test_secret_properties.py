@@ -15,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.diff import diff_trees, markdown
-from generator.diff.attention import ClusterInfo, attention
+from generator.diff.attention import attention
+from generator.diff.platform import ClusterInfo
 from generator.diff.report import as_json, text
 from generator.diff.revisions import Comparison
+from generator.diff.rules.context import RuleContext
 from generator.diff.trees import Revision
 from generator.model import Manifest, Origin, RenderedFile
 from generator.policies import check_secrets
@@ -129,7 +131,7 @@ def test_no_diff_format_prints_a_value(data: st.DataObject, old: str, new: str) 
         "committed",
         report,
         clusters,
-        tuple(attention(report, clusters)),
+        tuple(attention(RuleContext(report, clusters))),
         (),
     )
     shown = markdown(comparison) + as_json(comparison) + text(comparison, color=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from generator.model import Manifest, RenderUnit
@@ -31,6 +31,19 @@ def detect_engine(folder: Path) -> EngineName:
     if (folder / "main.jsonnet").is_file():
         return "jsonnet"
     if any(folder.rglob("*.j2")):
+        return "jinja"
+    return "plain"
+
+
+def engine_for_files(paths: Iterable[PurePosixPath]) -> EngineName:
+    """detect_engine for a folder known by its files' paths relative to it (a folder at a git
+    revision, say); the same rules in the same order."""
+    listed = list(paths)
+    if PurePosixPath("Chart.yaml") in listed:
+        return "helm"
+    if PurePosixPath("main.jsonnet") in listed:
+        return "jsonnet"
+    if any(p.name.endswith(".j2") for p in listed):
         return "jinja"
     return "plain"
 

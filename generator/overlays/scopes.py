@@ -5,15 +5,16 @@ catalog and overlays/ → the folders no cluster would apply (check_layout)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
+from generator.kinds import Scopes, scopes_of
 from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
 from generator.overlays.build import append_hashes, build
 from generator.overlays.kustomization import FILENAMES, find_file, load_kustomization
-from generator.overlays.resources import CLUSTER_SCOPED, Resource
+from generator.overlays.resources import Resource
 
 OVERLAYS = "overlays"
 
@@ -43,11 +44,13 @@ def apply_overlays(
         return [(unit, list(manifests)) for unit, manifests in rendered]
     units = [unit for unit, _ in rendered]
     by_key = {unit_key(unit): unit for unit in units}
-    cluster_scoped = _cluster_scoped_kinds(rendered)
+    kinds = scopes_of(m for _, manifests in rendered for m in manifests)
     current: dict[str, list[Resource]] = {
-        unit_key(unit): [_resource(m, unit, cluster_scoped) for m in manifests]
+        unit_key(unit): [_resource(m, unit, kinds) for m in manifests]
         for unit, manifests in rendered
     }
+    # What the tenant library rendered is the platform's: tenant overlays may only add to it.
+    platform = {id(r): r for key, rs in current.items() if key.startswith("tenants/") for r in rs}
     touched = False
     for scope in scopes:
         if find_file(scope, repo) is not None:
@@ -56,7 +59,10 @@ def apply_overlays(
         for key in by_key:
             folder = scope / key
             if folder.is_dir() and find_file(folder, repo) is not None:
-                current[key] = _apply_unit(repo, folder, key, current[key])
+                if by_key[key].kind == "tenant":
+                    current[key] = _apply_tenant(repo, folder, by_key[key], current[key], platform)
+                else:
+                    current[key] = _apply_unit(repo, folder, key, current[key])
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -66,7 +72,7 @@ def apply_overlays(
     return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
 
 
-def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[str]) -> Resource:
+def _resource(manifest: Manifest, unit: RenderUnit, kinds: Scopes) -> Resource:
     """A working copy; namespaced objects get the unit's namespace first, so overlays always
     see (and patches name) the namespace the object will be written with."""
     body = _copy(manifest.body)
@@ -75,25 +81,11 @@ def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[st
     if (
         isinstance(meta, dict)
         and not meta.get("namespace")
-        and manifest.kind not in cluster_scoped
+        and not kinds.cluster_scoped(manifest)
         and not manifest.verbatim
     ):
         meta["namespace"] = unit.namespace
     return Resource(body, manifest.origin, unit_key(unit))
-
-
-def _cluster_scoped_kinds(rendered: Sequence[tuple[RenderUnit, list[Manifest]]]) -> frozenset[str]:
-    kinds = set(CLUSTER_SCOPED)
-    for _, manifests in rendered:
-        for m in manifests:
-            spec = m.body.get("spec")
-            if (
-                m.kind == "CustomResourceDefinition"
-                and isinstance(spec, dict)
-                and spec.get("scope") == "Cluster"
-            ):
-                kinds.add(str((spec.get("names") or {}).get("kind", "")))
-    return frozenset(kinds)
 
 
 def _copy(value: Any) -> Any:
@@ -128,6 +120,38 @@ def _apply_unit(repo: Path, folder: Path, key: str, resources: list[Resource]) -
     built = build(folder, repo, base=resources, order=False, hash_names=False)
     for resource in built:
         resource.unit = key
+    return built
+
+
+def _apply_tenant(
+    repo: Path,
+    folder: Path,
+    unit: RenderUnit,
+    resources: list[Resource],
+    platform: Mapping[int, Resource],
+) -> list[Resource]:
+    """A tenant overlay, which must leave the platform's objects as they were before it: the
+    same Resource objects (builds edit them in place), with equal bodies."""
+    before = [(r, r.describe(), _copy(r.body)) for r in resources if id(r) in platform]
+    built = _apply_unit(repo, folder, unit_key(unit), resources)
+    after = {id(r) for r in built}
+    edits = [
+        f"{'changes' if id(r) in after else 'deletes'} {described}"
+        for r, described, body in before
+        if id(r) not in after or r.body != body
+    ]
+    if edits:
+        file = find_file(folder, repo)
+        assert file is not None  # the caller found it
+        raise GeneratorError(
+            f"the tenant overlay {', '.join(edits)}, which the platform renders for tenant "
+            f"'{unit.name}'",
+            Origin(PurePosixPath(_display(file, repo)), 1),
+            "a tenant overlay may add objects to its tenant, not change or delete those of the "
+            "tenant library (Namespace, quota, limits, network policies, role bindings); "
+            f"change the tenant in '{unit.origin.path}', or put the change in the "
+            "tenant library",
+        )
     return built
 
 

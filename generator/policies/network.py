@@ -7,7 +7,23 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.policies.rule import WAIVER_PREFIX, Check, Rule, Scope, Subject, Violation
+from generator.model import Manifest
+from generator.policies.rule import (
+    WAIVER_PREFIX,
+    Check,
+    Rule,
+    Scope,
+    Subject,
+    Tenant,
+    TenantViolation,
+    Violation,
+)
+
+_HINT = (
+    "name the peers: pods of this namespace, a namespace by its "
+    "kubernetes.io/metadata.name label, or a narrower ipBlock; if the opening is "
+    f"intended, annotate {WAIVER_PREFIX}tenant-network with the reason"
+)
 
 
 def _network(subject: Subject) -> Iterator[Violation]:
@@ -16,11 +32,7 @@ def _network(subject: Subject) -> Iterator[Violation]:
     spec = subject.body.get("spec")
     if not isinstance(spec, Mapping):
         return
-    hint = (
-        "name the peers: pods of this namespace, a namespace by its "
-        "kubernetes.io/metadata.name label, or a narrower ipBlock; if the opening is "
-        f"intended, annotate {WAIVER_PREFIX}tenant-network with the reason"
-    )
+    hint = _HINT
     for direction, peers_field, noun in (
         ("ingress", "from", "source"),
         ("egress", "to", "destination"),
@@ -46,6 +58,50 @@ def _network(subject: Subject) -> Iterator[Violation]:
                     yield (f"{direction} rule {index} allows ipBlock '{cidr}'", hint)
 
 
+def _union(tenant: Tenant) -> Iterator[TenantViolation]:
+    """ipBlocks that only together cover every address (0.0.0.0/1 + 128.0.0.0/1), across
+    all of the tenant's NetworkPolicies: policies add up, so the split opens as much as
+    0.0.0.0/0. `except` is ignored, as for a single block."""
+    for direction, peers_field in (("ingress", "from"), ("egress", "to")):
+        blocks: list[tuple[Manifest, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+        for manifest in tenant.manifests:
+            if manifest.kind == "NetworkPolicy":
+                blocks += [
+                    (manifest, net) for net in _blocks(manifest.body, direction, peers_field)
+                ]
+        for version in (4, 6):
+            nets = [(m, n) for m, n in blocks if n.version == version]
+            if any(n.prefixlen == 0 for _, n in nets):
+                continue  # reported on the block itself
+            merged = list(ipaddress.collapse_addresses(n for _, n in nets))  # type: ignore[type-var]
+            if not (len(merged) == 1 and merged[0].prefixlen == 0):
+                continue
+            names = ", ".join(sorted({f"'{m.name}'" for m, _ in nets}))
+            cidrs = ", ".join(f"'{n}'" for _, n in nets)
+            yield (
+                nets[0][0],
+                f"{direction} ipBlocks {cidrs} of NetworkPolicies {names} together allow "
+                "every address",
+                _HINT,
+            )
+
+
+def _blocks(
+    body: Mapping[str, Any], direction: str, peers_field: str
+) -> Iterator[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    spec = body.get("spec")
+    rules = spec.get(direction) if isinstance(spec, Mapping) else None
+    for rule in rules if isinstance(rules, list) else ():
+        peers = rule.get(peers_field) if isinstance(rule, Mapping) else None
+        for peer in peers if isinstance(peers, list) else ():
+            block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
+            cidr = block.get("cidr") if isinstance(block, Mapping) else None
+            try:
+                yield ipaddress.ip_network(str(cidr), strict=False)
+            except ValueError:
+                continue  # the schema stage reports malformed CIDRs
+
+
 def _selects_all(selector: Any) -> bool:
     if selector is None:
         return True
@@ -65,6 +121,6 @@ RULES = (
     Rule(
         "tenant-network",
         "tenant NetworkPolicies keep the namespace isolated",
-        (Check(Scope.TENANT_NAMESPACE, _network),),
+        (Check(Scope.TENANT_NAMESPACE, _network), Check(Scope.TENANT, _union)),
     ),
 )

@@ -56,6 +56,8 @@ POD_PATHS: Mapping[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 
+CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
+
 
 def pod_specs(subject: Subject) -> Iterator[Mapping[str, Any]]:
     """The pod specs a subject's checks look at: in a tenant namespace every one, wherever
@@ -81,22 +83,23 @@ def _pod_spec(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _nested_pod_specs(body: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """Every mapping with a `containers` list, at any depth: a pod spec whatever holds it.
-    Depth first in document order, with a stack: nesting depth is the input's to choose."""
+    """Every mapping with a list of containers, init or ephemeral containers, at any depth:
+    a pod spec whatever holds it. The search goes on inside a pod spec too, so an empty
+    `containers: []` beside a real template cannot hide it. Depth first in document order,
+    with a stack: nesting depth is the input's to choose."""
     stack: list[Any] = [body]
     while stack:
         node = stack.pop()
         if isinstance(node, Mapping):
-            if isinstance(node.get("containers"), list):
+            if any(isinstance(node.get(field), list) for field in CONTAINER_FIELDS):
                 yield node
-                continue
             stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
             stack.extend(reversed(node))
 
 
 def all_containers(pod: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for field in ("initContainers", "containers", "ephemeralContainers"):
+    for field in CONTAINER_FIELDS:
         for container in pod.get(field) or ():
             if isinstance(container, Mapping):
                 yield field, container

@@ -18,6 +18,10 @@ def _binding(subject: Subject) -> Iterator[Violation]:
     hint = "bind the built-in 'admin', 'edit' or 'view' roles, or a Role without wildcards"
     if role == "cluster-admin":
         yield ("binds the ClusterRole 'cluster-admin'", hint)
+    elif role.startswith("system:"):
+        # Kubernetes' own roles for its components (nodes, controllers, the scheduler): a
+        # tenant subject holding one acts as that component.
+        yield (f"binds the built-in ClusterRole '{role}', meant for Kubernetes components", hint)
     elif _has_wildcard(subject.cluster.cluster_roles.get(role)):
         yield (f"binds the ClusterRole '{role}', whose rules use '*'", hint)
 
@@ -36,7 +40,7 @@ def _has_wildcard(role: Any) -> bool:
 RULES = (
     Rule(
         "tenant-rbac",
-        "tenants never bind cluster-admin or wildcard ClusterRoles",
+        "tenants never bind cluster-admin, system: or wildcard ClusterRoles",
         (Check(Scope.TENANT_NAMESPACE, _binding),),
         CONFINEMENT,
     ),

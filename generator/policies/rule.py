@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from generator.kinds import Scopes
 from generator.model import Manifest, RenderUnit
 
 WAIVER_PREFIX = "waive.platform.generator/"
@@ -35,6 +36,9 @@ class Cluster:
     cluster_roles: Mapping[str, Mapping[str, Any]]
     # (group, kind) → (order, operator) of the first operator whose output has the CRD
     crd_orders: Mapping[tuple[str, str], tuple[int, str]]
+    scopes: Scopes  # the built-in kinds and the CRDs of the cluster's output
+    secret_stores: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # name → body of each ClusterSecretStore of the cluster's output
 
 
 @dataclass(frozen=True, slots=True)

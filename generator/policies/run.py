@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
+from generator.kinds import scopes_of
 from generator.model import Cluster as CatalogCluster
 from generator.model import Finding, Manifest, RenderUnit
 from generator.policies.crds import crd_orders
@@ -33,6 +34,8 @@ def check_policies(cluster: CatalogCluster, rendered: Rendered) -> list[Finding]
     facts = Cluster(
         {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterRole"},
         crd_orders(rendered),
+        scopes_of(m for _, ms in rendered for m in ms),
+        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterSecretStore"},
     )
     levels = {u.namespace: catalog_level(u) for u, _ in rendered if u.kind == "tenant"}
     findings: list[Finding] = []
@@ -50,7 +53,9 @@ def check_policies(cluster: CatalogCluster, rendered: Rendered) -> list[Finding]
 def check_manifests(manifests: Sequence[Manifest]) -> list[Finding]:
     """The checks that need no catalog, for `generator validate --policies`."""
     levels = namespace_levels(manifests)
-    facts = Cluster({m.name: m.body for m in manifests if m.kind == "ClusterRole"}, {})
+    facts = Cluster(
+        {m.name: m.body for m in manifests if m.kind == "ClusterRole"}, {}, scopes_of(manifests)
+    )
     return [
         finding
         for manifest in manifests
@@ -63,7 +68,7 @@ def check_manifests(manifests: Sequence[Manifest]) -> list[Finding]:
 def check_secrets(manifests: Sequence[Manifest]) -> list[Finding]:
     """Only the rules that hold even when validation is switched off."""
     rules = [r for r in RULES.values() if r.without_validation]
-    facts = Cluster({}, {})
+    facts = Cluster({}, {}, scopes_of(()))
     return [
         finding
         for manifest in manifests

@@ -19,17 +19,28 @@ from generator.policies.rule import (
 
 
 def _confinement(subject: Subject) -> Iterator[Violation]:
+    """Scope comes from the kind, never from the object: the API server ignores the
+    metadata.namespace of a cluster-scoped object, so writing one proves nothing."""
     manifest, unit = subject.manifest, subject.unit
     assert unit is not None  # the scope is a tenant's output
     namespace = unit.namespace
-    if manifest.kind == "Namespace":
+    namespaced = subject.cluster.scopes.namespaced(manifest.api_version, manifest.kind)
+    if namespaced is None:
+        yield (
+            f"tenant renders {manifest.kind} of '{manifest.api_version}', a kind neither "
+            "Kubernetes nor a CustomResourceDefinition of this cluster defines, so its scope "
+            "is unknown",
+            "a tenant renders built-in namespaced kinds and custom resources whose "
+            "CustomResourceDefinition a platform operator of this cluster renders; check "
+            "apiVersion and kind",
+        )
+    elif manifest.kind == "Namespace" and not manifest.key.group:
         if manifest.name != namespace:
             yield (
                 f"tenant creates Namespace '{manifest.name}' instead of '{namespace}'",
                 f"a tenant owns exactly one namespace, '{namespace}'",
             )
-        return
-    if not manifest.namespace:
+    elif not namespaced:
         yield (
             f"tenant renders a cluster-scoped {manifest.kind}",
             "cluster-scoped objects belong to a platform operator; a tenant renders only its "
