@@ -29,8 +29,18 @@ def is_secret(body: Any) -> bool:
     return isinstance(body, Mapping) and str(body.get("kind", "")).strip().lower() == "secret"
 
 
+def is_applied_as_list(body: Any) -> bool:
+    """kubectl applies a `*List` (List, SecretList, ...) item by item: its kind ends in `List`
+    and it has `items`. Engines unwrap exactly these into their items."""
+    return (
+        isinstance(body, Mapping)
+        and str(body.get("kind", "")).endswith("List")
+        and isinstance(body.get("items"), list)
+    )
+
+
 def is_list(body: Any) -> bool:
-    """kubectl applies any `*List` (List, SecretList, ...) item by item."""
+    """Anything spelt like a list of objects, in any letter case: checked item by item."""
     return (
         isinstance(body, Mapping)
         and str(body.get("kind", "")).strip().lower().endswith("list")

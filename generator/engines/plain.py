@@ -8,7 +8,7 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
 from generator.paths import check_inside
-from generator.secrets import is_list, sops_problem
+from generator.secrets import is_applied_as_list, is_list, sops_problem
 from generator.yamlio import document_source, load_manifests_with_lines
 
 # Files that configure a component rather than being part of its output.
@@ -120,7 +120,7 @@ def _objects(body: object, origin: Origin) -> list[Manifest]:
             origin,
             "each YAML document must be a mapping with apiVersion, kind and metadata.name",
         )
-    if is_list(body):
+    if is_applied_as_list(body):
         return [m for item in body["items"] for m in _objects(item, origin)]
     missing = [k for k in ("apiVersion", "kind") if not body.get(k)]
     if not isinstance(body.get("metadata"), dict) or not body["metadata"].get("name"):

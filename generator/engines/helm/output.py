@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from generator.engines.helm.chart import Chart, repo_path, where
 from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
-from generator.secrets import is_list
+from generator.secrets import is_applied_as_list
 from generator.yamlio import load_manifests
 
 HOOK_ANNOTATION = "helm.sh/hook"
@@ -141,7 +141,9 @@ def _load(text: str, source: str, chart: Chart, unit: RenderUnit) -> list[Mappin
         ) from e
     # Any *List (List, SecretList, ...) is applied item by item (kubectl, Argo CD), so its
     # items are the objects: a Secret inside a SecretList is checked as a Secret.
-    bodies = [item for body in bodies for item in (body["items"] if is_list(body) else [body])]
+    bodies = [
+        item for body in bodies for item in (body["items"] if is_applied_as_list(body) else [body])
+    ]
     for body in bodies:
         metadata = body.get("metadata") if isinstance(body, dict) else None
         if not (
