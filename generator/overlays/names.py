@@ -4,7 +4,7 @@ table) rewritten to the final names of the objects they point to."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
@@ -243,22 +243,69 @@ def fix_references(resources: Sequence[Resource]) -> None:
     for referrer in resources:
         for referral, fs in _BY_REFERRER_KIND.get(referrer.kind, ()):
             if lookup[referral] and fs.selects(referrer):
-                _rewrite(referrer, fs, referral, lookup[referral])
+                _rewrite(referrer, fs, referral, lookup[referral], resources)
+
+
+def _namespace_filter(
+    referrer: Resource, resources: Sequence[Resource], namespace: str
+) -> Callable[[Resource], bool]:
+    """Which objects a reference carrying `namespace` (a subject, a webhook service) may mean.
+
+    Kustomize looks at the objects the referrer can reach: when one of them was originally in
+    that namespace, only objects originally there qualify; otherwise objects there now do. So
+    a subject written with the overlay's namespace finds a base object that had none.
+    """
+    wanted = effective_namespace(namespace)
+    if referrer.cluster_scoped:
+        reachable: Iterable[Resource] = resources
+    else:
+        here = effective_namespace(referrer.namespace)
+        subjects = _subject_namespaces(referrer)
+        reachable = (
+            r
+            for r in resources
+            if not r.cluster_scoped
+            and (effective_namespace(r.namespace) == here or r.namespace in subjects)
+        )
+    if any(
+        not r.cluster_scoped and effective_namespace(r.original[0]) == wanted for r in reachable
+    ):
+        return lambda c: effective_namespace(c.original[0]) == wanted
+    return lambda c: effective_namespace(c.namespace) == wanted
+
+
+def _subject_namespaces(referrer: Resource) -> set[str]:
+    if referrer.kind not in ("RoleBinding", "ClusterRoleBinding"):
+        return set()
+    subjects = referrer.body.get("subjects")
+    return (
+        {
+            str(s.get("namespace") or "")
+            for s in subjects
+            if isinstance(s, dict) and s.get("kind") == "ServiceAccount"
+        }
+        if isinstance(subjects, list)
+        else set()
+    )
 
 
 def _rewrite(
-    referrer: Resource, fs: FieldSpec, referral: Referral, by_old_name: dict[str, list[Resource]]
+    referrer: Resource,
+    fs: FieldSpec,
+    referral: Referral,
+    by_old_name: dict[str, list[Resource]],
+    resources: Sequence[Resource],
 ) -> None:
     role_ref = fs.path[-2:] == ("roleRef", "name")
 
-    def new_name(old: Any, namespace_filter: str | None = None) -> Resource | None:
+    def new_name(old: Any, namespace: str | None = None) -> Resource | None:
         if not isinstance(old, str):
             return None
         found = by_old_name.get(old)
         if not found:
             return None
-        if namespace_filter is not None:
-            found = [c for c in found if effective_namespace(c.original[0]) == namespace_filter]
+        if namespace is not None:
+            found = list(filter(_namespace_filter(referrer, resources, namespace), found))
         if role_ref:
             kind = (referrer.body.get("roleRef") or {}).get("kind")
             found = [c for c in found if c.kind == kind]
@@ -283,7 +330,7 @@ def _rewrite(
 
     def _rewrite_map(item: dict[str, Any]) -> None:
         namespace = item.get("namespace")
-        target = new_name(item.get("name"), effective_namespace(namespace) if namespace else None)
+        target = new_name(item.get("name"), str(namespace) if namespace else None)
         if target is None or (
             target.name == item.get("name") and target.namespace == (namespace or "")
         ):
