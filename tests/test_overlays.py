@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
+import yaml
 
 from generator.errors import GeneratorError
 from generator.model import Cluster, Component, Environment, Manifest, Origin, RenderUnit, Selection
@@ -16,6 +19,7 @@ from generator.overlays.labels import SelectorError, selector_matches
 from tests.conftest import REPO, run_cli, write_tree
 
 ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))
+KUBECTL = shutil.which("kubectl")
 CLUSTER = Cluster(
     "eks-prod", "prod", "aws", "1.31.0", "https://k8s.example", "argocd", "",
     Selection(), Selection(), {}, {}, Origin(PurePosixPath("catalog/clusters/eks-prod.yaml")),
@@ -367,6 +371,61 @@ def test_a_generated_secret_in_one_layer_is_hashed_once(tmp_path: Path) -> None:
     result = apply_overlays(tmp_path, CLUSTER, ENV, rendered())
     names = [m.body["metadata"]["name"] for m in result[1][1]]
     assert names == ["keda", "token-k695gkmbtk"]
+
+
+CLUSTER_PATCHES = """\
+patches:
+- target: {kind: ConfigMap, name: settings}
+  patch: |
+    - op: replace
+      path: /data/a
+      value: patched
+- target: {kind: ConfigMap}
+  patch: |
+    - op: add
+      path: /metadata/labels
+      value: {team: infra}
+"""
+
+
+def test_a_generated_object_patched_by_a_later_layer_is_hashed_on_its_patched_data(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/cert-manager/kustomization.yaml": (
+            "configMapGenerator:\n- name: settings\n  namespace: cert-manager\n"
+            "  literals: [a=b]\n"
+        ),
+        "overlays/clusters/eks-prod/kustomization.yaml": CLUSTER_PATCHES,
+    })  # fmt: skip
+    workload = deployment("cert-manager", "cert-manager")
+    workload.body["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "s", "configMap": {"name": "settings"}}
+    ]
+    result = apply_overlays(tmp_path, CLUSTER, ENV, [(unit("cert-manager"), [workload])])
+    (deployment_out, config_map) = result[0][1]
+    # the same chain as plain kustomizations (the cluster layer lists the environment layer)
+    write_tree(tmp_path / "chain", {
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": yaml.safe_dump(workload.body),
+        "env/kustomization.yaml": (
+            "resources: [../base]\nconfigMapGenerator:\n- name: settings\n"
+            "  namespace: cert-manager\n  literals: [a=b]\n"
+        ),
+        "cluster/kustomization.yaml": "resources: [../env]\n" + CLUSTER_PATCHES,
+    })  # fmt: skip
+    expected = [r.body for r in kustomize(tmp_path / "chain/cluster", tmp_path)]
+    assert config_map.body["metadata"]["name"] == "settings-c828695hdk"
+    assert [config_map.body, deployment_out.body] == expected  # Kustomize's kind order
+    assert deployment_out.body["spec"]["template"]["spec"]["volumes"][0]["configMap"] == {
+        "name": "settings-c828695hdk"
+    }
+    if KUBECTL is not None:
+        out = subprocess.run(
+            [KUBECTL, "kustomize", str(tmp_path / "chain/cluster")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert [d for d in yaml.safe_load_all(out.stdout) if d] == expected
 
 
 def test_an_object_rendered_by_two_units_names_both_units(tmp_path: Path) -> None:
