@@ -496,17 +496,6 @@ REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
         "kustomization.yaml:4:5: a.env:1: 'MY KEY' is not a valid key"
         "\n  hint: keys may not be empty or contain spaces",
     ),
-    "strategic-list-item-without-its-merge-key": (
-        kustomization(
-            "resources:\n- dep.yaml\npatches:\n- patch: |\n    apiVersion: apps/v1\n"
-            "    kind: Deployment\n    metadata:\n      name: web\n    spec:\n"
-            "      template:\n        spec:\n          containers:\n"
-            "          - name: app\n            args: [--debug]\n          - image: sidecar:1\n",
-            {"dep.yaml": DEPLOYMENT},
-        ),
-        "kustomization.yaml:4:3: strategic merge patch failed on Deployment 'web': an item of 'containers' has no 'name', the key that list merges by"
-        "\n  hint: give every item of that list its key, or replace the list with $patch: replace",
-    ),
 }
 
 

@@ -81,10 +81,6 @@ def schema_for(api_version: str, kind: str) -> Schema | None:
     return SCHEMAS.get((api_version.rpartition("/")[0], kind))
 
 
-class MergeFailure(Exception):
-    """A patch Kustomize would apply in a way we do not reproduce; the caller adds where."""
-
-
 def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
     """The patched value; None means the whole object was deleted (`$patch: delete`)."""
     if isinstance(patch, dict) and patch.get(DIRECTIVE) == "delete":
@@ -114,7 +110,7 @@ def _merge_map(
         if isinstance(value, list):
             current = result.get(key)
             if merge_key and isinstance(current, list):
-                result[key] = _merge_list(current, value, key, merge_key, child)
+                result[key] = _merge_list(current, value, merge_key, child)
             else:
                 result[key] = _clean_list(value)
         elif isinstance(value, dict):
@@ -129,24 +125,33 @@ def _merge_map(
 
 
 def _merge_list(
-    original: list[Any], patch: list[Any], field: str, key: str, schema: Schema | None
+    original: list[Any], patch: list[Any], key: str, schema: Schema | None
 ) -> list[Any]:
     """Patch items first in patch order, then the untouched originals (behaviour 6)."""
     if any(isinstance(p, dict) and p.get(DIRECTIVE) == "replace" for p in patch):
         return [_clean(p) for p in patch if not (isinstance(p, dict) and DIRECTIVE in p)]
+    keyless_originals = [o for o in original if isinstance(o, dict) and key not in o]
+    if keyless_originals:
+        # kyaml's associative-list walk treats a missing key as a wildcard that matches every
+        # keyed item: only the last original item without the key survives (observed 5.5.0)
+        return [keyless_originals[-1]]
+    # A patch item without the key (a volumeMount without mountPath) is dropped, and so are the
+    # originals the patch does not name: only the keyed patch items remain (observed 5.5.0).
+    keyless_patch = any(not isinstance(p, dict) or key not in p for p in patch)
     by_key = {o.get(key): o for o in original if isinstance(o, dict) and key in o}
     seen: set[Any] = set()
     out: list[Any] = []
     for item in patch:
         if not isinstance(item, dict) or key not in item:
-            # Kustomize then drops the item, and some of the others, depending on its position
-            raise MergeFailure(f"an item of '{field}' has no '{key}', the key that list merges by")
+            continue
         identity = item[key]
         seen.add(_hashable(identity))
         if item.get(DIRECTIVE) == "delete":
             continue
         base = by_key.get(identity) if _hashable(identity) == identity else None
         out.append(_merge_map(base, item, schema) if isinstance(base, dict) else _clean(item))
+    if keyless_patch:
+        return out
     for item in original:
         if isinstance(item, dict) and key in item and _hashable(item[key]) in seen:
             continue
