@@ -161,13 +161,35 @@ def test_untargeted_patch_needs_the_rendered_namespace(tmp_path: Path) -> None:
     )
 
 
-def test_vars_are_refused_with_a_pointer_to_replacements(tmp_path: Path) -> None:
+def test_vars_build_with_a_deprecation_warning_and_report_unused_vars(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "kustomization.yaml": (
+            "resources: [pod.yaml]\nvars:\n- name: POD\n"
+            "  objref: {apiVersion: v1, kind: Pod, name: p}\n- name: UNUSED\n"
+            "  objref: {apiVersion: v1, kind: Pod, name: p}\n"
+        ),
+        "pod.yaml": (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+            "spec:\n  containers: [{name: c, image: i, args: [$(POD)]}]\n"
+        ),
+    })  # fmt: skip
+    warnings: list[str] = []
+    (pod,) = kustomize(tmp_path, tmp_path, warnings)
+    assert pod.body["spec"]["containers"][0]["args"] == ["p"]
+    assert warnings == [
+        "kustomization.yaml:2:1: 'vars' is deprecated; use 'replacements'",
+        "vars that were never replaced: UNUSED",
+    ]
+
+
+def test_a_var_without_name_or_objref_is_refused(tmp_path: Path) -> None:
     write_tree(tmp_path, {"kustomization.yaml": "resources: []\nvars:\n- name: X\n"})
     with pytest.raises(GeneratorError) as caught:
         kustomize(tmp_path, tmp_path)
     assert str(caught.value) == (
-        "kustomization.yaml:2:1: field 'vars' is not supported\n"
-        "  hint: use 'replacements' instead (vars are deprecated in Kustomize v5)"
+        "kustomization.yaml:3:3: a var needs a 'name' and an 'objref'\n"
+        "  hint: write {name: X, objref: {apiVersion: v1, kind: Service, name: db}}, or better a"
+        " replacement: vars are deprecated in Kustomize v5"
     )
 
 

@@ -27,6 +27,7 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
+from generator.overlays.vars import VAR_REFERENCES, Var, bind, resolve
 from generator.paths import inside
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
@@ -50,6 +51,7 @@ class Build:
     root: Path
     warnings: list[str] = field(default_factory=list)
     stack: list[Path] = field(default_factory=list)
+    vars: list[Var] = field(default_factory=list)
 
 
 def build(
@@ -82,6 +84,7 @@ def build(
         append_hashes(resmap.items)
     else:
         fix_references(resmap.items)
+    resolve(resmap.items, state.vars, VAR_REFERENCES, state.warnings)
     for resource in resmap:
         _strip_bookkeeping(resource)
     return sort_resources(resmap.items, k.get("sortOptions")) if order else resmap.items
@@ -127,6 +130,8 @@ def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
             _accumulate(component, state, resmap)
         _generate(k, state, resmap)
         _transform(k, state, resmap)
+        entries = [(e, partial(k.origin, "vars", i)) for i, e in enumerate(k.get("vars") or [])]
+        bind(entries, resmap.items, state.vars)
     finally:
         state.stack.pop()
 

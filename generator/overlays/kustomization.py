@@ -21,7 +21,6 @@ FILENAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Fields of kustomize's Kustomization type that this builder does not implement. They are
 # refused with a pointer to docs/overlays.md rather than silently ignored.
 UNSUPPORTED = {
-    "vars": "use 'replacements' instead (vars are deprecated in Kustomize v5)",
     "transformers": "plugins are not supported; use patches or replacements",
     "generators": "plugins are not supported; use configMapGenerator or secretGenerator",
     "validators": "plugins are not supported",
@@ -40,7 +39,7 @@ FIELDS = {
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace",
     "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images",
     "replicas", "patches", "patchesStrategicMerge", "patchesJson6902", "configMapGenerator",
-    "secretGenerator", "generatorOptions", "replacements", "sortOptions",
+    "secretGenerator", "generatorOptions", "replacements", "sortOptions", "vars",
 }  # fmt: skip
 
 DEPRECATED = {
@@ -48,6 +47,7 @@ DEPRECATED = {
     "bases": "list the directories under 'resources'",
     "patchesStrategicMerge": "use 'patches'",
     "patchesJson6902": "use 'patches'",
+    "vars": "use 'replacements'",
 }
 
 
@@ -271,6 +271,20 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
             _keys(k, ["replacements", i], entry, {"path"})
         else:
             _keys(k, ["replacements", i], entry, {"source", "targets"})
+    for i, entry in enumerate(_list_of(k, "vars", dict)):
+        _keys(k, ["vars", i], entry, {"name", "objref", "fieldref"})
+        if not isinstance(entry.get("name"), str) or not isinstance(entry.get("objref"), dict):
+            raise k.error(
+                "a var needs a 'name' and an 'objref'",
+                ["vars", i],
+                "write {name: X, objref: {apiVersion: v1, kind: Service, name: db}}, or better"
+                " a replacement: vars are deprecated in Kustomize v5",
+            )
+        _keys(k, ["vars", i, "objref"], entry["objref"], {"apiVersion", "kind", "name", "namespace", "group", "version"})
+        if "fieldref" in entry:
+            if not isinstance(entry["fieldref"], dict):
+                raise k.error("'fieldref' must be a mapping", ["vars", i, "fieldref"], "write fieldref: {fieldpath: metadata.name}")
+            _keys(k, ["vars", i, "fieldref"], entry["fieldref"], {"fieldpath"})
     if "sortOptions" in data:
         options = data["sortOptions"]
         if not isinstance(options, dict) or options.get("order") not in ("legacy", "fifo"):

@@ -118,7 +118,7 @@ def _apply(resources: Sequence[Resource], entry: dict[str, Any]) -> None:
     if len(matches) > 1:
         raise ReplacementFailure(f"more than one object matches source {_describe(source)}")
     field_path = str(source.get("fieldPath") or "metadata.name")
-    found = list(_reach(matches[0].body, parse_field_path(field_path), create=False))
+    found = list(reach(matches[0].body, parse_field_path(field_path), create=False))
     if not found:
         raise ReplacementFailure(
             f"fieldPath '{field_path}' is missing in the source {matches[0].describe()}"
@@ -145,7 +145,7 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
         if not _selected(resource, select) or any(_selected(resource, r) for r in rejects):
             continue
         for field_path in target.get("fieldPaths") or ["metadata.name"]:
-            places = list(_reach(resource.body, parse_field_path(str(field_path)), create=create))
+            places = list(reach(resource.body, parse_field_path(str(field_path)), create=create))
             if not places and not create:
                 raise ReplacementFailure(
                     f"unable to find field '{field_path}' in replacement target"
@@ -167,7 +167,7 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
                     parent[key] = copy.deepcopy(value)
 
 
-def _reach(node: Any, steps: list[Step], create: bool) -> Iterator[tuple[Any, Any]]:
+def reach(node: Any, steps: list[Step], create: bool) -> Iterator[tuple[Any, Any]]:
     """(parent, key) pairs for every place the path reaches; in lists `*` and [k=v] fan out.
     With create, missing maps and `[k=v]` list items are added on the way."""
     if not steps:
@@ -179,7 +179,7 @@ def _reach(node: Any, steps: list[Step], create: bool) -> Iterator[tuple[Any, An
             if not rest:
                 yield node, i
             else:
-                yield from _reach(node[i], rest, create)
+                yield from reach(node[i], rest, create)
         return
     if not isinstance(node, dict) or (head.text == "*" and not head.bracketed):
         return  # Kustomize fans `*` out over lists only
@@ -198,7 +198,7 @@ def _reach(node: Any, steps: list[Step], create: bool) -> Iterator[tuple[Any, An
             following.text.isdigit() and not following.bracketed
         )
         node[key] = [] if in_list else {}
-    yield from _reach(node[key], rest, create)
+    yield from reach(node[key], rest, create)
 
 
 def _list_children(node: list[Any], head: Step, create: bool) -> list[int]:
