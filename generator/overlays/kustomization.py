@@ -29,7 +29,6 @@ UNSUPPORTED = {
     "helmChartInflationGenerator": "render charts through the catalog instead",
     "openapi": "custom OpenAPI schemas are not supported; use JSON 6902 patches for lists",
     "crds": "custom OpenAPI schemas are not supported; use JSON 6902 patches for lists",
-    "configurations": "custom transformer configurations are not supported; use replacements",
     "inventory": "inventory objects are not supported",
     "buildMetadata": "buildMetadata is not supported; remove it",
     "imageTags": "use 'images' instead",
@@ -40,6 +39,7 @@ FIELDS = {
     "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images",
     "replicas", "patches", "patchesStrategicMerge", "patchesJson6902", "configMapGenerator",
     "secretGenerator", "generatorOptions", "replacements", "sortOptions", "vars",
+    "configurations",
 }  # fmt: skip
 
 DEPRECATED = {
@@ -197,7 +197,7 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
             ["apiVersion"],
             f"use apiVersion {expected_api}",
         )
-    for key in ("resources", "bases", "components", "patchesStrategicMerge"):
+    for key in ("resources", "bases", "components", "patchesStrategicMerge", "configurations"):
         _list_of(k, key, str)
     for key in ("namespace", "namePrefix", "nameSuffix"):
         if key in data and not isinstance(data[key], str):

@@ -15,9 +15,20 @@ from generator.overlays.resources import Resource, effective_namespace
 NO_RENAME = frozenset({"CustomResourceDefinition", "APIService", "Namespace"})
 
 
-def add_prefix_suffix(resources: Iterable[Resource], prefix: str, suffix: str) -> None:
+def add_prefix_suffix(
+    resources: Iterable[Resource],
+    prefix: str,
+    suffix: str,
+    prefix_specs: Sequence[FieldSpec] = (),
+    suffix_specs: Sequence[FieldSpec] = (),
+) -> None:
+    """metadata.name of every object but NO_RENAME kinds, and the fields `configurations` add
+    to the namePrefix and nameSuffix tables."""
     for resource in resources:
-        if resource.kind in NO_RENAME or (resource.kind == "APIService"):
+        for specs, start, end in ((prefix_specs, prefix, ""), (suffix_specs, "", suffix)):
+            if start or end:
+                _affix_fields(resource, specs, start, end)
+        if resource.kind in NO_RENAME:
             continue
         if prefix:
             resource.remember()
@@ -25,6 +36,16 @@ def add_prefix_suffix(resources: Iterable[Resource], prefix: str, suffix: str) -
         if suffix:
             resource.remember()
             resource.set_name(resource.name + suffix)
+
+
+def _affix_fields(resource: Resource, specs: Sequence[FieldSpec], start: str, end: str) -> None:
+    def leaf(parent: dict[str, Any], key: str) -> None:
+        if isinstance(parent.get(key), str):
+            parent[key] = start + parent[key] + end
+
+    for fs in specs:
+        if fs.path != ("metadata", "name") and fs.selects(resource):
+            visit(resource.body, fs.path, False, leaf)
 
 
 class Referral(NamedTuple):
@@ -214,21 +235,33 @@ NAME_REFERENCES: tuple[Referral, ...] = (
 )
 
 
-_BY_REFERRER_KIND: dict[str, list[tuple[Referral, FieldSpec]]] = defaultdict(list)
-for _referral in NAME_REFERENCES:
-    for _fs in _referral.referrers:
-        _BY_REFERRER_KIND[str(_fs.kind)].append((_referral, _fs))
+def _by_referrer_kind(
+    table: Sequence[Referral],
+) -> dict[str | None, list[tuple[Referral, FieldSpec]]]:
+    """(referral, field) pairs by the referrer's kind; None holds fields of every kind."""
+    out: dict[str | None, list[tuple[Referral, FieldSpec]]] = defaultdict(list)
+    for referral in table:
+        for fs in referral.referrers:
+            out[fs.kind].append((referral, fs))
+    return out
 
 
-def fix_references(resources: Sequence[Resource]) -> None:
-    """Point every reference at the final name of the object it names (run once, at the end)."""
+_BY_REFERRER_KIND = _by_referrer_kind(NAME_REFERENCES)
+
+
+def fix_references(
+    resources: Sequence[Resource], table: Sequence[Referral] = NAME_REFERENCES
+) -> None:
+    """Point every reference at the final name of the object it names (run once, at the end).
+    `table` is the built-in name-reference table, or that table merged with `configurations`."""
+    by_kind = _BY_REFERRER_KIND if table is NAME_REFERENCES else _by_referrer_kind(table)
     renamed: dict[str, list[Resource]] = defaultdict(list)
     for resource in resources:
         if resource.history:
             renamed[resource.kind].append(resource)
     # referral → old name → renamed objects that once had that name
     lookup: dict[Referral, dict[str, list[Resource]]] = {}
-    for referral in NAME_REFERENCES:
+    for referral in table:
         by_old_name: dict[str, list[Resource]] = defaultdict(list)
         for candidate in renamed.get(referral.kind, ()):
             if referral.group in (None, candidate.group) and referral.version in (
@@ -241,7 +274,7 @@ def fix_references(resources: Sequence[Resource]) -> None:
     if not any(lookup.values()):
         return
     for referrer in resources:
-        for referral, fs in _BY_REFERRER_KIND.get(referrer.kind, ()):
+        for referral, fs in (*by_kind.get(referrer.kind, ()), *by_kind.get(None, ())):
             if lookup[referral] and fs.selects(referrer):
                 _rewrite(referrer, fs, referral, lookup[referral], resources)
 
