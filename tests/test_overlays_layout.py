@@ -134,3 +134,50 @@ def test_patch_folders_and_listed_kustomizations_inside_a_scope_are_accepted(
     assert "replicas: 4" in text
     assert 'shared: "yes"' in text
     assert "team: web" in text
+
+
+PDB = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {
+                "overlays/environments/dev/web/kustomisation.yaml": "resources: [pdb.yaml]\n",
+                "overlays/environments/dev/web/pdb.yaml": PDB,
+            },
+            "overlays/environments/dev/web/kustomisation.yaml:1: 'kustomisation.yaml' is not a"
+            " kustomization file name, so 'overlays/environments/dev/web' has no kustomization\n"
+            "  hint: Kustomize reads only kustomization.yaml, kustomization.yml, Kustomization;"
+            " did you mean 'kustomization.yaml'?",
+        ),
+        (
+            {"overlays/clusters/dev-1/Kustomization.yml": KUSTOMIZATION},
+            "overlays/clusters/dev-1/Kustomization.yml:1: 'Kustomization.yml' is not a"
+            " kustomization file name, so 'overlays/clusters/dev-1' has no kustomization\n"
+            "  hint: Kustomize reads only kustomization.yaml, kustomization.yml, Kustomization;"
+            " did you mean 'kustomization.yaml'?",
+        ),
+        (
+            {"overlays/clusters/dev-1/tenants/alpha/pdb.yaml": PDB},
+            "overlays/clusters/dev-1/tenants/alpha/pdb.yaml:1:"
+            " 'overlays/clusters/dev-1/tenants/alpha/' holds 'pdb.yaml' but no kustomization"
+            " file, so nothing applies it\n"
+            "  hint: add 'overlays/clusters/dev-1/tenants/alpha/kustomization.yaml' that lists the"
+            " file under resources or patches, or move the file out of overlays/",
+        ),
+    ],
+    ids=["misspelt-in-unit", "wrong-case-in-scope", "yaml-without-kustomization"],
+)
+def test_overlay_folders_kustomize_would_skip_are_refused(
+    minimal_repo: Path, files: dict[str, str], expected: str
+) -> None:
+    write_tree(minimal_repo, {"catalog/tenants/alpha.yaml": TENANT})
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, files)
+    for command in ("render", "lint"):
+        result = run_cli([command, "--repo", str(minimal_repo)])
+        assert (result.code, result.err.strip()) == (2, f"error: {expected}"), command
+    assert snapshot(minimal_repo / "rendered") == before

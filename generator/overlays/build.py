@@ -13,7 +13,12 @@ from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.generators import content_hash, generate
 from generator.overlays.images import set_images, set_replicas
-from generator.overlays.kustomization import Kustomization, find_file, load_kustomization
+from generator.overlays.kustomization import (
+    Kustomization,
+    find_file,
+    load_kustomization,
+    misspelt_error,
+)
 from generator.overlays.labels import apply_annotations, apply_labels
 from generator.overlays.configurations import (
     Configuration,
@@ -179,7 +184,7 @@ def _sub_kustomization(
             f"create '{relpath(path, state.root)}' with a kustomization.yaml or fix the path",
         )
     if find_file(path, state.root) is None:
-        raise k.error(
+        raise misspelt_error(path, relpath(path, state.root)) or k.error(
             f"'{entry}' has no kustomization file",
             [key, i],
             f"add a kustomization.yaml to '{relpath(path, state.root)}'",

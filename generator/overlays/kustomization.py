@@ -124,6 +124,29 @@ def _positioned(text: str, display: str) -> Any:
     return documents[0] if documents else None
 
 
+def misspelt_file(directory: Path) -> str | None:
+    """A file of the directory that looks like a kustomization under a name Kustomize does not
+    read (`kustomisation.yaml`, `Kustomization.yml`): such a folder would otherwise be skipped."""
+    names = sorted(p.name for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+    for name in names:
+        stem = name.lower().removesuffix(".yaml").removesuffix(".yml")
+        if name not in FILENAMES and difflib.get_close_matches(stem, ["kustomization"], cutoff=0.8):
+            return name
+    return None
+
+
+def misspelt_error(directory: Path, shown: PurePosixPath) -> GeneratorError | None:
+    """The error for a folder whose kustomization file has a name Kustomize does not read."""
+    wrong = misspelt_file(directory)
+    if wrong is None:
+        return None
+    return GeneratorError(
+        f"'{wrong}' is not a kustomization file name, so '{shown}' has no kustomization",
+        Origin(shown / wrong, 1),
+        f"Kustomize reads only {', '.join(FILENAMES)}; did you mean 'kustomization.yaml'?",
+    )
+
+
 def find_file(directory: Path, root: Path) -> Path | None:
     found = [directory / name for name in FILENAMES if (directory / name).is_file()]
     if len(found) > 1:
@@ -140,13 +163,14 @@ def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> K
     file = find_file(directory, root)
     display_dir = relpath(directory, root)
     if file is None:
-        raise GeneratorError(
+        raise misspelt_error(directory, display_dir) or GeneratorError(
             f"no kustomization file in '{display_dir}'",
             Origin(display_dir),
             f"add a kustomization.yaml to '{display_dir}' or list its files one by one",
         )
     display = relpath(file, root)
-    text = file.read_text(encoding="utf-8")
+    # Kustomize skips a UTF-8 byte-order mark; left in, it would join the first key
+    text = file.read_text(encoding="utf-8").removeprefix("\ufeff")
     documents = parse_documents(text, display)
     data = documents[0][0] if documents else {}
     if len(documents) > 1:

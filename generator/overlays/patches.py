@@ -61,6 +61,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                     "write the patch as a partial Kubernetes object",
                 )
             _require_identity(document, where, k, key_path)
+            _check_directives(document, where, k, key_path)
             legacy.append(Patch(where, document, None, None, (k, key_path)))
     general: list[Patch] = []
     for i, entry in enumerate(k.get("patches") or []):
@@ -93,6 +94,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                 general.append(Patch(where, None, document, target, (k, key_path)))
             elif isinstance(document, dict):
                 _require_identity(document, where, k, key_path)
+                _check_directives(document, where, k, key_path)
                 general.append(
                     Patch(
                         where,
@@ -124,6 +126,26 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
             )
         json6902.append(Patch(None, None, operations, entry["target"], (k, key_path)))
     return legacy, general, json6902
+
+
+_DIRECTIVES = ("replace", "merge", "delete")
+
+
+def _check_directives(node: Any, where: Origin | None, k: Kustomization, key_path: Any) -> None:
+    """Kustomize refuses a `$patch` value it does not know anywhere in a patch."""
+    if isinstance(node, dict):
+        value = node.get(strategic.DIRECTIVE)
+        if value is not None and value not in _DIRECTIVES:
+            raise GeneratorError(
+                f"unknown patch strategy '$patch: {value}'",
+                where or k.origin(*key_path),
+                f"use one of: {', '.join(_DIRECTIVES)}",
+            )
+        for child in node.values():
+            _check_directives(child, where, k, key_path)
+    elif isinstance(node, list):
+        for child in node:
+            _check_directives(child, where, k, key_path)
 
 
 def _require_identity(
@@ -172,17 +194,24 @@ def _anchored(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^(?:{pattern})$")
 
 
-def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[Resource]:
-    """Objects a target selects by original or current id (behaviour 7); none is no error."""
+def _pattern(target: Mapping[str, Any], key: str, patch: Patch) -> re.Pattern[str] | None:
+    if not target.get(key):
+        return None
     try:
-        name = _anchored(str(target["name"])) if target.get("name") else None
-        namespace = _anchored(str(target["namespace"])) if target.get("namespace") else None
+        return _anchored(str(target[key]))
     except re.error as e:
         raise GeneratorError(
-            f"invalid regular expression in patch target: {e}",
+            f"invalid regular expression '{target[key]}' in the patch target's {key}: {e.msg}",
             patch.origin,
-            "fix the name or namespace pattern",
+            "target name and namespace are anchored regular expressions; escape special"
+            " characters such as '[', '(' and '*' with a backslash",
         ) from None
+
+
+def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[Resource]:
+    """Objects a target selects by original or current id (behaviour 7); none is no error."""
+    name = _pattern(target, "name", patch)
+    namespace = _pattern(target, "namespace", patch)
     out = []
     for r in resources:
         if target.get("kind") and target["kind"] != r.kind:

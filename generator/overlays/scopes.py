@@ -12,7 +12,12 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
 from generator.overlays.build import append_hashes, build
-from generator.overlays.kustomization import FILENAMES, find_file, load_kustomization
+from generator.overlays.kustomization import (
+    FILENAMES,
+    find_file,
+    load_kustomization,
+    misspelt_error,
+)
 from generator.overlays.resources import CLUSTER_SCOPED, Resource
 
 OVERLAYS = "overlays"
@@ -170,8 +175,33 @@ def check_layout(repo: Path, catalog: Catalog) -> list[GeneratorError]:
                     )
                 )  # fmt: skip
                 continue
+            problems += _check_folder(repo, scope)
             problems += _check_units(repo, scope, catalog)
     return problems
+
+
+def _check_folder(repo: Path, folder: Path) -> list[GeneratorError]:
+    """An overlay folder with YAML but no kustomization file Kustomize reads would be skipped
+    without a word (a misspelt `kustomisation.yaml`, a patch file nobody lists)."""
+    if _holds_kustomization(folder):
+        return []
+    shown = PurePosixPath(_display(folder, repo))
+    misspelt = misspelt_error(folder, shown)
+    if misspelt is not None:
+        return [misspelt]
+    yaml_files = [
+        p.name for p in _entries(folder) if p.is_file() and p.suffix in (".yaml", ".yml")
+    ]
+    if not yaml_files:
+        return []
+    return [
+        GeneratorError(
+            f"'{shown}/' holds '{yaml_files[0]}' but no kustomization file, so nothing applies it",
+            Origin(shown / yaml_files[0], 1),
+            f"add '{shown}/kustomization.yaml' that lists the file under resources or patches,"
+            " or move the file out of overlays/",
+        )
+    ]
 
 
 def _check_units(repo: Path, scope: Path, catalog: Catalog) -> list[GeneratorError]:
@@ -183,11 +213,15 @@ def _check_units(repo: Path, scope: Path, catalog: Catalog) -> list[GeneratorErr
     listed = _listed_folders(scope, repo)
     problems: list[GeneratorError] = []
     for folder in _entries(scope):
+        if folder.is_dir() and folder.name in operators and folder.resolve() not in listed:
+            problems += _check_folder(repo, folder)
         if not folder.is_dir() or folder.name in operators or folder.resolve() in listed:
             continue
         if folder.name == "tenants":
             for tenant in _entries(folder):
-                if tenant.name not in tenants or not tenant.is_dir():
+                if tenant.is_dir() and tenant.name in tenants:
+                    problems += _check_folder(repo, tenant)
+                else:
                     problems.append(
                         _unexpected(
                             tenant, repo, "no tenant of that name", tenants,
