@@ -283,8 +283,8 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
     ),
     "patch-target-bad-regex": (
         labelling_patch("name: 'x('"),
-        "kustomization.yaml:4:3: invalid regular expression in patch target: missing ), unterminated subpattern at position 1"
-        "\n  hint: fix the name or namespace pattern",
+        "kustomization.yaml:4:3: invalid regular expression 'x(' in the patch target's name: missing ), unterminated subpattern"
+        "\n  hint: target name and namespace are anchored regular expressions; escape special characters such as '[', '(' and '*' with a backslash",
     ),
     "patch-target-bad-selector": (
         labelling_patch("labelSelector: 'app in x'"),
