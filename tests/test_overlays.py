@@ -16,6 +16,7 @@ from generator.overlays import apply_overlays, kustomize
 from generator.overlays.generators import encode_base64
 from generator.overlays.images import split_image
 from generator.overlays.labels import SelectorError, selector_matches
+from generator.overlays.patches import TargetReport
 from tests.conftest import REPO, run_cli, write_tree
 
 ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))
@@ -501,3 +502,25 @@ def test_every_example_in_the_kustomize_help_builds_from_the_repository_root(
         result = run_cli(["kustomize", directory])
         assert (result.code, result.err) == (0, ""), directory
         assert result.out.startswith("apiVersion: ")
+
+
+def test_a_target_counts_as_matched_when_any_cluster_it_applies_to_has_the_object(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/kustomization.yaml": (
+            "patches:\n- target: {kind: Deployment, name: keda}\n  patch: |\n"
+            "    - {op: replace, path: /spec/replicas, value: 2}\n"
+            "- target: {kind: Deployment, name: cert-manger}\n  patch: |\n"
+            "    - {op: replace, path: /spec/replicas, value: 3}\n"
+        ),
+    })  # fmt: skip
+    report = TargetReport()
+    apply_overlays(tmp_path, CLUSTER, ENV, rendered()[:1], report)  # no keda in this cluster
+    apply_overlays(tmp_path, CLUSTER, ENV, rendered(), report)
+    assert [str(e) for e in report.errors()] == [
+        "overlays/environments/prod/kustomization.yaml:5:3: the patch target {kind: Deployment,"
+        " name: cert-manger} selects no object of the units this overlay applies to\n"
+        "  hint: did you mean name 'cert-manager'? If matching nothing is intended, add options:"
+        " {allowNoMatch: true} to the patch"
+    ]

@@ -181,3 +181,44 @@ def test_overlay_folders_kustomize_would_skip_are_refused(
         result = run_cli([command, "--repo", str(minimal_repo)])
         assert (result.code, result.err.strip()) == (2, f"error: {expected}"), command
     assert snapshot(minimal_repo / "rendered") == before
+
+
+NODE_SELECTOR_PATCH = """\
+patches:
+- target: {{kind: {kind}}}{options}
+  patch: |
+    - op: add
+      path: /spec/template/spec/nodeSelector
+      value: {{pool: system}}
+"""
+
+
+def test_a_patch_target_that_selects_nothing_fails_the_render(minimal_repo: Path) -> None:
+    before = snapshot(minimal_repo / "rendered")
+    overlay = NODE_SELECTOR_PATCH.format(kind="Deploymnet", options="")
+    write_tree(minimal_repo, {"overlays/clusters/dev-1/kustomization.yaml": overlay})
+    result = run_cli(["render", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (
+        2,
+        "error: overlays/clusters/dev-1/kustomization.yaml:2:3: the patch target"
+        " {kind: Deploymnet} selects no object of the units this overlay applies to\n"
+        "  hint: did you mean kind 'Deployment'? If matching nothing is intended, add options:"
+        " {allowNoMatch: true} to the patch\n",
+    )
+    assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_allow_no_match_keeps_an_intentionally_empty_target(minimal_repo: Path) -> None:
+    before = snapshot(minimal_repo / "rendered")
+    overlay = NODE_SELECTOR_PATCH.format(
+        kind="StatefulSet", options="\n  options: {allowNoMatch: true}"
+    )
+    write_tree(minimal_repo, {"overlays/environments/dev/kustomization.yaml": overlay})
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    assert snapshot(minimal_repo / "rendered") == before
+    overlay = NODE_SELECTOR_PATCH.format(kind="Deployment", options="")
+    write_tree(minimal_repo, {"overlays/environments/dev/web/kustomization.yaml": overlay})
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    assert (
+        "pool: system" in (minimal_repo / "rendered/dev-1/010-web/deployment-web.yaml").read_text()
+    )

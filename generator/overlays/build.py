@@ -28,7 +28,7 @@ from generator.overlays.configurations import (
 from generator.overlays.names import NAME_REFERENCES, Referral, add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
-from generator.overlays.patches import apply_patches, load_patches
+from generator.overlays.patches import TargetReport, apply_patches, load_patches
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,
@@ -62,6 +62,7 @@ class Build:
     warnings: list[str] = field(default_factory=list)
     stack: list[Path] = field(default_factory=list)
     vars: list[Var] = field(default_factory=list)
+    targets: TargetReport | None = None
 
 
 def build(
@@ -72,14 +73,16 @@ def build(
     warnings: list[str] | None = None,
     order: bool = True,
     hash_names: bool = True,
+    targets: TargetReport | None = None,
 ) -> list[Resource]:
     """Everything `kustomize build directory` outputs, in its order; `base` objects come first.
 
     With order=False the output keeps build order (base objects first), as `fifo` does.
     With hash_names=False generated objects keep their unhashed names: a later layer builds
     on them, and the suffix is computed once on the final data (`append_hashes`).
+    `targets` collects which patch targets selected nothing (overlays under overlays/).
     """
-    state = Build(root, warnings if warnings is not None else [])
+    state = Build(root, warnings if warnings is not None else [], targets=targets)
     k = load_kustomization(directory, root, warnings=state.warnings)
     if k.kind == "Component":
         raise k.error(
@@ -292,7 +295,7 @@ def _absorb(old: Resource, new: Resource, behavior: str) -> None:
 def _transform(k: Kustomization, state: Build, resmap: ResMap, config: Configuration) -> None:
     legacy, general, json6902 = load_patches(k, state.root)
     apply_patches(resmap, legacy)
-    apply_patches(resmap, general)
+    apply_patches(resmap, general, state.targets)
     if k.get("namespace"):
         set_namespace(resmap, k.get("namespace"), config.namespace)
     add_prefix_suffix(
@@ -307,7 +310,7 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap, config: Configura
         resmap, labels, k.get("commonLabels") or {}, config.common_labels, config.template_labels
     )
     apply_annotations(resmap, k.get("commonAnnotations") or {}, config.common_annotations)
-    apply_patches(resmap, json6902)
+    apply_patches(resmap, json6902, state.targets)
     unmatched = set_replicas(resmap, k.get("replicas") or [], config.replicas)
     if unmatched:
         index = next(i for i, e in enumerate(k.get("replicas")) if e["name"] == unmatched[0])

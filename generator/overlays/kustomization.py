@@ -42,6 +42,9 @@ FIELDS = {
     "configurations",
 }  # fmt: skip
 
+# allowNoMatch is ours: Kustomize reads options as a map of flags and ignores it
+PATCH_OPTIONS = {"allowNameChange", "allowKindChange", "allowNoMatch"}
+
 DEPRECATED = {
     "commonLabels": "use 'labels' with includeSelectors: true",
     "bases": "list the directories under 'resources'",
@@ -251,6 +254,8 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
     for i, entry in enumerate(_list_of(k, "patches", dict)):
         _keys(k, ["patches", i], entry, {"path", "patch", "target", "options"})
         _one_source(k, ["patches", i], entry)
+        if isinstance(entry.get("options"), dict):
+            _keys(k, ["patches", i, "options"], entry["options"], PATCH_OPTIONS)
     for i, entry in enumerate(_list_of(k, "patchesJson6902", dict)):
         _keys(k, ["patchesJson6902", i], entry, {"path", "patch", "target"})
         _one_source(k, ["patchesJson6902", i], entry)

@@ -3,10 +3,11 @@ patched resources (strategic merge or JSON 6902, untargeted or with target selec
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class Patch:
     entry: tuple[Kustomization, tuple[str | int, ...]]
     allow_name_change: bool = False
     allow_kind_change: bool = False
+    allow_no_match: bool = False
 
     @property
     def origin(self) -> Origin:
@@ -91,7 +93,16 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                         ["patches", i],
                         "add target: {kind: ..., name: ...} to say which object to patch",
                     )
-                general.append(Patch(where, None, document, target, (k, key_path)))
+                general.append(
+                    Patch(
+                        where,
+                        None,
+                        document,
+                        target,
+                        (k, key_path),
+                        allow_no_match=bool(options.get("allowNoMatch")),
+                    )
+                )
             elif isinstance(document, dict):
                 _require_identity(document, where, k, key_path)
                 _check_directives(document, where, k, key_path)
@@ -104,6 +115,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                         (k, key_path),
                         bool(options.get("allowNameChange")),
                         bool(options.get("allowKindChange")),
+                        bool(options.get("allowNoMatch")),
                     )
                 )
             else:
@@ -250,11 +262,71 @@ def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[R
     return out
 
 
-def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
+@dataclass(slots=True)
+class TargetReport:
+    """Targeted patches of the overlays under overlays/ and whether they selected anything,
+    across every build they take part in (every cluster of an environment). Kustomize ignores
+    a target that selects nothing; the render refuses it unless `options.allowNoMatch`."""
+
+    missed: dict[str, GeneratorError] = field(default_factory=dict)
+    hit: set[str] = field(default_factory=set)
+
+    def note(self, patch: Patch, selected: list[Resource], resources: ResMap) -> None:
+        k, key_path = patch.entry
+        key = f"{k.display}:{key_path}:{patch.where}"
+        if selected:
+            self.hit.add(key)
+        elif not patch.allow_no_match and key not in self.missed:
+            self.missed[key] = _no_match(patch, resources)
+
+    def errors(self) -> list[GeneratorError]:
+        return [error for key, error in self.missed.items() if key not in self.hit]
+
+
+def _no_match(patch: Patch, resources: ResMap) -> GeneratorError:
+    target = patch.target or {}
+    shown = ", ".join(f"{key}: {target[key]}" for key in target if target[key])
+    kinds = sorted({r.kind for r in resources})
+    kind = target.get("kind")
+    if kind and kind not in kinds:
+        close = difflib.get_close_matches(str(kind), kinds, n=1)
+        guess = f"did you mean kind '{close[0]}'?" if close else (
+            f"no object has kind '{kind}' (kinds here: {', '.join(kinds) or 'none'})."
+        )
+    else:
+        same_kind = [r for r in resources if not kind or r.kind == kind]
+        names = sorted({r.name for r in same_kind})
+        close = (
+            difflib.get_close_matches(str(target["name"]), names, n=1)
+            if target.get("name")
+            else []
+        )
+        guess = (
+            f"did you mean name '{close[0]}'?"
+            if close
+            else f"objects of that kind here: {', '.join(r.describe() for r in same_kind[:5])}."
+            if same_kind
+            else "no object of that kind is here."
+        )
+    return GeneratorError(
+        f"the patch target {{{shown}}} selects no object of the units this overlay applies to",
+        patch.origin,
+        f"{guess} If matching nothing is intended, add options: {{allowNoMatch: true}} to the"
+        " patch",
+    )
+
+
+def apply_patches(
+    resources: ResMap, patches: list[Patch], report: TargetReport | None = None
+) -> None:
+    """Apply in order; `report` (only under overlays/) learns which targets selected nothing."""
     index: dict[tuple[str, str, str, str, str], list[Resource]] | None = None
     for patch in patches:
         if patch.json is not None:
-            for resource in select(resources, patch.target or {}, patch):
+            selected = select(resources, patch.target or {}, patch)
+            if report is not None:
+                report.note(patch, selected, resources)
+            for resource in selected:
                 _apply_json(resource, patch)
             continue
         if patch.target is None:
@@ -266,7 +338,10 @@ def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
                 index = None
             continue
         deleted = set()
-        for resource in select(resources, patch.target, patch):
+        selected = select(resources, patch.target, patch)
+        if report is not None:
+            report.note(patch, selected, resources)
+        for resource in selected:
             if _apply_strategic(resource, patch):
                 deleted.add(id(resource))
             index = None

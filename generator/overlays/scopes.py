@@ -18,6 +18,7 @@ from generator.overlays.kustomization import (
     load_kustomization,
     misspelt_error,
 )
+from generator.overlays.patches import TargetReport
 from generator.overlays.resources import CLUSTER_SCOPED, Resource
 
 OVERLAYS = "overlays"
@@ -41,8 +42,10 @@ def apply_overlays(
     cluster: Cluster,
     environment: Environment,
     rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
+    targets: TargetReport | None = None,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
-    """Each unit's manifests after every overlay of its environment and cluster."""
+    """Each unit's manifests after every overlay of its environment and cluster; `targets`
+    learns which patch targets selected nothing (the caller decides over all clusters)."""
     scopes = [scope for scope in scope_dirs(repo, cluster, environment) if scope.is_dir()]
     if not scopes:  # nothing to apply: skip the working copies
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -56,12 +59,12 @@ def apply_overlays(
     touched = False
     for scope in scopes:
         if find_file(scope, repo) is not None:
-            current = _apply_wide(repo, scope, current)
+            current = _apply_wide(repo, scope, current, targets)
             touched = True
         for key in by_key:
             folder = scope / key
             if folder.is_dir() and find_file(folder, repo) is not None:
-                current[key] = _apply_unit(repo, folder, key, current[key])
+                current[key] = _apply_unit(repo, folder, key, current[key], targets)
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -111,10 +114,10 @@ def _copy(value: Any) -> Any:
 
 
 def _apply_wide(
-    repo: Path, scope: Path, current: dict[str, list[Resource]]
+    repo: Path, scope: Path, current: dict[str, list[Resource]], targets: TargetReport | None
 ) -> dict[str, list[Resource]]:
     base = [r for resources in current.values() for r in resources]
-    built = build(scope, repo, base=base, order=False, hash_names=False)
+    built = build(scope, repo, base=base, order=False, hash_names=False, targets=targets)
     out: dict[str, list[Resource]] = {key: [] for key in current}
     for resource in built:
         if resource.unit is None:
@@ -129,8 +132,14 @@ def _apply_wide(
     return out
 
 
-def _apply_unit(repo: Path, folder: Path, key: str, resources: list[Resource]) -> list[Resource]:
-    built = build(folder, repo, base=resources, order=False, hash_names=False)
+def _apply_unit(
+    repo: Path,
+    folder: Path,
+    key: str,
+    resources: list[Resource],
+    targets: TargetReport | None,
+) -> list[Resource]:
+    built = build(folder, repo, base=resources, order=False, hash_names=False, targets=targets)
     for resource in built:
         resource.unit = key
     return built
