@@ -131,6 +131,24 @@ def _render(
     return RenderResult(files, _per_source(findings), names, not clusters, timings)
 
 
+def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifest]]]:
+    """One cluster's units after the engines and every overlay layer, as rendered/ gets them
+    (`generator build`); nothing is validated or written."""
+    from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
+    from generator.merge import resolve_units
+    from generator.overlays.patches import TargetReport
+
+    catalog = load_catalog(repo)
+    units = resolve_units(catalog, [name])
+    _check_before_render(repo, catalog, units)
+    cluster = next(c for c in catalog.clusters if c.name == name)
+    targets = TargetReport()
+    rendered = _render_cluster(repo, catalog, cluster, units, {}, targets)
+    raise_problems(targets.errors())
+    return rendered
+
+
 def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:
     """One finding per problem, naming every cluster it occurs in, sorted by source file: a
     template shared by four clusters is fixed once."""

@@ -17,7 +17,7 @@ from generator.overlays.generators import encode_base64
 from generator.overlays.images import split_image
 from generator.overlays.labels import SelectorError, selector_matches
 from generator.overlays.patches import TargetReport
-from tests.conftest import REPO, run_cli, write_tree
+from tests.conftest import EXAMPLE, REPO, run_cli, write_tree
 
 ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))
 KUBECTL = shutil.which("kubectl")
@@ -524,3 +524,29 @@ def test_a_target_counts_as_matched_when_any_cluster_it_applies_to_has_the_objec
         "  hint: did you mean name 'cert-manager'? If matching nothing is intended, add options:"
         " {allowNoMatch: true} to the patch"
     ]
+
+
+def test_build_prints_a_units_final_objects_in_kustomize_order() -> None:
+    result = run_cli(["build", "--repo", str(EXAMPLE), "eks-prod", "cert-manager"])
+    assert result.code == 0, result.err
+    printed = [d for d in yaml.safe_load_all(result.out) if d]
+    folder = EXAMPLE / "rendered/eks-prod/010-cert-manager"
+    written = [yaml.safe_load(p.read_text()) for p in sorted(folder.glob("*.yaml"))]
+    key = lambda d: (d["kind"], d["metadata"]["name"])  # noqa: E731
+    assert sorted(printed, key=key) == sorted(written, key=key)
+    kinds = [d["kind"] for d in printed]
+    # Kustomize's legacy order; the PodDisruptionBudgets come from the prod overlay
+    assert kinds.index("CustomResourceDefinition") < kinds.index("ServiceAccount")
+    assert kinds.index("Deployment") < kinds.index("PodDisruptionBudget")
+    webhook = next(d for d in printed if key(d) == ("Deployment", "cert-manager-webhook"))
+    assert webhook["spec"]["replicas"] == 2
+
+
+def test_build_names_the_closest_unit_of_the_cluster() -> None:
+    result = run_cli(["build", "--repo", str(EXAMPLE), "eks-prod", "cert-mangr"])
+    assert (result.code, result.out, result.err) == (
+        2,
+        "",
+        "error: catalog/clusters/eks-prod.yaml:1:1: cluster 'eks-prod' runs no operator or"
+        " tenant 'cert-mangr'\n  hint: did you mean 'cert-manager'?\n",
+    )
