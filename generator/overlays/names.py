@@ -273,14 +273,40 @@ def fix_references(
         lookup[referral] = by_old_name
     if not any(lookup.values()):
         return
+    originals = _OriginalNamespaces(resources)
     for referrer in resources:
         for referral, fs in (*by_kind.get(referrer.kind, ()), *by_kind.get(None, ())):
             if lookup[referral] and fs.selects(referrer):
-                _rewrite(referrer, fs, referral, lookup[referral], resources)
+                _rewrite(referrer, fs, referral, lookup[referral], originals)
+
+
+class _OriginalNamespaces:
+    """Original namespaces of the namespaced objects, by current and by written namespace,
+    gathered once per fix_references call (a build may hold thousands of bindings)."""
+
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self.every: set[str] = set()
+        self.by_current: dict[str, set[str]] = defaultdict(set)
+        self.by_written: dict[str, set[str]] = defaultdict(set)
+        for r in resources:
+            if r.cluster_scoped:
+                continue
+            original = effective_namespace(r.original[0])
+            self.every.add(original)
+            self.by_current[effective_namespace(r.namespace)].add(original)
+            self.by_written[r.namespace].add(original)
+
+    def reachable(self, referrer: Resource) -> set[str]:
+        if referrer.cluster_scoped:
+            return self.every
+        out = set(self.by_current.get(effective_namespace(referrer.namespace), ()))
+        for namespace in _subject_namespaces(referrer):
+            out |= self.by_written.get(namespace, set())
+        return out
 
 
 def _namespace_filter(
-    referrer: Resource, resources: Sequence[Resource], namespace: str
+    referrer: Resource, originals: _OriginalNamespaces, namespace: str
 ) -> Callable[[Resource], bool]:
     """Which objects a reference carrying `namespace` (a subject, a webhook service) may mean.
 
@@ -289,20 +315,7 @@ def _namespace_filter(
     a subject written with the overlay's namespace finds a base object that had none.
     """
     wanted = effective_namespace(namespace)
-    if referrer.cluster_scoped:
-        reachable: Iterable[Resource] = resources
-    else:
-        here = effective_namespace(referrer.namespace)
-        subjects = _subject_namespaces(referrer)
-        reachable = (
-            r
-            for r in resources
-            if not r.cluster_scoped
-            and (effective_namespace(r.namespace) == here or r.namespace in subjects)
-        )
-    if any(
-        not r.cluster_scoped and effective_namespace(r.original[0]) == wanted for r in reachable
-    ):
+    if wanted in originals.reachable(referrer):
         return lambda c: effective_namespace(c.original[0]) == wanted
     return lambda c: effective_namespace(c.namespace) == wanted
 
@@ -327,7 +340,7 @@ def _rewrite(
     fs: FieldSpec,
     referral: Referral,
     by_old_name: dict[str, list[Resource]],
-    resources: Sequence[Resource],
+    originals: _OriginalNamespaces,
 ) -> None:
     role_ref = fs.path[-2:] == ("roleRef", "name")
 
@@ -338,7 +351,7 @@ def _rewrite(
         if not found:
             return None
         if namespace is not None:
-            found = list(filter(_namespace_filter(referrer, resources, namespace), found))
+            found = list(filter(_namespace_filter(referrer, originals, namespace), found))
         if role_ref:
             kind = (referrer.body.get("roleRef") or {}).get("kind")
             found = [c for c in found if c.kind == kind]
