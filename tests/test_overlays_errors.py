@@ -437,6 +437,14 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
 # Kustomize builds these, silently doing something the author cannot have meant (an added
 # null, a key at the top level, a patch dropped): we refuse them with the reason instead.
 REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "patch-option-misspelt": (
+        targeted_patch(
+            "kind: ConfigMap\n  options: {allowNamechange: true}",
+            "|\n    - {op: add, path: /data/b, value: c}",
+        ),
+        "kustomization.yaml:6:13: unknown field 'allowNamechange'"
+        "\n  hint: did you mean 'allowNameChange'? allowed here: allowKindChange, allowNameChange, allowNoMatch",
+    ),
     "json6902-value-missing": (
         json_patch("- op: add\n  path: /data/b\n"),
         "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': operation 0 ('add') has no 'value'"
