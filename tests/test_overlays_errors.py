@@ -437,6 +437,21 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
 # Kustomize builds these, silently doing something the author cannot have meant (an added
 # null, a key at the top level, a patch dropped): we refuse them with the reason instead.
 REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "port-patch-without-the-protocol-the-original-gives": (
+        kustomization(
+            "resources:\n- svc.yaml\npatches:\n- patch: |\n    apiVersion: v1\n"
+            "    kind: Service\n    metadata:\n      name: web\n    spec:\n"
+            "      ports:\n      - {port: 80, targetPort: 8080}\n",
+            {
+                "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n"
+                "  ports:\n  - {port: 80, protocol: TCP}\n"
+            },
+        ),
+        "kustomization.yaml:4:3: strategic merge patch failed on Service 'web': some items of"
+        " 'ports' give 'protocol' and some do not; Kustomize then drops patch items and ignores"
+        " deletions"
+        "\n  hint: give every port its number and protocol, or replace the list with $patch: replace",
+    ),
     "patch-option-misspelt": (
         targeted_patch(
             "kind: ConfigMap\n  options: {allowNamechange: true}",

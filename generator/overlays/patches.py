@@ -401,7 +401,14 @@ def _apply_strategic(resource: Resource, patch: Patch) -> bool:
     if patch.allow_name_change or patch.allow_kind_change:
         resource.remember()
     schema = strategic.schema_for(resource.api_version, resource.kind)
-    merged = strategic.merge(resource.body, patch.strategic, schema)
+    try:
+        merged = strategic.merge(resource.body, patch.strategic, schema)
+    except strategic.MergeFailure as e:
+        raise GeneratorError(
+            f"strategic merge patch failed on {resource.describe()}: {e}",
+            patch.origin,
+            "give every port its number and protocol, or replace the list with $patch: replace",
+        ) from None
     if merged is None or not merged:
         return True
     resource.body = merged
