@@ -12,7 +12,7 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.fieldspecs import FieldSpec, spec
-from generator.overlays.kustomization import Kustomization, closest
+from generator.overlays.kustomization import Kustomization, closest, position_in
 from generator.overlays.names import NAME_REFERENCES, Referral
 from generator.overlays.resources import parse_documents, relpath
 
@@ -106,23 +106,42 @@ def _merge_referrals(
     return tuple(out)
 
 
+Locate = Callable[..., Origin]  # key path in the file → its position
+
+
 def load_configurations(k: Kustomization, root: Path) -> Configuration:
     """The configurations a kustomization lists, merged in order."""
     config = Configuration()
     for i, entry in enumerate(k.get("configurations") or []):
         path = k.local_file(str(entry), ["configurations", i], "configurations file", root)
         display = relpath(path, root)
-        for document, line in parse_documents(path.read_text(encoding="utf-8"), display):
-            origin = Origin(display, line)
-            config = config.merge(_parse(document, origin), partial(Origin, display, line))
+        text = path.read_text(encoding="utf-8")
+        documents = parse_documents(text, display)
+        for document, line in documents:
+            # positions of keys are looked up (slowly) only for a message, and only in the
+            # usual single-document file
+            locate: Locate = (
+                partial(_locate, text, str(display))
+                if len(documents) == 1
+                else partial(_first_line, Origin(display, line))
+            )
+            config = config.merge(_parse(document, locate), locate)
     return config
 
 
-def _parse(document: Any, origin: Origin) -> Configuration:
+def _locate(text: str, display: str, *key_path: str | int) -> Origin:
+    return position_in(text, display, key_path)
+
+
+def _first_line(origin: Origin, *key_path: str | int) -> Origin:
+    return origin
+
+
+def _parse(document: Any, at: Locate) -> Configuration:
     if not isinstance(document, dict):
         raise GeneratorError(
             "a configurations file must be a mapping of transformer names to field specs",
-            origin,
+            at(),
             f"use the sections {', '.join(SECTIONS)}",
         )
     values: dict[str, Any] = {}
@@ -131,48 +150,54 @@ def _parse(document: Any, origin: Origin) -> Configuration:
             close = closest(str(key), list(SECTIONS))
             raise GeneratorError(
                 f"unknown section '{key}' in configurations file",
-                origin,
+                at(key),
                 f"did you mean '{close}'?" if close else f"use one of: {', '.join(SECTIONS)}",
             )
-        entries = _list(entries, str(key), origin)
+        items = _list(entries, at, key)
         if key == "nameReference":
-            values[SECTIONS[key]] = tuple(_referral(e, origin) for e in entries)
+            values[SECTIONS[key]] = tuple(_referral(e, at, key, i) for i, e in enumerate(items))
         else:
-            values[SECTIONS[key]] = tuple(_field_spec(e, str(key), origin) for e in entries)
+            values[SECTIONS[key]] = tuple(
+                _field_spec(e, str(key), at, key, i) for i, e in enumerate(items)
+            )
     return Configuration(**values)
 
 
-def _list(value: Any, where: str, origin: Origin) -> list[Mapping[str, Any]]:
+def _list(value: Any, at: Locate, *key_path: str | int) -> list[Mapping[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise GeneratorError(
-            f"'{where}' must be a list of mappings",
-            origin,
+            f"'{key_path[-1]}' must be a list of mappings",
+            at(*key_path),
             "write each entry as {kind: ..., path: ...}",
         )
     return value
 
 
-def _check_keys(entry: Mapping[str, Any], allowed: Iterable[str], where: str, origin: Origin) -> None:
+def _check_keys(
+    entry: Mapping[str, Any], allowed: Iterable[str], what: str, at: Locate, *key_path: str | int
+) -> None:
     allowed = tuple(allowed)
     for key in entry:
         if key not in allowed:
             close = closest(str(key), list(allowed))
             guess = f"did you mean '{close}'? " if close else ""
             raise GeneratorError(
-                f"unknown field '{key}' in a '{where}' entry",
-                origin,
+                f"unknown field '{key}' in a '{what}' entry",
+                at(*key_path, key),
                 f"{guess}allowed here: {', '.join(allowed)}",
             )
 
 
-def _field_spec(entry: Mapping[str, Any], where: str, origin: Origin) -> FieldSpec:
-    _check_keys(entry, _SPEC_KEYS, where, origin)
+def _field_spec(
+    entry: Mapping[str, Any], what: str, at: Locate, *key_path: str | int
+) -> FieldSpec:
+    _check_keys(entry, _SPEC_KEYS, what, at, *key_path)
     if not isinstance(entry.get("path"), str) or not entry["path"]:
         raise GeneratorError(
-            f"a '{where}' field spec needs a 'path'",
-            origin,
+            f"a '{what}' field spec needs a 'path'",
+            at(*key_path),
             "write e.g. {kind: Certificate, path: spec/secretName}",
         )
     return spec(
@@ -184,20 +209,23 @@ def _field_spec(entry: Mapping[str, Any], where: str, origin: Origin) -> FieldSp
     )
 
 
-def _referral(entry: Mapping[str, Any], origin: Origin) -> Referral:
-    _check_keys(entry, _REFERRAL_KEYS, "nameReference", origin)
+def _referral(entry: Mapping[str, Any], at: Locate, *key_path: str | int) -> Referral:
+    _check_keys(entry, _REFERRAL_KEYS, "nameReference", at, *key_path)
     if not isinstance(entry.get("kind"), str):
         raise GeneratorError(
             "a 'nameReference' entry needs the 'kind' that is referred to",
-            origin,
+            at(*key_path),
             "write e.g. {kind: Secret, version: v1, fieldSpecs: [{kind: Certificate, path: ...}]}",
         )
-    referrers = _list(entry.get("fieldSpecs"), "fieldSpecs", origin)
+    referrers = _list(entry.get("fieldSpecs"), at, *key_path, "fieldSpecs")
     return Referral(
         entry.get("group"),
         entry.get("version"),
         entry["kind"],
-        tuple(_field_spec(r, "nameReference", origin) for r in referrers),
+        tuple(
+            _field_spec(r, "nameReference", at, *key_path, "fieldSpecs", i)
+            for i, r in enumerate(referrers)
+        ),
     )
 
 

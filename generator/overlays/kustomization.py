@@ -66,7 +66,7 @@ class Kustomization:
     text: str
 
     def origin(self, *key_path: str | int) -> Origin:
-        return _position(self.text, str(self.display), tuple(key_path))
+        return position_in(self.text, str(self.display), tuple(key_path))
 
     def entry_line(self, field: str, name: str) -> Origin:
         """Where a named list entry under a top-level field starts, found without a slow
@@ -109,7 +109,8 @@ class Kustomization:
         return self.fields.get(key, default)
 
 
-def _position(text: str, display: str, key_path: tuple[str | int, ...]) -> Origin:
+def position_in(text: str, display: str, key_path: tuple[str | int, ...]) -> Origin:
+    """Where a key path of the file's first document is (parsed again, with positions)."""
     document = _positioned(text, display)
     path = PurePosixPath(display)
     return (
