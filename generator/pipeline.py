@@ -25,7 +25,7 @@ from generator.model import (
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 if TYPE_CHECKING:
-    from generator.overlays.patches import TargetReport
+    from generator.overlays.targets import TargetReport
 
 # Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
 CLUSTER_SCOPED = frozenset(
@@ -74,7 +74,7 @@ def _render(
     from generator.catalog import load_catalog
     from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
-    from generator.overlays.patches import TargetReport
+    from generator.overlays.targets import TargetReport
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
@@ -137,7 +137,7 @@ def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifes
     from generator.catalog import load_catalog
     from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
-    from generator.overlays.patches import TargetReport
+    from generator.overlays.targets import TargetReport
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog, [name])

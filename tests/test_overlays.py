@@ -16,7 +16,7 @@ from generator.overlays import apply_overlays, kustomize
 from generator.overlays.generators import encode_base64
 from generator.overlays.images import split_image
 from generator.overlays.labels import SelectorError, selector_matches
-from generator.overlays.patches import TargetReport
+from generator.overlays.targets import TargetReport
 from tests.conftest import EXAMPLE, REPO, run_cli, write_tree
 
 ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))

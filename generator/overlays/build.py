@@ -28,7 +28,8 @@ from generator.overlays.configurations import (
 from generator.overlays.names import NAME_REFERENCES, Referral, add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
-from generator.overlays.patches import TargetReport, apply_patches, load_patches
+from generator.overlays.patches import apply_patches, load_patches
+from generator.overlays.targets import TargetReport
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,

@@ -18,7 +18,7 @@ from generator.overlays.kustomization import (
     load_kustomization,
     misspelt_error,
 )
-from generator.overlays.patches import TargetReport
+from generator.overlays.targets import TargetReport
 from generator.overlays.resources import CLUSTER_SCOPED, Resource
 
 OVERLAYS = "overlays"
