@@ -206,6 +206,27 @@ def kustomize(report: Reporter, directory: Path) -> None:
 
 @cli.command(epilog=EPILOG)
 @repo_option
+@click.argument("cluster")
+@click.argument("unit", required=False)
+@click.pass_obj
+def build(report: Reporter, repo: Path, cluster: str, unit: str | None) -> None:
+    """Print a unit's final objects after every overlay layer, like `kustomize build`.
+
+    UNIT is an operator (without its number) or a tenant of CLUSTER; without it, every unit
+    of the cluster is printed in turn. Nothing is validated or written to rendered/.
+
+    \b
+    Examples:
+      generator build eks-prod cert-manager
+      generator build eks-prod tenants/payments > payments.yaml
+    """
+    from generator.overlays.unitbuild import unit_stream
+
+    click.echo(unit_stream(repo, cluster, unit), nl=False)
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
 @click.option(
     "--base",
     required=True,

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
@@ -24,6 +24,9 @@ from generator.model import (
     ResourceKey,
 )
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
+
+if TYPE_CHECKING:
+    from generator.overlays.targets import TargetReport
 
 
 @dataclass
@@ -58,7 +61,9 @@ def _render(
     repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
 ) -> RenderResult:
     from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
+    from generator.overlays.targets import TargetReport
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
@@ -75,9 +80,10 @@ def _render(
     ]
     files: list[RenderedFile] = []
     findings: list[tuple[str, Finding]] = []
+    targets = TargetReport()
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings, targets)
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
             handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
@@ -109,8 +115,28 @@ def _render(
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
+    # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
+    raise_problems(targets.errors())
     names = tuple(c.name for c in selected)
     return RenderResult(files, _per_source(findings), names, not clusters, timings)
+
+
+def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifest]]]:
+    """One cluster's units after the engines and every overlay layer, as rendered/ gets them
+    (`generator build`); nothing is validated or written."""
+    from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
+    from generator.merge import resolve_units
+    from generator.overlays.targets import TargetReport
+
+    catalog = load_catalog(repo)
+    units = resolve_units(catalog, [name])
+    _check_before_render(repo, catalog, units)
+    cluster = next(c for c in catalog.clusters if c.name == name)
+    targets = TargetReport()
+    rendered = _render_cluster(repo, catalog, cluster, units, {}, targets)
+    raise_problems(targets.errors())
+    return rendered
 
 
 def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:
@@ -156,6 +182,7 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
+    targets: TargetReport,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     from generator.engines import engine
     from generator.overlays.scopes import apply_overlays
@@ -166,7 +193,8 @@ def _render_cluster(
             manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
         rendered.append((unit, manifests))
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
-        overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
+        environment = catalog.environment(cluster.environment)
+        overlaid = apply_overlays(repo, cluster, environment, rendered, targets)
         rendered = _keep_verbatim(rendered, overlaid)
     scopes = scopes_of(m for _, ms in rendered for m in ms)
     return [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]

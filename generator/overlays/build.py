@@ -13,12 +13,23 @@ from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.generators import content_hash, generate
 from generator.overlays.images import set_images, set_replicas
-from generator.overlays.kustomization import Kustomization, find_file, load_kustomization
+from generator.overlays.kustomization import (
+    Kustomization,
+    find_file,
+    load_kustomization,
+    misspelt_error,
+)
 from generator.overlays.labels import apply_annotations, apply_labels
-from generator.overlays.names import add_prefix_suffix, fix_references
+from generator.overlays.configurations import (
+    Configuration,
+    load_configurations,
+    merged_name_references,
+)
+from generator.overlays.names import NAME_REFERENCES, Referral, add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
 from generator.overlays.patches import apply_patches, load_patches
+from generator.overlays.targets import TargetReport
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,
@@ -27,6 +38,7 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
+from generator.overlays.vars import VAR_REFERENCES, Var, bind, resolve
 from generator.paths import inside
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
@@ -50,6 +62,8 @@ class Build:
     root: Path
     warnings: list[str] = field(default_factory=list)
     stack: list[Path] = field(default_factory=list)
+    vars: list[Var] = field(default_factory=list)
+    targets: TargetReport | None = None
 
 
 def build(
@@ -60,14 +74,16 @@ def build(
     warnings: list[str] | None = None,
     order: bool = True,
     hash_names: bool = True,
+    targets: TargetReport | None = None,
 ) -> list[Resource]:
     """Everything `kustomize build directory` outputs, in its order; `base` objects come first.
 
     With order=False the output keeps build order (base objects first), as `fifo` does.
     With hash_names=False generated objects keep their unhashed names: a later layer builds
     on them, and the suffix is computed once on the final data (`append_hashes`).
+    `targets` collects which patch targets selected nothing (overlays under overlays/).
     """
-    state = Build(root, warnings if warnings is not None else [])
+    state = Build(root, warnings if warnings is not None else [], targets=targets)
     k = load_kustomization(directory, root, warnings=state.warnings)
     if k.kind == "Component":
         raise k.error(
@@ -77,17 +93,22 @@ def build(
         )
     resmap = ResMap()
     resmap.extend(base)
-    _accumulate(k, state, resmap)
+    config = _accumulate(k, state, resmap)
+    table = merged_name_references(config, partial(k.origin, "configurations"))
     if hash_names:
-        append_hashes(resmap.items)
+        append_hashes(resmap.items, table)
     else:
-        fix_references(resmap.items)
+        fix_references(resmap.items, table)
+    references = VAR_REFERENCES + config.var_references
+    resolve(resmap.items, state.vars, references, state.warnings)
     for resource in resmap:
         _strip_bookkeeping(resource)
     return sort_resources(resmap.items, k.get("sortOptions")) if order else resmap.items
 
 
-def append_hashes(resources: Sequence[Resource]) -> None:
+def append_hashes(
+    resources: Sequence[Resource], table: Sequence[Referral] = NAME_REFERENCES
+) -> None:
     """Generated objects get their content-hash suffix, after every prefix and suffix, and
     references follow them to the final names (behaviour 10)."""
     for resource in resources:
@@ -95,7 +116,7 @@ def append_hashes(resources: Sequence[Resource]) -> None:
             resource.remember()
             resource.set_name(f"{resource.name}-{content_hash(resource)}")
             resource.needs_hash = False  # one suffix, however many layers follow
-    fix_references(resources)
+    fix_references(resources, table)
 
 
 def _strip_bookkeeping(resource: Resource) -> None:
@@ -109,12 +130,19 @@ def _strip_bookkeeping(resource: Resource) -> None:
         del meta["annotations"]
 
 
-def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
+def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> Configuration:
+    """Build k into resmap; returns its `configurations` merged with those of its bases, which
+    its own transformers use (as Kustomize's accumulator merges them upwards)."""
     state.stack.append(k.dir.resolve())  # _sub_kustomization refuses what is on it: cycles
+    config = Configuration()
     try:
         for key in ("resources", "bases"):
             for i, entry in enumerate(k.get(key) or []):
-                resmap.extend(_load_entry(k, key, i, entry, state))
+                resources, inner = _load_entry(k, key, i, entry, state)
+                resmap.extend(resources)
+                config = config.merge(inner, partial(k.origin, key, i))
+        own = load_configurations(k, state.root)
+        config = config.merge(own, partial(k.origin, "configurations"))
         for i, entry in enumerate(k.get("components") or []):
             component = _sub_kustomization(k, "components", i, entry, state)
             if component.kind != "Component":
@@ -124,11 +152,15 @@ def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
                     "set kind: Component (apiVersion kustomize.config.k8s.io/v1alpha1) there,"
                     " or list the directory under 'resources'",
                 )
-            _accumulate(component, state, resmap)
+            inner = _accumulate(component, state, resmap)
+            config = config.merge(inner, partial(k.origin, "components", i))
         _generate(k, state, resmap)
-        _transform(k, state, resmap)
+        _transform(k, state, resmap, config)
+        entries = [(e, partial(k.origin, "vars", i)) for i, e in enumerate(k.get("vars") or [])]
+        bind(entries, resmap.items, state.vars)
     finally:
         state.stack.pop()
+    return config
 
 
 def _sub_kustomization(
@@ -156,7 +188,7 @@ def _sub_kustomization(
             f"create '{relpath(path, state.root)}' with a kustomization.yaml or fix the path",
         )
     if find_file(path, state.root) is None:
-        raise k.error(
+        raise misspelt_error(path, relpath(path, state.root)) or k.error(
             f"'{entry}' has no kustomization file",
             [key, i],
             f"add a kustomization.yaml to '{relpath(path, state.root)}'",
@@ -164,7 +196,9 @@ def _sub_kustomization(
     return load_kustomization(path, state.root, warnings=state.warnings)
 
 
-def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) -> list[Resource]:
+def _load_entry(
+    k: Kustomization, key: str, i: int, entry: str, state: Build
+) -> tuple[list[Resource], Configuration]:
     if "://" in entry or entry.startswith(("github.com/", "git@")):
         raise k.error(
             f"remote resource '{entry}' is not supported",
@@ -181,8 +215,8 @@ def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) ->
                 "list it under 'components' instead",
             )
         inner = ResMap()
-        _accumulate(sub, state, inner)
-        return inner.items
+        config = _accumulate(sub, state, inner)
+        return inner.items, config
     if not path.is_file():
         raise k.error(
             f"resource '{entry}' does not exist",
@@ -196,7 +230,8 @@ def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) ->
             "Kustomize only loads files in or below the kustomization's directory; list a"
             " directory with its own kustomization.yaml instead",
         )
-    return resources_from_text(path.read_text(encoding="utf-8"), relpath(path, state.root))
+    text = path.read_text(encoding="utf-8")
+    return resources_from_text(text, relpath(path, state.root)), Configuration()
 
 
 def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:
@@ -258,17 +293,26 @@ def _absorb(old: Resource, new: Resource, behavior: str) -> None:
     old.generator = old.generator or new.generator
 
 
-def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
+def _transform(k: Kustomization, state: Build, resmap: ResMap, config: Configuration) -> None:
     legacy, general, json6902 = load_patches(k, state.root)
     apply_patches(resmap, legacy)
-    apply_patches(resmap, general)
+    apply_patches(resmap, general, state.targets)
     if k.get("namespace"):
-        set_namespace(resmap, k.get("namespace"))
-    add_prefix_suffix(resmap, k.get("namePrefix") or "", k.get("nameSuffix") or "")
-    apply_labels(resmap, k.get("labels") or [], k.get("commonLabels") or {})
-    apply_annotations(resmap, k.get("commonAnnotations") or {})
-    apply_patches(resmap, json6902)
-    unmatched = set_replicas(resmap, k.get("replicas") or [])
+        set_namespace(resmap, k.get("namespace"), config.namespace)
+    add_prefix_suffix(
+        resmap,
+        k.get("namePrefix") or "",
+        k.get("nameSuffix") or "",
+        config.name_prefix,
+        config.name_suffix,
+    )
+    labels = k.get("labels") or []
+    apply_labels(
+        resmap, labels, k.get("commonLabels") or {}, config.common_labels, config.template_labels
+    )
+    apply_annotations(resmap, k.get("commonAnnotations") or {}, config.common_annotations)
+    apply_patches(resmap, json6902, state.targets)
+    unmatched = set_replicas(resmap, k.get("replicas") or [], config.replicas)
     if unmatched:
         index = next(i for i, e in enumerate(k.get("replicas")) if e["name"] == unmatched[0])
         raise k.error(
@@ -277,7 +321,7 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
             ["replicas", index, "name"],
             "use the name of a workload in this build (any earlier name works too)",
         )
-    set_images(resmap, k.get("images") or [])
+    set_images(resmap, k.get("images") or [], config.images)
     replacements = _load_replacements(k, state)
     if replacements:
         apply_replacements(resmap.items, replacements)
