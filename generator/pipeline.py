@@ -299,12 +299,15 @@ def write(repo: Path, result: RenderResult) -> str:
 def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> None:
     """What render refuses before rendering, so lint and render report it alike: overlay
     folders no cluster would apply (a misspelt one would be ignored) and the GitOps stage's
-    rules (managedBy, reserved names, name lengths), at the key's position."""
+    rules (managedBy, reserved names, name lengths) and the promotion policy, at the key's
+    position."""
     from generator.gitops.checks import catalog_positions, check_catalog, raise_problems
     from generator.overlays.scopes import check_layout
+    from generator.promotion.versions import strict_violations
 
     raise_problems(check_layout(repo, catalog))
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
+    raise_problems(strict_violations(catalog, units))  # promotion.strict
 
 
 def lint(repo: Path) -> str:
