@@ -303,3 +303,30 @@ class Finding:
 class RenderedFile:
     relpath: PurePosixPath  # relative to rendered/
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What rendering a unit looked at, as its engine (or an overlay scope) reports it: the
+    inputs a cached result depends on. Paths are repo-relative; files of the generator itself
+    (its shipped Jsonnet libraries) are covered by the tool's version and are not listed."""
+
+    # files read, or looked for and absent (creating one would change what is found)
+    files: frozenset[PurePosixPath] = frozenset()
+    # folders read as a whole: every file's name and bytes below them counts
+    folders: frozenset[PurePosixPath] = frozenset()
+    # value paths the templates read, ("values", "replicas"); empty when the engine cannot tell
+    values: frozenset[tuple[str, ...]] = frozenset()
+
+    def __or__(self, other: Reads) -> Reads:
+        return Reads(
+            self.files | other.files, self.folders | other.folders, self.values | other.values
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One unit's engine output and everything the engine read to produce it."""
+
+    manifests: tuple[Manifest, ...]
+    reads: Reads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from generator.model import (
     Cluster,
     Finding,
     Manifest,
+    Reads,
     RenderedFile,
     RenderUnit,
     ResourceKey,
@@ -44,6 +46,8 @@ class RenderResult:
     clusters: tuple[str, ...]
     full: bool  # every cluster of the catalog was rendered
     timings: dict[str, float] = field(default_factory=dict)
+    # what each unit's engine and its cluster's overlays read, by (cluster, unit dirname)
+    reads: dict[tuple[str, str], Reads] = field(default_factory=dict)
 
     def timings_text(self) -> str:
         return "timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in self.timings.items())
@@ -86,9 +90,11 @@ def _render(
     ]
     files: list[RenderedFile] = []
     findings: list[tuple[str, Finding]] = []
+    reads: dict[tuple[str, str], Reads] = {}
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
             handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
@@ -120,7 +126,7 @@ def _render(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
     names = tuple(c.name for c in selected)
-    return RenderResult(files, _per_source(findings), names, not clusters, timings)
+    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
 
 
 def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:
@@ -166,20 +172,32 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
-) -> list[tuple[RenderUnit, list[Manifest]]]:
-    from generator.engines import engine
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
+    """The cluster's units after engines, overlays and common labels, and what each unit's
+    output was made from: its engine's reads and its cluster's overlay folders."""
+    from generator.engines import render_unit
     from generator.overlays.scopes import apply_overlays
 
     rendered = []
+    reads = []
     for unit in units:
         with _timed(timings, f"engine:{unit.component.engine}"):
-            manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
-        rendered.append((unit, manifests))
+            result = render_unit(unit, repo)  # template, evaluate or chart
+        rendered.append((unit, list(result.manifests)))
+        reads.append((unit, result.reads))
+    overlay_folders: set[Path] = set()
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
-        overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
+        environment = catalog.environment(cluster.environment)
+        overlaid = apply_overlays(repo, cluster, environment, rendered, overlay_folders)
         rendered = _keep_verbatim(rendered, overlaid)
+    overlays = Reads(folders=frozenset(_repo_relative(repo, p) for p in overlay_folders))
     scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
-    return [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
+    decorated = [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
+    return decorated, [(unit, read | overlays) for unit, read in reads]
+
+
+def _repo_relative(repo: Path, path: Path) -> PurePosixPath:
+    return PurePosixPath(os.path.relpath(path, repo).replace(os.sep, "/"))
 
 
 def _keep_verbatim(

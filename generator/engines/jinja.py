@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from generator.engines.plain import component_files, parse_stream, read_text
 from generator.errors import GeneratorError
-from generator.model import Manifest, Origin, RenderUnit
+from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import inside, outside_error
 
 
@@ -97,11 +97,30 @@ for _base in (jinja2.Undefined, jinja2.StrictUndefined):
             setattr(_Undefined, _name, _Undefined._fail_with_undefined_error)
 
 
+class RecordingEnvironment(SandboxedEnvironment):
+    """Remembers the file of every template loaded (cached or not), includes and imports too."""
+
+    loaded: set[str]
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        template = super()._load_template(name, globals)
+        if template.filename:
+            self.loaded.add(template.filename)
+        return template
+
+
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
+    return list(rendered(unit, repo).manifests)
+
+
+def rendered(unit: RenderUnit, repo: Path) -> Rendered:
+    """The manifests and what was read: the component folder as a whole (a new file there may
+    shadow a library template) and each template included from charts/lib/."""
     folder = repo / str(unit.component.path)
     environment = _environment(
         folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
     )
+    environment.loaded = set()
     manifests: list[Manifest] = []
     for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
@@ -119,15 +138,24 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
                 "check indentation of the template's output; "
                 "render values with `| tojson` to quote them",
             ) from e
-    return manifests
+    inside_folder = folder.resolve()
+    root = repo.resolve()
+    libraries = frozenset(
+        PurePosixPath(path.relative_to(root).as_posix())
+        for path in map(Path, environment.loaded)
+        if not path.is_relative_to(inside_folder) and path.is_relative_to(root)
+    )
+    return Rendered(
+        tuple(manifests), Reads(files=libraries, folders=frozenset({unit.component.path}))
+    )
 
 
 @cache
-def _environment(folder: Path, library: Path, repo: Path) -> SandboxedEnvironment:
+def _environment(folder: Path, library: Path, repo: Path) -> RecordingEnvironment:
     """One sandboxed environment per component folder; templates may include charts/lib/."""
     # Partials resolve from the component folder, its templates/ folder, then charts/lib/.
     search = [str(p) for p in (folder, folder / "templates", library) if p.is_dir()]
-    environment = SandboxedEnvironment(
+    environment = RecordingEnvironment(
         loader=RepositoryLoader(search, repo),
         undefined=_Undefined,
         keep_trailing_newline=True,

@@ -50,6 +50,7 @@ class Build:
     root: Path
     warnings: list[str] = field(default_factory=list)
     stack: list[Path] = field(default_factory=list)
+    read: set[Path] = field(default_factory=set)  # every kustomization directory built
 
 
 def build(
@@ -60,14 +61,16 @@ def build(
     warnings: list[str] | None = None,
     order: bool = True,
     hash_names: bool = True,
+    read: set[Path] | None = None,
 ) -> list[Resource]:
     """Everything `kustomize build directory` outputs, in its order; `base` objects come first.
 
     With order=False the output keeps build order (base objects first), as `fifo` does.
     With hash_names=False generated objects keep their unhashed names: a later layer builds
     on them, and the suffix is computed once on the final data (`append_hashes`).
+    `read` receives every kustomization directory built: a build reads files only inside them.
     """
-    state = Build(root, warnings if warnings is not None else [])
+    state = Build(root, warnings if warnings is not None else [], read=set() if read is None else read)
     k = load_kustomization(directory, root, warnings=state.warnings)
     if k.kind == "Component":
         raise k.error(
@@ -111,6 +114,7 @@ def _strip_bookkeeping(resource: Resource) -> None:
 
 def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
     state.stack.append(k.dir.resolve())  # _sub_kustomization refuses what is on it: cycles
+    state.read.add(k.dir)
     try:
         for key in ("resources", "bases"):
             for i, entry in enumerate(k.get(key) or []):

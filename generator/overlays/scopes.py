@@ -36,8 +36,13 @@ def apply_overlays(
     cluster: Cluster,
     environment: Environment,
     rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
+    read: set[Path] | None = None,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
-    """Each unit's manifests after every overlay of its environment and cluster."""
+    """Each unit's manifests after every overlay of its environment and cluster. `read`
+    receives the kustomization directories built (the scope folders themselves count too: a
+    folder created there would apply)."""
+    read = set() if read is None else read
+    read.update(scope_dirs(repo, cluster, environment))
     scopes = [scope for scope in scope_dirs(repo, cluster, environment) if scope.is_dir()]
     if not scopes:  # nothing to apply: skip the working copies
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -51,12 +56,12 @@ def apply_overlays(
     touched = False
     for scope in scopes:
         if find_file(scope, repo) is not None:
-            current = _apply_wide(repo, scope, current)
+            current = _apply_wide(repo, scope, current, read)
             touched = True
         for key in by_key:
             folder = scope / key
             if folder.is_dir() and find_file(folder, repo) is not None:
-                current[key] = _apply_unit(repo, folder, key, current[key])
+                current[key] = _apply_unit(repo, folder, key, current[key], read)
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -106,10 +111,10 @@ def _copy(value: Any) -> Any:
 
 
 def _apply_wide(
-    repo: Path, scope: Path, current: dict[str, list[Resource]]
+    repo: Path, scope: Path, current: dict[str, list[Resource]], read: set[Path]
 ) -> dict[str, list[Resource]]:
     base = [r for resources in current.values() for r in resources]
-    built = build(scope, repo, base=base, order=False, hash_names=False)
+    built = build(scope, repo, base=base, order=False, hash_names=False, read=read)
     out: dict[str, list[Resource]] = {key: [] for key in current}
     for resource in built:
         if resource.unit is None:
@@ -124,8 +129,10 @@ def _apply_wide(
     return out
 
 
-def _apply_unit(repo: Path, folder: Path, key: str, resources: list[Resource]) -> list[Resource]:
-    built = build(folder, repo, base=resources, order=False, hash_names=False)
+def _apply_unit(
+    repo: Path, folder: Path, key: str, resources: list[Resource], read: set[Path]
+) -> list[Resource]:
+    built = build(folder, repo, base=resources, order=False, hash_names=False, read=read)
     for resource in built:
         resource.unit = key
     return built

@@ -35,7 +35,7 @@ from generator.engines.helm.chart import (
 )
 from generator.engines.helm.output import keeps_hook, parse_stream, sort_manifests
 from generator.engines.helm.semver import satisfies
-from generator.model import Manifest, Origin, RenderUnit
+from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 
 __all__ = [
     "BACKEND_ENV",
@@ -60,6 +60,10 @@ log = logging.getLogger(__name__)
 
 
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
+    return list(rendered(unit, repo).manifests)
+
+
+def rendered(unit: RenderUnit, repo: Path) -> Rendered:
     """The chart's objects for this unit: CRDs from crds/, templates in install order, hooks.
 
     Release name = unit name, namespace = unit namespace, values = the unit's merged values
@@ -78,8 +82,10 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
         documents = render_binary(chart, unit, values)
     else:
         documents = render_sdk(chart, unit, values)
-    return [
+    manifests = tuple(
         Manifest(doc.body, Origin(repo_path(doc.source, chart), 1))
         for doc in documents
         if keeps_hook(doc.body)
-    ]
+    )
+    # Helm loads the whole chart folder: templates, values, schema, vendored subcharts.
+    return Rendered(manifests, Reads(folders=frozenset({chart.path})))
