@@ -328,14 +328,28 @@ def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUni
     raise_problems(strict_violations(catalog, units))  # promotion.strict
 
 
-def lint(repo: Path) -> str:
+def lint(repo: Path) -> tuple[str, list[str]]:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
     _check_before_render(repo, catalog, units)
-    return (
+    summary = (
         f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
         f"{len(catalog.tenants)} tenants, {len(units)} units"
     )
+    return summary, [str(u) for u in unused_values(repo, catalog, units)]
+
+
+def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Any]:
+    """Environment and cluster values no template reads: the engines run (no validation, no
+    output) to say what they read."""
+    from generator.provenance.unused import unused_values as unused
+
+    reads: dict[tuple[str, str], Reads] = {}
+    for cluster in catalog.clusters:
+        mine = [u for u in units if u.cluster.name == cluster.name]
+        _, read = _render_cluster(repo, catalog, cluster, mine, {})
+        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
+    return list(unused(catalog, units, reads))

@@ -109,6 +109,77 @@ class RecordingEnvironment(SandboxedEnvironment):
         return template
 
 
+class TrackedValues(dict[str, Any]):
+    """A mapping of the template context that records which value paths the templates read.
+
+    Looking up a key that holds a mapping only walks down (a new TrackedValues); looking up
+    anything else, or a key that is absent, reads that path. Using a mapping as a whole
+    (iterating, `tojson`, `length`, truth) reads everything under it. Attribute names start
+    with `_tracked_` so that no value key is shadowed (Jinja tries attributes first).
+    """
+
+    __slots__ = ("_tracked_path", "_tracked_reads")
+
+    def __init__(
+        self, data: Mapping[str, Any], path: tuple[str, ...], reads: set[tuple[str, ...]]
+    ) -> None:
+        super().__init__(data)
+        self._tracked_path = path
+        self._tracked_reads = reads
+
+    def __getitem__(self, key: str) -> Any:
+        path = (*self._tracked_path, str(key))
+        try:
+            value = super().__getitem__(key)
+        except KeyError:
+            self._tracked_reads.add(path)
+            raise
+        if isinstance(value, dict):
+            return TrackedValues(value, path, self._tracked_reads)
+        self._tracked_reads.add(path)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if super().__contains__(key) else self._absent(key, default)
+
+    def _absent(self, key: str, default: Any) -> Any:
+        self._tracked_reads.add((*self._tracked_path, str(key)))
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        self._tracked_reads.add((*self._tracked_path, str(key)))
+        return super().__contains__(key)
+
+    def _whole(self) -> None:
+        self._tracked_reads.add(self._tracked_path)
+
+    def __iter__(self) -> Any:
+        self._whole()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
+
+    def items(self) -> Any:
+        self._whole()
+        return super().items()
+
+    def keys(self) -> Any:
+        self._whole()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._whole()
+        return super().values()
+
+    def __eq__(self, other: object) -> bool:
+        self._whole()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     return list(rendered(unit, repo).manifests)
 
@@ -121,13 +192,15 @@ def rendered(unit: RenderUnit, repo: Path) -> Rendered:
         folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
     )
     environment.loaded = set()
+    reads: set[tuple[str, ...]] = set()
+    context = {**unit.context, "values": TrackedValues(unit.context["values"], ("values",), reads)}
     manifests: list[Manifest] = []
     for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
         if not path.name.endswith(".j2"):
             manifests.extend(parse_stream(read_text(path, rel, repo), rel))
             continue
-        text = _render_template(environment, folder, path, rel, unit)
+        text = _render_template(environment, folder, path, rel, unit, context)
         try:
             manifests.extend(parse_stream(text, rel))
         except GeneratorError as e:
@@ -146,7 +219,8 @@ def rendered(unit: RenderUnit, repo: Path) -> Rendered:
         if not path.is_relative_to(inside_folder) and path.is_relative_to(root)
     )
     return Rendered(
-        tuple(manifests), Reads(files=libraries, folders=frozenset({unit.component.path}))
+        tuple(manifests),
+        Reads(files=libraries, folders=frozenset({unit.component.path}), values=frozenset(reads)),
     )
 
 
@@ -187,11 +261,12 @@ def _render_template(
     path: Path,
     rel: PurePosixPath,
     unit: RenderUnit,
+    context: Mapping[str, Any],
 ) -> str:
     name = path.relative_to(folder).as_posix()
     where = unit.label
     try:
-        return environment.get_template(name).render(**unit.context)
+        return environment.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as e:
         origin = Origin(_rel_of(e.filename, rel), e.lineno or 0)
         raise GeneratorError(
@@ -271,6 +346,8 @@ def _explain_missing(error: MissingValue, context: Mapping[str, Any]) -> tuple[s
 
 def _path_to(context: Mapping[str, Any], target: Any, prefix: str = "") -> str:
     """The dotted path of a mapping inside the template context, found by identity."""
+    if isinstance(target, TrackedValues):
+        return ".".join(target._tracked_path)
     for key, value in context.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if value is target:

@@ -71,7 +71,17 @@ def rendered(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> Rend
     manifests = tuple(Manifest(body, origin) for body in flatten(result, "result", origin, prefix))
     shipped = unit.component.path.parts[:1] == BUILTIN_PREFIX.parts
     folders = frozenset() if shipped else frozenset({unit.component.path})
-    return Rendered(manifests, Reads(files=frozenset(importer.read), folders=folders))
+    from generator.engines.value_reads import jsonnet_reads
+
+    paths = jsonnet_reads(source, True).union(*(jsonnet_reads(s, False) for s in importer.sources))
+    return Rendered(
+        manifests,
+        Reads(
+            files=frozenset(importer.read),
+            folders=folders,
+            values=frozenset(("values", *p) for p in paths),
+        ),
+    )
 
 
 def main_file(unit: RenderUnit, repo: Path) -> tuple[Path, PurePosixPath]:
@@ -234,6 +244,7 @@ class Importer:
         # repo files imported, and those searched first and absent: a file created there
         # would be imported instead
         self.read: set[PurePosixPath] = set()
+        self.sources: list[str] = []  # text of every file imported, scanned for value reads
 
     def __call__(self, base: str, rel: str) -> tuple[str, str | bytes]:
         if rel == ENTRY:
@@ -261,6 +272,7 @@ class Importer:
             if real.is_file():
                 self.folders.setdefault(str(name.parent), real.parent)
                 content = real.read_bytes()
+                self.sources.append(content.decode("utf-8", errors="replace"))
                 return str(name), content if self.as_bytes else content.decode("utf-8")
         if posixpath.normpath(posixpath.join(base, rel)).startswith("../"):
             return self._refuse_outside(importer_name, rel)

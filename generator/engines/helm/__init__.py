@@ -88,4 +88,28 @@ def rendered(unit: RenderUnit, repo: Path) -> Rendered:
         if keeps_hook(doc.body)
     )
     # Helm loads the whole chart folder: templates, values, schema, vendored subcharts.
-    return Rendered(manifests, Reads(folders=frozenset({chart.path})))
+    reads = Reads(folders=frozenset({chart.path}), values=chart_value_reads(chart.folder))
+    return Rendered(manifests, reads)
+
+
+def chart_value_reads(
+    folder: Path, prefix: tuple[str, ...] = ("values",)
+) -> frozenset[tuple[str, ...]]:
+    """The `.Values` paths the chart's templates name; a subchart's sit under its name, and
+    a packaged one (.tgz, not scanned) reads its whole subtree."""
+    from generator.engines.value_reads import helm_reads
+
+    reads: set[tuple[str, ...]] = set()
+    templates = folder / "templates"
+    for path in sorted(templates.rglob("*")) if templates.is_dir() else ():
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            reads.update((*prefix, *r) for r in helm_reads(text))
+    subcharts = folder / "charts"
+    for sub in sorted(subcharts.iterdir()) if subcharts.is_dir() else ():
+        if sub.is_dir():
+            reads |= chart_value_reads(sub, (*prefix, sub.name))
+        elif sub.name.endswith(".tgz"):
+            reads.add((*prefix, sub.name.rsplit("-", 1)[0]))
+        reads.add((*prefix, "global"))
+    return frozenset(reads)
