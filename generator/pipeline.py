@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
@@ -25,6 +25,9 @@ from generator.model import (
     ResourceKey,
 )
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
+
+if TYPE_CHECKING:
+    from generator.provenance.blame import OverlayTrace
 
 # Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
 CLUSTER_SCOPED = frozenset(
@@ -74,6 +77,7 @@ def _render(
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
+    from generator.provenance.blame import OverlayTrace, blame_overlays
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
@@ -93,7 +97,8 @@ def _render(
     reads: dict[tuple[str, str], Reads] = {}
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        trace = OverlayTrace()
+        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings, trace)
         reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
@@ -107,6 +112,8 @@ def _render(
             with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
                 found = validate_cluster(everything, cluster.kubernetes_version, repo)
                 found += check_policies(cluster, rendered)
+                # a finding an overlay introduced points at the overlay, not the template
+                found = blame_overlays(cluster, found, rendered, trace, check_policies)
         else:  # even in an emergency, no plaintext secret reaches rendered/
             from generator.validate.policies import check_secrets
 
@@ -120,7 +127,9 @@ def _render(
             for f in found
         ]
         for unit, manifests in rendered:
-            files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
+            files.extend(
+                layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
+            )
         for folder, manifests in handoff.items():
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
@@ -172,9 +181,11 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
+    trace: OverlayTrace | None = None,
 ) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
     """The cluster's units after engines, overlays and common labels, and what each unit's
-    output was made from: its engine's reads and its cluster's overlay folders."""
+    output was made from: its engine's reads and its cluster's overlay folders. `trace`
+    receives what each overlay step changed."""
     from generator.engines import render_unit
     from generator.overlays.scopes import apply_overlays
 
@@ -188,11 +199,17 @@ def _render_cluster(
     overlay_folders: set[Path] = set()
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
         environment = catalog.environment(cluster.environment)
-        overlaid = apply_overlays(repo, cluster, environment, rendered, overlay_folders)
+        changes = trace.changes if trace is not None else None
+        engines = rendered
+        overlaid = apply_overlays(repo, cluster, environment, rendered, overlay_folders, changes)
         rendered = _keep_verbatim(rendered, overlaid)
     overlays = Reads(folders=frozenset(_repo_relative(repo, p) for p in overlay_folders))
     scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
     decorated = [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
+    if trace is not None:
+        trace.before = lambda: [
+            (unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in engines
+        ]
     return decorated, [(unit, read | overlays) for unit, read in reads]
 
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from generator.model import Manifest, RenderedFile
+from generator.model import Manifest, RenderedFile, ResourceKey
 from generator.yamlio import dump_manifest
 
 RENDERED = "rendered"
@@ -29,10 +29,15 @@ UNSAFE_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
 def layout(
-    cluster: str, folder: str, manifests: Sequence[Manifest], sources: Iterable[PurePosixPath]
+    cluster: str,
+    folder: str,
+    manifests: Sequence[Manifest],
+    sources: Iterable[PurePosixPath],
+    overlays: Mapping[ResourceKey, Sequence[str]] | None = None,
 ) -> list[RenderedFile]:
     """One file per object: <cluster>/<folder>/<kind>-<name>.yaml, lower case; the namespace,
-    then the API group, join the name only where two objects would share a file."""
+    then the API group, join the name only where two objects would share a file. The header
+    names the catalog files, the source and the overlay steps that changed the object."""
     catalog_line = "Catalog: " + ", ".join(str(s) for s in sources)
 
     def stem(m: Manifest, detail: int) -> str:
@@ -52,7 +57,9 @@ def layout(
                 detail[i] = level
     files = []
     for i, manifest in enumerate(manifests):
-        header = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
+        header: tuple[str, ...] = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
+        if overlays and overlays.get(manifest.key):
+            header += ("Overlays: " + ", ".join(overlays[manifest.key]),)
         relpath = PurePosixPath(cluster, folder, f"{stem(manifest, detail[i])}.yaml")
         if manifest.verbatim:
             text = "".join(f"# {line}\n" for line in header) + manifest.verbatim

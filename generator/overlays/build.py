@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
@@ -18,7 +18,7 @@ from generator.overlays.labels import apply_annotations, apply_labels
 from generator.overlays.names import add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
-from generator.overlays.patches import apply_patches, load_patches
+from generator.overlays.patches import Patch, apply_patches, load_patches
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,
@@ -27,6 +27,7 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
+from generator.overlays.trace import step
 from generator.paths import inside
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
@@ -263,16 +264,29 @@ def _absorb(old: Resource, new: Resource, behavior: str) -> None:
 
 
 def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
+    # Each step runs inside trace.step, which records what it changed while `explain` or the
+    # rendered headers ask; patches and entries run one at a time so each can be named.
     legacy, general, json6902 = load_patches(k, state.root)
-    apply_patches(resmap, legacy)
-    apply_patches(resmap, general)
+    for patch in (*legacy, *general):
+        with step(resmap, _file(k, patch), "patch", partial(_origin, patch)):
+            apply_patches(resmap, [patch])
     if k.get("namespace"):
-        set_namespace(resmap, k.get("namespace"))
-    add_prefix_suffix(resmap, k.get("namePrefix") or "", k.get("nameSuffix") or "")
-    apply_labels(resmap, k.get("labels") or [], k.get("commonLabels") or {})
-    apply_annotations(resmap, k.get("commonAnnotations") or {})
-    apply_patches(resmap, json6902)
-    unmatched = set_replicas(resmap, k.get("replicas") or [])
+        with step(resmap, k.display, "namespace", partial(k.origin, "namespace")):
+            set_namespace(resmap, k.get("namespace"))
+    with step(resmap, k.display, "namePrefix/nameSuffix", partial(k.origin, "namePrefix")):
+        add_prefix_suffix(resmap, k.get("namePrefix") or "", k.get("nameSuffix") or "")
+    with step(resmap, k.display, "labels", partial(k.origin, "labels")):
+        apply_labels(resmap, k.get("labels") or [], k.get("commonLabels") or {})
+    with step(resmap, k.display, "commonAnnotations", partial(k.origin, "commonAnnotations")):
+        apply_annotations(resmap, k.get("commonAnnotations") or {})
+    for patch in json6902:
+        with step(resmap, _file(k, patch), "JSON 6902 patch", partial(_origin, patch)):
+            apply_patches(resmap, [patch])
+    unmatched = []
+    for i, entry in enumerate(k.get("replicas") or []):
+        what = f"replicas entry '{entry.get('name')}'"
+        with step(resmap, k.display, what, partial(k.origin, "replicas", i)):
+            unmatched += set_replicas(resmap, [entry])
     if unmatched:
         index = next(i for i, e in enumerate(k.get("replicas")) if e["name"] == unmatched[0])
         raise k.error(
@@ -281,10 +295,22 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
             ["replicas", index, "name"],
             "use the name of a workload in this build (any earlier name works too)",
         )
-    set_images(resmap, k.get("images") or [])
+    for i, entry in enumerate(k.get("images") or []):
+        what = f"images entry '{entry.get('name')}'"
+        with step(resmap, k.display, what, partial(k.origin, "images", i)):
+            set_images(resmap, [entry])
     replacements = _load_replacements(k, state)
     if replacements:
-        apply_replacements(resmap.items, replacements)
+        with step(resmap, k.display, "replacements", partial(k.origin, "replacements")):
+            apply_replacements(resmap.items, replacements)
+
+
+def _origin(patch: Patch) -> Origin:
+    return patch.origin
+
+
+def _file(k: Kustomization, patch: Patch) -> PurePosixPath:
+    return patch.where.path if patch.where is not None else k.display
 
 
 def _load_replacements(

@@ -10,10 +10,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
+from generator.model import (
+    Catalog,
+    Cluster,
+    Environment,
+    Manifest,
+    Origin,
+    RenderUnit,
+    ResourceKey,
+)
 from generator.overlays.build import append_hashes, build
 from generator.overlays.kustomization import FILENAMES, find_file, load_kustomization
 from generator.overlays.resources import CLUSTER_SCOPED, Resource
+from generator.overlays.trace import OverlayChange, tracing
 
 OVERLAYS = "overlays"
 
@@ -37,10 +46,19 @@ def apply_overlays(
     environment: Environment,
     rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
     read: set[Path] | None = None,
+    changes: dict[tuple[str, ResourceKey], list[OverlayChange]] | None = None,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     """Each unit's manifests after every overlay of its environment and cluster. `read`
     receives the kustomization directories built (the scope folders themselves count too: a
-    folder created there would apply)."""
+    folder created there would apply); `changes`, by unit key and final object key, the
+    overlay steps that changed each object."""
+    if changes is not None:
+        with tracing() as trace:
+            result = apply_overlays(repo, cluster, environment, rendered, read)
+        for ident, resource in trace.objects.items():
+            final = Manifest(resource.body, resource.origin).key
+            changes[(resource.unit or "", final)] = trace.changes[ident]
+        return result
     read = set() if read is None else read
     read.update(scope_dirs(repo, cluster, environment))
     scopes = [scope for scope in scope_dirs(repo, cluster, environment) if scope.is_dir()]
