@@ -251,6 +251,31 @@ def promote(
 
 
 @cli.command(epilog=EPILOG)
+@click.argument("unit", metavar="CLUSTER/UNIT")
+@click.argument("obj", metavar="KIND/NAME")
+@click.argument("field", metavar="[FIELD-PATH]", required=False)
+@repo_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def explain(
+    report: Reporter, unit: str, obj: str, field: str | None, repo: Path, output_format: str
+) -> None:
+    """Where each field of a rendered object came from: template, catalog layer and line
+    (through ${...} references), and every overlay step that changed it.
+
+    \b
+    Examples:
+      generator explain eks-prod/payments ResourceQuota/tenant-quota spec.hard.requests.cpu
+      generator explain eks-prod/cert-manager Deployment/cert-manager-webhook spec.replicas
+      generator explain kind-local/gateway Deployment/envoy-gateway --format json
+    """
+    from generator.provenance.explain import explain as explain_object
+    from generator.provenance.explain import render_explanation
+
+    report.result(render_explanation(explain_object(repo, unit, obj, field), output_format))
+
+
+@cli.command(epilog=EPILOG)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
 def kustomize(report: Reporter, directory: Path) -> None:

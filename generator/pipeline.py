@@ -213,6 +213,18 @@ def _render_cluster(
     return decorated, [(unit, read | overlays) for unit, read in reads]
 
 
+def trace_cluster(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    trace: OverlayTrace,
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
+    """Engines and overlays for some units of a cluster, recording what each overlay step
+    changed (for `generator explain`); no validation, nothing written."""
+    return _render_cluster(repo, catalog, cluster, units, {}, trace)
+
+
 def _repo_relative(repo: Path, path: Path) -> PurePosixPath:
     return PurePosixPath(os.path.relpath(path, repo).replace(os.sep, "/"))
 

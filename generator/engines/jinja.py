@@ -378,3 +378,31 @@ def _template_origin(rel: PurePosixPath) -> Origin:
             found = Origin(_rel_of(filename, rel), tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def template_lines(unit: RenderUnit, repo: Path, rel: PurePosixPath) -> tuple[str, list[int]]:
+    """One template's output for the unit and, per output line, the template line that wrote
+    its last content: a literal line its own line, an expression (`{{ value }}`, a macro, an
+    include) the line it stands on."""
+    folder = repo / str(unit.component.path)
+    environment = _environment(
+        folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
+    )
+    environment.loaded = set()
+    name = (repo / str(rel)).relative_to(folder).as_posix()
+    template = environment.get_template(name)
+    source = environment.loader.get_source(environment, name)[0] if environment.loader else ""
+    generator: Any = template.root_render_func(template.new_context(dict(unit.context)))
+    lines = [0]  # per output line (0-based), the template line that last wrote content there
+    text = []
+    for chunk in generator:
+        frame = generator.gi_frame  # suspended at the yield that produced this chunk
+        start = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else 0
+        literal = "\n" in chunk and chunk in source  # template text, copied line by line
+        for i, part in enumerate(chunk.split("\n")):
+            if i:
+                lines.append(start + i if literal else start)
+            if part.strip():
+                lines[-1] = start + i if literal else start
+        text.append(chunk)
+    return "".join(text), lines
