@@ -18,7 +18,7 @@ from generator.overlays.labels import apply_annotations, apply_labels
 from generator.overlays.names import add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
-from generator.overlays.patches import Patch, apply_patches, load_patches
+from generator.overlays.patches import Patch, apply_patches, load_patches, select
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,
@@ -268,19 +268,24 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
     # rendered headers ask; patches and entries run one at a time so each can be named.
     legacy, general, json6902 = load_patches(k, state.root)
     for patch in (*legacy, *general):
-        with step(resmap, _file(k, patch), "patch", partial(_origin, patch)):
+        with step(_targets(resmap, patch), _file(k, patch), "patch", partial(_origin, patch)):
             apply_patches(resmap, [patch])
     if k.get("namespace"):
         with step(resmap, k.display, "namespace", partial(k.origin, "namespace")):
             set_namespace(resmap, k.get("namespace"))
-    with step(resmap, k.display, "namePrefix/nameSuffix", partial(k.origin, "namePrefix")):
+    renames = bool(k.get("namePrefix") or k.get("nameSuffix"))
+    with step(resmap, k.display, "namePrefix/nameSuffix", partial(k.origin, "namePrefix"), renames):
         add_prefix_suffix(resmap, k.get("namePrefix") or "", k.get("nameSuffix") or "")
-    with step(resmap, k.display, "labels", partial(k.origin, "labels")):
+    labels = bool(k.get("labels") or k.get("commonLabels"))
+    with step(resmap, k.display, "labels", partial(k.origin, "labels"), labels):
         apply_labels(resmap, k.get("labels") or [], k.get("commonLabels") or {})
-    with step(resmap, k.display, "commonAnnotations", partial(k.origin, "commonAnnotations")):
+    annotations = bool(k.get("commonAnnotations"))
+    with step(
+        resmap, k.display, "commonAnnotations", partial(k.origin, "commonAnnotations"), annotations
+    ):
         apply_annotations(resmap, k.get("commonAnnotations") or {})
     for patch in json6902:
-        with step(resmap, _file(k, patch), "JSON 6902 patch", partial(_origin, patch)):
+        with step(_targets(resmap, patch), _file(k, patch), "JSON 6902 patch", partial(_origin, patch)):
             apply_patches(resmap, [patch])
     unmatched = []
     for i, entry in enumerate(k.get("replicas") or []):
@@ -303,6 +308,14 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
     if replacements:
         with step(resmap, k.display, "replacements", partial(k.origin, "replacements")):
             apply_replacements(resmap.items, replacements)
+
+
+def _targets(resmap: ResMap, patch: Patch) -> Callable[[], list[Resource]]:
+    """What a trace copies before the patch: the objects its target selects (all objects for
+    an untargeted strategic patch); asked only while a trace is active."""
+    if patch.target is None:
+        return lambda: resmap.items
+    return partial(select, resmap, patch.target, patch)
 
 
 def _origin(patch: Patch) -> Origin:

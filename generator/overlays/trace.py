@@ -59,13 +59,21 @@ def tracing() -> Iterator[Trace]:
 
 @contextmanager
 def step(
-    resources: Iterable[Resource], file: PurePosixPath, what: str, locate: Callable[[], Origin]
+    resources: Iterable[Resource] | Callable[[], Iterable[Resource]],
+    file: PurePosixPath,
+    what: str,
+    locate: Callable[[], Origin],
+    runs: bool = True,
 ) -> Iterator[None]:
-    """Around one transformer step: with a trace active, record every object it changed."""
+    """Around one transformer step: with a trace active, record every object it changed
+    (`runs=False`: the kustomization has nothing for this step, so nothing is copied).
+    `resources` may be a function giving the objects the step can change, called only then."""
     trace = _ACTIVE.get()
-    if trace is None:
+    if trace is None or not runs:
         yield
         return
+    if callable(resources):
+        resources = resources()
     before = {id(r): (r, _copy(r.body)) for r in resources}
     yield
     for key, (resource, body) in before.items():
