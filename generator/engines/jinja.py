@@ -235,14 +235,22 @@ def _environment(folder: Path, library: Path, repo: Path) -> RecordingEnvironmen
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # `tojson` of a missing value is the usual undefined-value error, not a TypeError
+    environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _json_default}
     environment.filters.update(
         b64encode=lambda s: base64.b64encode(str(s).encode()).decode(),
         sha256=lambda s: hashlib.sha256(str(s).encode()).hexdigest(),
-        to_json=lambda v: json.dumps(v, sort_keys=True),
+        to_json=lambda v: json.dumps(v, sort_keys=True, default=_json_default),
         required=_required,
     )
     environment.globals.update(fail=_fail)
     return environment
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        return value._fail_with_undefined_error()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _fail(message: str) -> NoReturn:

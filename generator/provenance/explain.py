@@ -65,7 +65,7 @@ def explain(repo: Path, target: str, obj: str, field: str | None) -> Explanation
     )
     before, after, changes, reads = _render(repo, catalog, unit, units)
     manifest = _find(after, obj, unit)
-    engine = {m.key: m for m in before}.get(manifest.key, manifest)
+    engine = _engine_object(before, manifest)
     candidates = list(_candidates(catalog, unit, reads))
     leaves = list(_leaves(manifest.body))
     if field is not None:
@@ -104,6 +104,18 @@ def explain(repo: Path, target: str, obj: str, field: str | None) -> Explanation
             )
         )
     return Explanation(unit.label, manifest, unit.component.engine, tuple(explained))
+
+
+def _engine_object(before: Sequence[Manifest], manifest: Manifest) -> Manifest:
+    """The object as its engine made it: same key, or (an overlay set its namespace) the same
+    kind and name."""
+    for m in before:
+        if m.key == manifest.key:
+            return m
+    same = [
+        m for m in before if (m.api_version, m.kind, m.name) == manifest.key[:2] + (manifest.name,)
+    ]
+    return same[0] if len(same) == 1 else manifest
 
 
 def _one(found: list[Any], name: str, known: Sequence[str], what: str, hint: str) -> Any:
@@ -442,22 +454,23 @@ def render_explanation(explanation: Explanation, output_format: str) -> str:
             + (f" as {_show(f.engine_value)}" if f.overlays and f.engine_value != f.value else "")
         )
         for source in f.sources:
-            lines.extend(_source_lines(source, "  from "))
+            lines.extend(_source_lines(source))
         for change in f.overlays:
             lines.append(f"  changed by {change.origin} ({change.what})")
     return "\n".join(lines)
 
 
-def _source_lines(source: Source, lead: str) -> list[str]:
+def _source_lines(source: Source, depth: int = 0) -> list[str]:
     where = str(source.origin) if source.origin else "derived from the catalog"
     written = (
         f" written {_show(source.written)}"
         if isinstance(source.written, str) and "${" in source.written
         else ""
     )
+    lead = "  from " if not depth else "  " + "    " * depth + "← "
     out = [f"{lead}{source.path} = {_show(source.value)} ({source.layer}, {where}){written}"]
     for via in source.via:
-        out.extend(_source_lines(via, " " * (len(lead) - 5) + "    ← "))
+        out.extend(_source_lines(via, depth + 1))
     return out
 
 
