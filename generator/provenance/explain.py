@@ -113,7 +113,7 @@ def _engine_object(before: Sequence[Manifest], manifest: Manifest) -> Manifest:
         if m.key == manifest.key:
             return m
     same = [
-        m for m in before if (m.api_version, m.kind, m.name) == manifest.key[:2] + (manifest.name,)
+        m for m in before if (m.api_version, m.kind, m.name) == (*manifest.key[:2], manifest.name)
     ]
     return same[0] if len(same) == 1 else manifest
 
