@@ -10,7 +10,16 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
-from generator.model import Catalog, Cluster, Operator, Origin, RenderUnit, Tenant, Values
+from generator.model import (
+    Catalog,
+    Cluster,
+    Environment,
+    Operator,
+    Origin,
+    RenderUnit,
+    Tenant,
+    Values,
+)
 
 TENANT_ORDER = 1000  # tenants render, and sync, after every operator (orders are NNN ≤ 999)
 REFERENCE = re.compile(r"\$(\$?)\{([^${}]*)\}")
@@ -44,10 +53,20 @@ class Layer(NamedTuple):
     origin: Origin  # the file (or the override entry) that holds them
 
 
-def value_layers(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> list[Layer]:
+def value_layers(
+    catalog: Catalog,
+    cluster: Cluster | Environment,
+    record: Operator | Tenant,
+) -> list[Layer]:
     """platform → the operator's or tenant's defaults → environment → its entry for the record
-    → cluster → its entry for the record; later layers win."""
-    environment = catalog.environment(cluster.environment)
+    → cluster → its entry for the record; later layers win. Given an environment instead of a
+    cluster: what the environment gives every cluster of it (no cluster layers)."""
+    holders: tuple[tuple[str, Environment | Cluster], ...]
+    if isinstance(cluster, Environment):
+        environment, holders = cluster, (("environment", cluster),)
+    else:
+        environment = catalog.environment(cluster.environment)
+        holders = (("environment", environment), ("cluster", cluster))
     kind = "operator" if isinstance(record, Operator) else "tenant"
     layers = [
         Layer(
@@ -58,7 +77,7 @@ def value_layers(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) 
         ),
         Layer(kind, record.values, record.value_origins, record.origin),
     ]
-    for scope, holder in (("environment", environment), ("cluster", cluster)):
+    for scope, holder in holders:
         layers.append(Layer(scope, holder.values, holder.value_origins, holder.origin))
         overrides = holder.operator_overrides if kind == "operator" else holder.tenant_overrides
         entry = overrides.get(record.name)

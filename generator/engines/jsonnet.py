@@ -139,7 +139,7 @@ def evaluate(
 
 # ---------------------------------------------------------------- top-level arguments
 
-_TOKEN = re.compile(
+TOKEN = re.compile(  # also scanned for value reads (value_reads.py)
     r"""(?P<skip>\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/)
       |(?P<string>\|\|\|.*?\|\|\||@?"(?:[^"\\]|\\.)*"|@?'(?:[^'\\]|\\.)*')
       |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
@@ -149,7 +149,7 @@ _TOKEN = re.compile(
 
 
 def _tokens(source: str) -> Iterator[str]:
-    for match in _TOKEN.finditer(source):
+    for match in TOKEN.finditer(source):
         if match.lastgroup == "string":
             yield '""'
         elif match.lastgroup != "skip":

@@ -13,15 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 
+from generator.engines.jsonnet import TOKEN as _JSONNET_TOKEN
+
 Path_ = tuple[str, ...]
 
-_JSONNET_TOKEN = re.compile(
-    r"""(?P<skip>\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/)
-      |(?P<string>\|\|\|.*?\|\|\||@?"(?:[^"\\]|\\.)*"|@?'(?:[^'\\]|\\.)*')
-      |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
-      |(?P<punct>.)""",
-    re.VERBOSE | re.DOTALL,
-)
 # std functions whose second argument names a field of the first
 _FIELD_FUNCTIONS = frozenset({"objectHas", "objectHasAll", "objectHasEx", "get"})
 

@@ -13,7 +13,6 @@ from generator.errors import GeneratorError
 from generator.merge import deep_merge, value_layers
 from generator.model import (
     Catalog,
-    Cluster,
     Environment,
     Operator,
     Origin,
@@ -70,12 +69,7 @@ def environment_pins(
     catalog: Catalog, environment: Environment, operator: Operator
 ) -> dict[Path_, Pinned]:
     """The versions an environment gives an operator before any cluster changes them."""
-    cluster = _stand_in(environment)
-    layers = [
-        layer
-        for layer in value_layers(catalog, cluster, operator)
-        if not layer.name.startswith("cluster")
-    ]
+    layers = value_layers(catalog, environment, operator)
     values: dict[str, Any] = {}
     for layer in layers:
         values = deep_merge(values, layer.values)
@@ -108,26 +102,6 @@ def image_tags(files: Sequence[RenderedFile]) -> dict[tuple[str, str], dict[str,
             name = name.split("@")[0]
             images.setdefault((f.relpath.parts[0], f.relpath.parts[1]), {})[name] = tag
     return images
-
-
-def _stand_in(environment: Environment) -> Cluster:
-    """A cluster with no values of its own, for what an environment gives every cluster."""
-    from generator.model import Selection
-
-    return Cluster(
-        name="",
-        environment=environment.name,
-        provider="",
-        kubernetes_version="",
-        api_server="",
-        gitops="argocd",
-        managed_by="",
-        operators=Selection(),
-        tenants=Selection(),
-        labels={},
-        values={},
-        origin=environment.origin,
-    )
 
 
 @dataclass(frozen=True, slots=True)
