@@ -281,3 +281,17 @@ def test_bad_explain_arguments(minimal_repo: Path, case: str) -> None:
     args, expected = BAD[case]
     result = run_cli(["explain", *args, "--repo", str(minimal_repo)])
     assert (result.code, result.out, result.err) == (2, "", expected)
+
+
+def test_a_renaming_overlay_renders_the_whole_cluster_and_names_the_step(tmp_path: Path) -> None:
+    files = {
+        **MINIMAL,
+        "overlays/clusters/dev-1/kustomization.yaml": "namePrefix: blue-\n",
+        "catalog/operators/020-api.yaml": "namespace: api\nsource: web\nvalues: {greeting: api}\n",
+    }
+    repo = write_tree(tmp_path, files)
+    field = one_field(repo, "dev-1/web", "Deployment/blue-web", "metadata.name")
+    assert field["engineValue"] == "web"
+    assert [(o["origin"], o["step"]) for o in field["overlays"]] == [
+        ("overlays/clusters/dev-1/kustomization.yaml:1:1", "namePrefix/nameSuffix")
+    ]

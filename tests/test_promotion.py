@@ -233,3 +233,18 @@ def test_splice_keeps_what_ruamel_would_rewrite() -> None:
     )
     edited = set_values(text, [(("operators", "web", "values", "version"), "1.1.0")])
     assert edited == text.replace("version: 1.0.0", "version: 1.1.0")
+
+
+def test_a_cluster_that_differs_from_its_environment_is_shown_beside_it(example: Path) -> None:
+    mgmt = example / "catalog/clusters/mgmt.yaml"
+    mgmt.write_text(
+        mgmt.read_text().replace(
+            "operators:\n", "operators:\n  gateway: {values: {gateway: {version: v1.2.3}}}\n"
+        )
+    )
+    data = json.loads(run_cli(["versions", "--format", "json", "--repo", str(example)]).out)
+    row = next(r for r in data["rows"] if r["name"] == "gateway.version")
+    assert row["environments"] == {"dev": "v1.3.0", "staging": "v1.2.4", "prod": "v1.2.4"}
+    assert row["clusters"] == {"prod": {"mgmt": "v1.2.3"}}
+    text = run_cli(["versions", "--repo", str(example)]).out
+    assert "v1.2.4 (mgmt: v1.2.3)" in text

@@ -65,7 +65,7 @@ def explain(repo: Path, target: str, obj: str, field: str | None) -> Explanation
     )
     before, after, changes, reads = _render(repo, catalog, unit, units)
     manifest = _find(after, obj, unit)
-    engine = _engine_object(before, manifest)
+    engine = _engine_object(before, after, manifest)
     candidates = list(_candidates(catalog, unit, reads))
     leaves = list(_leaves(manifest.body))
     if field is not None:
@@ -106,16 +106,21 @@ def explain(repo: Path, target: str, obj: str, field: str | None) -> Explanation
     return Explanation(unit.label, manifest, unit.component.engine, tuple(explained))
 
 
-def _engine_object(before: Sequence[Manifest], manifest: Manifest) -> Manifest:
-    """The object as its engine made it: same key, or (an overlay set its namespace) the same
-    kind and name."""
+def _engine_object(
+    before: Sequence[Manifest], after: Sequence[Manifest], manifest: Manifest
+) -> Manifest:
+    """The object as its engine made it: the one with the same key, or, when an overlay renamed
+    or moved it, the one in the same place among the objects of its kind that overlays changed
+    the identity of (overlays keep the engine's order)."""
     for m in before:
         if m.key == manifest.key:
             return m
-    same = [
-        m for m in before if (m.api_version, m.kind, m.name) == (*manifest.key[:2], manifest.name)
-    ]
-    return same[0] if len(same) == 1 else manifest
+    kept = {m.key for m in after}
+    kind = manifest.key[:2]
+    gone = [m for m in before if m.key[:2] == kind and m.key not in kept]
+    moved = [m for m in after if m.key[:2] == kind and m.key not in {b.key for b in before}]
+    index = next(i for i, m in enumerate(moved) if m is manifest)
+    return gone[index] if index < len(gone) else manifest
 
 
 def _one(found: list[Any], name: str, known: Sequence[str], what: str, hint: str) -> Any:
