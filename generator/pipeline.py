@@ -28,6 +28,7 @@ from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 if TYPE_CHECKING:
     from generator.provenance.blame import OverlayTrace
+    from generator.provenance.unused import Unused
 
 # Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
 CLUSTER_SCOPED = frozenset(
@@ -371,14 +372,11 @@ def lint(repo: Path) -> tuple[str, list[str]]:
     return summary, [str(u) for u in unused_values(repo, catalog, units)]
 
 
-def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Any]:
-    """Environment and cluster values no template reads: the engines run (no validation, no
-    output) to say what they read."""
+def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Unused]:
+    """Environment and cluster values no template reads: the engines run (no overlays, no
+    validation, no output) to say what they read."""
+    from generator.engines import render_unit
     from generator.provenance.unused import unused_values as unused
 
-    reads: dict[tuple[str, str], Reads] = {}
-    for cluster in catalog.clusters:
-        mine = [u for u in units if u.cluster.name == cluster.name]
-        _, read = _render_cluster(repo, catalog, cluster, mine, {})
-        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
+    reads = {(u.cluster.name, u.dirname): render_unit(u, repo).reads for u in units}
     return list(unused(catalog, units, reads))
