@@ -24,6 +24,7 @@ from generator.model import (
     RenderUnit,
     ResourceKey,
 )
+from generator.unit_cache import UnitCache
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 # Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
@@ -63,14 +64,21 @@ def render_all(
     if cached is not None:  # an unchanged catalog, already rendered and validated
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
-    result = _render(repo, clusters, validate, timings)
+    units = UnitCache(repo) if use_cache else None
+    result = _render(repo, clusters, validate, timings, units)
+    if units is not None:
+        units.prune()
     if key and not result.findings:
         render_cache.store(repo, key, result.files)
     return result
 
 
 def _render(
-    repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
+    repo: Path,
+    clusters: Sequence[str],
+    validate: bool,
+    timings: dict[str, float],
+    cache: UnitCache | None = None,
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
@@ -93,7 +101,7 @@ def _render(
     reads: dict[tuple[str, str], Reads] = {}
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings, cache)
         reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
@@ -172,6 +180,7 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
+    cache: UnitCache | None = None,
 ) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
     """The cluster's units after engines, overlays and common labels, and what each unit's
     output was made from: its engine's reads and its cluster's overlay folders."""
@@ -181,8 +190,13 @@ def _render_cluster(
     rendered = []
     reads = []
     for unit in units:
-        with _timed(timings, f"engine:{unit.component.engine}"):
-            result = render_unit(unit, repo)  # template, evaluate or chart
+        with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
+            key, result = cache.load(unit) if cache is not None else ("", None)
+        if result is None:
+            with _timed(timings, f"engine:{unit.component.engine}"):
+                result = render_unit(unit, repo)  # template, evaluate or chart
+            if cache is not None:
+                cache.store(key, result)
         rendered.append((unit, list(result.manifests)))
         reads.append((unit, result.reads))
     overlay_folders: set[Path] = set()
