@@ -24,6 +24,7 @@ from generator.model import (
     RenderUnit,
     ResourceKey,
 )
+from generator.unit_cache import UnitCache
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
 if TYPE_CHECKING:
@@ -67,14 +68,21 @@ def render_all(
     if cached is not None:  # an unchanged catalog, already rendered and validated
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
-    result = _render(repo, clusters, validate, timings)
+    units = UnitCache(repo) if use_cache else None
+    result = _render(repo, clusters, validate, timings, units)
+    if units is not None:
+        units.prune()
     if key and not result.findings:
         render_cache.store(repo, key, result.files)
     return result
 
 
 def _render(
-    repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
+    repo: Path,
+    clusters: Sequence[str],
+    validate: bool,
+    timings: dict[str, float],
+    cache: UnitCache | None = None,
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
@@ -99,7 +107,9 @@ def _render(
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
         trace = OverlayTrace()
-        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings, trace)
+        rendered, read = _render_cluster(
+            repo, catalog, cluster, units_of_cluster, timings, cache, trace
+        )
         reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
@@ -182,6 +192,7 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
+    cache: UnitCache | None = None,
     trace: OverlayTrace | None = None,
 ) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
     """The cluster's units after engines, overlays and common labels, and what each unit's
@@ -193,8 +204,13 @@ def _render_cluster(
     rendered = []
     reads = []
     for unit in units:
-        with _timed(timings, f"engine:{unit.component.engine}"):
-            result = render_unit(unit, repo)  # template, evaluate or chart
+        with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
+            key, result = cache.load(unit) if cache is not None else ("", None)
+        if result is None:
+            with _timed(timings, f"engine:{unit.component.engine}"):
+                result = render_unit(unit, repo)  # template, evaluate or chart
+            if cache is not None:
+                cache.store(key, result)
         rendered.append((unit, list(result.manifests)))
         reads.append((unit, result.reads))
     overlay_folders: set[Path] = set()
@@ -223,7 +239,7 @@ def trace_cluster(
 ) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
     """Engines and overlays for some units of a cluster, recording what each overlay step
     changed (for `generator explain`); no validation, nothing written."""
-    return _render_cluster(repo, catalog, cluster, units, {}, trace)
+    return _render_cluster(repo, catalog, cluster, units, {}, trace=trace)
 
 
 def _repo_relative(repo: Path, path: Path) -> PurePosixPath:
