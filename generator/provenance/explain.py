@@ -90,6 +90,8 @@ def explain(repo: Path, target: str, obj: str, field: str | None) -> Explanation
             )
         leaves = chosen
     origin_lines = _emitted_lines(repo, engine, unit)
+    # a plain file's document line is its own; Jinja's is an output line, Helm's always 1
+    fallback = engine.origin if unit.component.engine == "plain" else Origin(engine.origin.path)
     explained = []
     for path, value in leaves:
         engine_value = _get(engine.body, path, value)
@@ -98,7 +100,7 @@ def explain(repo: Path, target: str, obj: str, field: str | None) -> Explanation
                 path,
                 value,
                 engine_value,
-                origin_lines.get(path, engine.origin),
+                origin_lines.get(path, fallback),
                 tuple(_matching(candidates, engine_value)),
                 tuple(c for c in changes.get(manifest.key, []) if c.touches(path)),
             )
