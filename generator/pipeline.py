@@ -389,10 +389,17 @@ def lint(repo: Path) -> tuple[str, list[str]]:
 
 
 def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Unused]:
-    """Environment and cluster values no template reads: the engines run (no overlays, no
-    validation, no output) to say what they read."""
+    """Environment and cluster values no template reads: the engines say what they read (no
+    overlays, no validation, no output); a unit the render cache holds is not rendered again."""
     from generator.engines import render_unit
     from generator.provenance.unused import unused_values as unused
 
-    reads = {(u.cluster.name, u.dirname): render_unit(u, repo).reads for u in units}
+    cache = UnitCache(repo)
+    reads: dict[tuple[str, str], Reads] = {}
+    for unit in units:
+        key, result = cache.load(unit)
+        if result is None:
+            result = render_unit(unit, repo)
+            cache.store(key, result)
+        reads[(unit.cluster.name, unit.dirname)] = result.reads
     return list(unused(catalog, units, reads))
