@@ -295,3 +295,25 @@ def test_a_renaming_overlay_renders_the_whole_cluster_and_names_the_step(tmp_pat
     assert [(o["origin"], o["step"]) for o in field["overlays"]] == [
         ("overlays/clusters/dev-1/kustomization.yaml:1:1", "namePrefix/nameSuffix")
     ]
+
+
+def test_a_replacement_is_named_with_its_line(tmp_path: Path) -> None:
+    files = {
+        **MINIMAL,
+        "overlays/clusters/dev-1/kustomization.yaml": """\
+replacements:
+- source: {kind: ConfigMap, name: web-settings, fieldPath: data.mode}
+  targets:
+  - select: {kind: Deployment, name: web}
+    fieldPaths:
+    - spec.template.spec.containers.[name=web].env.[name=GREETING].value
+""",
+    }
+    repo = write_tree(tmp_path, files)
+    field = one_field(
+        repo, "dev-1/web", "Deployment/web", "spec.template.spec.containers[0].env[0].value"
+    )
+    assert (field["value"], field["engineValue"]) == ("on", "hello dev-1")
+    assert [(o["origin"], o["step"]) for o in field["overlays"]] == [
+        ("overlays/clusters/dev-1/kustomization.yaml:1:1", "replacements")
+    ]
