@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.merge import deep_merge, value_layers
+from generator.merge import Layer, deep_merge, value_layers
 from generator.model import (
     Catalog,
     Environment,
@@ -55,7 +55,7 @@ def version_key(version: str) -> tuple[Any, ...]:
     return (numbers, 0 if match and match.group(2) and match.group(2)[0] == "-" else 1, version)
 
 
-def _set_by(layers: Sequence[Any], path: Path_, fallback: Origin) -> Origin:
+def _set_by(layers: Sequence[Layer], path: Path_, fallback: Origin) -> Origin:
     """The position of the last layer that wrote path (or a mapping holding it)."""
     for layer in reversed(layers):
         for cut in range(len(path), 0, -1):

@@ -54,8 +54,13 @@ def blame_overlays(
     before = {(f.key, f.rule, f.message) for f in check(cluster, trace.before())}
     out = []
     for finding in findings:
-        if finding in suspects and (finding.key, finding.rule, finding.message) not in before:
-            step = changed[finding.key][-1]  # type: ignore[index]
+        key = finding.key
+        if (
+            key in changed
+            and finding in suspects
+            and (key, finding.rule, finding.message) not in before
+        ):
+            step = changed[key][-1]
             finding = replace(
                 finding,
                 origin=step.origin,
