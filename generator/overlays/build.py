@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
@@ -28,8 +28,7 @@ from generator.overlays.configurations import (
 from generator.overlays.names import NAME_REFERENCES, Referral, add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
-from generator.overlays.patches import apply_patches, load_patches
-from generator.overlays.targets import TargetReport
+from generator.overlays.patches import Patch, apply_patches, load_patches, select
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,
@@ -38,6 +37,8 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
+from generator.overlays.targets import TargetReport
+from generator.overlays.trace import step
 from generator.overlays.vars import VAR_REFERENCES, Var, bind, resolve
 from generator.paths import inside
 
@@ -64,6 +65,7 @@ class Build:
     stack: list[Path] = field(default_factory=list)
     vars: list[Var] = field(default_factory=list)
     targets: TargetReport | None = None
+    read: set[Path] = field(default_factory=set)  # every kustomization directory built
 
 
 def build(
@@ -75,6 +77,7 @@ def build(
     order: bool = True,
     hash_names: bool = True,
     targets: TargetReport | None = None,
+    read: set[Path] | None = None,
 ) -> list[Resource]:
     """Everything `kustomize build directory` outputs, in its order; `base` objects come first.
 
@@ -82,8 +85,14 @@ def build(
     With hash_names=False generated objects keep their unhashed names: a later layer builds
     on them, and the suffix is computed once on the final data (`append_hashes`).
     `targets` collects which patch targets selected nothing (overlays under overlays/).
+    `read` receives every kustomization directory built: a build reads files only inside them.
     """
-    state = Build(root, warnings if warnings is not None else [], targets=targets)
+    state = Build(
+        root,
+        warnings if warnings is not None else [],
+        targets=targets,
+        read=set() if read is None else read,
+    )
     k = load_kustomization(directory, root, warnings=state.warnings)
     if k.kind == "Component":
         raise k.error(
@@ -135,6 +144,7 @@ def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> Configuration
     its own transformers use (as Kustomize's accumulator merges them upwards)."""
     state.stack.append(k.dir.resolve())  # _sub_kustomization refuses what is on it: cycles
     config = Configuration()
+    state.read.add(k.dir)
     try:
         for key in ("resources", "bases"):
             for i, entry in enumerate(k.get(key) or []):
@@ -294,25 +304,50 @@ def _absorb(old: Resource, new: Resource, behavior: str) -> None:
 
 
 def _transform(k: Kustomization, state: Build, resmap: ResMap, config: Configuration) -> None:
+    # Each step runs inside trace.step, which records what it changed while `explain` or the
+    # rendered headers ask; patches and entries run one at a time so each can be named.
     legacy, general, json6902 = load_patches(k, state.root)
-    apply_patches(resmap, legacy)
-    apply_patches(resmap, general, state.targets)
+    for patch in legacy:
+        with step(_targets(resmap, patch), _file(k, patch), "patch", partial(_origin, patch)):
+            apply_patches(resmap, [patch])
+    for patch in general:
+        with step(_targets(resmap, patch), _file(k, patch), "patch", partial(_origin, patch)):
+            apply_patches(resmap, [patch], state.targets)
     if k.get("namespace"):
-        set_namespace(resmap, k.get("namespace"), config.namespace)
-    add_prefix_suffix(
-        resmap,
-        k.get("namePrefix") or "",
-        k.get("nameSuffix") or "",
-        config.name_prefix,
-        config.name_suffix,
-    )
-    labels = k.get("labels") or []
-    apply_labels(
-        resmap, labels, k.get("commonLabels") or {}, config.common_labels, config.template_labels
-    )
-    apply_annotations(resmap, k.get("commonAnnotations") or {}, config.common_annotations)
-    apply_patches(resmap, json6902, state.targets)
-    unmatched = set_replicas(resmap, k.get("replicas") or [], config.replicas)
+        with step(resmap, k.display, "namespace", partial(k.origin, "namespace")):
+            set_namespace(resmap, k.get("namespace"), config.namespace)
+    renames = bool(k.get("namePrefix") or k.get("nameSuffix"))
+    with step(resmap, k.display, "namePrefix/nameSuffix", partial(k.origin, "namePrefix"), renames):
+        add_prefix_suffix(
+            resmap,
+            k.get("namePrefix") or "",
+            k.get("nameSuffix") or "",
+            config.name_prefix,
+            config.name_suffix,
+        )
+    labels = bool(k.get("labels") or k.get("commonLabels"))
+    with step(resmap, k.display, "labels", partial(k.origin, "labels"), labels):
+        apply_labels(
+            resmap,
+            k.get("labels") or [],
+            k.get("commonLabels") or {},
+            config.common_labels,
+            config.template_labels,
+        )
+    annotations = bool(k.get("commonAnnotations"))
+    with step(
+        resmap, k.display, "commonAnnotations", partial(k.origin, "commonAnnotations"), annotations
+    ):
+        apply_annotations(resmap, k.get("commonAnnotations") or {}, config.common_annotations)
+    for patch in json6902:
+        what = "JSON 6902 patch"
+        with step(_targets(resmap, patch), _file(k, patch), what, partial(_origin, patch)):
+            apply_patches(resmap, [patch], state.targets)
+    unmatched = []
+    for i, entry in enumerate(k.get("replicas") or []):
+        what = f"replicas entry '{entry.get('name')}'"
+        with step(resmap, k.display, what, partial(k.origin, "replicas", i)):
+            unmatched += set_replicas(resmap, [entry], config.replicas)
     if unmatched:
         index = next(i for i, e in enumerate(k.get("replicas")) if e["name"] == unmatched[0])
         raise k.error(
@@ -321,10 +356,30 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap, config: Configura
             ["replicas", index, "name"],
             "use the name of a workload in this build (any earlier name works too)",
         )
-    set_images(resmap, k.get("images") or [], config.images)
+    for i, entry in enumerate(k.get("images") or []):
+        what = f"images entry '{entry.get('name')}'"
+        with step(resmap, k.display, what, partial(k.origin, "images", i)):
+            set_images(resmap, [entry], config.images)
     replacements = _load_replacements(k, state)
     if replacements:
-        apply_replacements(resmap.items, replacements)
+        with step(resmap, k.display, "replacements", partial(k.origin, "replacements")):
+            apply_replacements(resmap.items, replacements)
+
+
+def _targets(resmap: ResMap, patch: Patch) -> Callable[[], list[Resource]]:
+    """What a trace copies before the patch: the objects its target selects (all objects for
+    an untargeted strategic patch); asked only while a trace is active."""
+    if patch.target is None:
+        return lambda: resmap.items
+    return partial(select, resmap, patch.target, patch)
+
+
+def _origin(patch: Patch) -> Origin:
+    return patch.origin
+
+
+def _file(k: Kustomization, patch: Patch) -> PurePosixPath:
+    return patch.where.path if patch.where is not None else k.display
 
 
 def _load_replacements(

@@ -11,7 +11,15 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.kinds import Scopes, scopes_of
-from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
+from generator.model import (
+    Catalog,
+    Cluster,
+    Environment,
+    Manifest,
+    Origin,
+    RenderUnit,
+    ResourceKey,
+)
 from generator.overlays.build import append_hashes, build
 from generator.overlays.kustomization import (
     FILENAMES,
@@ -21,6 +29,7 @@ from generator.overlays.kustomization import (
 )
 from generator.overlays.resources import Resource
 from generator.overlays.targets import TargetReport
+from generator.overlays.trace import OverlayChange, tracing
 
 OVERLAYS = "overlays"
 
@@ -44,9 +53,23 @@ def apply_overlays(
     environment: Environment,
     rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
     targets: TargetReport | None = None,
+    read: set[Path] | None = None,
+    changes: dict[tuple[str, ResourceKey], list[OverlayChange]] | None = None,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
-    """Each unit's manifests after every overlay of its environment and cluster; `targets`
-    learns which patch targets selected nothing (the caller decides over all clusters)."""
+    """Each unit's manifests after every overlay of its environment and cluster. `targets`
+    learns which patch targets selected nothing (the caller decides over all clusters); `read`
+    receives the kustomization directories built (the scope folders themselves count too: a
+    folder created there would apply); `changes`, by unit key and final object key, the
+    overlay steps that changed each object."""
+    if changes is not None:
+        with tracing() as trace:
+            result = apply_overlays(repo, cluster, environment, rendered, targets, read)
+        for ident, resource in trace.objects.items():
+            final = Manifest(resource.body, resource.origin).key
+            changes[(resource.unit or "", final)] = trace.changes[ident]
+        return result
+    read = set() if read is None else read
+    read.update(scope_dirs(repo, cluster, environment))
     scopes = [scope for scope in scope_dirs(repo, cluster, environment) if scope.is_dir()]
     if not scopes:  # nothing to apply: skip the working copies
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -62,17 +85,17 @@ def apply_overlays(
     touched = False
     for scope in scopes:
         if find_file(scope, repo) is not None:
-            current = _apply_wide(repo, scope, current, targets)
+            current = _apply_wide(repo, scope, current, targets, read)
             touched = True
         for key in by_key:
             folder = scope / key
             if folder.is_dir() and find_file(folder, repo) is not None:
                 if by_key[key].kind == "tenant":
                     current[key] = _apply_tenant(
-                        repo, folder, by_key[key], current[key], platform, targets
+                        repo, folder, by_key[key], current[key], platform, targets, read
                     )
                 else:
-                    current[key] = _apply_unit(repo, folder, key, current[key], targets)
+                    current[key] = _apply_unit(repo, folder, key, current[key], targets, read)
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -108,10 +131,16 @@ def _copy(value: Any) -> Any:
 
 
 def _apply_wide(
-    repo: Path, scope: Path, current: dict[str, list[Resource]], targets: TargetReport | None
+    repo: Path,
+    scope: Path,
+    current: dict[str, list[Resource]],
+    targets: TargetReport | None,
+    read: set[Path],
 ) -> dict[str, list[Resource]]:
     base = [r for resources in current.values() for r in resources]
-    built = build(scope, repo, base=base, order=False, hash_names=False, targets=targets)
+    built = build(
+        scope, repo, base=base, order=False, hash_names=False, targets=targets, read=read
+    )
     out: dict[str, list[Resource]] = {key: [] for key in current}
     for resource in built:
         if resource.unit is None:
@@ -132,8 +161,11 @@ def _apply_unit(
     key: str,
     resources: list[Resource],
     targets: TargetReport | None,
+    read: set[Path],
 ) -> list[Resource]:
-    built = build(folder, repo, base=resources, order=False, hash_names=False, targets=targets)
+    built = build(
+        folder, repo, base=resources, order=False, hash_names=False, targets=targets, read=read
+    )
     for resource in built:
         resource.unit = key
     return built
@@ -146,11 +178,12 @@ def _apply_tenant(
     resources: list[Resource],
     platform: Mapping[int, Resource],
     targets: TargetReport | None,
+    read: set[Path],
 ) -> list[Resource]:
     """A tenant overlay, which must leave the platform's objects as they were before it: the
     same Resource objects (builds edit them in place), with equal bodies."""
     before = [(r, r.describe(), _copy(r.body)) for r in resources if id(r) in platform]
-    built = _apply_unit(repo, folder, unit_key(unit), resources, targets)
+    built = _apply_unit(repo, folder, unit_key(unit), resources, targets, read)
     after = {id(r) for r in built}
     edits = [
         f"{'changes' if id(r) in after else 'deletes'} {described}"
