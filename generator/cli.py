@@ -176,8 +176,103 @@ def lint(report: Reporter, repo: Path) -> None:
     """
     from generator import pipeline
 
-    summary = pipeline.lint(repo)
+    summary, warnings = pipeline.lint(repo)
+    for warning in warnings:  # values nothing reads: worth a look, not a failure
+        report.problem(warning)
     report.info(f"catalog is valid: {summary}")
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@format_option("markdown for a pull request")
+@click.pass_obj
+def versions(report: Reporter, repo: Path, output_format: str) -> None:
+    """Every operator's pinned versions and image tags per environment, in promotion order.
+
+    A cell differing from the environment before it is marked (*, or bold in Markdown);
+    clusters that differ from their environment follow in parentheses.
+
+    \b
+    Examples:
+      generator versions
+      generator versions --format markdown
+    """
+    from generator.promotion.report import versions as versions_report
+
+    report.result(versions_report(repo, output_format))
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("operator", required=False)
+@repo_option
+@click.option(
+    "--from", "source", help="Environment to promote from (default: the one before --to)."
+)
+@click.option("--to", "target", required=True, help="Environment whose file gets the versions.")
+@click.option("--all-pending", is_flag=True, help="Promote every operator whose versions differ.")
+@click.option("--skip", is_flag=True, help="Allow promoting past an environment in between.")
+@click.option("--dry-run", is_flag=True, help="Print the catalog diff; write and render nothing.")
+@click.pass_obj
+def promote(
+    report: Reporter,
+    operator: str | None,
+    repo: Path,
+    source: str | None,
+    target: str,
+    all_pending: bool,
+    skip: bool,
+    dry_run: bool,
+) -> None:
+    """Write OPERATOR's pinned versions of one environment into the next one's file, and render.
+
+    \b
+    Examples:
+      generator promote grafana --to prod
+      generator promote --all-pending --from dev --to staging --dry-run
+    """
+    from generator.catalog import load_catalog
+    from generator.promotion.promote import apply_promotion, plan_promotion
+
+    if bool(operator) == all_pending:
+        raise click.UsageError("name one OPERATOR or pass --all-pending")
+    plan = plan_promotion(
+        repo, load_catalog(repo), [operator] if operator else [], target, source, skip
+    )
+    for c in plan.changes:
+        report.info(f"{c.operator}: {'.'.join(c.path)}: {c.old or '(unset)'} → {c.new}")
+    if not plan.changes:
+        report.info(f"nothing to promote: {plan.target} already runs {plan.source}'s versions")
+    elif dry_run:
+        report.result(plan.diff().rstrip("\n"))
+    else:
+        for cluster, lines in sorted(apply_promotion(repo, plan).items()):
+            report.result(f"{cluster}:\n" + "\n".join(f"  {line}" for line in lines))
+        report.info(f"promoted {plan.source} → {plan.target} in {plan.path}")
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("unit", metavar="CLUSTER/UNIT")
+@click.argument("obj", metavar="KIND/NAME")
+@click.argument("field", metavar="[FIELD-PATH]", required=False)
+@repo_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def explain(
+    report: Reporter, unit: str, obj: str, field: str | None, repo: Path, output_format: str
+) -> None:
+    """Where each field of a rendered object came from: template, catalog layer and line
+    (through ${...} references), and every overlay step that changed it.
+
+    \b
+    Examples:
+      generator explain eks-prod/payments ResourceQuota/tenant-quota spec.hard.requests.cpu
+      generator explain eks-prod/cert-manager Deployment/cert-manager-webhook spec.replicas
+      generator explain kind-local/gateway Deployment/envoy-gateway --format json
+    """
+    from generator.provenance.explain import explain as explain_object
+    from generator.provenance.explain import render_explanation
+
+    report.result(render_explanation(explain_object(repo, unit, obj, field), output_format))
 
 
 @cli.command(epilog=EPILOG)
@@ -202,6 +297,27 @@ def kustomize(report: Reporter, directory: Path) -> None:
     for warning in warnings:
         report.problem(f"warning: {warning}")
     click.echo(text, nl=False)
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@click.argument("cluster")
+@click.argument("unit", required=False)
+@click.pass_obj
+def build(report: Reporter, repo: Path, cluster: str, unit: str | None) -> None:
+    """Print a unit's final objects after every overlay layer, like `kustomize build`.
+
+    UNIT is an operator (without its number) or a tenant of CLUSTER; without it, every unit
+    of the cluster is printed in turn. Nothing is validated or written to rendered/.
+
+    \b
+    Examples:
+      generator build eks-prod cert-manager
+      generator build eks-prod tenants/payments > payments.yaml
+    """
+    from generator.overlays.unitbuild import unit_stream
+
+    click.echo(unit_stream(repo, cluster, unit), nl=False)
 
 
 @cli.command(epilog=EPILOG)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
@@ -19,11 +20,18 @@ from generator.model import (
     Cluster,
     Finding,
     Manifest,
+    Reads,
     RenderedFile,
     RenderUnit,
     ResourceKey,
 )
+from generator.unit_cache import UnitCache
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
+
+if TYPE_CHECKING:
+    from generator.overlays.targets import TargetReport
+    from generator.provenance.blame import OverlayTrace
+    from generator.provenance.unused import Unused
 
 
 @dataclass
@@ -33,6 +41,8 @@ class RenderResult:
     clusters: tuple[str, ...]
     full: bool  # every cluster of the catalog was rendered
     timings: dict[str, float] = field(default_factory=dict)
+    # what each unit's engine and its cluster's overlays read, by (cluster, unit dirname)
+    reads: dict[tuple[str, str], Reads] = field(default_factory=dict)
 
     def timings_text(self) -> str:
         return "timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in self.timings.items())
@@ -48,17 +58,27 @@ def render_all(
     if cached is not None:  # an unchanged catalog, already rendered and validated
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
-    result = _render(repo, clusters, validate, timings)
+    units = UnitCache(repo) if use_cache else None
+    result = _render(repo, clusters, validate, timings, units)
+    if units is not None:
+        units.prune()
     if key and not result.findings:
         render_cache.store(repo, key, result.files)
     return result
 
 
 def _render(
-    repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
+    repo: Path,
+    clusters: Sequence[str],
+    validate: bool,
+    timings: dict[str, float],
+    cache: UnitCache | None = None,
 ) -> RenderResult:
     from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
+    from generator.overlays.targets import TargetReport
+    from generator.provenance.blame import OverlayTrace, blame_overlays
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
@@ -75,9 +95,15 @@ def _render(
     ]
     files: list[RenderedFile] = []
     findings: list[tuple[str, Finding]] = []
+    targets = TargetReport()
+    reads: dict[tuple[str, str], Reads] = {}
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        trace = OverlayTrace()
+        rendered, read = _render_cluster(
+            repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
+        )
+        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
             handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
@@ -91,6 +117,8 @@ def _render(
             with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
                 found = validate_cluster(everything, cluster.kubernetes_version, repo)
                 found += check_policies(cluster, rendered)
+                # a finding an overlay introduced points at the overlay, not the template
+                found = blame_overlays(cluster, found, rendered, trace, check_policies)
         else:  # even in an emergency, no plaintext secret reaches rendered/
             from generator.policies import check_secrets
 
@@ -104,13 +132,35 @@ def _render(
             for f in found
         ]
         for unit, manifests in rendered:
-            files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
+            files.extend(
+                layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
+            )
         for folder, manifests in handoff.items():
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
+    # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
+    raise_problems(targets.errors())
     names = tuple(c.name for c in selected)
-    return RenderResult(files, _per_source(findings), names, not clusters, timings)
+    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
+
+
+def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifest]]]:
+    """One cluster's units after the engines and every overlay layer, as rendered/ gets them
+    (`generator build`); nothing is validated or written."""
+    from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
+    from generator.merge import resolve_units
+    from generator.overlays.targets import TargetReport
+
+    catalog = load_catalog(repo)
+    units = resolve_units(catalog, [name])
+    _check_before_render(repo, catalog, units)
+    cluster = next(c for c in catalog.clusters if c.name == name)
+    targets = TargetReport()
+    rendered, _ = _render_cluster(repo, catalog, cluster, units, {}, targets)
+    raise_problems(targets.errors())
+    return rendered
 
 
 def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:
@@ -156,20 +206,63 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
-) -> list[tuple[RenderUnit, list[Manifest]]]:
-    from generator.engines import engine
+    targets: TargetReport,
+    cache: UnitCache | None = None,
+    trace: OverlayTrace | None = None,
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
+    """The cluster's units after engines, overlays and common labels, and what each unit's
+    output was made from: its engine's reads and its cluster's overlay folders. `trace`
+    receives what each overlay step changed."""
+    from generator.engines import render_unit
     from generator.overlays.scopes import apply_overlays
 
     rendered = []
+    reads = []
     for unit in units:
-        with _timed(timings, f"engine:{unit.component.engine}"):
-            manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
-        rendered.append((unit, manifests))
+        with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
+            key, result = cache.load(unit) if cache is not None else ("", None)
+        if result is None:
+            with _timed(timings, f"engine:{unit.component.engine}"):
+                result = render_unit(unit, repo)  # template, evaluate or chart
+            if cache is not None:
+                cache.store(key, result)
+        rendered.append((unit, list(result.manifests)))
+        reads.append((unit, result.reads))
+    overlay_folders: set[Path] = set()
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
-        overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
+        environment = catalog.environment(cluster.environment)
+        changes = trace.changes if trace is not None else None
+        engines = rendered
+        overlaid = apply_overlays(
+            repo, cluster, environment, rendered, targets, overlay_folders, changes
+        )
         rendered = _keep_verbatim(rendered, overlaid)
+    overlays = Reads(folders=frozenset(_repo_relative(repo, p) for p in overlay_folders))
     scopes = scopes_of(m for _, ms in rendered for m in ms)
-    return [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]
+    decorated = [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]
+    if trace is not None:
+        trace.before = lambda: [
+            (unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in engines
+        ]
+    return decorated, [(unit, read | overlays) for unit, read in reads]
+
+
+def trace_cluster(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    trace: OverlayTrace,
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
+    """Engines and overlays for some units of a cluster, recording what each overlay step
+    changed (for `generator explain`); no validation, nothing written."""
+    from generator.overlays.targets import TargetReport
+
+    return _render_cluster(repo, catalog, cluster, units, {}, TargetReport(), trace=trace)
+
+
+def _repo_relative(repo: Path, path: Path) -> PurePosixPath:
+    return PurePosixPath(os.path.relpath(path, repo).replace(os.sep, "/"))
 
 
 def _keep_verbatim(
@@ -282,22 +375,43 @@ def write(repo: Path, result: RenderResult) -> str:
 def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> None:
     """What render refuses before rendering, so lint and render report it alike: overlay
     folders no cluster would apply (a misspelt one would be ignored) and the GitOps stage's
-    rules (managedBy, reserved names, name lengths), at the key's position."""
+    rules (managedBy, reserved names, name lengths) and the promotion policy, at the key's
+    position."""
     from generator.gitops.checks import catalog_positions, check_catalog, raise_problems
     from generator.overlays.scopes import check_layout
+    from generator.promotion.versions import strict_violations
 
     raise_problems(check_layout(repo, catalog))
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
+    raise_problems(strict_violations(catalog, units))  # promotion.strict
 
 
-def lint(repo: Path) -> str:
+def lint(repo: Path) -> tuple[str, list[str]]:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
     _check_before_render(repo, catalog, units)
-    return (
+    summary = (
         f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
         f"{len(catalog.tenants)} tenants, {len(units)} units"
     )
+    return summary, [str(u) for u in unused_values(repo, catalog, units)]
+
+
+def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Unused]:
+    """Environment and cluster values no template reads: the engines say what they read (no
+    overlays, no validation, no output); a unit the render cache holds is not rendered again."""
+    from generator.engines import render_unit
+    from generator.provenance.unused import unused_values as unused
+
+    cache = UnitCache(repo)
+    reads: dict[tuple[str, str], Reads] = {}
+    for unit in units:
+        key, result = cache.load(unit)
+        if result is None:
+            result = render_unit(unit, repo)
+            cache.store(key, result)
+        reads[(unit.cluster.name, unit.dirname)] = result.reads
+    return list(unused(catalog, units, reads))

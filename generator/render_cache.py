@@ -3,6 +3,7 @@ fingerprint → the files that render produced, so an unchanged catalog re-rende
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from generator import __version__
 from generator.model import RenderedFile
@@ -36,30 +38,56 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     """Hash of every input file's path and bytes (and of every folder: an empty misspelt overlay
     folder is an error), the options and the generator's own code."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{sys.version}\0{sorted(clusters)}\0{validate}\0".encode())
-    digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
+    digest.update(f"{tool_fingerprint()}\0{sorted(clusters)}\0{validate}\0".encode())
+    real_repo = repo.resolve()
+    for folder in INPUT_FOLDERS:
+        _hash_tree(digest, repo / folder, folder, real_repo)
+    return digest.hexdigest()
+
+
+@functools.cache
+def tool_fingerprint() -> str:
+    """The generator's version and code, Python's, the Helm backend and the versions of the
+    libraries that shape output: any change to them must miss every cache."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{sys.version}\0".encode())
+    # the Helm backend may differ
+    backend = os.environ.get("GENERATOR_HELM_BACKEND", "")
+    digest.update(f"helm={shutil.which('helm')}\0{backend}\0".encode())
     digest.update(library_versions().encode())
     package = Path(__file__).resolve().parent
-    real_repo = repo.resolve()
-    for root, label, bound in [(repo / f, f, real_repo) for f in INPUT_FOLDERS] + [
-        (package, "<generator>", package)
-    ]:
-        for path in _entries(root, bound):
-            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            mode = _mode(path, follow=False)
-            if stat.S_ISLNK(mode):  # folders on the way are inside: only a link can lead out
-                real = path.resolve()
-                if not real.is_relative_to(bound):
-                    # Never read or walked: the render refuses what resolves outside the
-                    # repository, and a link to a device or a huge folder must not stall this.
-                    digest.update(f"-> {real}".encode())
-                    mode = 0
-                else:
-                    mode = _mode(real, follow=True)
-            if stat.S_ISREG(mode):
-                digest.update(path.read_bytes())
-            digest.update(b"\0")
+    _hash_tree(digest, package, "<generator>", package)
     return digest.hexdigest()
+
+
+def _hash_tree(digest: Any, root: Path, label: str, bound: Path) -> None:
+    if not root.resolve().is_relative_to(bound):  # the whole input folder is a link out
+        digest.update(f"{label} {link_text(root)}\0".encode())
+        return
+    for path in entries(root, bound):
+        digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(content(path, bound))
+        digest.update(b"\0")
+
+
+def content(path: Path, bound: Path) -> bytes:
+    """What a cache key takes from one entry: a regular file's bytes; for a symlink that leads
+    outside `bound`, only where it points. That is never read or walked: the render refuses it,
+    and a link to /proc/self/mem or to a huge folder must not stall a key. Nothing for folders,
+    FIFOs and devices."""
+    mode = _mode(path, follow=False)
+    if stat.S_ISLNK(mode):  # folders on the way are inside: only a link can lead out
+        if not path.resolve().is_relative_to(bound):
+            return link_text(path).encode()
+        mode = _mode(path, follow=True)
+    return path.read_bytes() if stat.S_ISREG(mode) else b""
+
+
+def link_text(path: Path) -> str:
+    """`-> <target>` as the link is written (/proc/self stays /proc/self), or the resolved
+    path where a folder above it is the link."""
+    target = os.readlink(path) if path.is_symlink() else str(path.resolve())
+    return f"-> {target}"
 
 
 def _mode(path: Path, follow: bool) -> int:
@@ -92,7 +120,7 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _entries(root: Path, bound: Path) -> list[Path]:
+def entries(root: Path, bound: Path) -> list[Path]:
     """Folders and files below root, in a stable order, without Python's caches. Symlinked
     folders inside `bound` are followed (their files are inputs too); one that leads outside
     it, or back to a folder already on the way down, is listed but not walked."""

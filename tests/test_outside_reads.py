@@ -4,7 +4,7 @@ neither reads nor walks what lies outside, and `kind`/`apiVersion` never choose 
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -241,3 +241,17 @@ def test_schemas_pull_writes_no_file_named_by_a_path_like_kind() -> None:
         "example.com/widget_v1.json",
         "example.com/widget_v1-strict.json",
     ]
+
+
+def test_the_per_unit_cache_reads_nothing_a_link_leads_to(
+    minimal_repo: Path, tmp_path: Path
+) -> None:
+    from generator.unit_cache import Digests
+
+    big = write_tree(tmp_path / "big", {"a/b.txt": "outside"})
+    (minimal_repo / "charts/web/linked").symlink_to(big)
+    (minimal_repo / "charts/web/mem").symlink_to("/proc/self/mem")
+    digests = Digests(minimal_repo)
+    assert digests.file(PurePosixPath("charts/web/mem")) == "-> /proc/self/mem"
+    assert digests.folder(PurePosixPath("charts/web/linked")) == f"-> {big}"
+    assert len(digests.folder(PurePosixPath("charts/web"))) == 64  # walked, the links unread

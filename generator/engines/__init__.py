@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from generator.model import Manifest, RenderUnit
+from generator.model import Manifest, Rendered, RenderUnit
 
 # render(unit, repo) -> manifests. Each engine module is imported only when a component uses it,
 # so `render --check` on a plain/jinja catalog never pays for Helm or Jsonnet start-up.
 Render = Callable[[RenderUnit, Path], list[Manifest]]
+# rendered(unit, repo) -> the manifests and the files the engine read, for the render cache.
+RenderWithReads = Callable[[RenderUnit, Path], Rendered]
 
 ENGINE_MODULES = {
     "plain": "generator.engines.plain",
@@ -51,3 +53,10 @@ def engine_for_files(paths: Iterable[PurePosixPath]) -> EngineName:
 def engine(name: str) -> Render:
     render: Render = importlib.import_module(ENGINE_MODULES[name]).render
     return render
+
+
+def render_unit(unit: RenderUnit, repo: Path) -> Rendered:
+    """The unit's manifests from its component's engine, with what the engine read."""
+    module = importlib.import_module(ENGINE_MODULES[unit.component.engine])
+    rendered: RenderWithReads = module.rendered
+    return rendered(unit, repo)
