@@ -348,8 +348,16 @@ def bootstrap(
             "nothing was changed"
         )
         return
-    if not yes and not click.confirm(f"apply {len(plan.pending)} object(s)?", err=True):
-        raise click.Abort()
+    if not yes:
+        if not sys.stdin.isatty():  # a script or CI job: nobody can answer
+            raise GeneratorError(
+                f"bootstrap would apply {len(plan.pending)} object(s) and needs confirmation, "
+                "but standard input is not a terminal",
+                hint="pass --yes to apply without asking, or --dry-run to only show the plan",
+            )
+        if not click.confirm(f"apply {len(plan.pending)} object(s)?", err=True):
+            report.result("cancelled: nothing was applied")
+            sys.exit(1)
     try:
         commands.bootstrap_apply(
             where,
