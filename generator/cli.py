@@ -516,33 +516,46 @@ def schemas() -> None:
 
 
 @schemas.command("pull", epilog=EPILOG)
+@repo_option
 @live_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schemas/crds"),
-    show_default=True,
-    help="Folder for {group}/{kind}_{version}.json files.",
+    help="Folder for {group}/{kind}_{version}.json files [default: REPO/schemas/crds].",
 )
+@click.option("--force", is_flag=True, help="Replace schema files whose content differs.")
 @click.pass_obj
 def schemas_pull(
-    report: Reporter, context: str | None, kubeconfig: str | None, timeout: float, out: Path
+    report: Reporter,
+    repo: Path,
+    context: str | None,
+    kubeconfig: str | None,
+    timeout: float,
+    out: Path | None,
+    force: bool,
 ) -> None:
-    """Write a JSON schema for every version of every CRD the cluster serves.
+    """Write a JSON schema for every version of every CRD the cluster serves, into the
+    repository's own schemas/crds/ (they add to the schemas shipped with the generator).
 
     \b
     Examples:
       generator schemas pull --context kind-kind-local
-      generator schemas pull --out schemas/crds
+      generator schemas pull --out schemas/crds --force
     """
     from generator.live import commands
 
-    name, count, written, unchanged = commands.schemas_pull(
-        out, context=context, kubeconfig=kubeconfig, timeout=timeout
+    folder = out if out is not None else repo / "schemas" / "crds"
+    name, written = commands.schemas_pull(
+        folder, context=context, kubeconfig=kubeconfig, timeout=timeout, force=force
     )
+    for relpath in written.added:
+        report.result(f"added {relpath}")
+    for relpath in written.replaced:
+        report.result(f"replaced {relpath}")
+    count = len(written.added) + len(written.replaced) + written.unchanged
     report.result(
-        f"{count} schema file(s) from context '{name}' in {out}/: "
-        f"{written} written, {unchanged} unchanged"
+        f"{count} schema file(s) from context '{name}' in {folder}/: {len(written.added)} added, "
+        f"{len(written.replaced)} replaced, {written.unchanged} unchanged"
     )
 
 

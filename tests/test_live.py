@@ -150,12 +150,14 @@ class Live:
 
     def run(self, *args: str, stdin: str | None = None) -> CliResult:
         command, *rest = args
-        full = (
-            [*command.split(), *rest, "--repo", str(self.repo)]
-            if command != "schemas pull"
-            else ["schemas", "pull", *rest]
-        )
-        full += ["--kubeconfig", str(self.kubeconfig)]
+        full = [
+            *command.split(),
+            *rest,
+            "--repo",
+            str(self.repo),
+            "--kubeconfig",
+            str(self.kubeconfig),
+        ]
         result = run_cli(full) if stdin is None else _run_with_input(full, stdin)
         # No credential is ever printed, whatever happened.
         assert TOKEN not in result.out + result.err
@@ -630,10 +632,11 @@ def test_schemas_pull_writes_every_served_version_in_kubeconform_naming(
         "gadgets.example.org/gadgetset_v2alpha1-strict.json",
         "gadgets.example.org/gadgetset_v2alpha1.json",
     ]
-    assert (
-        result.out
-        == f"12 schema file(s) from context 'kind-kind-local' in {out}/: 12 written, 0 unchanged\n"
+    assert result.out.endswith(
+        f"12 schema file(s) from context 'kind-kind-local' in {out}/: 12 added, 0 replaced, "
+        "0 unchanged\n"
     )
+    assert "added example.com/widget_v1.json\n" in result.out
     plain = json.loads((out / "example.com/widget_v1.json").read_text())
     strict = json.loads((out / "example.com/widget_v1-strict.json").read_text())
     assert "additionalProperties" not in plain
@@ -644,7 +647,33 @@ def test_schemas_pull_writes_every_served_version_in_kubeconform_naming(
         assert spec["properties"]["size"]["anyOf"] == [{"type": "integer"}, {"type": "string"}]
         assert "additionalProperties" not in spec["properties"]["labels"]
     again = live.run("schemas pull", "--out", str(out))
-    assert again.out.endswith(": 0 written, 12 unchanged\n")
+    assert again.out == (
+        f"12 schema file(s) from context 'kind-kind-local' in {out}/: 0 added, 0 replaced, "
+        "12 unchanged\n"
+    )
+
+
+def test_schemas_pull_writes_into_the_repository_and_never_replaces_silently(
+    live: Live,
+) -> None:
+    live.populate(crd("example.com", "Widget", "widgets", ["v1"], schema=WIDGET_SCHEMA))
+    own = live.repo / "schemas/crds/example.com/widget_v1.json"
+    own.parent.mkdir(parents=True)
+    own.write_text('{"description": "written by hand"}\n')
+    result = live.run("schemas pull")
+    folder = live.repo / "schemas" / "crds"
+    assert (result.code, result.err) == (
+        2,
+        f"error: 1 schema file(s) in {folder}/ differ from what the cluster serves: "
+        "example.com/widget_v1.json; nothing was written\n"
+        "  hint: pass --force to replace them, or --out to write somewhere else\n",
+    )
+    assert sorted(p.name for p in folder.rglob("*.json")) == ["widget_v1.json"]
+    forced = live.run("schemas pull", "--force")
+    assert forced.code == 0, forced.err
+    assert "replaced example.com/widget_v1.json\n" in forced.out
+    assert "added example.com/widget_v1-strict.json\n" in forced.out
+    assert "written by hand" not in own.read_text()
 
 
 def test_pulled_schemas_validate_like_kubeconform(live: Live, tmp_path: Path) -> None:
