@@ -31,6 +31,11 @@ class Reporter:
     def result(self, text: str) -> None:
         click.echo(text)
 
+    def outcome(self, text: str) -> None:
+        """A one-line result a script may read ("rendered 12 files…"); -q silences it."""
+        if self.verbosity >= 0:
+            click.echo(text)
+
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
             click.echo(text, err=True)
@@ -150,10 +155,10 @@ def render(
                 "run 'generator render' and commit the result"
             )
             sys.exit(EXIT_FINDINGS)
-        report.info(f"rendered/ is up to date ({len(result.files)} files)")
+        report.outcome(f"rendered/ is up to date ({len(result.files)} files)")
         return
     changes = pipeline.write(repo, result)
-    report.info(
+    report.outcome(
         f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
     )
     report.debug(result.timings_text())
@@ -177,7 +182,7 @@ def lint(report: Reporter, repo: Path) -> None:
     from generator import pipeline
 
     summary = pipeline.lint(repo)
-    report.info(f"catalog is valid: {summary}")
+    report.outcome(f"catalog is valid: {summary}")
 
 
 @cli.command(epilog=EPILOG)
