@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -64,6 +65,36 @@ def format_option(markdown_use: str) -> Callable[[Command], Command]:
     return option
 
 
+def json_option(function: Any) -> Any:
+    """--format text|json for commands whose result a script may read; with json, bad input
+    is a JSON document on stdout too (still exit 2)."""
+    function = _errors_as_json(function)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for terminals, json for tools (results and errors on stdout).",
+    )(function)
+
+
+def _errors_as_json(function: Any) -> Any:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("output_format") != "json":
+            return function(*args, **kwargs)
+        from generator import results
+
+        try:
+            return function(*args, **kwargs)
+        except GeneratorError as e:
+            click.echo(results.dumps(results.errors_document(e)), nl=False)
+            sys.exit(EXIT_BAD_INPUT)
+
+    return wrapper
+
+
 def repo_option(function: Any) -> Any:
     return click.option(
         "--repo",
@@ -114,6 +145,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render."
 )
+@json_option
 @click.pass_obj
 def render(
     report: Reporter,
@@ -122,6 +154,7 @@ def render(
     check: bool,
     no_validate: bool,
     no_cache: bool,
+    output_format: str,
 ) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
@@ -129,10 +162,11 @@ def render(
     Examples:
       generator render
       generator render --cluster kind-local --cluster eks-prod
-      generator render --check
+      generator render --check --format json
     """
-    from generator import pipeline
+    from generator import pipeline, results
 
+    as_json = output_format == "json"
     if no_validate:
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
@@ -140,14 +174,20 @@ def render(
     result = pipeline.render_all(
         repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache
     )
+    if result.findings and as_json:
+        report.result(results.dumps(results.findings_document(result.findings)).rstrip("\n"))
+        sys.exit(EXIT_FINDINGS)
     for finding in result.findings:
         report.problem(str(finding))
     if result.findings:
         report.problem(f"{len(result.findings)} finding(s): rendered/ was not changed")
         sys.exit(EXIT_FINDINGS)
+    summary = {"files": len(result.files), "clusters": list(result.clusters)}
     if check:
         stale = pipeline.stale_files(repo, result)
-        for line in stale:
+        if as_json:
+            report.result(results.dumps({"ok": not stale, **summary, "stale": stale}).rstrip())
+        for line in [] if as_json else stale:
             report.result(line)
         if stale:
             report.problem(
@@ -155,12 +195,17 @@ def render(
                 "run 'generator render' and commit the result"
             )
             sys.exit(EXIT_FINDINGS)
-        report.outcome(f"rendered/ is up to date ({len(result.files)} files)")
+        if not as_json:
+            report.outcome(f"rendered/ is up to date ({len(result.files)} files)")
         return
     changes = pipeline.write(repo, result)
-    report.outcome(
-        f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
-    )
+    if as_json:
+        listed = {k: [str(p) for p in v] for k, v in changes.by_kind().items()}
+        report.result(results.dumps({"ok": True, **summary, **listed}).rstrip())
+    else:
+        report.outcome(
+            f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
+        )
     report.debug(result.timings_text())
     if "engine:helm" in result.timings:
         from generator.engines.helm import helm_backend
@@ -170,19 +215,46 @@ def render(
 
 @cli.command(epilog=EPILOG)
 @repo_option
+@json_option
 @click.pass_obj
-def lint(report: Reporter, repo: Path) -> None:
+def lint(report: Reporter, repo: Path, output_format: str) -> None:
     """Check the catalog against its schemas and references, without rendering.
 
     \b
     Examples:
       generator lint
-      generator lint --repo path/to/platform
+      generator lint --repo path/to/platform --format json
     """
-    from generator import pipeline
+    from generator import pipeline, results
 
-    summary = pipeline.lint(repo)
-    report.outcome(f"catalog is valid: {summary}")
+    counts = pipeline.lint(repo)
+    if output_format == "json":
+        report.result(results.dumps({"ok": True, **counts}).rstrip())
+        return
+    report.outcome("catalog is valid: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@cli.command("list", epilog=EPILOG)
+@repo_option
+@click.argument("what", type=click.Choice(["clusters", "operators", "tenants", "units"]))
+@click.option("--cluster", metavar="NAME", help="Only what runs on this cluster.")
+@json_option
+@click.pass_obj
+def list_(report: Reporter, repo: Path, what: str, cluster: str | None, output_format: str) -> None:
+    """What runs where: clusters, operators, tenants, or units (one per cluster and operator
+    or tenant), with engine, namespace and catalog file.
+
+    \b
+    Examples:
+      generator list units --cluster eks-prod
+      generator list operators --format json
+    """
+    from generator import listing
+
+    rows = listing.listed(repo, what, cluster)  # type: ignore[arg-type]
+    report.result(
+        (listing.as_json(rows) if output_format == "json" else listing.as_table(rows)).rstrip("\n")
+    )
 
 
 @cli.command(epilog=EPILOG)

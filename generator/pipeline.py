@@ -22,7 +22,7 @@ from generator.model import (
     RenderUnit,
     ResourceKey,
 )
-from generator.writer import RENDERED, compare, layout, read_tree, write_tree
+from generator.writer import RENDERED, TreeChanges, compare, layout, read_tree, write_tree
 
 # Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
 CLUSTER_SCOPED = frozenset(
@@ -292,8 +292,8 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
     return compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()
 
 
-def write(repo: Path, result: RenderResult) -> str:
-    return str(write_tree(repo / RENDERED, result.files, _scope(result)))
+def write(repo: Path, result: RenderResult) -> TreeChanges:
+    return write_tree(repo / RENDERED, result.files, _scope(result))
 
 
 def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> None:
@@ -307,14 +307,17 @@ def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUni
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
 
 
-def lint(repo: Path) -> str:
+def lint(repo: Path) -> dict[str, int]:
+    """Check the catalog as render would before rendering; returns what it holds, counted."""
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
     _check_before_render(repo, catalog, units)
-    return (
-        f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
-        f"{len(catalog.tenants)} tenants, {len(units)} units"
-    )
+    return {
+        "clusters": len(catalog.clusters),
+        "operators": len(catalog.operators),
+        "tenants": len(catalog.tenants),
+        "units": len(units),
+    }
