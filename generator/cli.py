@@ -234,6 +234,80 @@ def lint(report: Reporter, repo: Path, output_format: str) -> None:
     report.outcome("catalog is valid: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
+@cli.group(epilog=EPILOG)
+def new() -> None:
+    """Start an operator or a tenant: writes its catalog file (and component), then renders.
+
+    \b
+    Examples:
+      generator new operator 045-metrics-server --engine helm
+      generator new tenant billing
+    """
+
+
+@new.command("operator", epilog=EPILOG)
+@repo_option
+@click.argument("name", metavar="NNN-NAME")
+@click.option(
+    "--engine",
+    type=click.Choice(["plain", "jinja", "jsonnet", "helm"]),
+    default="jinja",
+    show_default=True,
+    help="How charts/<name>/ is rendered.",
+)
+@click.option("--no-render", is_flag=True, help="Only write the files.")
+@click.pass_obj
+def new_operator(report: Reporter, repo: Path, name: str, engine: str, no_render: bool) -> None:
+    """Write catalog/operators/NNN-NAME.yaml and a working charts/NAME/ for the engine.
+
+    \b
+    Examples:
+      generator new operator 045-metrics-server --engine helm
+      generator new operator 090-backup --engine jsonnet --no-render
+    """
+    from generator import new as scaffold
+
+    written = scaffold.new_operator(repo, name, engine)  # type: ignore[arg-type]
+    _after_new(report, repo, written, no_render)
+
+
+@new.command("tenant", epilog=EPILOG)
+@repo_option
+@click.argument("name")
+@click.option("--no-render", is_flag=True, help="Only write the file.")
+@click.pass_obj
+def new_tenant(report: Reporter, repo: Path, name: str, no_render: bool) -> None:
+    """Write catalog/tenants/NAME.yaml: a tenant confined to ns-NAME on every cluster.
+
+    \b
+    Examples:
+      generator new tenant billing
+      generator new tenant billing --repo path/to/platform
+    """
+    from generator import new as scaffold
+
+    _after_new(report, repo, scaffold.new_tenant(repo, name), no_render)
+
+
+def _after_new(report: Reporter, repo: Path, written: list[Any], no_render: bool) -> None:
+    from generator import pipeline
+
+    for relpath in written:
+        report.result(f"wrote {relpath}")
+    if no_render:
+        return
+    result = pipeline.render_all(repo)
+    for finding in result.findings:
+        report.problem(str(finding))
+    if result.findings:
+        report.problem(f"{len(result.findings)} finding(s): rendered/ was not changed")
+        sys.exit(EXIT_FINDINGS)
+    changes = pipeline.write(repo, result)
+    report.outcome(
+        f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
+    )
+
+
 @cli.command("list", epilog=EPILOG)
 @repo_option
 @click.argument("what", type=click.Choice(["clusters", "operators", "tenants", "units"]))

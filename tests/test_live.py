@@ -769,8 +769,10 @@ def test_several_objects_of_an_unserved_api_give_one_error_and_no_traceback(
         kubeconfig = tmp_path / "kubeconfig"
         kubeconfig.write_text(kubeconfig_text(server.url))
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "bootstrap", "kind-local", "--yes"]
-            + ["--repo", str(repo), "--kubeconfig", str(kubeconfig)],
+            [
+                *(sys.executable, "-m", "generator", "bootstrap", "kind-local", "--yes"),
+                *("--repo", str(repo), "--kubeconfig", str(kubeconfig)),
+            ],
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
