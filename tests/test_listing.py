@@ -156,3 +156,24 @@ def test_render_findings_as_json_exit_1(minimal_repo: Path) -> None:
     assert finding["resource"] == "Service web/web"
     assert finding["catalog"] == "catalog/operators/010-web.yaml"
     assert finding["clusters"] == ["dev-1"]
+
+
+def test_shell_completion_offers_commands_and_choices() -> None:
+    """docs/commands.md documents click's completion; it must keep working through main()."""
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        env = os.environ | {
+            "_GENERATOR_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "generator"], env=env, capture_output=True, text=True, check=True
+        )
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+    assert complete("generator li") == ["lint", "list"]
+    assert complete("generator list ") == ["clusters", "operators", "tenants", "units"]
