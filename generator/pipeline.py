@@ -26,7 +26,7 @@ from generator.model import (
     ResourceKey,
 )
 from generator.unit_cache import UnitCache
-from generator.writer import RENDERED, compare, layout, read_tree, write_tree
+from generator.writer import RENDERED, TreeChanges, compare, layout, read_tree, write_tree
 
 if TYPE_CHECKING:
     from generator.overlays.targets import TargetReport
@@ -368,8 +368,8 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
     return compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()
 
 
-def write(repo: Path, result: RenderResult) -> str:
-    return str(write_tree(repo / RENDERED, result.files, _scope(result)))
+def write(repo: Path, result: RenderResult) -> TreeChanges:
+    return write_tree(repo / RENDERED, result.files, _scope(result))
 
 
 def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> None:
@@ -386,18 +386,22 @@ def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUni
     raise_problems(strict_violations(catalog, units))  # promotion.strict
 
 
-def lint(repo: Path) -> tuple[str, list[str]]:
+def lint(repo: Path) -> tuple[dict[str, int], list[str]]:
+    """Check the catalog as render would before rendering; returns what it holds, counted,
+    and warnings about values nothing reads."""
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
     _check_before_render(repo, catalog, units)
-    summary = (
-        f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
-        f"{len(catalog.tenants)} tenants, {len(units)} units"
-    )
-    return summary, [str(u) for u in unused_values(repo, catalog, units)]
+    counts = {
+        "clusters": len(catalog.clusters),
+        "operators": len(catalog.operators),
+        "tenants": len(catalog.tenants),
+        "units": len(units),
+    }
+    return counts, [str(u) for u in unused_values(repo, catalog, units)]
 
 
 def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Unused]:

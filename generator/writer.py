@@ -110,6 +110,9 @@ class TreeChanges:
     def __str__(self) -> str:
         return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
 
+    def by_kind(self) -> dict[str, tuple[PurePosixPath, ...]]:
+        return {"added": self.added, "changed": self.changed, "removed": self.removed}
+
     def lines(self, prefix: str = RENDERED) -> list[str]:
         groups = (("added", self.added), ("changed", self.changed), ("removed", self.removed))
         return [f"{what}: {prefix}/{path}" for what, paths in groups for path in paths]

@@ -175,7 +175,7 @@ def test_check_lists_stale_files_and_exits_1(minimal_repo: Path) -> None:
 
 def test_check_passes_on_a_fresh_render(minimal_repo: Path) -> None:
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
-    assert (result.code, result.out) == (0, "")
+    assert (result.code, result.out, result.err) == (0, "rendered/ is up to date (7 files)\n", "")
 
 
 def big_tree(tmp_path: Path) -> tuple[Path, list[RenderedFile]]:

@@ -200,6 +200,7 @@ def policy_results(documents: Sequence[Document]) -> list[Result]:
                 f"policy {finding.rule}: {finding.message}",
                 (("", f"policy {finding.rule}: {finding.message}"),),
                 finding.origin.line,
+                policy=True,
             )
         )
     return results
