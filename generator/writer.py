@@ -79,7 +79,7 @@ def read_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[PurePos
             for filename in filenames:
                 path = Path(dirpath, filename)
                 found[PurePosixPath(path.relative_to(root).as_posix())] = path.read_text(
-                    encoding="utf-8"
+                    encoding="utf-8", errors="surrogateescape"
                 )
     return found
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
+from generator.textfiles import read_utf8
 from generator.yamlio import Marks, load_with_positions, position_of
 
 KINDS = {
@@ -69,17 +70,7 @@ def _expected_place(rel: PurePosixPath) -> bool:
 
 
 def _read_one(path: Path, rel: PurePosixPath) -> CatalogFile:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise GeneratorError(
-            f"file is not valid UTF-8 (byte 0x{raw[e.start]:02x})",
-            Origin(rel, line, column),
-            "save the file as UTF-8",
-        ) from e
+    text = read_utf8(path, rel)
     documents = [d for d in load_with_positions(text, rel) if d.data is not None]
     if len(documents) != 1 or not isinstance(documents[0].data, Mapping):
         found = "no document" if not documents else f"{len(documents)} documents"

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from generator.textfiles import read_utf8
 from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.generators import content_hash, generate
@@ -196,7 +197,8 @@ def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) ->
             "Kustomize only loads files in or below the kustomization's directory; list a"
             " directory with its own kustomization.yaml instead",
         )
-    return resources_from_text(path.read_text(encoding="utf-8"), relpath(path, state.root))
+    display = relpath(path, state.root)
+    return resources_from_text(read_utf8(path, display), display)
 
 
 def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:
@@ -295,7 +297,7 @@ def _load_replacements(
             str(entry["path"]), ["replacements", i, "path"], "replacement file", state.root
         )
         display = relpath(path, state.root)
-        for document, line in parse_documents(path.read_text(encoding="utf-8"), display):
+        for document, line in parse_documents(read_utf8(path, display), display):
             for item in document if isinstance(document, list) else [document]:
                 if not isinstance(item, dict):
                     raise GeneratorError(

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator.textfiles import read_utf8
 from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.resources import parse_documents, relpath
@@ -146,7 +147,7 @@ def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> K
             f"add a kustomization.yaml to '{display_dir}' or list its files one by one",
         )
     display = relpath(file, root)
-    text = file.read_text(encoding="utf-8")
+    text = read_utf8(file, display)
     documents = parse_documents(text, display)
     data = documents[0][0] if documents else {}
     if len(documents) > 1:

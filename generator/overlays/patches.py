@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.textfiles import read_utf8
 from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays import jsonpatch, strategic
@@ -165,7 +166,7 @@ def _patch_text(
     if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
         return entry, k.display
     path = k.local_file(entry, where, "patch file", root)
-    return path.read_text(encoding="utf-8"), relpath(path, root)
+    return read_utf8(path, relpath(path, root)), relpath(path, root)
 
 
 def _anchored(pattern: str) -> re.Pattern[str]:
@@ -303,7 +304,7 @@ def _apply_strategic(resource: Resource, patch: Patch) -> bool:
         raise GeneratorError(
             f"strategic merge patch failed on {resource.describe()}: {e}",
             patch.origin,
-            "give every item of that list its key, or replace the list with $patch: replace",
+            e.hint,
         ) from None
     if merged is None or not merged:
         return True

@@ -4,7 +4,7 @@ into target fields (Kustomize v5 replacements)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from generator.errors import GeneratorError
@@ -103,7 +103,7 @@ def _apply(resources: Sequence[Resource], entry: dict[str, Any]) -> None:
     options = source.get("options") or {}
     if options.get("delimiter"):
         pieces = str(value).split(str(options["delimiter"]))
-        index = int(options.get("index", 0))
+        index = _index(options)
         if not 0 <= index < len(pieces):
             raise ReplacementFailure(f"options.index {index} is out of range for '{value}'")
         value = pieces[index]
@@ -130,7 +130,7 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
                 if options.get("delimiter"):
                     current = str(parent.get(key, "") if isinstance(parent, dict) else parent[key])
                     pieces = current.split(str(options["delimiter"]))
-                    index = int(options.get("index", 0))
+                    index = _index(options)
                     if index < 0:
                         pieces.insert(0, str(value))
                     elif index >= len(pieces):
@@ -182,3 +182,11 @@ def _reach(node: Any, parts: list[str], create: bool) -> Iterator[tuple[Any, Any
 
 def _describe(selector: dict[str, Any]) -> str:
     return ", ".join(f"{k}={selector[k]}" for k in _ID_KEYS if selector.get(k)) or "(empty)"
+
+
+def _index(options: Mapping[str, Any]) -> int:
+    index = options.get("index", 0)
+    if not isinstance(index, int) or isinstance(index, bool):
+        # Kustomize: "cannot unmarshal string into Go struct field FieldOptions...index"
+        raise ReplacementFailure(f"options.index must be an integer, not '{index}'")
+    return index

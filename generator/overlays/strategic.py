@@ -84,6 +84,15 @@ def schema_for(api_version: str, kind: str) -> Schema | None:
 class MergeFailure(Exception):
     """A patch Kustomize would apply in a way we do not reproduce; the caller adds where."""
 
+    def __init__(
+        self,
+        message: str,
+        hint: str = "give every item of that list its key, or replace the list with $patch: "
+        "replace",
+    ) -> None:
+        super().__init__(message)
+        self.hint = hint
+
 
 def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
     """The patched value; None means the whole object was deleted (`$patch: delete`)."""
@@ -111,6 +120,12 @@ def _merge_map(
             result.pop(key, None)
             continue
         child, merge_key = schema.get(key, (None, None)) if schema else (None, None)
+        if merge_key and not isinstance(value, list):
+            # kyaml: "wrong node kind: expected SequenceNode"
+            raise MergeFailure(
+                f"'{key}' must be a list, not {_kind_of(value)}",
+                f"write '{key}' as a list of items, each with its '{merge_key}'",
+            )
         if isinstance(value, list):
             current = result.get(key)
             if merge_key and isinstance(current, list):
@@ -152,6 +167,12 @@ def _merge_list(
             continue
         out.append(item)
     return out
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}" if value is not None else "null"
 
 
 def _hashable(value: Any) -> Any:

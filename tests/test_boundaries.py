@@ -1,0 +1,230 @@
+"""Hostile or broken input through every engine and overlay: exit 2 with file:line and a hint,
+never a traceback (exit 3), and rendered/ untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINIMAL, run_cli, snapshot, write_tree
+
+OVERLAY = "overlays/clusters/dev-1/web/"
+DEV = MINIMAL["catalog/environments/dev.yaml"]
+
+
+def jinja(expression: str) -> dict[str, str | bytes]:
+    """A template whose line 6 evaluates `expression`."""
+    return {
+        "charts/web/t.yaml.j2": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\ndata:\n"
+        f'  x: "{{{{ {expression} }}}}"\n'
+    }
+
+
+JINJA_HINT = "  hint: fix the expression on that line or the values it reads (their types)\n"
+SIZE_HINT = (
+    "  hint: keep strings and lists under 1,000,000 items, integers under 64,000 bits and "
+    "ranges under 100,000\n"
+)
+RANDOM_HINT = (
+    "  hint: rendered/ must be byte-identical on every machine: write the value into the "
+    "catalog, or derive it from one with `| sha256`\n"
+)
+CONTROL_HINT = (
+    '  hint: remove it; write it as an escape ("\\x1b") inside a double-quoted string if the '
+    "value needs it\n"
+)
+BOMB_LEVELS = "".join(
+    f"  a{i + 1}: ${{values.a{i}}}${{values.a{i}}}${{values.a{i}}}${{values.a{i}}}\n"
+    for i in range(20)
+)
+
+CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
+    # YAML: characters YAML forbids, on both parser paths (catalog: libyaml; manifests: the
+    # Rust parser, which would stop at a NUL and keep the truncated value)
+    "nul_in_catalog": (
+        {"catalog/environments/dev.yaml": DEV.encode() + b'  a: "x\x00y"\n'},
+        "error: catalog/environments/dev.yaml:5:8: malformed YAML: control character U+0000 is "
+        "not allowed\n" + CONTROL_HINT,
+    ),
+    "esc_in_catalog": (
+        {"catalog/environments/dev.yaml": DEV.encode() + b"  a: x\x1by\n"},
+        "error: catalog/environments/dev.yaml:5:7: malformed YAML: control character U+001B is "
+        "not allowed\n" + CONTROL_HINT,
+    ),
+    "nul_in_kustomization": (
+        {OVERLAY + "kustomization.yaml": b"commonLabels:\n  a: x\x00y\n"},
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:7: malformed YAML: control "
+        "character U+0000 is not allowed\n" + CONTROL_HINT,
+    ),
+    "esc_in_kustomization": (
+        {OVERLAY + "kustomization.yaml": b"commonLabels:\n  a: x\x1by\n"},
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:7: malformed YAML: control "
+        "character U+001B is not allowed\n" + CONTROL_HINT,
+    ),
+    "nul_in_manifest": (
+        {
+            "charts/web/n.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\n"
+            b"data:\n  x: a\x00b\n"
+        },
+        "error: charts/web/n.yaml:6:7: malformed YAML: control character U+0000 is not "
+        "allowed\n" + CONTROL_HINT,
+    ),
+    "integer_over_4300_digits_in_catalog": (
+        {"catalog/environments/dev.yaml": DEV + "  big: " + "9" * 5000 + "\n"},
+        "error: catalog/environments/dev.yaml:5:8: malformed YAML: integer has more than 4,300 "
+        "digits\n  hint: quote it if it is meant as text\n",
+    ),
+    "integer_over_4300_digits_in_manifest": (
+        {
+            "charts/web/n.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\n"
+            "data:\n  x: " + "9" * 5000 + "\n"
+        },
+        "error: charts/web/n.yaml:6:6: malformed YAML: integer has more than 4,300 digits\n"
+        "  hint: quote it if it is meant as text\n",
+    ),
+    "exponential_interpolation": (
+        {"catalog/environments/dev.yaml": DEV + "  a0: xxxxxxxxxx\n" + BOMB_LEVELS},
+        "error: catalog/environments/dev.yaml:14:3: values.a9: interpolation makes a string of "
+        "2,621,440 characters (the limit is 1,000,000)\n  hint: references that embed each "
+        "other several times grow exponentially; reference the value once\n",
+    ),
+    # Jinja: expressions that fail on their values, sizes, recursion, randomness
+    "jinja_division_by_zero": (
+        jinja("1/0"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template expression failed: division by zero "
+        "(ZeroDivisionError)\n" + JINJA_HINT,
+    ),
+    "jinja_string_plus_number": (
+        jinja('"a"+1'),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template expression failed: can only "
+        'concatenate str (not "int") to str (TypeError)\n' + JINJA_HINT,
+    ),
+    "jinja_dictsort_mixed_keys": (
+        jinja("{1: 2, 'a': 3} | dictsort"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template expression failed: '<' not "
+        "supported between instances of 'str' and 'int' (TypeError)\n" + JINJA_HINT,
+    ),
+    "jinja_sum_of_strings": (
+        jinja("['a', 'b'] | sum"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template expression failed: unsupported "
+        "operand type(s) for +: 'int' and 'str' (TypeError)\n" + JINJA_HINT,
+    ),
+    "jinja_percent_format": (
+        jinja('"%d" % "x"'),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template expression failed: %d format: a real "
+        "number is required, not str (TypeError)\n" + JINJA_HINT,
+    ),
+    "jinja_range_too_big": (
+        jinja("range(1000000) | list | length"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template builds a value that is too large: "
+        "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000) "
+        "(OverflowError)\n" + SIZE_HINT,
+    ),
+    "jinja_huge_string": (
+        jinja('"a" * 1000000000'),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template builds a value that is too large: a "
+        "value of length 1 repeated 1000000000 times\n" + SIZE_HINT,
+    ),
+    "jinja_huge_power": (
+        jinja("10 ** 10000000"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template builds a value that is too large: "
+        "10 ** 10000000 has more than 64000 bits\n" + SIZE_HINT,
+    ),
+    "jinja_huge_padding": (
+        jinja("'x'.ljust(2000000000)"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template builds a value that is too large: a "
+        "string of length 2000000000\n" + SIZE_HINT,
+    ),
+    "jinja_huge_center": (
+        jinja("'x' | center(2000000000)"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template builds a value that is too large: "
+        "`center` to width 2000000000\n" + SIZE_HINT,
+    ),
+    "jinja_integer_too_long_to_print": (
+        jinja("10 ** 4400"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: template expression failed: Exceeds the "
+        "limit (4300 digits) for integer string conversion (ValueError)\n" + JINJA_HINT,
+    ),
+    "jinja_tojson_of_undefined": (
+        jinja("nope | tojson"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: undefined name 'nope'\n  hint: templates "
+        "see: cluster, component, environment, platform, values (docs/catalog.md)\n",
+    ),
+    "jinja_recursive_macro": (
+        {
+            "charts/web/t.yaml.j2": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\n"
+            '{% macro f(n) %}{{ f(n) }}{% endmacro %}\ndata:\n  x: "{{ f(1) }}"\n'
+        },
+        "error: charts/web/t.yaml.j2:5: dev-1/web: template recursion is too deep (a macro or "
+        "include that calls itself without end)\n  hint: give the recursive macro a condition "
+        "that stops it\n",
+    ),
+    "jinja_random": (
+        jinja("[1, 2, 3] | random"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: 'random' gives different output on every "
+        "render\n" + RANDOM_HINT,
+    ),
+    "jinja_lipsum": (
+        jinja("lipsum()"),
+        "error: charts/web/t.yaml.j2:6: dev-1/web: 'lipsum' gives different output on every "
+        "render\n" + RANDOM_HINT,
+    ),
+    # overlays: files that are not UTF-8, patches and replacements of the wrong type
+    "kustomization_not_utf8": (
+        {OVERLAY + "kustomization.yaml": b"commonLabels:\n  a: caf\xe9\n"},
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:9: file is not valid UTF-8 "
+        "(byte 0xe9)\n  hint: save the file as UTF-8\n",
+    ),
+    "overlay_resource_not_utf8": (
+        {
+            OVERLAY + "kustomization.yaml": "resources:\n- x.yaml\n",
+            OVERLAY + "x.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: z\n"
+            b"data:\n  a: caf\xe9\n",
+        },
+        "error: overlays/clusters/dev-1/web/x.yaml:6:9: file is not valid UTF-8 (byte 0xe9)\n"
+        "  hint: save the file as UTF-8\n",
+    ),
+    "strategic_merge_patch_list_field_of_wrong_type": (
+        {
+            OVERLAY + "kustomization.yaml": "patches:\n- path: p.yaml\n",
+            OVERLAY + "p.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+            "  namespace: web\nspec:\n  template:\n    spec:\n      containers: 5\n",
+        },
+        "error: overlays/clusters/dev-1/web/p.yaml:1: strategic merge patch failed on "
+        "Deployment 'web/web': 'containers' must be a list, not int 5\n  hint: write "
+        "'containers' as a list of items, each with its 'name'\n",
+    ),
+    "replacement_index_not_an_integer": (
+        {
+            OVERLAY + "kustomization.yaml": "replacements:\n"
+            "- source: {kind: ConfigMap, name: web-settings, fieldPath: data.mode}\n"
+            "  targets:\n  - select: {kind: Deployment}\n"
+            "    fieldPaths: [spec.template.spec.containers.0.image]\n"
+            "    options: {delimiter: ':', index: x}\n"
+        },
+        "error: overlays/clusters/dev-1/web/kustomization.yaml:2:3: replacement failed: "
+        "options.index must be an integer, not 'x'\n  hint: check the source and target "
+        "selectors and field paths of this replacement\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_exit_2_with_place_and_hint(minimal_repo: Path, case: str) -> None:
+    files, expected = CASES[case]
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, files)
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (2, expected)
+    assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_stray_file_under_rendered_that_is_not_utf8_is_pruned(minimal_repo: Path) -> None:
+    write_tree(minimal_repo, {"rendered/dev-1/stray.yaml": b"caf\xe9\n"})
+    assert run_cli(["render", "--check", "--repo", str(minimal_repo)]).out.splitlines() == [
+        "removed: rendered/dev-1/stray.yaml"
+    ]
+    result = run_cli(["render", "--repo", str(minimal_repo)])
+    assert result.code == 0, result.err
+    assert not (minimal_repo / "rendered/dev-1/stray.yaml").exists()
