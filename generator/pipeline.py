@@ -11,7 +11,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import render_cache
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, GeneratorErrors
+from generator.identity import check_objects
 from generator.labels import COMPONENT_LABEL, common_labels
 from generator.model import (
     Catalog,
@@ -86,9 +87,14 @@ def _render(
     ]
     files: list[RenderedFile] = []
     findings: list[tuple[str, Finding]] = []
+    problems: list[GeneratorError] = []
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        try:
+            rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        except GeneratorError as e:  # the other clusters' engine errors are reported too
+            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
+            continue
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
             handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
@@ -119,6 +125,9 @@ def _render(
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
+    if problems:
+        unique = list({str(p): p for p in problems}.values())
+        raise unique[0] if len(unique) == 1 else GeneratorErrors(unique)
     names = tuple(c.name for c in selected)
     return RenderResult(files, _per_source(findings), names, not clusters, timings)
 
@@ -171,13 +180,23 @@ def _render_cluster(
     from generator.overlays.scopes import apply_overlays
 
     rendered = []
+    problems: list[GeneratorError] = []
     for unit in units:
-        with _timed(timings, f"engine:{unit.component.engine}"):
-            manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
+        try:
+            with _timed(timings, f"engine:{unit.component.engine}"):
+                manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate, chart
+            check_objects(manifests, unit.label)  # names and kinds before overlays read them
+        except GeneratorError as e:  # every unit's problem in one run, not only the first
+            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
+            continue
         rendered.append((unit, manifests))
+    if problems:
+        raise problems[0] if len(problems) == 1 else GeneratorErrors(problems)
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
         overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
         rendered = _keep_verbatim(rendered, overlaid)
+    for unit, manifests in rendered:
+        check_objects(manifests, unit.label)  # a prefix or patch may have made a name invalid
     scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
     return [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
 

@@ -197,6 +197,8 @@ def _bad(
 
 _TOO_LONG = f"integer has more than {MAX_INTEGER_DIGITS:,} digits"
 _TOO_LONG_HINT = "quote it if it is meant as text"
+_BINARY = "the !!binary tag is not supported"
+_BINARY_HINT = "write the base64 text without the tag (Secret data is base64 already)"
 
 
 def _bomb(path: PurePosixPath) -> GeneratorError:
@@ -264,8 +266,13 @@ class ManifestLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.
             raise yaml.constructor.ConstructorError(None, None, _TOO_LONG, node.start_mark)
         return super().construct_yaml_int(node)
 
+    def construct_yaml_binary(self, node: Any) -> Any:
+        raise yaml.constructor.ConstructorError(None, None, _BINARY, node.start_mark)
+
 
 ManifestLoader.add_constructor("tag:yaml.org,2002:int", ManifestLoader.construct_yaml_int)
+# Bytes have no JSON form; Kubernetes carries binary content as base64 text (Secret data).
+ManifestLoader.add_constructor("tag:yaml.org,2002:binary", ManifestLoader.construct_yaml_binary)
 ManifestLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -358,7 +365,7 @@ def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
         origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path)
         duplicate = "appears twice" in str(e.problem)
         hint = "remove one of the two" if duplicate else "fix the YAML syntax at that position"
-        hint = _TOO_LONG_HINT if e.problem == _TOO_LONG else hint
+        hint = {_TOO_LONG: _TOO_LONG_HINT, _BINARY: _BINARY_HINT}.get(str(e.problem), hint)
         raise GeneratorError(f"malformed YAML: {e.problem}", origin, hint) from e
     except yaml.reader.ReaderError as e:
         raise unreadable_character(e, text, path) from e

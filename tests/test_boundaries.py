@@ -39,6 +39,16 @@ BOMB_LEVELS = "".join(
     for i in range(20)
 )
 
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n"
+OBJECT = "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n"
+RBAC = "rbac.authorization.k8s.io/v1"
+CHART = "apiVersion: v2\nname: h\nversion: 0.1.0\n"
+HELM = {
+    "catalog/operators/020-h.yaml": "namespace: h\n",
+    "charts/h/Chart.yaml": CHART,
+    "charts/h/templates/cm.yaml": OBJECT.format(api="v1", kind="ConfigMap", name="h"),
+}
+
 CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
     # YAML: characters YAML forbids, on both parser paths (catalog: libyaml; manifests: the
     # Rust parser, which would stop at a NUL and keep the truncated value)
@@ -207,6 +217,95 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         "options.index must be an integer, not 'x'\n  hint: check the source and target "
         "selectors and field paths of this replacement\n",
     ),
+    "binary_tag_in_manifest": (
+        {"charts/web/n.yaml": CM.format(name="s") + "  x: !!binary aGVsbG8=\n"},
+        "error: charts/web/n.yaml:6:6: malformed YAML: the !!binary tag is not supported\n  hint: write the base64 text without the tag (Secret data is base64 already)\n",
+    ),
+    # identity: what Kubernetes accepts as apiVersion, kind and name, before it becomes a path
+    "kind_over_250_characters": (
+        {"charts/web/n.yaml": OBJECT.format(api="v1", kind="K" * 300, name="n")},
+        "error: charts/web/n.yaml:1: dev-1/web: kind 'KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK...' (300 characters) is not a Kubernetes kind\n  hint: write the kind in CamelCase letters and digits, at most 63 characters\n",
+    ),
+    "api_version_over_250_characters": (
+        {"charts/web/n.yaml": OBJECT.format(api="a" * 300 + "/v1", kind="ConfigMap", name="n")},
+        "error: charts/web/n.yaml:1: dev-1/web: apiVersion 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (303 characters) is not a Kubernetes API version\n  hint: write <group>/<version> (apps/v1) or a core version (v1)\n",
+    ),
+    "name_over_253_characters": (
+        {"charts/web/n.yaml": CM.format(name="n" * 300)},
+        "error: charts/web/n.yaml:1: dev-1/web: ConfigMap 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...' (300 characters): metadata.name is not a valid Kubernetes name\n  hint: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters\n",
+    ),
+    "name_not_a_kubernetes_name": (
+        {"charts/web/n.yaml": CM.format(name="a_b")},
+        "error: charts/web/n.yaml:1: dev-1/web: ConfigMap 'a_b': metadata.name is not a valid Kubernetes name\n  hint: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters\n",
+    ),
+    "names_differing_in_case": (
+        {"charts/web/n.yaml": CM.format(name="Foo") + "---\n" + CM.format(name="foo")},
+        "error: charts/web/n.yaml:1: dev-1/web: ConfigMap 'Foo': metadata.name is not a valid Kubernetes name\n  hint: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters\n",
+    ),
+    "rbac_names_colliding_after_normalisation": (
+        {
+            "charts/web/n.yaml": OBJECT.format(api=RBAC, kind="ClusterRole", name="a b")
+            + "---\n"
+            + OBJECT.format(api=RBAC, kind="ClusterRole", name="a:b")
+        },
+        "error: charts/web/n.yaml:6: ClusterRole a:b and ClusterRole a b (charts/web/n.yaml:1) would both be written to 'rendered/dev-1/010-web/clusterrole-rbac.authorization.k8s.io-a_b.yaml'\n  hint: rename one of them: file names are lower case, with characters other than letters, digits, '.', '-' and '_' replaced by '_'\n",
+    ),
+    "rbac_names_differing_in_case": (
+        {
+            "charts/web/n.yaml": OBJECT.format(api=RBAC, kind="ClusterRole", name="Admin")
+            + "---\n"
+            + OBJECT.format(api=RBAC, kind="ClusterRole", name="admin")
+        },
+        "error: charts/web/n.yaml:6: ClusterRole admin and ClusterRole Admin (charts/web/n.yaml:1) would both be written to 'rendered/dev-1/010-web/clusterrole-rbac.authorization.k8s.io-admin.yaml'\n  hint: rename one of them: file names are lower case, with characters other than letters, digits, '.', '-' and '_' replaced by '_'\n",
+    ),
+    "labels_not_a_mapping": (
+        {
+            "charts/web/n.yaml": OBJECT.format(api="v1", kind="ConfigMap", name="n")
+            + "  labels: [a]\n"
+        },
+        "error: charts/web/n.yaml:1: dev-1/web: ConfigMap 'n': metadata.labels is not a mapping\n  hint: write metadata.labels as key: value pairs\n",
+    ),
+    # Helm: Chart.yaml and subcharts the engine reads before Helm runs, and what Helm renders
+    "chart_dependencies_not_a_list": (
+        {**HELM, "charts/h/Chart.yaml": CHART + "dependencies: 5\n"},
+        "error: charts/h/Chart.yaml:4:15: Chart.yaml: dependencies must be a list\n  hint: write dependencies as a list of {name, version, repository} entries\n",
+    ),
+    "chart_dependency_without_name": (
+        {**HELM, "charts/h/Chart.yaml": CHART + "dependencies:\n- version: 1.0.0\n"},
+        "error: charts/h/Chart.yaml:5:3: Chart.yaml: dependencies[0] has no name\n  hint: give every dependency a name (and version, repository)\n",
+    ),
+    "chart_duplicate_key": (
+        {**HELM, "charts/h/Chart.yaml": CHART + "name: h\n"},
+        "error: charts/h/Chart.yaml:4:1: malformed YAML: key 'name' appears twice in this mapping\n  hint: remove one of them\n",
+    ),
+    "chart_not_utf8": (
+        {**HELM, "charts/h/Chart.yaml": CHART.encode() + b"description: caf\xe9\n"},
+        "error: charts/h/Chart.yaml:4:17: file is not valid UTF-8 (byte 0xe9)\n  hint: save the file as UTF-8\n",
+    ),
+    "chart_annotations_not_a_mapping": (
+        {**HELM, "charts/h/Chart.yaml": CHART + "annotations: 5\n"},
+        "error: charts/h/Chart.yaml:4:14: Chart.yaml: annotations must be a mapping\n  hint: write annotations as key: value pairs\n",
+    ),
+    "chart_binary_tag": (
+        {**HELM, "charts/h/Chart.yaml": CHART + "description: !!binary aGVsbG8=\n"},
+        "error: charts/h/Chart.yaml:4:14: malformed YAML: unsupported YAML tag 'tag:yaml.org,2002:binary'\n  hint: write the value without a tag\n",
+    ),
+    "subchart_not_a_tar": (
+        {**HELM, "charts/h/charts/sub-0.1.0.tgz": "not a tar"},
+        "error: charts/h/charts/sub-0.1.0.tgz: subchart archive is not a readable gzipped tar file\n  hint: vendor subcharts with `helm dependency build` (or `helm package`), or unpack it into a folder\n",
+    ),
+    "subchart_malformed_chart_yaml": (
+        {**HELM, "charts/h/charts/sub/Chart.yaml": "apiVersion: v2\nname: [\n"},
+        "error: charts/h/charts/sub/Chart.yaml:3:1: malformed YAML: did not find expected node content\n  hint: fix the YAML syntax at that position (indentation, quoting, a missing ':')\n",
+    ),
+    "helm_object_annotations_not_a_mapping": (
+        {
+            **HELM,
+            "charts/h/templates/cm.yaml": OBJECT.format(api="v1", kind="ConfigMap", name="h")
+            + "  annotations: 5\n",
+        },
+        "error: charts/h/templates/cm.yaml:1: dev-1/h: template 'h/templates/cm.yaml' rendered metadata.annotations that is not a mapping\n  hint: write annotations as key: value pairs (toYaml of a map, under nindent)\n",
+    ),
 }
 
 
@@ -228,3 +327,22 @@ def test_stray_file_under_rendered_that_is_not_utf8_is_pruned(minimal_repo: Path
     result = run_cli(["render", "--repo", str(minimal_repo)])
     assert result.code == 0, result.err
     assert not (minimal_repo / "rendered/dev-1/stray.yaml").exists()
+
+
+def test_every_engine_error_of_a_run_is_reported_not_only_the_first(minimal_repo: Path) -> None:
+    write_tree(
+        minimal_repo,
+        {
+            **jinja("1/0"),
+            **HELM,
+            "charts/h/templates/cm.yaml": OBJECT.format(api="v1", kind="ConfigMap", name="H_"),
+        },
+    )
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    assert result.code == 2
+    assert result.err.splitlines()[0::2] == [
+        "error: charts/h/templates/cm.yaml:1: dev-1/h: ConfigMap 'H_': metadata.name is not a "
+        "valid Kubernetes name",
+        "charts/web/t.yaml.j2:6: dev-1/web: template expression failed: division by zero "
+        "(ZeroDivisionError)",
+    ]

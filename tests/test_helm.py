@@ -477,7 +477,7 @@ def test_library_chart_is_refused(tmp_path: Path) -> None:
 
 def test_chart_yaml_without_name_and_malformed_chart_yaml(tmp_path: Path) -> None:
     assert failure(tmp_path, {"charts/demo/Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n"}) == (
-        "charts/demo/Chart.yaml:1: Chart.yaml has no 'name'\n"
+        "charts/demo/Chart.yaml:1:1: Chart.yaml has no 'name'\n"
         "  hint: add `name: <chart name>` (and apiVersion: v2, version) to Chart.yaml"
     )
     assert failure(tmp_path, {"charts/demo/Chart.yaml": "name: demo\nversion: [1\n"}) == (
