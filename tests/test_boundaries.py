@@ -3,6 +3,7 @@ never a traceback (exit 3), and rendered/ untouched."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -346,3 +347,72 @@ def test_every_engine_error_of_a_run_is_reported_not_only_the_first(minimal_repo
         "charts/web/t.yaml.j2:6: dev-1/web: template expression failed: division by zero "
         "(ZeroDivisionError)",
     ]
+
+
+def jsonnet(source: str) -> dict[str, str | bytes]:
+    return {"catalog/operators/030-j.yaml": "namespace: j\n", "charts/j/main.jsonnet": source}
+
+
+LIMIT_HINT = (
+    "  hint: the component needs more than 300 MB or the evaluator crashed on it; look for huge "
+    "arrays, strings or YAML aliases; GENERATOR_COMPONENT_MEMORY_MB raises the memory limit\n"
+)
+ALIASES = "".join(
+    f"  {chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(7)
+)
+# Evaluated with a 300 MB allowance per component (3 s for the loop), in a child process.
+JSONNET_CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "duplicate_top_level_parameter": (
+        # jrsonnet panics ("entered unreachable code") on it
+        jsonnet("function(values, values) []"),
+        "error: charts/j/main.jsonnet:1:10: dev-1/j: top-level parameter 'values' is declared "
+        "twice\n  hint: declare each parameter once\n",
+    ),
+    "make_array_of_fifty_million": (
+        jsonnet("std.makeArray(50000000, function(i) i)"),
+        "error: charts/j/main.jsonnet: dev-1/j: the evaluator stopped: killed by SIGABRT (memory "
+        "allocation of 1200000000 bytes failed)\n" + LIMIT_HINT,
+    ),
+    "parse_yaml_alias_bomb": (
+        jsonnet(f"std.parseYaml(|||\n  a: &a [x, x, x, x, x, x, x, x, x]\n{ALIASES}|||)"),
+        "error: charts/j/main.jsonnet: dev-1/j: the evaluator stopped: killed by SIGABRT (memory "
+        "allocation of N bytes failed)\n" + LIMIT_HINT,
+    ),
+    "endless_loop": (
+        jsonnet("std.foldl(function(a, b) a + b, std.range(0, 1000000000), 0)"),
+        "error: charts/j/main.jsonnet: dev-1/j: evaluation did not finish within 3 seconds\n"
+        "  hint: look for unbounded recursion or very large loops; GENERATOR_COMPONENT_SECONDS "
+        "raises the limit\n",
+    ),
+    "error_inside_a_shipped_library_points_at_the_caller": (
+        jsonnet("local k = import 'k8s.libsonnet';\n\n[k.configMap('a', k.env(5))]\n"),
+        "error: charts/j/main.jsonnet:3:19: dev-1/j: type error: expected object, got number\n"
+        "  stack (rjsonnet):\n"
+        "    argument <o> evaluation\n"
+        "    generator/jsonnet/k8s.libsonnet:71:2-71:3: function <builtin_object_fields> call\n"
+        "    charts/j/main.jsonnet:3:19-28: function <env> call\n"
+        "    generator/jsonnet/k8s.libsonnet:210:4-210:5: variable <data> access\n"
+        "    argument <o> evaluation\n"
+        "    generator/jsonnet/k8s.libsonnet:210:5-210:6: function <builtin_object_fields> call\n"
+        "    field <data> manifestification\n"
+        "  hint: fix the Jsonnet at the first position of the stack, or the values it reads\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JSONNET_CASES))
+def test_jsonnet_evaluation_is_bounded_and_names_the_component(
+    minimal_repo: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    monkeypatch.setenv("GENERATOR_COMPONENT_MEMORY_MB", "300")
+    monkeypatch.setenv("GENERATOR_COMPONENT_SECONDS", "3" if case == "endless_loop" else "300")
+    files, expected = JSONNET_CASES[case]
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, files)
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    # how much the allocator asked for when it failed depends on the allocator's state
+    err = re.sub(r"allocation of \d+ bytes", "allocation of N bytes", result.err)
+    if "N bytes" not in expected:
+        err = result.err
+    assert (result.code, err) == (2, expected)
+    assert snapshot(minimal_repo / "rendered") == before
