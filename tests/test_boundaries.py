@@ -307,6 +307,52 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         },
         "error: charts/h/templates/cm.yaml:1: dev-1/h: template 'h/templates/cm.yaml' rendered metadata.annotations that is not a mapping\n  hint: write annotations as key: value pairs (toYaml of a map, under nindent)\n",
     ),
+    # Helm: output that would differ between renders, values Helm drops with a warning
+    "helm_random_value": (
+        {
+            **HELM,
+            "charts/h/templates/cm.yaml": CM.format(name="h")
+            + "  x: {{ randAlphaNum 8 | quote }}\n",
+        },
+        "error: charts/h/templates/cm.yaml:6: dev-1/h: chart 'h' renders 'h/templates/cm.yaml' "
+        "differently on every run: it calls randAlphaNum\n  hint: rendered/ must be "
+        "byte-identical on every machine: set the value the chart would generate (a password, a "
+        "certificate) in the catalog, or patch the template to take it from .Values (see "
+        "docs/helm.md)\n",
+    ),
+    "helm_uuid_in_a_helper": (
+        {
+            **HELM,
+            "charts/h/templates/_h.tpl": '{{- define "h.id" -}}\n{{ uuidv4 }}\n{{- end -}}\n',
+            "charts/h/templates/cm.yaml": CM.format(name="h") + '  x: {{ include "h.id" . }}\n',
+        },
+        "error: charts/h/templates/_h.tpl:2: dev-1/h: chart 'h' renders 'h/templates/cm.yaml' "
+        "differently on every run: it calls uuidv4\n  hint: rendered/ must be byte-identical on "
+        "every machine: set the value the chart would generate (a password, a certificate) in "
+        "the catalog, or patch the template to take it from .Values (see docs/helm.md)\n",
+    ),
+    "helm_clock": (
+        {
+            **HELM,
+            "charts/h/templates/cm.yaml": CM.format(name="h")
+            + '  x: {{ now | date "2006-01-02" }}\n',
+        },
+        "error: charts/h/templates/cm.yaml:6: dev-1/h: chart 'h' reads the clock (now): its "
+        "output would change from day to day\n  hint: rendered/ must be byte-identical on every "
+        "machine: write the date or time into the catalog and read it from .Values (see "
+        "docs/helm.md)\n",
+    ),
+    "helm_drops_a_catalog_mapping_over_a_scalar": (
+        {
+            **HELM,
+            "catalog/operators/020-h.yaml": "namespace: h\nvalues:\n  x: {a: 1}\n",
+            "charts/h/values.yaml": "x: 5\n",
+        },
+        "error: catalog/operators/020-h.yaml:1:1: dev-1/h: Helm dropped a value: skipped value "
+        "for h.x: Not a table\n  hint: give the value the shape the chart's values.yaml has (a "
+        "mapping where the chart has a mapping, a scalar where it has a scalar), or null to unset "
+        "it\n",
+    ),
 }
 
 
@@ -347,6 +393,22 @@ def test_every_engine_error_of_a_run_is_reported_not_only_the_first(minimal_repo
         "charts/web/t.yaml.j2:6: dev-1/web: template expression failed: division by zero "
         "(ZeroDivisionError)",
     ]
+
+
+def test_a_random_function_whose_result_is_not_used_is_accepted(minimal_repo: Path) -> None:
+    """`default (randAlphaNum 8) .Values.pw` calls the function, but the output is the value."""
+    write_tree(
+        minimal_repo,
+        {
+            **HELM,
+            "catalog/operators/020-h.yaml": "namespace: h\nvalues:\n  pw: fixed\n",
+            "charts/h/templates/cm.yaml": CM.format(name="h")
+            + "  x: {{ .Values.pw | default (randAlphaNum 8) | quote }}\n",
+        },
+    )
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    assert result.code == 0, result.err
+    assert "x: fixed" in (minimal_repo / "rendered/dev-1/020-h/configmap-h.yaml").read_text()
 
 
 def jsonnet(source: str) -> dict[str, str | bytes]:
