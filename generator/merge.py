@@ -105,6 +105,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
             "repoURL": platform.repo_url,
             "revision": platform.revision,
             "jsonnet": {"engine": platform.jsonnet_engine},
+            "helm": {"strict": platform.helm_strict},
         },
         "environment": {"name": environment.name, "order": environment.order},
         "cluster": {

@@ -142,6 +142,7 @@ class Platform:
     origin: Origin
     # where each key path under values was written, for messages about merged values
     value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+    helm_strict: bool = False  # a Helm template reading an unset value fails (docs/helm.md)
 
 
 @dataclass(frozen=True, slots=True)

@@ -342,6 +342,17 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         "machine: write the date or time into the catalog and read it from .Values (see "
         "docs/helm.md)\n",
     ),
+    "helm_strict_missing_value": (
+        {
+            **HELM,
+            "catalog/platform.yaml": MINIMAL["catalog/platform.yaml"] + "helm: {strict: true}\n",
+            "charts/h/templates/cm.yaml": CM.format(name="h")
+            + '  args: "--leader-elect={{ .Values.leaderElect }}"\n',
+        },
+        "error: charts/h/templates/cm.yaml:6:35: dev-1/h: template reads .Values.leaderElect, "
+        "which is not set (helm.strict)\n  hint: set leaderElect in the catalog (operator "
+        "values) or the chart's values.yaml, or guard it with `default` / `if`\n",
+    ),
     "helm_drops_a_catalog_mapping_over_a_scalar": (
         {
             **HELM,

@@ -38,11 +38,15 @@ def unit_for(
     values: Mapping[str, Any] | None = None,
     kubernetes_version: str = "1.31.0",
     folder: str = "charts/demo",
+    strict: bool = False,
 ) -> RenderUnit:
-    """eks-prod rendering the chart in `folder` as operator 'demo' in namespace 'apps'."""
+    """eks-prod rendering the chart in `folder` as operator 'demo' in namespace 'apps'
+    (helm.strict off unless asked, whatever the example platform sets)."""
     base = example_unit("eks-prod", "external-secrets")
+    platform = {**base.context["platform"], "helm": {"strict": strict}}
     return dataclasses.replace(
         base,
+        context={**base.context, "platform": platform},
         name="demo",
         namespace="apps",
         cluster=dataclasses.replace(base.cluster, kubernetes_version=kubernetes_version),

@@ -22,6 +22,7 @@ from generator.engines.helm.backends import (
     helm_command,
     render_binary,
     render_sdk,
+    strict,
 )
 from generator.engines.helm.capabilities import kube_capabilities
 from generator.engines.helm.chart import (
@@ -72,7 +73,7 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     check_dependencies(chart, unit)
     check_kube_version(chart, unit)
     values = go_values(unit.values)
-    backend = chosen_backend()
+    backend = chosen_backend(strict(unit))
     if log.isEnabledFor(logging.DEBUG):
         log.debug("chart %s for %s: %s", chart.path, where(unit), helm_backend())
     run = render_binary if backend == "binary" else render_sdk

@@ -27,10 +27,24 @@ from generator.model import RenderUnit
 BACKEND_ENV = "GENERATOR_HELM_BACKEND"
 
 
-def chosen_backend() -> str:
-    """'binary' or 'sdk': what GENERATOR_HELM_BACKEND asks for, else whether helm is on PATH."""
+def strict(unit: RenderUnit) -> bool:
+    """The platform's `helm.strict`: a template reading a value that is not set fails."""
+    platform = unit.context.get("platform") or {}
+    return bool((platform.get("helm") or {}).get("strict"))
+
+
+def chosen_backend(strict: bool = False) -> str:
+    """'binary' or 'sdk': what GENERATOR_HELM_BACKEND asks for, else whether helm is on PATH.
+    Strict mode needs the SDK: `helm template` has no flag for it."""
     wanted = os.environ.get(BACKEND_ENV, "")
-    if wanted == "sdk" or (wanted == "" and not helm_binary()):
+    if wanted == "binary" and strict and helm_binary():
+        raise GeneratorError(
+            f"{BACKEND_ENV} is 'binary' but the platform sets helm.strict, which `helm "
+            "template` cannot do",
+            hint=f"unset {BACKEND_ENV} (the SDK backend renders strictly) or set helm.strict "
+            "to false",
+        )
+    if wanted == "sdk" or (wanted == "" and (strict or not helm_binary())):
         return "sdk"
     if wanted in ("", "binary") and helm_binary():
         return "binary"
@@ -120,6 +134,7 @@ def render_sdk(chart: Chart, unit: RenderUnit, values: Mapping[str, Any]) -> lis
         "kube_version": kube_version,
         "api_versions": api_versions,
         "is_install": True,
+        "strict": strict(unit),  # Helm's engine with missingkey=error
     }
     # A chart is loaded per render: helm's dependency processing removes disabled subcharts
     # from the loaded chart, so a cached one would render the next unit without them.
