@@ -489,3 +489,20 @@ def test_jsonnet_evaluation_is_bounded_and_names_the_component(
         err = result.err
     assert (result.code, err) == (2, expected)
     assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_a_jinja_component_is_bounded_in_time(
+    minimal_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENERATOR_COMPONENT_SECONDS", "2")
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    write_tree(minimal_repo, {"charts/web/t.yaml.j2": loops + "\n"})
+    before = snapshot(minimal_repo / "rendered")
+    result = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (
+        2,
+        "error: charts/web/t.yaml.j2:1: dev-1/web: evaluation did not finish within 2 seconds\n"
+        "  hint: look for unbounded recursion or very large loops; GENERATOR_COMPONENT_SECONDS "
+        "raises the limit\n",
+    )
+    assert snapshot(minimal_repo / "rendered") == before

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from generator.engines.limits import OutOfTime, deadline, timeout_error
 from generator.engines.plain import component_files, parse_stream, read_text
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
@@ -119,22 +120,23 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
         folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
     )
     manifests: list[Manifest] = []
-    for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
-        rel = PurePosixPath(path.relative_to(repo).as_posix())
-        if not path.name.endswith(".j2"):
-            manifests.extend(parse_stream(read_text(path, rel, repo), rel))
-            continue
-        text = _render_template(environment, folder, path, rel, unit)
-        try:
-            manifests.extend(parse_stream(text, rel))
-        except GeneratorError as e:
-            raise GeneratorError(
-                f"{unit.label}: template output is not valid YAML: {e.message}"
-                + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
-                Origin(rel),
-                "check indentation of the template's output; "
-                "render values with `| tojson` to quote them",
-            ) from e
+    with deadline(unit.label, Origin(unit.component.path)):  # loops the size limits let through
+        for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
+            rel = PurePosixPath(path.relative_to(repo).as_posix())
+            if not path.name.endswith(".j2"):
+                manifests.extend(parse_stream(read_text(path, rel, repo), rel))
+                continue
+            text = _render_template(environment, folder, path, rel, unit)
+            try:
+                manifests.extend(parse_stream(text, rel))
+            except GeneratorError as e:
+                raise GeneratorError(
+                    f"{unit.label}: template output is not valid YAML: {e.message}"
+                    + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
+                    Origin(rel),
+                    "check indentation of the template's output; "
+                    "render values with `| tojson` to quote them",
+                ) from e
     return manifests
 
 
@@ -311,6 +313,8 @@ def _render_template(
             _template_origin(rel),
             "templates run sandboxed; compute the value in the catalog instead",
         ) from e
+    except OutOfTime as e:  # the line that was running when the time was up
+        raise timeout_error(where, _template_origin(rel)) from e
     except Nondeterministic as e:
         raise GeneratorError(
             f"{where}: '{e}' gives different output on every render",

@@ -1,6 +1,7 @@
 """A function that evaluates one component → its result, run in a forked child process with a
 wall-clock and a memory limit, so a native evaluator that aborts, panics, loops or exhausts
-memory costs that component an error naming it, never the CLI.
+memory costs that component an error naming it, never the CLI. deadline() bounds in-process
+Python evaluation (Jinja) in time only.
 
 Used for native evaluators (Jsonnet: jrsonnet in Rust, the C++ reference implementation). It
 works the same in the main process and in a process-pool worker: the child is forked from
@@ -16,8 +17,10 @@ import select
 import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from generator.errors import GeneratorError
@@ -57,11 +60,7 @@ def run_bounded(function: Callable[[], T], label: str, origin: Origin) -> T:
         stderr.seek(0)
         printed = [line for line in stderr.read().decode(errors="replace").splitlines() if line]
     if status is None:
-        raise GeneratorError(
-            f"{label}: evaluation did not finish within {seconds:g} seconds",
-            origin,
-            f"look for unbounded recursion or very large loops; {SECONDS_ENV} raises the limit",
-        )
+        raise timeout_error(label, origin)
     try:
         outcome, value = pickle.loads(data)
     except Exception:  # nothing, or half a result: the child died
@@ -102,6 +101,44 @@ def _fork(
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     return (None if timed_out else status), data
+
+
+def timeout_error(label: str, origin: Origin) -> GeneratorError:
+    return GeneratorError(
+        f"{label}: evaluation did not finish within {limits()[0]:g} seconds",
+        origin,
+        f"look for unbounded recursion or very large loops; {SECONDS_ENV} raises the limit",
+    )
+
+
+class OutOfTime(Exception):
+    """Raised into Python code that runs past its deadline()."""
+
+
+@contextmanager
+def deadline(label: str, origin: Origin) -> Iterator[None]:
+    """A wall-clock limit on in-process Python evaluation (the Jinja engine): SIGALRM raises
+    OutOfTime into the running code. Only the main thread of a process receives signals; in
+    any other thread the block runs unbounded in time."""
+    seconds, _ = limits()
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):  # pragma: no cover
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except OutOfTime as e:
+        raise timeout_error(label, origin) from e
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _child(function: Callable[[], Any], write_end: int, memory_mb: int) -> None:  # pragma: no cover
