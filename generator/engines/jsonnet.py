@@ -41,7 +41,7 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
     evaluators are native code that can abort or panic on hostile input.
     """
     _, main_name = main_file(unit, repo.resolve())
-    return run_bounded(lambda: _render(unit, repo, engine), unit.label, Origin(main_name))
+    return run_bounded(_render, (unit, repo, engine), unit.label, Origin(main_name))
 
 
 def _render(unit: RenderUnit, repo: Path, engine: str | None) -> list[Manifest]:

@@ -15,7 +15,6 @@ import os
 import pickle
 import select
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -47,60 +46,158 @@ def limits() -> tuple[float, int]:
     return seconds, memory
 
 
-def run_bounded(function: Callable[[], T], label: str, origin: Origin) -> T:
-    """function() in a child process; its GeneratorError is raised here as it was raised there.
-    Anything else the child meets (a signal, a panic, a limit) becomes a GeneratorError naming
-    the component."""
+def run_bounded(function: Callable[..., T], args: tuple[Any, ...], label: str, origin: Origin) -> T:
+    """function(*args) in the worker process; its GeneratorError is raised here as it was
+    raised there. Anything else the worker meets (a signal, a panic, a limit) becomes a
+    GeneratorError naming the component, and the next call forks a fresh worker.
+
+    `function` must be a module-level function and `args` picklable: they travel to the worker
+    through a pipe. One worker serves every component of a run, so a fork (10-20 ms in a
+    process that has loaded the Helm SDK) is paid once, not per component.
+    """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
-        return function()
+        return function(*args)
     seconds, memory_mb = limits()
-    # The child's stderr: what a crashing evaluator prints (Rust: "memory allocation ... failed")
-    with tempfile.TemporaryFile() as stderr:
-        status, data = _fork(function, memory_mb, seconds, stderr.fileno())
-        stderr.seek(0)
-        printed = [line for line in stderr.read().decode(errors="replace").splitlines() if line]
-    if status is None:
-        raise timeout_error(label, origin)
+    worker = _worker(memory_mb)
     try:
-        outcome, value = pickle.loads(data)
-    except Exception:  # nothing, or half a result: the child died
-        outcome, value = "crash", None
+        reply = worker.ask(pickle.dumps((function, args)), time.monotonic() + seconds)
+    except BaseException:  # Ctrl-C: the worker must not outlive the run
+        worker.stop()
+        raise
+    value: Any
+    if reply is None:  # the deadline passed or the worker died: start afresh next time
+        status = worker.stop()
+        if status is None:
+            raise timeout_error(label, origin)
+        words = worker.last_words
+        reason = _status_text(status) + (f" ({words})" if words else "")
+        outcome, value = "crash", reason
+    else:
+        outcome, value = pickle.loads(reply)
     if outcome == "ok":
         result: T = value
         return result
     if outcome == "error":
         message, where, hint = value
         raise GeneratorError(message, where, hint)
-    reason = value or _status_text(status) + (f" ({printed[-1][:200]})" if printed else "")
     raise GeneratorError(
-        f"{label}: the evaluator stopped: {reason}",
+        f"{label}: the evaluator stopped: {value}",
         origin,
         f"the component needs more than {memory_mb} MB or the evaluator crashed on it; look for "
         f"huge arrays, strings or YAML aliases; {MEMORY_ENV} raises the memory limit",
     )
 
 
-def _fork(
-    function: Callable[[], Any], memory_mb: int, seconds: float, stderr: int
-) -> tuple[int | None, bytes]:
-    """(wait status, what the child sent); status None when the deadline passed first."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe, coverage cannot see it
-        os.close(read_end)
-        os.dup2(stderr, 2)
-        _child(function, write_end, memory_mb)
-    os.close(write_end)
+class _Worker:
+    """A forked child evaluating requests one at a time: 8-byte length, then a pickle, each
+    way. Its stderr goes to a file, for the last words of a crash."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self.parent = os.getpid()
+        self.last_words = ""  # the last line it printed, once stopped
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        to_child, self.requests = os.pipe()
+        self.replies, from_child = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child; coverage cannot see it
+            os.close(self.requests)
+            os.close(self.replies)
+            os.dup2(self.stderr.fileno(), 2)
+            _serve(to_child, from_child, memory_mb)
+        os.close(to_child)
+        os.close(from_child)
+
+    def ask(self, request: bytes, deadline: float) -> bytes | None:
+        """The reply, or None when the deadline passed or the worker died first."""
+        try:
+            _write_all(self.requests, len(request).to_bytes(8, "big") + request)
+        except BrokenPipeError:
+            return None
+        size = _read_exactly(self.replies, 8, deadline)
+        return None if size is None else _read_exactly(self.replies, int.from_bytes(size), deadline)
+
+    def stop(self) -> int | None:
+        """Kill and reap the worker: its wait status, None when it was still running."""
+        global _current
+        _current = None
+        done, status = os.waitpid(self.pid, os.WNOHANG)
+        if not done:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.requests)
+        os.close(self.replies)
+        self.stderr.seek(0)
+        printed = self.stderr.read().decode(errors="replace").splitlines()
+        self.stderr.close()
+        self.last_words = next((line[:200] for line in reversed(printed) if line), "")
+        return status if done else None
+
+
+_current: _Worker | None = None
+
+
+def _worker(memory_mb: int) -> _Worker:
+    """This process's worker; a new one after a fork (a pool process) or a changed limit."""
+    global _current
+    if _current is not None and _current.parent != os.getpid():
+        _current = None  # inherited from the parent process: not ours to use or stop
+    if _current is not None and _current.memory_mb != memory_mb:
+        _current.stop()
+    if _current is None:
+        _current = _Worker(memory_mb)
+    return _current
+
+
+def _serve(requests: int, replies: int, memory_mb: int) -> None:  # pragma: no cover - child
+    code = 0
     try:
-        data, timed_out = _read_until(read_end, time.monotonic() + seconds)
-    except BaseException:  # Ctrl-C: the child must not outlive the run
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    if timed_out:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    return (None if timed_out else status), data
+        _limit_memory(memory_mb)
+        while True:
+            size = _read_exactly(requests, 8, None)
+            if size is None:  # the parent is gone
+                break
+            function, args = pickle.loads(
+                _read_exactly(requests, int.from_bytes(size), None) or b""
+            )
+            try:
+                payload: tuple[str, Any] = ("ok", function(*args))
+            except GeneratorError as e:
+                payload = ("error", (e.message, e.origin, e.hint))
+            except MemoryError:
+                payload = ("crash", "out of memory")
+            except BaseException as e:  # a Rust panic arrives as a BaseException
+                first = str(e).splitlines()[0] if str(e) else ""
+                payload = ("crash", f"{type(e).__name__}: {first}")
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_all(replies, len(data).to_bytes(8, "big") + data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
+    """`size` bytes from fd; None at end of file or when the deadline passes first."""
+    chunks: list[bytes] = []
+    missing = size
+    while missing:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
 
 
 def timeout_error(label: str, origin: Origin) -> GeneratorError:
@@ -141,28 +238,6 @@ def deadline(label: str, origin: Origin) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _child(function: Callable[[], Any], write_end: int, memory_mb: int) -> None:  # pragma: no cover
-    code = 0
-    try:
-        _limit_memory(memory_mb)
-        try:
-            payload = ("ok", function())
-        except GeneratorError as e:
-            payload = ("error", (e.message, e.origin, e.hint))
-        except MemoryError:
-            payload = ("crash", "out of memory")
-        except BaseException as e:  # a Rust panic arrives as a BaseException
-            payload = ("crash", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
-    except BaseException:
-        code = 1
-    finally:
-        sys.stdout.flush()
-        os._exit(code)
-
-
 def _limit_memory(memory_mb: int) -> None:  # pragma: no cover - runs in the child
     import resource
 
@@ -175,24 +250,6 @@ def _limit_memory(memory_mb: int) -> None:  # pragma: no cover - runs in the chi
         mapped = 0
     limit = mapped + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return b"", True
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                return b"", True
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks), False
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
 
 
 def _status_text(status: int) -> str:
