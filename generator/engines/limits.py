@@ -59,14 +59,15 @@ def run_bounded(function: Callable[..., T], args: tuple[Any, ...], label: str, o
         return function(*args)
     seconds, memory_mb = limits()
     worker = _worker(memory_mb)
+    deadline = time.monotonic() + seconds
     try:
-        reply = worker.ask(pickle.dumps((function, args)), time.monotonic() + seconds)
+        reply = worker.ask(pickle.dumps((function, args)), deadline)
     except BaseException:  # Ctrl-C: the worker must not outlive the run
-        worker.stop()
+        worker.stop(kill=True)
         raise
     value: Any
     if reply is None:  # the deadline passed or the worker died: start afresh next time
-        status = worker.stop()
+        status = worker.stop(kill=time.monotonic() >= deadline)
         if status is None:
             raise timeout_error(label, origin)
         words = worker.last_words
@@ -117,21 +118,21 @@ class _Worker:
         size = _read_exactly(self.replies, 8, deadline)
         return None if size is None else _read_exactly(self.replies, int.from_bytes(size), deadline)
 
-    def stop(self) -> int | None:
-        """Kill and reap the worker: its wait status, None when it was still running."""
+    def stop(self, *, kill: bool) -> int | None:
+        """Reap the worker, killing it first if asked (a deadline passed, Ctrl-C, a new limit):
+        its wait status, None when it was killed."""
         global _current
         _current = None
-        done, status = os.waitpid(self.pid, os.WNOHANG)
-        if not done:
+        if kill:
             os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        _, status = os.waitpid(self.pid, 0)
         os.close(self.requests)
         os.close(self.replies)
         self.stderr.seek(0)
         printed = self.stderr.read().decode(errors="replace").splitlines()
         self.stderr.close()
         self.last_words = next((line[:200] for line in reversed(printed) if line), "")
-        return status if done else None
+        return None if kill else status
 
 
 _current: _Worker | None = None
@@ -143,7 +144,7 @@ def _worker(memory_mb: int) -> _Worker:
     if _current is not None and _current.parent != os.getpid():
         _current = None  # inherited from the parent process: not ours to use or stop
     if _current is not None and _current.memory_mb != memory_mb:
-        _current.stop()
+        _current.stop(kill=True)
     if _current is None:
         _current = _Worker(memory_mb)
     return _current
@@ -152,6 +153,7 @@ def _worker(memory_mb: int) -> _Worker:
 def _serve(requests: int, replies: int, memory_mb: int) -> None:  # pragma: no cover - child
     code = 0
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         _limit_memory(memory_mb)
         while True:
             size = _read_exactly(requests, 8, None)
