@@ -742,3 +742,20 @@ def test_splitting_and_order_match_helms_own_client_side_install(tmp_path: Path)
     ]
     assert ours == theirs
     assert len(ours) == 12
+
+
+def test_strict_mode_renders_through_the_sdk_even_with_helm_on_path(
+    stand_in_helm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"charts/demo/templates/cm.yaml": cm("c", "  x: {{ .Values.nope | quote }}\n")}
+    assert failure(tmp_path, files, strict=True) == (
+        f"charts/demo/templates/cm.yaml:6:16: {WHERE}: template reads .Values.nope, which is not "
+        "set (helm.strict)\n  hint: set nope in the catalog (operator values) or the chart's "
+        "values.yaml, or guard it with `default` / `if`"
+    )
+    monkeypatch.setenv(helm.BACKEND_ENV, "binary")
+    assert failure(tmp_path, files, strict=True) == (
+        "GENERATOR_HELM_BACKEND is 'binary' but the platform sets helm.strict, which `helm "
+        "template` cannot do\n  hint: unset GENERATOR_HELM_BACKEND (the SDK backend renders "
+        "strictly) or set helm.strict to false"
+    )
