@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.errors import GeneratorError
 from generator.model import Origin
+from generator.textfiles import decode_utf8
 
 OUTSIDE_HINT = "keep inputs inside the repository: copy the file in instead of linking to it"
 # A Kubernetes kind, and an apiVersion's group and version, as the API server accepts them:
@@ -72,16 +73,8 @@ def read_text(
     origin: Origin,
     hint: str = OUTSIDE_HINT,
 ) -> str:
-    """read_bytes() decoded as UTF-8; other bytes are an error naming the first bad one."""
-    raw = read_bytes(path, repo, what, shown, origin, hint)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise GeneratorError(
-            f"{what} '{shown}' is not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})",
-            origin,
-            "save the file as UTF-8",
-        ) from e
+    """read_bytes() decoded as UTF-8; other bytes are an error at the first bad one's line."""
+    return decode_utf8(read_bytes(path, repo, what, shown, origin, hint), origin.path)
 
 
 def is_kind(text: str) -> bool:

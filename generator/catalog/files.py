@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
-from generator.paths import outside_error, read_bytes
+from generator.paths import outside_error, read_text
 from generator.yamlio import Marks, load_with_positions, position_of
 
 KINDS = {
@@ -101,17 +101,7 @@ def _expected_place(rel: PurePosixPath) -> bool:
 
 
 def _read_one(path: Path, rel: PurePosixPath, repo: Path) -> CatalogFile:
-    raw = read_bytes(path, repo, "catalog file", str(rel), Origin(rel), CATALOG_HINT)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise GeneratorError(
-            f"file is not valid UTF-8 (byte 0x{raw[e.start]:02x})",
-            Origin(rel, line, column),
-            "save the file as UTF-8",
-        ) from e
+    text = read_text(path, repo, "catalog file", str(rel), Origin(rel), CATALOG_HINT)
     documents = [d for d in load_with_positions(text, rel) if d.data is not None]
     if len(documents) != 1 or not isinstance(documents[0].data, Mapping):
         found = "no document" if not documents else f"{len(documents)} documents"

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
 from generator.engines.jsonnet_natives import NATIVE_CALLBACKS
+from generator.engines.limits import run_bounded
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import read_text
@@ -37,6 +38,8 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
     """Evaluate the unit's main.jsonnet and flatten the result into Kubernetes objects.
 
     `engine` overrides the choice made by the component's `.engine` file or the platform.
+    Evaluation runs in a child process bounded in time and memory (limits.py): both
+    evaluators are native code that can abort or panic on hostile input.
     """
     return list(rendered(unit, repo, engine=engine).manifests)
 
@@ -44,6 +47,11 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
 def rendered(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> Rendered:
     """The objects and what was read: the component folder as a whole (main file, `.engine`,
     local imports) and every import resolved elsewhere, with the places searched before it."""
+    _, main_name = main_file(unit, repo.resolve())
+    return run_bounded(_rendered, (unit, repo, engine), unit.label, Origin(main_name))
+
+
+def _rendered(unit: RenderUnit, repo: Path, engine: str | None) -> Rendered:
     repo = repo.resolve()
     folder, main_name = main_file(unit, repo)
     prefix = f"{unit.label}: "
@@ -216,6 +224,13 @@ def top_level_codes(
     """Pass exactly the context entries the main function declares (all when unknown)."""
     declared = top_level_parameters(source)
     names = CONTEXT_NAMES if declared is None else declared
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    if twice:  # jrsonnet panics on a function with a parameter declared twice
+        raise GeneratorError(
+            f"{prefix}top-level parameter '{twice[0]}' is declared twice",
+            Origin(main, *_position(source, twice[0])),
+            "declare each parameter once",
+        )
     unknown = [n for n in names if n not in CONTEXT_NAMES]
     if unknown:
         raise GeneratorError(
@@ -393,6 +408,7 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
     message: list[str] = []
     frames: list[str] = []
     origin: Origin | None = None
+    library: Origin | None = None
     for raw in lines:
         line = raw
         for upper, lower in _HEADERS:
@@ -418,7 +434,9 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
             continue
         if located.group("path") == ENTRY:
             continue
-        if not located.group("path").startswith(("<std>", "std.jsonnet")):
+        if located.group("path").startswith(str(SHIPPED_NAME)):
+            library = library or _origin(located)  # the user's own frame comes first
+        elif not located.group("path").startswith(("<std>", "std.jsonnet")):
             origin = origin or _origin(located)
         what = what.strip().lstrip(":").strip()
         frames.append(f"{location.rstrip(':')}: {what}" if what else location.rstrip(":"))
@@ -434,7 +452,7 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
         hint = "check the argument passed to the native function at that position"
     else:
         hint = "fix the Jsonnet at the first position of the stack, or the values it reads"
-    return GeneratorError(prefix + body, origin or Origin(main), hint)
+    return GeneratorError(prefix + body, origin or library or Origin(main), hint)
 
 
 def _origin(match: re.Match[str]) -> Origin:

@@ -9,6 +9,7 @@ from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import check_inside
 from generator.secrets import is_applied_as_list, is_list, sops_problem
+from generator.textfiles import read_utf8
 from generator.yamlio import document_source, load_manifests_with_lines
 
 # Files that configure a component rather than being part of its output.
@@ -59,12 +60,7 @@ def read_text(path: Path, rel: PurePosixPath, repo: Path) -> str:
         Origin(rel),
         "keep component files inside the repository: copy the file in instead of linking to it",
     )
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise GeneratorError(
-            "file is not valid UTF-8", Origin(rel), "save the file as UTF-8"
-        ) from e
+    return read_utf8(path, rel)
 
 
 def parse_stream(text: str, rel: PurePosixPath) -> list[Manifest]:

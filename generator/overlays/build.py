@@ -394,7 +394,8 @@ def _load_replacements(
             str(entry["path"]), ["replacements", i, "path"], "replacement file", state.root
         )
         display = relpath(path, state.root)
-        for document, line in parse_documents(path.read_text(encoding="utf-8"), display):
+        text = read_text(path, state.root, "replacement file", str(entry["path"]), Origin(display))
+        for document, line in parse_documents(text, display):
             for item in document if isinstance(document, list) else [document]:
                 if not isinstance(item, dict):
                     raise GeneratorError(

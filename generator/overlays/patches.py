@@ -356,7 +356,7 @@ def _apply_strategic(resource: Resource, patch: Patch) -> bool:
         raise GeneratorError(
             f"strategic merge patch failed on {resource.describe()}: {e}",
             patch.origin,
-            "give every port its number and protocol, or replace the list with $patch: replace",
+            e.hint,
         ) from None
     if merged is None or not merged:
         return True

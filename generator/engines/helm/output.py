@@ -159,4 +159,11 @@ def _load(text: str, source: str, chart: Chart, unit: RenderUnit) -> list[Mappin
                 "make every document the template emits a complete object, or wrap optional "
                 "ones in {{- if }} ... {{- end }}",
             )
+        if not isinstance(metadata.get("annotations") or {}, dict):  # hooks are read from it
+            raise GeneratorError(
+                f"{where(unit)}: template '{source}' rendered metadata.annotations that is not "
+                "a mapping",
+                Origin(path, 1),
+                "write annotations as key: value pairs (toYaml of a map, under nindent)",
+            )
     return bodies
