@@ -109,6 +109,13 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes rendering clusters side by side (default: the usable CPUs).",
+)
 @click.pass_obj
 def render(
     report: Reporter,
@@ -117,6 +124,7 @@ def render(
     check: bool,
     no_validate: bool,
     no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
@@ -132,8 +140,14 @@ def render(
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
         )
+    from generator.pool import usable_cpus
+
     result = pipeline.render_all(
-        repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache
+        repo,
+        clusters=clusters,
+        validate=not no_validate,
+        use_cache=not no_cache,
+        jobs=jobs or usable_cpus(),
     )
     for finding in result.findings:
         report.problem(str(finding))

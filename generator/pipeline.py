@@ -24,6 +24,7 @@ from generator.model import (
     RenderUnit,
     ResourceKey,
 )
+from generator.pool import ordered
 from generator.unit_cache import UnitCache
 from generator.writer import RENDERED, compare, layout, read_tree, write_tree
 
@@ -55,8 +56,14 @@ class RenderResult:
 
 
 def render_all(
-    repo: Path, *, clusters: Sequence[str] = (), validate: bool = True, use_cache: bool = True
+    repo: Path,
+    *,
+    clusters: Sequence[str] = (),
+    validate: bool = True,
+    use_cache: bool = True,
+    jobs: int = 1,
 ) -> RenderResult:
+    """`jobs` processes render clusters side by side; the result is the same for any number."""
     timings: dict[str, float] = {}
     with _timed(timings, "fingerprint"):
         key = render_cache.fingerprint(repo, clusters, validate) if use_cache else ""
@@ -65,7 +72,7 @@ def render_all(
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
     units = UnitCache(repo) if use_cache else None
-    result = _render(repo, clusters, validate, timings, units)
+    result = _render(repo, clusters, validate, timings, units, jobs)
     if units is not None:
         units.prune()
     if key and not result.findings:
@@ -79,6 +86,7 @@ def _render(
     validate: bool,
     timings: dict[str, float],
     cache: UnitCache | None = None,
+    jobs: int = 1,
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
@@ -99,42 +107,74 @@ def _render(
     files: list[RenderedFile] = []
     findings: list[tuple[str, Finding]] = []
     reads: dict[tuple[str, str], Reads] = {}
-    for cluster in selected:
-        units_of_cluster = by_cluster[cluster.name]
-        rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings, cache)
-        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
-        with _timed(timings, "gitops"):
-            # Argo CD / Flux objects
-            handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
-        everything = [m for _, ms in rendered for m in ms]
-        everything += [m for ms in handoff.values() for m in ms]
-        _check_unique(cluster, everything)
-        if validate:
-            from generator.validate import check_policies, validate_cluster
 
-            with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
-                found = validate_cluster(everything, cluster.kubernetes_version, repo)
-                found += check_policies(cluster, rendered)
-        else:  # even in an emergency, no plaintext secret reaches rendered/
-            from generator.validate.policies import check_secrets
+    # Clusters are independent: a pool renders them in any order, results arrive in this one,
+    # so output, findings and the first error are those of a serial render.
+    work = [(repo, catalog, c, by_cluster[c.name], validate, cache) for c in selected]
+    for result in ordered(_cluster_result, work, jobs):
+        files += result.files
+        findings += [(result.cluster, f) for f in result.findings]
+        reads.update(result.reads)
+        for name, seconds in result.timings.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+        if cache is not None:
+            cache.used.update(result.used)
+    names = tuple(c.name for c in selected)
+    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
 
-            found = check_secrets(everything)
-        catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
-        catalog_files.update(
-            {m.key: str(cluster.origin.path) for ms in handoff.values() for m in ms}
-        )
-        findings += [
-            (cluster.name, replace(f, catalog=catalog_files.get(f.key, "") if f.key else ""))
-            for f in found
-        ]
+
+@dataclass
+class _ClusterResult:
+    cluster: str
+    files: list[RenderedFile]
+    findings: list[Finding]
+    reads: dict[tuple[str, str], Reads]
+    timings: dict[str, float]
+    used: set[str]  # unit cache entries read or written
+
+
+def _cluster_result(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units_of_cluster: Sequence[RenderUnit],
+    validate: bool,
+    cache: UnitCache | None,
+) -> _ClusterResult:
+    """One cluster: engines, overlays, GitOps objects, checks and validation, then layout."""
+    timings: dict[str, float] = {}
+    used = set(cache.used) if cache is not None else set()
+    rendered, read = _render_cluster(repo, catalog, cluster, units_of_cluster, timings, cache)
+    reads = {(cluster.name, unit.dirname): r for unit, r in read}
+    with _timed(timings, "gitops"):
+        # Argo CD / Flux objects
+        handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
+    everything = [m for _, ms in rendered for m in ms]
+    everything += [m for ms in handoff.values() for m in ms]
+    _check_unique(cluster, everything)
+    if validate:
+        from generator.validate import check_policies, validate_cluster
+
+        with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
+            found = validate_cluster(everything, cluster.kubernetes_version, repo)
+            found += check_policies(cluster, rendered)
+    else:  # even in an emergency, no plaintext secret reaches rendered/
+        from generator.validate.policies import check_secrets
+
+        found = check_secrets(everything)
+    catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
+    catalog_files.update({m.key: str(cluster.origin.path) for ms in handoff.values() for m in ms})
+    findings = [replace(f, catalog=catalog_files.get(f.key, "") if f.key else "") for f in found]
+    files: list[RenderedFile] = []
+    with _timed(timings, "layout"):
         for unit, manifests in rendered:
             files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
         for folder, manifests in handoff.items():
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
-    names = tuple(c.name for c in selected)
-    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
+    used = (cache.used - used) if cache is not None else set()
+    return _ClusterResult(cluster.name, files, findings, reads, timings, used)
 
 
 def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:

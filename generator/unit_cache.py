@@ -97,6 +97,12 @@ class UnitCache:
         self.digests = Digests(repo)
         self.used: set[str] = set()
 
+    def __getstate__(self) -> Path:
+        return self.folder.parent.parent  # a worker process starts with its own digests
+
+    def __setstate__(self, repo: Path) -> None:
+        self.__init__(repo)  # type: ignore[misc]
+
     def load(self, unit: RenderUnit) -> tuple[str, Rendered | None]:
         key = unit_key(unit)
         self.used.add(key)
