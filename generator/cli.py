@@ -116,6 +116,14 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     default=None,
     help="Worker processes rendering clusters side by side (default: the usable CPUs).",
 )
+@click.option("--shard", metavar="I/N", help="Render only shard I of N (clusters by name).")
+@click.option(
+    "--merge-shards",
+    "merge",
+    is_flag=True,
+    help="Assemble rendered/ from the shards' rendered/ folders SHARDS, in shard order.",
+)
+@click.argument("shards", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
 def render(
     report: Reporter,
@@ -125,6 +133,9 @@ def render(
     no_validate: bool,
     no_cache: bool,
     jobs: int | None,
+    shard: str | None,
+    merge: bool,
+    shards: tuple[Path, ...],
 ) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
@@ -133,9 +144,24 @@ def render(
       generator render
       generator render --cluster kind-local --cluster eks-prod
       generator render --check
+      generator render --shard 2/4
+      generator render --merge-shards shard-1/rendered shard-2/rendered
     """
     from generator import pipeline
+    from generator import shards as sharding
 
+    if bool(shards) != merge or (merge and (shard or clusters or check)) or (shard and clusters):
+        raise click.UsageError(
+            "SHARDS go with --merge-shards alone; --shard and --cluster exclude each other"
+        )
+    if merge:
+        names = pipeline.cluster_names(repo)
+        merged = sharding.merge_shards(repo, names, shards)
+        report.info(f"merged {len(shards)} shard(s) into rendered/: {merged}")
+        return
+    if shard:
+        index, count = sharding.parse_shard(shard)
+        clusters = tuple(sharding.shard_clusters(pipeline.cluster_names(repo), index, count))
     if no_validate:
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
@@ -167,6 +193,8 @@ def render(
         report.info(f"rendered/ is up to date ({len(result.files)} files)")
         return
     changes = pipeline.write(repo, result)
+    if shard:
+        sharding.mark(repo / "rendered", index, count)
     report.info(
         f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
     )

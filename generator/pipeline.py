@@ -379,6 +379,12 @@ def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUni
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
 
 
+def cluster_names(repo: Path) -> list[str]:
+    from generator.catalog import load_catalog
+
+    return [c.name for c in load_catalog(repo).clusters]
+
+
 def lint(repo: Path) -> str:
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
