@@ -145,6 +145,21 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes rendering clusters side by side (default: the usable CPUs).",
+)
+@click.option("--shard", metavar="I/N", help="Render only shard I of N (clusters by name).")
+@click.option(
+    "--merge-shards",
+    "merge",
+    is_flag=True,
+    help="Assemble rendered/ from the shards' rendered/ folders SHARDS, in shard order.",
+)
+@click.argument("shards", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @json_option
 @click.pass_obj
 def render(
@@ -155,6 +170,10 @@ def render(
     no_validate: bool,
     no_cache: bool,
     output_format: str,
+    jobs: int | None,
+    shard: str | None,
+    merge: bool,
+    shards: tuple[Path, ...],
 ) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
@@ -163,16 +182,37 @@ def render(
       generator render
       generator render --cluster kind-local --cluster eks-prod
       generator render --check --format json
+      generator render --shard 2/4
+      generator render --merge-shards shard-1/rendered shard-2/rendered
     """
     from generator import pipeline, results
+    from generator import shards as sharding
 
     as_json = output_format == "json"
+    if bool(shards) != merge or (merge and (shard or clusters or check)) or (shard and clusters):
+        raise click.UsageError(
+            "SHARDS go with --merge-shards alone; --shard and --cluster exclude each other"
+        )
+    if merge:
+        names = pipeline.cluster_names(repo)
+        merged = sharding.merge_shards(repo, names, shards)
+        report.outcome(f"merged {len(shards)} shard(s) into rendered/: {merged}")
+        return
+    if shard:
+        index, count = sharding.parse_shard(shard)
+        clusters = tuple(sharding.shard_clusters(pipeline.cluster_names(repo), index, count))
     if no_validate:
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
         )
+    from generator.pool import usable_cpus
+
     result = pipeline.render_all(
-        repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache
+        repo,
+        clusters=clusters,
+        validate=not no_validate,
+        use_cache=not no_cache,
+        jobs=jobs or usable_cpus(),
     )
     if result.findings and as_json:
         report.result(results.dumps(results.findings_document(result.findings)).rstrip("\n"))
@@ -199,6 +239,8 @@ def render(
             report.outcome(f"rendered/ is up to date ({len(result.files)} files)")
         return
     changes = pipeline.write(repo, result)
+    if shard:
+        sharding.mark(repo / "rendered", index, count)
     if as_json:
         listed = {k: [str(p) for p in v] for k, v in changes.by_kind().items()}
         report.result(results.dumps({"ok": True, **summary, **listed}).rstrip())

@@ -27,6 +27,9 @@ class GeneratorErrors(GeneratorError):
         self.errors = sorted(errors, key=lambda e: (e.origin or Origin.NOWHERE).sort_key)
         super().__init__(f"{len(self.errors)} problem(s)")
 
+    def __reduce__(self) -> tuple[type[GeneratorErrors], tuple[list[GeneratorError]]]:
+        return (GeneratorErrors, (self.errors,))  # rebuilt from the errors in another process
+
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
 

@@ -26,6 +26,7 @@ from generator.model import (
     RenderUnit,
     ResourceKey,
 )
+from generator.pool import ordered
 from generator.unit_cache import UnitCache
 from generator.writer import RENDERED, TreeChanges, compare, layout, read_tree, write_tree
 
@@ -50,8 +51,14 @@ class RenderResult:
 
 
 def render_all(
-    repo: Path, *, clusters: Sequence[str] = (), validate: bool = True, use_cache: bool = True
+    repo: Path,
+    *,
+    clusters: Sequence[str] = (),
+    validate: bool = True,
+    use_cache: bool = True,
+    jobs: int = 1,
 ) -> RenderResult:
+    """`jobs` processes render clusters side by side; the result is the same for any number."""
     timings: dict[str, float] = {}
     with _timed(timings, "fingerprint"):
         key = render_cache.fingerprint(repo, clusters, validate) if use_cache else ""
@@ -60,7 +67,7 @@ def render_all(
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
     units = UnitCache(repo) if use_cache else None
-    result = _render(repo, clusters, validate, timings, units)
+    result = _render(repo, clusters, validate, timings, units, jobs)
     if units is not None:
         units.prune()
     if key and not result.findings:
@@ -74,12 +81,12 @@ def _render(
     validate: bool,
     timings: dict[str, float],
     cache: UnitCache | None = None,
+    jobs: int = 1,
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
     from generator.overlays.targets import TargetReport
-    from generator.provenance.blame import OverlayTrace, blame_overlays
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
@@ -99,44 +106,89 @@ def _render(
     targets = TargetReport()
     reads: dict[tuple[str, str], Reads] = {}
     problems: list[GeneratorError] = []
-    for cluster in selected:
-        units_of_cluster = by_cluster[cluster.name]
-        trace = OverlayTrace()
-        try:
-            rendered, read = _render_cluster(
-                repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
-            )
-        except GeneratorError as e:  # the other clusters' engine errors are reported too
-            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
-            continue
-        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
-        with _timed(timings, "gitops"):
-            # Argo CD / Flux objects
-            handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
-        everything = [m for _, ms in rendered for m in ms]
-        everything += [m for ms in handoff.values() for m in ms]
-        _check_unique(cluster, everything)
-        if validate:
-            from generator.policies import check_policies
-            from generator.validate import validate_cluster
+    # Clusters are independent: a pool renders them in any order, results arrive in this one,
+    # so output, findings and errors are those of a serial render.
+    work = [(repo, catalog, c, by_cluster[c.name], validate, cache) for c in selected]
+    for result in ordered(_cluster_result, work, jobs):
+        problems += result.problems  # the other clusters' engine errors are reported too
+        targets.merge(result.targets)
+        files += result.files
+        findings += [(result.cluster, f) for f in result.findings]
+        reads.update(result.reads)
+        for name, seconds in result.timings.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+        if cache is not None:
+            cache.used.update(result.used)
+    if problems:
+        unique = list({str(p): p for p in problems}.values())
+        raise unique[0] if len(unique) == 1 else GeneratorErrors(unique)
+    # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
+    raise_problems(targets.errors())
+    names = tuple(c.name for c in selected)
+    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
 
-            with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
-                found = validate_cluster(everything, cluster.kubernetes_version, repo)
-                found += check_policies(cluster, rendered)
-                # a finding an overlay introduced points at the overlay, not the template
-                found = blame_overlays(cluster, found, rendered, trace, check_policies)
-        else:  # even in an emergency, no plaintext secret reaches rendered/
-            from generator.policies import check_secrets
 
-            found = check_secrets(everything)
-        catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
-        catalog_files.update(
-            {m.key: str(cluster.origin.path) for ms in handoff.values() for m in ms}
+@dataclass
+class _ClusterResult:
+    cluster: str
+    files: list[RenderedFile]
+    findings: list[Finding]
+    reads: dict[tuple[str, str], Reads]
+    timings: dict[str, float]
+    used: set[str]  # unit cache entries read or written
+    problems: list[GeneratorError]  # engine errors of the cluster's units, all of them
+    targets: TargetReport  # which overlay patch targets selected something here
+
+
+def _cluster_result(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units_of_cluster: Sequence[RenderUnit],
+    validate: bool,
+    cache: UnitCache | None,
+) -> _ClusterResult:
+    """One cluster: engines, overlays, GitOps objects, checks and validation, then layout."""
+    from generator.overlays.targets import TargetReport
+    from generator.provenance.blame import OverlayTrace, blame_overlays
+
+    timings: dict[str, float] = {}
+    used = set(cache.used) if cache is not None else set()
+    targets = TargetReport()
+    trace = OverlayTrace()
+    try:
+        rendered, read = _render_cluster(
+            repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
         )
-        findings += [
-            (cluster.name, replace(f, catalog=catalog_files.get(f.key, "") if f.key else ""))
-            for f in found
-        ]
+    except GeneratorError as e:
+        problems = e.errors if isinstance(e, GeneratorErrors) else [e]
+        used = (cache.used - used) if cache is not None else set()
+        return _ClusterResult(cluster.name, [], [], {}, timings, used, problems, targets)
+    reads = {(cluster.name, unit.dirname): r for unit, r in read}
+    with _timed(timings, "gitops"):
+        # Argo CD / Flux objects
+        handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
+    everything = [m for _, ms in rendered for m in ms]
+    everything += [m for ms in handoff.values() for m in ms]
+    _check_unique(cluster, everything)
+    if validate:
+        from generator.policies import check_policies
+        from generator.validate import validate_cluster
+
+        with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
+            found = validate_cluster(everything, cluster.kubernetes_version, repo)
+            found += check_policies(cluster, rendered)
+            # a finding an overlay introduced points at the overlay, not the template
+            found = blame_overlays(cluster, found, rendered, trace, check_policies)
+    else:  # even in an emergency, no plaintext secret reaches rendered/
+        from generator.policies import check_secrets
+
+        found = check_secrets(everything)
+    catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
+    catalog_files.update({m.key: str(cluster.origin.path) for ms in handoff.values() for m in ms})
+    findings = [replace(f, catalog=catalog_files.get(f.key, "") if f.key else "") for f in found]
+    files: list[RenderedFile] = []
+    with _timed(timings, "layout"):
         for unit, manifests in rendered:
             files.extend(
                 layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
@@ -145,13 +197,8 @@ def _render(
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
-    if problems:
-        unique = list({str(p): p for p in problems}.values())
-        raise unique[0] if len(unique) == 1 else GeneratorErrors(unique)
-    # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
-    raise_problems(targets.errors())
-    names = tuple(c.name for c in selected)
-    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
+    used = (cache.used - used) if cache is not None else set()
+    return _ClusterResult(cluster.name, files, findings, reads, timings, used, [], targets)
 
 
 def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifest]]]:
@@ -404,6 +451,12 @@ def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUni
     raise_problems(check_layout(repo, catalog))
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
     raise_problems(strict_violations(catalog, units))  # promotion.strict
+
+
+def cluster_names(repo: Path) -> list[str]:
+    from generator.catalog import load_catalog
+
+    return [c.name for c in load_catalog(repo).clusters]
 
 
 def lint(repo: Path) -> tuple[dict[str, int], list[str]]:

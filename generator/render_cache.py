@@ -20,7 +20,10 @@ from generator.model import RenderedFile
 
 CACHE_DIR = ".generator-cache/render"
 INPUT_FOLDERS = ("catalog", "charts", "overlays", "schemas")
-KEEP = 4  # cached renders kept: enough to switch between a few branches
+# Whole renders kept: this one and the one before (a branch and main). Other earlier states are
+# served unit by unit from .generator-cache/units/; four full copies of a large fleet's output
+# cost 220 MB of disk.
+KEEP = 2
 # Distributions whose version changes the rendered bytes or the findings: an upgrade must miss.
 LIBRARIES = (
     "helm-python-sdk",
@@ -45,16 +48,21 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     return digest.hexdigest()
 
 
-@functools.cache
 def tool_fingerprint() -> str:
     """The generator's version and code, Python's, the Helm backend and the versions of the
     libraries that shape output: any change to them must miss every cache."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{sys.version}\0".encode())
+    digest.update(f"{__version__}\0{sys.version}\0{_code_digest()}\0".encode())
     # the Helm backend may differ
     backend = os.environ.get("GENERATOR_HELM_BACKEND", "")
     digest.update(f"helm={shutil.which('helm')}\0{backend}\0".encode())
     digest.update(library_versions().encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     _hash_tree(digest, package, "<generator>", package)
     return digest.hexdigest()

@@ -72,13 +72,13 @@ class Digests:
         return self.file(rel) if kind == "file" else self.folder(rel)
 
 
-def unit_key(unit: RenderUnit) -> str:
+def unit_key(unit: RenderUnit, tool: str) -> str:
     """What an engine sees of the unit (its context and values, names, component and the
     cluster's Kubernetes version) and the tool that renders it, as one hash. Key order is kept:
     a template that loops over a mapping follows it."""
     seen = [
         FORMAT,
-        tool_fingerprint(),
+        tool,
         unit.kind,
         unit.name,
         unit.namespace,
@@ -100,9 +100,16 @@ class UnitCache:
         self.folder = repo / UNITS_DIR
         self.digests = Digests(repo)
         self.used: set[str] = set()
+        self.tool = tool_fingerprint()
+
+    def __getstate__(self) -> Path:
+        return self.folder.parent.parent  # a worker process starts with its own digests
+
+    def __setstate__(self, repo: Path) -> None:
+        self.__init__(repo)  # type: ignore[misc]
 
     def load(self, unit: RenderUnit) -> tuple[str, Rendered | None]:
-        key = unit_key(unit)
+        key = unit_key(unit, self.tool)
         self.used.add(key)
         path = self.folder / key[:2] / key
         try:

@@ -285,18 +285,31 @@ def load_manifests(text: str, path: PurePosixPath) -> list[Any]:
 
 
 # Plain scalars that YAML 1.1 (Kubernetes, Helm, kubectl) and YAML 1.2 read differently: words
-# like on/yes/n, leading-zero octals, 0o/0b prefixes, 1_000, 1e3 without a dot, 12:30, merge
-# keys. A stream free of them parses identically under both, so the fast YAML 1.2 parser may
-# take it; anything else goes through libyaml with YAML 1.1 rules. False alarms only cost speed.
+# like on/yes/n, leading-zero numbers (0755, 09, -01), 0o/0b/0x prefixes, 1_000, 1e3 without a
+# dot, 12:30, merge keys. A stream free of them parses identically under both, so the fast YAML
+# 1.2 parser may take it; anything else goes through libyaml with YAML 1.1 rules. False alarms
+# only cost speed. The numeric ones must start where a plain scalar can (after whitespace,
+# `[`, `{`, `,` or `:`): `cl-000`, `web-01` and `app-01:1.0` are strings in both versions.
 # Separate patterns that each start with a character class scan ~4x faster than one alternation.
+
+
+def _starting(first: str, rest: str) -> str:
+    """`first` (one character) where a plain scalar can start, optionally after a sign, then
+    `rest`. The lookbehinds follow the first character, so the scan still starts fast."""
+    return rf"{first}(?<![^\s\[{{,:+-]{first})(?<![^\s\[{{,:][-+]{first}){rest}"
+
+
 _YAML11_SENSITIVE = tuple(
     re.compile(pattern)
     for pattern in (
-        r"[yYnNoO](?<![\w.-].)(?:es|ES|o|O|n|N|ff|FF)?(?![\w.-])",  # y, yes, n, no, on, off, ...
-        r"0[0-7_oObB](?<![\w./]0.)",  # 0755, 0o17, 0b101
-        r"[eE](?<=\d[eE])[-+]?\d",  # 1e3
-        r"\d_\d",  # 1_000
-        r"\d:[0-5]?\d(?!\d)",  # 12:30
+        # y, yes, n, no, on, off, ...; not inside a word and not quoted ("on" is a string)
+        r"[yYnNoO](?<![\w.'\"-].)(?:es|ES|o|O|n|N|ff|FF)?(?![\w.'\"-])",
+        _starting("0", r"[\d_oObBxX]"),  # 0755, 09, -01, 0o17, 0b101, 0x1F
+        _starting(r"[\d.]", r"[\d._]*[eE][-+]?\d"),  # 1e3, 1.5e3
+        _starting(r"[\d.]", r"[\d.]*_"),  # 1_000
+        _starting("_", ""),  # _1 (the fast parser reads an int)
+        _starting(r"\.", r"\d"),  # +.5 (YAML 1.1 allows no sign before a leading dot)
+        _starting(r"\d", r"[\d_]*:\d"),  # 12:30, 1:30.5
         r"<<|!!|\t",  # merge keys, tags, tabs
         # Characters YAML does not allow: libyaml refuses them with a position, where the
         # Rust parser would stop reading at a NUL and return the truncated document.

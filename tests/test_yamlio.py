@@ -143,3 +143,44 @@ def test_both_parsers_refuse_a_control_character_at_the_same_place(character: st
         errors.append(str(caught.value))
     assert errors[0] == errors[1]
     assert errors[0].startswith("c.yaml:6:7: malformed YAML: control character U+")
+
+
+SCALARS = [
+    *("cl-000", "web-01", "app-01:1.0", "ns-team-05", "v1.2.3", "10.0.0.1", "1.10", "sha256:1e5a"),
+    *("0755", "09", "-01", "+01", "00", "0", "-0", "+1", "0o17", "0x1F", "0b101", "0_7", "0.5"),
+    *("1e3", "1E3", "1.5e3", "1.5e+3", "1.5e-3", ".5e3", "1_000", "1.0_0", "1__0", "_1", "e3"),
+    *("12:30", "1:30.5", "-1:30", "8080:80", "0:1", "a:1", "1:a", "190:20:30", "1:60", "12:3"),
+    *(".5", "1.", "+.5", ".inf", "-.Inf", ".NaN", "1.2.3", "2024-01-01", "1e", "+", "-", "."),
+    *("y", "Y", "yes", "No", "ON", "off", "~", "null", "Null", "true", "TRUE", "False", "n"),
+]
+CONTEXTS = ["a: {}", "- {}", "a: [{}, x]", "{{a: {}}}", "a: x-{}", "a: {}-x", "{}: v", "a: '{}'"]
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_the_fast_parser_is_chosen_only_where_yaml11_and_12_agree(scalar: str) -> None:
+    """Every scalar in every context: where the scan lets the fast YAML 1.2 parser read it, the
+    result equals libyaml's YAML 1.1 reading; ordinary names take the fast path."""
+    from generator.yamlio import _load_fast, _load_yaml11
+
+    for context in CONTEXTS:
+        text = context.format(scalar) + "\n"
+        try:
+            slow = _load_yaml11(text, PurePosixPath("x.yaml"))
+        except GeneratorError:
+            continue
+        fast = _load_fast(text, PurePosixPath("x.yaml"))
+        assert fast is None or repr(fast) == repr(slow), text  # repr: nan equals nan
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "metadata: {name: cl-000, labels: {node: web-01}}\n",
+        "image: registry.example/app-01:1.0\nname: ns-team-05\n",
+        "args: [--cluster=cl-042, --zone=eu-west-1]\nip: 10.0.0.1\n",
+    ],
+)
+def test_ordinary_names_use_the_fast_parser(text: str) -> None:
+    from generator.yamlio import _load_fast
+
+    assert _load_fast(text, PurePosixPath("x.yaml")) is not None

@@ -28,6 +28,12 @@ class TargetReport:
         elif not patch.allow_no_match and key not in self.missed:
             self.missed[key] = _no_match(patch, resources)
 
+    def merge(self, other: TargetReport) -> None:
+        """Add another build's report (another cluster, maybe rendered in another process)."""
+        self.hit |= other.hit
+        for key, error in other.missed.items():
+            self.missed.setdefault(key, error)
+
     def errors(self) -> list[GeneratorError]:
         return [error for key, error in self.missed.items() if key not in self.hit]
 

@@ -4,7 +4,9 @@ CPU time (the render process and its workers) and peak RSS (the largest single p
 
     python tests/perf/bench_fleet.py [--sizes 10,30,100] [--runs 5] [--jobs 1,2]
 
-With more than one --jobs value, every scenario runs at each and the ratio is reported.
+With more than one --jobs value, every scenario runs at each and the ratio is reported. With
+--jobs above 1 the workers are children of multiprocessing's fork server, which wait4 does not
+see: CPU and RSS then cover the parent process only (wall time is complete).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def run(repo: Path, *args: str, jobs: str = "") -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
-    # wait4 reports the process with its reaped workers: CPU summed, RSS of the largest one
+    # wait4 reports the process with the children it reaped: CPU summed, RSS of the largest
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 

@@ -1,0 +1,56 @@
+"""A function and numbered argument tuples → its results in order, from worker processes.
+
+Workers are started fresh (forkserver, or spawn where there is none), never forked from the
+parent: a process that has loaded the Helm SDK runs Go threads, which a fork does not carry.
+Results are yielded in argument order whatever finishes first, so output and the first error
+are those of a serial run. Workers ignore SIGINT; on Ctrl-C the parent terminates them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container or taskset may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def ordered(
+    function: Callable[..., T], arguments: Sequence[tuple[Any, ...]], jobs: int
+) -> Iterator[T]:
+    """function(*arguments[0]), function(*arguments[1]), … in that order; with jobs > 1 in
+    that many processes (function and arguments must then be picklable)."""
+    if jobs <= 1 or len(arguments) <= 1:
+        for args in arguments:
+            yield function(*args)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = context.Pool(min(jobs, len(arguments)), initializer=_ignore_interrupts)
+    try:
+        # one task per piece: pieces differ in size, so a worker takes the next when free
+        tasks = [(function, args) for args in arguments]
+        yield from pool.imap(_call, tasks, chunksize=1)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _call(task: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+    function, args = task
+    return function(*args)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

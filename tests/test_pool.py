@@ -1,0 +1,93 @@
+"""Rendering clusters in worker processes: the same files, findings and first error as a
+serial render, whatever the number of workers."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from generator.errors import GeneratorError, GeneratorErrors
+from generator.model import Origin
+from generator.pipeline import render_all
+from generator.pool import ordered
+from tests.conftest import EXAMPLE, MINIMAL, copy_repo, run_cli, snapshot, write_tree
+
+
+def square(index: int) -> int:
+    return index * index
+
+
+def fail_some(index: int) -> int:
+    if index in (2, 5):
+        raise GeneratorError(f"piece {index} failed")
+    return index
+
+
+def test_results_come_in_argument_order_from_any_number_of_workers() -> None:
+    for jobs in (1, 2, 3):
+        assert list(ordered(square, [(i,) for i in range(7)], jobs)) == [i * i for i in range(7)]
+
+
+def test_the_first_error_in_serial_order_is_raised() -> None:
+    results: list[int] = []
+
+    def collect() -> None:
+        for value in ordered(fail_some, [(i,) for i in range(8)], 2):
+            results.append(value)
+
+    with pytest.raises(GeneratorError, match="piece 2 failed"):
+        collect()
+    assert results == [0, 1]
+
+
+def test_collected_errors_cross_processes_whole() -> None:
+    errors = GeneratorErrors(
+        [GeneratorError("b", Origin(PurePosixPath("b.yaml"), 2), "fix b"), GeneratorError("a")]
+    )
+    assert str(pickle.loads(pickle.dumps(errors))) == str(errors)
+
+
+def test_two_workers_render_the_example_byte_for_byte_like_one(tmp_path: Path) -> None:
+    repo = copy_repo(EXAMPLE, tmp_path / "repo")
+    serial = render_all(repo, use_cache=False, jobs=1)
+    parallel = render_all(repo, use_cache=False, jobs=2)
+    assert [(f.relpath, f.text) for f in parallel.files] == [
+        (f.relpath, f.text) for f in serial.files
+    ]
+    assert parallel.findings == serial.findings
+
+
+def test_jobs_on_the_command_line_and_its_errors(tmp_path: Path) -> None:
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            **MINIMAL,
+            "catalog/clusters/dev-2.yaml": MINIMAL["catalog/clusters/dev-1.yaml"].replace(
+                "dev-1", "dev-2"
+            ),
+            "charts/web/deployment.yaml.j2": MINIMAL["charts/web/deployment.yaml.j2"].replace(
+                "{{ values.replicas }}", "{{ values.replicas }}{{ cluster.nme }}"
+            ),
+        },
+    )
+    result = run_cli(["render", "--repo", str(repo), "--jobs", "2"])
+    assert result.code == 2
+    assert result.err == (  # dev-1's error, as a serial render reports it; not dev-2's
+        "error: charts/web/deployment.yaml.j2:6: dev-1/web: undefined value 'cluster.nme'\n"
+        "  hint: did you mean 'cluster.name'? define it in the catalog or guard it with "
+        "`is defined` / `| default(...)`\n"
+    )
+    assert not (repo / "rendered").exists()
+    assert run_cli(["render", "--repo", str(repo), "--jobs", "0"]).code == 2
+
+
+def test_parallel_render_writes_the_same_tree(tmp_path: Path) -> None:
+    one = copy_repo(EXAMPLE, tmp_path / "one")
+    two = copy_repo(EXAMPLE, tmp_path / "two")
+    for repo, jobs in ((one, "1"), (two, "2")):
+        (repo / "rendered").rename(repo / "committed")
+        assert run_cli(["-q", "render", "--repo", str(repo), "--jobs", jobs]).code == 0
+    assert snapshot(one / "rendered") == snapshot(two / "rendered")
+    assert snapshot(two / "rendered") == snapshot(two / "committed")
