@@ -556,13 +556,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except RecursionError:
-        click.echo(
-            "error: an input is nested too deeply to process\n"
-            "  hint: look for a YAML or JSON document with hundreds of nested lists or mappings",
-            err=True,
-        )
-        sys.exit(EXIT_BAD_INPUT)
     except Exception:
         click.echo("internal error (a bug in the generator; please report it):", err=True)
         click.echo(traceback.format_exc(), err=True)
