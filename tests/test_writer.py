@@ -175,3 +175,24 @@ def test_check_lists_stale_files_and_exits_1(minimal_repo: Path) -> None:
 def test_check_passes_on_a_fresh_render(minimal_repo: Path) -> None:
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert (result.code, result.out) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("umask", "folder", "file"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)]
+)
+def test_rendered_keeps_the_umasks_modes_after_a_change(
+    minimal_repo: Path, umask: int, folder: int, file: int
+) -> None:
+    old = os.umask(umask)
+    try:
+        (minimal_repo / "catalog/operators/010-web.yaml").write_text(
+            "namespace: web\nvalues:\n  greeting: changed\n", encoding="utf-8"
+        )
+        assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    finally:
+        os.umask(old)
+    rendered = minimal_repo / "rendered"
+    modes = {p.stat().st_mode & 0o777 for p in [rendered, *rendered.rglob("*")] if p.is_dir()}
+    assert modes == {folder}
+    changed = rendered / "dev-1/010-web/deployment-web.yaml"
+    assert changed.stat().st_mode & 0o777 == file
