@@ -42,9 +42,14 @@ def check_schema(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(
-    "path", sorted((ROOT / ".github/workflows").glob("*.yml")), ids=lambda p: p.name
-)
+# this repository's workflows, and the one `generator init` writes into a new repository
+WORKFLOWS = [
+    *sorted((ROOT / ".github/workflows").glob("*.yml")),
+    ROOT / "generator/starter/repo/dot-github/workflows/render-diff.yml",
+]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_workflows_match_githubs_schema(path: Path) -> None:
     result = check_schema(path)
     assert result.returncode == 0, result.stdout + result.stderr
