@@ -18,7 +18,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     for i in range(7)
 )
 
-CASES = {
+CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
     "malformed_yaml": (
         {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: [dev\n"},
         "error: catalog/clusters/dev-1.yaml:3:1: malformed YAML: did not find expected ',' or ']'\n"
@@ -554,7 +554,7 @@ def test_nothing_outside_the_repository_is_read(
     assert snapshot(minimal_repo / "rendered") == before
 
 
-NOT_UTF8_CASES = {
+NOT_UTF8_CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
     "jinja_template": (
         {
             "charts/web/bad.yaml.j2": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"

@@ -95,7 +95,7 @@ def test_a_failure_while_writing_leaves_the_old_tree(
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writer.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, files, None)
     assert snapshot(root) == before
@@ -116,7 +116,7 @@ def test_an_interrupt_between_the_two_renames_puts_the_old_tree_back(
             raise KeyboardInterrupt
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer.os, "replace", second_call_interrupted)
+    monkeypatch.setattr(os, "replace", second_call_interrupted)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, rendered("c1/a.yaml", "c1/b.yaml"), None)
     assert snapshot(root) == before
@@ -133,7 +133,7 @@ def test_ctrl_c_during_the_swap_waits_until_the_new_tree_is_complete(
         signal.raise_signal(signal.SIGINT)  # held back until the swap is done
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer.os, "replace", signalled)
+    monkeypatch.setattr(os, "replace", signalled)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, rendered("c1/a.yaml", "c1/b.yaml"), None)
     assert snapshot(root) == {"c1/a.yaml": b"c1/a.yaml\n", "c1/b.yaml": b"c1/b.yaml\n"}
