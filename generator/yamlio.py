@@ -51,6 +51,20 @@ def nesting_depth(data: Any) -> int:
     return deepest
 
 
+def load_json(text: str | bytes, origin: Origin, *, locate: bool = True) -> Any:
+    """JSON text → data, held to MAX_NESTING like every YAML path (json.JSONDecodeError for
+    malformed text is the caller's to translate). locate=False for generated text, whose
+    line and column would point into no file."""
+    try:
+        data = json.loads(text)
+    except RecursionError as e:  # how json's C decoder says "too deep", past ~1000 levels
+        raise nesting_error(origin) from e
+    if nesting_depth(data) > MAX_NESTING:
+        where = nesting_mark(text) if locate else None
+        raise nesting_error(Origin(origin.path, *where) if where else origin)
+    return data
+
+
 def check_nesting(documents: Sequence[tuple[int, Any]], text: str, path: PurePosixPath) -> None:
     """Refuse a stream whose (line, document) pairs nest past MAX_NESTING."""
     for line, document in documents:

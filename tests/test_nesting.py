@@ -46,6 +46,7 @@ CASES = {
         "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'deep' }, x: nest(150) }\n",
         "",
     ),
+    "helm_values_schema": ("charts/web/values.schema.json", flow(150), "1:101"),
     "jsonnet_output_past_json_recursion": (
         "charts/web/main.jsonnet",
         "local nest(n) = if n == 0 then 1 else [nest(n - 1)];\n"
@@ -59,9 +60,11 @@ CASES = {
 def test_deep_nesting_is_one_defined_limit_with_one_message(minimal_repo: Path, case: str) -> None:
     path, text, where = CASES[case]
     files = {path: text}
-    if path.endswith(".jsonnet"):  # the component becomes a Jsonnet one
+    if path.endswith((".jsonnet", ".json")):  # the component becomes a Jsonnet or Helm one
         for name in ("deployment.yaml.j2", "configmap.yaml"):
             (minimal_repo / "charts/web" / name).unlink()
+    if path.endswith(".json"):
+        files["charts/web/Chart.yaml"] = "apiVersion: v2\nname: web\nversion: 0.1.0\n"
     before = snapshot(minimal_repo / "rendered")
     write_tree(minimal_repo, files)
     result = run_cli(["render", "--repo", str(minimal_repo)])

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from generator.engines.jsonnet_natives import NATIVE_CALLBACKS
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderUnit
-from generator.yamlio import MAX_NESTING, nesting_depth, nesting_error
+from generator.yamlio import load_json
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
 SHIPPED_NAME = PurePosixPath("generator/jsonnet")  # how shipped files appear in messages
@@ -62,12 +62,7 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
             raise GeneratorError(prefix + problem.message, problem.origin, problem.hint) from e
         raise translate_error(str(e), prefix, main_name, chosen) from e
     origin = Origin(main_name)
-    try:
-        result = json.loads(text)
-    except RecursionError as e:  # how json's decoder says "too deep", past ~1000 levels
-        raise nesting_error(origin) from e
-    if nesting_depth(result) > MAX_NESTING:
-        raise nesting_error(origin)
+    result = load_json(text, origin, locate=False)  # positions in output, not main.jsonnet
     return [Manifest(body, origin) for body in flatten(result, "result", origin, prefix)]
 
 

@@ -17,7 +17,7 @@ from generator.engines.helm.semver import satisfies
 from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
 from generator.paths import inside, outside_error
-from generator.yamlio import ManifestLoader
+from generator.yamlio import ManifestLoader, load_json
 
 RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -174,7 +174,7 @@ def check_chart_files(chart: Chart, unit: RenderUnit) -> None:
             raise GeneratorError(f"{where(unit)}: {e.message}", e.origin, e.hint) from e
     if schema.is_file():
         try:
-            json.loads(schema.read_text())
+            load_json(schema.read_text(), Origin(chart.path / "values.schema.json"))
         except json.JSONDecodeError as e:
             raise GeneratorError(
                 f"{where(unit)}: values.schema.json is not valid JSON: {e.msg}",
