@@ -45,8 +45,11 @@ def copy_of_the_checkout(target: Path) -> Path:
 
 
 def own_platform_test(copy: Path) -> subprocess.CompletedProcess[str]:
+    # its own --basetemp: pytest prunes old temporary folders under the shared default one,
+    # which this very run (the outer pytest) is using
+    basetemp = copy.parent / f"pytest-{len(list(copy.parent.glob('pytest-*')))}"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-rs",
+        [sys.executable, "-m", "pytest", "-q", "-rs", f"--basetemp={basetemp}",
          "tests/test_own_platform.py::test_the_repositorys_own_platform_lints_and_rendered_is_up_to_date"],
         cwd=copy, capture_output=True, text=True, check=False,
     )  # fmt: skip
