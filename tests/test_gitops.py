@@ -30,6 +30,7 @@ from generator.model import (
     Tenant,
 )
 from generator.yamlio import dump_manifest
+from tests.conftest import EXAMPLE
 
 CRD_DIR = Path(__file__).resolve().parent / "fixtures" / "crds"  # upstream Argo CD and Flux CRDs
 REPO = "https://git.example.com/platform/fleet.git"
@@ -761,8 +762,6 @@ def test_sops_secret_on_an_argocd_cluster_is_refused() -> None:
 
 
 # ---------------------------------------------------------------- the example platform
-
-EXAMPLE = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
