@@ -8,11 +8,10 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from generator import __version__
 from generator.errors import GeneratorError
 from generator.model import Origin
+from generator.yamlio import load_with_positions
 
 STARTER = files("generator") / "starter"
 # What `init --here` replaces: the platform folders of the generator's own repository.
@@ -69,12 +68,9 @@ def init_here(repo: Path, *, force: bool) -> tuple[list[str], list[PurePosixPath
     one: (folders removed, paths written). Another platform is replaced only with `force`."""
     platform = repo / "catalog" / "platform.yaml"
     if platform.is_file() and not force:
-        try:
-            name = (yaml.safe_load(platform.read_text(encoding="utf-8")) or {}).get("name")
-        except (yaml.YAMLError, AttributeError, UnicodeDecodeError):
-            name = None
+        name = _platform_name(platform)
         if name != EXAMPLE_PLATFORM:
-            shown = f"'{name}'" if isinstance(name, str) else "a platform"
+            shown = f"'{name}'" if name is not None else "a platform"
             raise GeneratorError(
                 f"catalog/ holds {shown}, not the example platform '{EXAMPLE_PLATFORM}': "
                 "init --here would delete it",
@@ -88,6 +84,17 @@ def init_here(repo: Path, *, force: bool) -> tuple[list[str], list[PurePosixPath
     wanted = starter_files(repository=False)
     _write(repo, wanted)
     return removed, list(wanted)
+
+
+def _platform_name(path: Path) -> str | None:
+    """The `name` of a catalog/platform.yaml, or None when it cannot be read as a platform."""
+    try:
+        documents = load_with_positions(path.read_text(encoding="utf-8"), PurePosixPath(path.name))
+    except (GeneratorError, OSError, UnicodeDecodeError):
+        return None
+    data = documents[0].data if documents else None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _write(root: Path, wanted: dict[PurePosixPath, str]) -> None:

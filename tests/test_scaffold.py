@@ -124,3 +124,18 @@ def test_init_here_refuses_to_delete_another_platform(example_copy: Path) -> Non
     assert snapshot(example_copy) == before
     assert run_cli(["init", "--here", "--force", str(example_copy)]).code == 0
     assert "name: my-platform" in platform.read_text()
+
+
+@pytest.mark.parametrize(
+    "text", ["name: [unclosed\n", "- a list\n", "name: " + "[" * 2000 + "]" * 2000 + "\n"]
+)
+def test_init_here_refuses_an_unreadable_platform_too(example_copy: Path, text: str) -> None:
+    (example_copy / "catalog/platform.yaml").write_text(text)
+    result = run_cli(["init", "--here", str(example_copy)])
+    assert (result.code, result.err) == (
+        2,
+        "error: catalog/platform.yaml: catalog/ holds a platform, not the example platform "
+        "'acme-platform': init --here would delete it\n"
+        "  hint: pass --force to replace it anyway, or run 'generator init DIR' for a new repository\n",
+    )
+    assert (example_copy / "rendered").is_dir()
