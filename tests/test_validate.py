@@ -297,6 +297,7 @@ def test_local_schema_folder_template_and_folder_without_json_suffix(tmp_path: P
         ('{"required": ["a" "b"]}', "invalid character '\"' after array element"),
         ('{"type": "object"} x', "invalid character 'x' after top-level value"),
         ('{"type": "obj\nect"}', "invalid character '\\n' in string literal"),
+        ('{"x": ' + "[" * 5000 + "]" * 5000 + "}", "exceeded max depth"),
     ],
 )
 def test_a_schema_file_that_is_not_json_is_an_error_in_gos_words(
