@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -31,6 +32,11 @@ class Reporter:
     def result(self, text: str) -> None:
         click.echo(text)
 
+    def outcome(self, text: str) -> None:
+        """A one-line result a script may read ("rendered 12 files…"); -q silences it."""
+        if self.verbosity >= 0:
+            click.echo(text)
+
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
             click.echo(text, err=True)
@@ -57,6 +63,36 @@ def format_option(markdown_use: str) -> Callable[[Command], Command]:
         help=f"text for terminals, {markdown_use}, json for tools.",
     )
     return option
+
+
+def json_option(function: Any) -> Any:
+    """--format text|json for commands whose result a script may read; with json, bad input
+    is a JSON document on stdout too (still exit 2)."""
+    function = _errors_as_json(function)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for terminals, json for tools (results and errors on stdout).",
+    )(function)
+
+
+def _errors_as_json(function: Any) -> Any:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("output_format") != "json":
+            return function(*args, **kwargs)
+        from generator import results
+
+        try:
+            return function(*args, **kwargs)
+        except GeneratorError as e:
+            click.echo(results.dumps(results.errors_document(e)), nl=False)
+            sys.exit(EXIT_BAD_INPUT)
+
+    return wrapper
 
 
 def repo_option(function: Any) -> Any:
@@ -109,6 +145,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--no-cache", is_flag=True, help="Render even when the inputs match a cached earlier render."
 )
+@json_option
 @click.pass_obj
 def render(
     report: Reporter,
@@ -117,6 +154,7 @@ def render(
     check: bool,
     no_validate: bool,
     no_cache: bool,
+    output_format: str,
 ) -> None:
     """Render the catalog into rendered/, or check that rendered/ is up to date.
 
@@ -124,10 +162,11 @@ def render(
     Examples:
       generator render
       generator render --cluster kind-local --cluster eks-prod
-      generator render --check
+      generator render --check --format json
     """
-    from generator import pipeline
+    from generator import pipeline, results
 
+    as_json = output_format == "json"
     if no_validate:
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
@@ -135,14 +174,20 @@ def render(
     result = pipeline.render_all(
         repo, clusters=clusters, validate=not no_validate, use_cache=not no_cache
     )
+    if result.findings and as_json:
+        report.result(results.dumps(results.findings_document(result.findings)).rstrip("\n"))
+        sys.exit(EXIT_FINDINGS)
     for finding in result.findings:
         report.problem(str(finding))
     if result.findings:
         report.problem(f"{len(result.findings)} finding(s): rendered/ was not changed")
         sys.exit(EXIT_FINDINGS)
+    summary = {"files": len(result.files), "clusters": list(result.clusters)}
     if check:
         stale = pipeline.stale_files(repo, result)
-        for line in stale:
+        if as_json:
+            report.result(results.dumps({"ok": not stale, **summary, "stale": stale}).rstrip())
+        for line in [] if as_json else stale:
             report.result(line)
         if stale:
             report.problem(
@@ -150,12 +195,17 @@ def render(
                 "run 'generator render' and commit the result"
             )
             sys.exit(EXIT_FINDINGS)
-        report.info(f"rendered/ is up to date ({len(result.files)} files)")
+        if not as_json:
+            report.outcome(f"rendered/ is up to date ({len(result.files)} files)")
         return
     changes = pipeline.write(repo, result)
-    report.info(
-        f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
-    )
+    if as_json:
+        listed = {k: [str(p) for p in v] for k, v in changes.by_kind().items()}
+        report.result(results.dumps({"ok": True, **summary, **listed}).rstrip())
+    else:
+        report.outcome(
+            f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
+        )
     report.debug(result.timings_text())
     if "engine:helm" in result.timings:
         from generator.engines.helm import helm_backend
@@ -165,19 +215,215 @@ def render(
 
 @cli.command(epilog=EPILOG)
 @repo_option
+@json_option
 @click.pass_obj
-def lint(report: Reporter, repo: Path) -> None:
+def lint(report: Reporter, repo: Path, output_format: str) -> None:
     """Check the catalog against its schemas and references, without rendering.
 
     \b
     Examples:
       generator lint
-      generator lint --repo path/to/platform
+      generator lint --repo path/to/platform --format json
     """
+    from generator import pipeline, results
+
+    counts, warnings = pipeline.lint(repo)
+    if output_format == "json":
+        report.result(results.dumps({"ok": True, **counts, "warnings": warnings}).rstrip())
+        return
+    for warning in warnings:  # values nothing reads: worth a look, not a failure
+        report.problem(warning)
+    report.outcome("catalog is valid: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@cli.group(epilog=EPILOG)
+def new() -> None:
+    """Start an operator or a tenant: writes its catalog file (and component), then renders.
+
+    \b
+    Examples:
+      generator new operator 045-metrics-server --engine helm
+      generator new tenant billing
+    """
+
+
+@new.command("operator", epilog=EPILOG)
+@repo_option
+@click.argument("name", metavar="NNN-NAME")
+@click.option(
+    "--engine",
+    type=click.Choice(["plain", "jinja", "jsonnet", "helm"]),
+    default="jinja",
+    show_default=True,
+    help="How charts/<name>/ is rendered.",
+)
+@click.option("--no-render", is_flag=True, help="Only write the files.")
+@click.pass_obj
+def new_operator(report: Reporter, repo: Path, name: str, engine: str, no_render: bool) -> None:
+    """Write catalog/operators/NNN-NAME.yaml and a working charts/NAME/ for the engine.
+
+    \b
+    Examples:
+      generator new operator 045-metrics-server --engine helm
+      generator new operator 090-backup --engine jsonnet --no-render
+    """
+    from generator import new as scaffold
+
+    written = scaffold.new_operator(repo, name, engine)  # type: ignore[arg-type]
+    _after_new(report, repo, written, no_render)
+
+
+@new.command("tenant", epilog=EPILOG)
+@repo_option
+@click.argument("name")
+@click.option("--no-render", is_flag=True, help="Only write the file.")
+@click.pass_obj
+def new_tenant(report: Reporter, repo: Path, name: str, no_render: bool) -> None:
+    """Write catalog/tenants/NAME.yaml: a tenant confined to ns-NAME on every cluster.
+
+    \b
+    Examples:
+      generator new tenant billing
+      generator new tenant billing --repo path/to/platform
+    """
+    from generator import new as scaffold
+
+    _after_new(report, repo, scaffold.new_tenant(repo, name), no_render)
+
+
+def _after_new(report: Reporter, repo: Path, written: list[Any], no_render: bool) -> None:
     from generator import pipeline
 
-    summary = pipeline.lint(repo)
-    report.info(f"catalog is valid: {summary}")
+    for relpath in written:
+        report.result(f"wrote {relpath}")
+    if no_render:
+        return
+    result = pipeline.render_all(repo)
+    for finding in result.findings:
+        report.problem(str(finding))
+    if result.findings:
+        report.problem(f"{len(result.findings)} finding(s): rendered/ was not changed")
+        sys.exit(EXIT_FINDINGS)
+    changes = pipeline.write(repo, result)
+    report.outcome(
+        f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
+    )
+
+
+@cli.command("list", epilog=EPILOG)
+@repo_option
+@click.argument("what", type=click.Choice(["clusters", "operators", "tenants", "units"]))
+@click.option("--cluster", metavar="NAME", help="Only what runs on this cluster.")
+@json_option
+@click.pass_obj
+def list_(report: Reporter, repo: Path, what: str, cluster: str | None, output_format: str) -> None:
+    """What runs where: clusters, operators, tenants, or units (one per cluster and operator
+    or tenant), with engine, namespace and catalog file.
+
+    \b
+    Examples:
+      generator list units --cluster eks-prod
+      generator list operators --format json
+    """
+    from generator import listing
+
+    rows = listing.listed(repo, what, cluster)  # type: ignore[arg-type]
+    report.result(
+        (listing.as_json(rows) if output_format == "json" else listing.as_table(rows)).rstrip("\n")
+    )
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@format_option("markdown for a pull request")
+@click.pass_obj
+def versions(report: Reporter, repo: Path, output_format: str) -> None:
+    """Every operator's pinned versions and image tags per environment, in promotion order.
+
+    A cell differing from the environment before it is marked (*, or bold in Markdown);
+    clusters that differ from their environment follow in parentheses.
+
+    \b
+    Examples:
+      generator versions
+      generator versions --format markdown
+    """
+    from generator.promotion.report import versions as versions_report
+
+    report.result(versions_report(repo, output_format))
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("operator", required=False)
+@repo_option
+@click.option(
+    "--from", "source", help="Environment to promote from (default: the one before --to)."
+)
+@click.option("--to", "target", required=True, help="Environment whose file gets the versions.")
+@click.option("--all-pending", is_flag=True, help="Promote every operator whose versions differ.")
+@click.option("--skip", is_flag=True, help="Allow promoting past an environment in between.")
+@click.option("--dry-run", is_flag=True, help="Print the catalog diff; write and render nothing.")
+@click.pass_obj
+def promote(
+    report: Reporter,
+    operator: str | None,
+    repo: Path,
+    source: str | None,
+    target: str,
+    all_pending: bool,
+    skip: bool,
+    dry_run: bool,
+) -> None:
+    """Write OPERATOR's pinned versions of one environment into the next one's file, and render.
+
+    \b
+    Examples:
+      generator promote grafana --to prod
+      generator promote --all-pending --from dev --to staging --dry-run
+    """
+    from generator.catalog import load_catalog
+    from generator.promotion.promote import apply_promotion, plan_promotion
+
+    if bool(operator) == all_pending:
+        raise click.UsageError("name one OPERATOR or pass --all-pending")
+    plan = plan_promotion(
+        repo, load_catalog(repo), [operator] if operator else [], target, source, skip
+    )
+    for c in plan.changes:
+        report.info(f"{c.operator}: {'.'.join(c.path)}: {c.old or '(unset)'} → {c.new}")
+    if not plan.changes:
+        report.info(f"nothing to promote: {plan.target} already runs {plan.source}'s versions")
+    elif dry_run:
+        report.result(plan.diff().rstrip("\n"))
+    else:
+        for cluster, lines in sorted(apply_promotion(repo, plan).items()):
+            report.result(f"{cluster}:\n" + "\n".join(f"  {line}" for line in lines))
+        report.info(f"promoted {plan.source} → {plan.target} in {plan.path}")
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("unit", metavar="CLUSTER/UNIT")
+@click.argument("obj", metavar="KIND/NAME")
+@click.argument("field", metavar="[FIELD-PATH]", required=False)
+@repo_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def explain(
+    report: Reporter, unit: str, obj: str, field: str | None, repo: Path, output_format: str
+) -> None:
+    """Where each field of a rendered object came from: template, catalog layer and line
+    (through ${...} references), and every overlay step that changed it.
+
+    \b
+    Examples:
+      generator explain eks-prod/payments ResourceQuota/tenant-quota spec.hard.requests.cpu
+      generator explain eks-prod/cert-manager Deployment/cert-manager-webhook spec.replicas
+      generator explain kind-local/gateway Deployment/envoy-gateway --format json
+    """
+    from generator.provenance.explain import explain as explain_object
+    from generator.provenance.explain import render_explanation
+
+    report.result(render_explanation(explain_object(repo, unit, obj, field), output_format))
 
 
 @cli.command(epilog=EPILOG)
@@ -237,6 +483,27 @@ def kustomize(report: Reporter, directory: Path) -> None:
     for warning in warnings:
         report.problem(f"warning: {warning}")
     click.echo(text, nl=False)
+
+
+@cli.command(epilog=EPILOG)
+@repo_option
+@click.argument("cluster")
+@click.argument("unit", required=False)
+@click.pass_obj
+def build(report: Reporter, repo: Path, cluster: str, unit: str | None) -> None:
+    """Print a unit's final objects after every overlay layer, like `kustomize build`.
+
+    UNIT is an operator (without its number) or a tenant of CLUSTER; without it, every unit
+    of the cluster is printed in turn. Nothing is validated or written to rendered/.
+
+    \b
+    Examples:
+      generator build eks-prod cert-manager
+      generator build eks-prod tenants/payments > payments.yaml
+    """
+    from generator.overlays.unitbuild import unit_stream
+
+    click.echo(unit_stream(repo, cluster, unit), nl=False)
 
 
 @cli.command(epilog=EPILOG)
@@ -383,8 +650,16 @@ def bootstrap(
             "nothing was changed"
         )
         return
-    if not yes and not click.confirm(f"apply {len(plan.pending)} object(s)?", err=True):
-        raise click.Abort()
+    if not yes:
+        if not sys.stdin.isatty():  # a script or CI job: nobody can answer
+            raise GeneratorError(
+                f"bootstrap would apply {len(plan.pending)} object(s) and needs confirmation, "
+                "but standard input is not a terminal",
+                hint="pass --yes to apply without asking, or --dry-run to only show the plan",
+            )
+        if not click.confirm(f"apply {len(plan.pending)} object(s)?", err=True):
+            report.result("cancelled: nothing was applied")
+            sys.exit(1)
     try:
         commands.bootstrap_apply(
             where,
@@ -543,33 +818,46 @@ def schemas() -> None:
 
 
 @schemas.command("pull", epilog=EPILOG)
+@repo_option
 @live_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schemas/crds"),
-    show_default=True,
-    help="Folder for {group}/{kind}_{version}.json files.",
+    help="Folder for {group}/{kind}_{version}.json files [default: REPO/schemas/crds].",
 )
+@click.option("--force", is_flag=True, help="Replace schema files whose content differs.")
 @click.pass_obj
 def schemas_pull(
-    report: Reporter, context: str | None, kubeconfig: str | None, timeout: float, out: Path
+    report: Reporter,
+    repo: Path,
+    context: str | None,
+    kubeconfig: str | None,
+    timeout: float,
+    out: Path | None,
+    force: bool,
 ) -> None:
-    """Write a JSON schema for every version of every CRD the cluster serves.
+    """Write a JSON schema for every version of every CRD the cluster serves, into the
+    repository's own schemas/crds/ (they add to the schemas shipped with the generator).
 
     \b
     Examples:
       generator schemas pull --context kind-kind-local
-      generator schemas pull --out schemas/crds
+      generator schemas pull --out schemas/crds --force
     """
     from generator.live import commands
 
-    name, count, written, unchanged = commands.schemas_pull(
-        out, context=context, kubeconfig=kubeconfig, timeout=timeout
+    folder = out if out is not None else repo / "schemas" / "crds"
+    name, written = commands.schemas_pull(
+        folder, context=context, kubeconfig=kubeconfig, timeout=timeout, force=force
     )
+    for relpath in written.added:
+        report.result(f"added {relpath}")
+    for relpath in written.replaced:
+        report.result(f"replaced {relpath}")
+    count = len(written.added) + len(written.replaced) + written.unchanged
     report.result(
-        f"{count} schema file(s) from context '{name}' in {out}/: "
-        f"{written} written, {unchanged} unchanged"
+        f"{count} schema file(s) from context '{name}' in {folder}/: {len(written.added)} added, "
+        f"{len(written.replaced)} replaced, {written.unchanged} unchanged"
     )
 
 

@@ -1,15 +1,25 @@
-"""Catalog → [RenderUnit]: platform → environment → cluster → operator/tenant values, merged and
-interpolated, one unit per cluster and enabled operator or tenant."""
+"""Catalog → [RenderUnit]: platform → operator/tenant defaults → environment (and its entry for
+the operator or tenant) → cluster (and its entry) values, merged and interpolated, one unit per
+cluster and enabled operator or tenant."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
-from generator.model import Catalog, Cluster, Operator, Origin, RenderUnit, Tenant, Values
+from generator.model import (
+    Catalog,
+    Cluster,
+    Environment,
+    Operator,
+    Origin,
+    RenderUnit,
+    Tenant,
+    Values,
+)
 
 TENANT_ORDER = 1000  # tenants render, and sync, after every operator (orders are NNN ≤ 999)
 REFERENCE = re.compile(r"\$(\$?)\{([^${}]*)\}")
@@ -32,6 +42,59 @@ def _without_nulls(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     return value
+
+
+class Layer(NamedTuple):
+    """One step of the value hierarchy: its name (for `explain`), values and their positions."""
+
+    name: str  # "platform", "operator", "environment", "environment operators.grafana", ...
+    values: Values
+    origins: Mapping[tuple[str, ...], Origin]
+    origin: Origin  # the file (or the override entry) that holds them
+
+
+def value_layers(
+    catalog: Catalog,
+    cluster: Cluster | Environment,
+    record: Operator | Tenant,
+) -> list[Layer]:
+    """platform → the operator's or tenant's defaults → environment → its entry for the record
+    → cluster → its entry for the record; later layers win. Given an environment instead of a
+    cluster: what the environment gives every cluster of it (no cluster layers)."""
+    holders: tuple[tuple[str, Environment | Cluster], ...]
+    if isinstance(cluster, Environment):
+        environment, holders = cluster, (("environment", cluster),)
+    else:
+        environment = catalog.environment(cluster.environment)
+        holders = (("environment", environment), ("cluster", cluster))
+    kind = "operator" if isinstance(record, Operator) else "tenant"
+    layers = [
+        Layer(
+            "platform",
+            catalog.platform.values,
+            catalog.platform.value_origins,
+            catalog.platform.origin,
+        ),
+        Layer(kind, record.values, record.value_origins, record.origin),
+    ]
+    for scope, holder in holders:
+        layers.append(Layer(scope, holder.values, holder.value_origins, holder.origin))
+        overrides = holder.operator_overrides if kind == "operator" else holder.tenant_overrides
+        entry = overrides.get(record.name)
+        if entry is not None:
+            name = f"{scope} {kind}s.{record.name}"
+            layers.append(Layer(name, entry.values, entry.value_origins, entry.origin))
+    return layers
+
+
+def tenant_quotas(catalog: Catalog, cluster: Cluster, tenant: Tenant) -> dict[str, Any]:
+    """The tenant's quotas, then its environment's and cluster's `tenants.<name>.quotas`."""
+    quotas = dict(tenant.quotas)
+    for holder in (catalog.environment(cluster.environment), cluster):
+        entry = holder.tenant_overrides.get(tenant.name)
+        if entry is not None:
+            quotas.update(entry.quotas)
+    return quotas
 
 
 def resolve_units(catalog: Catalog, clusters: Sequence[str] = ()) -> list[RenderUnit]:
@@ -82,12 +145,11 @@ def derived_values(catalog: Catalog, cluster: Cluster) -> dict[str, Any]:
 def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> RenderUnit:
     environment = catalog.environment(cluster.environment)
     platform = catalog.platform
-    layers = (platform, environment, cluster, record)
     values: dict[str, Any] = derived_values(catalog, cluster)
     origins: dict[tuple[str, ...], Origin] = {}
-    for layer in layers:
+    for layer in value_layers(catalog, cluster, record):
         values = deep_merge(values, layer.values)
-        origins.update(layer.value_origins)
+        origins.update(layer.origins)
 
     if isinstance(record, Operator):
         kind, order, dirname = "operator", record.order, record.dirname
@@ -127,7 +189,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
             "namespace": record.namespace,
             "owners": list(record.owners),
             "readers": list(record.readers),
-            "quotas": dict(record.quotas),
+            "quotas": tenant_quotas(catalog, cluster, record),
             "exposure": dict(record.exposure),
             "storage": record.storage,
             "storageClass": values["storageClasses"].get(record.storage, ""),
@@ -142,6 +204,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
         context["tenant"] = interpolate(
             context["tenant"], context, record.field_origins, record.origin, own="tenant"
         )
+    layers = (platform, environment, cluster, record)
     sources = tuple(dict.fromkeys(PurePosixPath(layer.origin.path) for layer in layers))
     return RenderUnit(
         cluster=cluster,

@@ -129,6 +129,18 @@ class EnabledOn:
 
 
 @dataclass(frozen=True, slots=True)
+class Override:
+    """What an environment or cluster file changes for one operator or tenant, by name."""
+
+    name: str
+    values: Values
+    origin: Origin  # where the name was written
+    value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+    quotas: Mapping[str, Any] = field(default_factory=dict)  # tenants only
+    quota_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Platform:
     name: str
     domain: str
@@ -142,6 +154,7 @@ class Platform:
     origin: Origin
     # where each key path under values was written, for messages about merged values
     value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+    strict_promotion: bool = False  # promotion.strict: no stage runs what the one before has not
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +166,9 @@ class Environment:
     origin: Origin
     # where each key path under values was written, for messages about merged values
     value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+    # per-operator and per-tenant overrides, by name
+    operator_overrides: Mapping[str, Override] = field(default_factory=dict)
+    tenant_overrides: Mapping[str, Override] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +187,9 @@ class Cluster:
     origin: Origin
     # where each key path under values was written, for messages about merged values
     value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
+    # per-operator and per-tenant overrides, by name, beside the selection keys
+    operator_overrides: Mapping[str, Override] = field(default_factory=dict)
+    tenant_overrides: Mapping[str, Override] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,3 +303,30 @@ class Finding:
 class RenderedFile:
     relpath: PurePosixPath  # relative to rendered/
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What rendering a unit looked at, as its engine (or an overlay scope) reports it: the
+    inputs a cached result depends on. Paths are repo-relative; files of the generator itself
+    (its shipped Jsonnet libraries) are covered by the tool's version and are not listed."""
+
+    # files read, or looked for and absent (creating one would change what is found)
+    files: frozenset[PurePosixPath] = frozenset()
+    # folders read as a whole: every file's name and bytes below them counts
+    folders: frozenset[PurePosixPath] = frozenset()
+    # value paths the templates read, ("values", "replicas"); empty when the engine cannot tell
+    values: frozenset[tuple[str, ...]] = frozenset()
+
+    def __or__(self, other: Reads) -> Reads:
+        return Reads(
+            self.files | other.files, self.folders | other.folders, self.values | other.values
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One unit's engine output and everything the engine read to produce it."""
+
+    manifests: tuple[Manifest, ...]
+    reads: Reads

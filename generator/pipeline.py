@@ -2,39 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import render_cache
 from generator.errors import GeneratorError
+from generator.kinds import Scopes, scopes_of
 from generator.labels import COMPONENT_LABEL, common_labels
 from generator.model import (
     Catalog,
     Cluster,
     Finding,
     Manifest,
+    Reads,
     RenderedFile,
     RenderUnit,
     ResourceKey,
 )
-from generator.writer import RENDERED, compare, layout, read_tree, write_tree
+from generator.unit_cache import UnitCache
+from generator.writer import RENDERED, TreeChanges, compare, layout, read_tree, write_tree
 
-# Built-in kinds that have no namespace; CustomResourceDefinitions in the output add theirs.
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "CSINode",
-        "CustomResourceDefinition", "APIService", "ClusterRole", "ClusterRoleBinding",
-        "PriorityClass", "RuntimeClass", "IngressClass", "VolumeAttachment",
-        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "FlowSchema",
-        "PriorityLevelConfiguration", "CertificateSigningRequest", "ComponentStatus",
-    }
-)  # fmt: skip
+if TYPE_CHECKING:
+    from generator.overlays.targets import TargetReport
+    from generator.provenance.blame import OverlayTrace
+    from generator.provenance.unused import Unused
 
 
 @dataclass
@@ -44,6 +41,8 @@ class RenderResult:
     clusters: tuple[str, ...]
     full: bool  # every cluster of the catalog was rendered
     timings: dict[str, float] = field(default_factory=dict)
+    # what each unit's engine and its cluster's overlays read, by (cluster, unit dirname)
+    reads: dict[tuple[str, str], Reads] = field(default_factory=dict)
 
     def timings_text(self) -> str:
         return "timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in self.timings.items())
@@ -59,17 +58,27 @@ def render_all(
     if cached is not None:  # an unchanged catalog, already rendered and validated
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
-    result = _render(repo, clusters, validate, timings)
+    units = UnitCache(repo) if use_cache else None
+    result = _render(repo, clusters, validate, timings, units)
+    if units is not None:
+        units.prune()
     if key and not result.findings:
         render_cache.store(repo, key, result.files)
     return result
 
 
 def _render(
-    repo: Path, clusters: Sequence[str], validate: bool, timings: dict[str, float]
+    repo: Path,
+    clusters: Sequence[str],
+    validate: bool,
+    timings: dict[str, float],
+    cache: UnitCache | None = None,
 ) -> RenderResult:
     from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
+    from generator.overlays.targets import TargetReport
+    from generator.provenance.blame import OverlayTrace, blame_overlays
 
     with _timed(timings, "catalog"):
         catalog = load_catalog(repo)  # read and check every catalog file
@@ -86,9 +95,15 @@ def _render(
     ]
     files: list[RenderedFile] = []
     findings: list[tuple[str, Finding]] = []
+    targets = TargetReport()
+    reads: dict[tuple[str, str], Reads] = {}
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
-        rendered = _render_cluster(repo, catalog, cluster, units_of_cluster, timings)
+        trace = OverlayTrace()
+        rendered, read = _render_cluster(
+            repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
+        )
+        reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
             handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
@@ -96,13 +111,16 @@ def _render(
         everything += [m for ms in handoff.values() for m in ms]
         _check_unique(cluster, everything)
         if validate:
-            from generator.validate import check_policies, validate_cluster
+            from generator.policies import check_policies
+            from generator.validate import validate_cluster
 
             with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
                 found = validate_cluster(everything, cluster.kubernetes_version, repo)
                 found += check_policies(cluster, rendered)
+                # a finding an overlay introduced points at the overlay, not the template
+                found = blame_overlays(cluster, found, rendered, trace, check_policies)
         else:  # even in an emergency, no plaintext secret reaches rendered/
-            from generator.validate.policies import check_secrets
+            from generator.policies import check_secrets
 
             found = check_secrets(everything)
         catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
@@ -114,13 +132,35 @@ def _render(
             for f in found
         ]
         for unit, manifests in rendered:
-            files.extend(layout(cluster.name, unit.dirname, manifests, unit.sources))
+            files.extend(
+                layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
+            )
         for folder, manifests in handoff.items():
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
+    # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
+    raise_problems(targets.errors())
     names = tuple(c.name for c in selected)
-    return RenderResult(files, _per_source(findings), names, not clusters, timings)
+    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
+
+
+def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifest]]]:
+    """One cluster's units after the engines and every overlay layer, as rendered/ gets them
+    (`generator build`); nothing is validated or written."""
+    from generator.catalog import load_catalog
+    from generator.gitops.checks import raise_problems
+    from generator.merge import resolve_units
+    from generator.overlays.targets import TargetReport
+
+    catalog = load_catalog(repo)
+    units = resolve_units(catalog, [name])
+    _check_before_render(repo, catalog, units)
+    cluster = next(c for c in catalog.clusters if c.name == name)
+    targets = TargetReport()
+    rendered, _ = _render_cluster(repo, catalog, cluster, units, {}, targets)
+    raise_problems(targets.errors())
+    return rendered
 
 
 def _per_source(findings: Sequence[tuple[str, Finding]]) -> list[Finding]:
@@ -166,20 +206,63 @@ def _render_cluster(
     cluster: Cluster,
     units: Sequence[RenderUnit],
     timings: dict[str, float],
-) -> list[tuple[RenderUnit, list[Manifest]]]:
-    from generator.engines import engine
+    targets: TargetReport,
+    cache: UnitCache | None = None,
+    trace: OverlayTrace | None = None,
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
+    """The cluster's units after engines, overlays and common labels, and what each unit's
+    output was made from: its engine's reads and its cluster's overlay folders. `trace`
+    receives what each overlay step changed."""
+    from generator.engines import render_unit
     from generator.overlays.scopes import apply_overlays
 
     rendered = []
+    reads = []
     for unit in units:
-        with _timed(timings, f"engine:{unit.component.engine}"):
-            manifests = engine(unit.component.engine)(unit, repo)  # template, evaluate or chart
-        rendered.append((unit, manifests))
+        with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
+            key, result = cache.load(unit) if cache is not None else ("", None)
+        if result is None:
+            with _timed(timings, f"engine:{unit.component.engine}"):
+                result = render_unit(unit, repo)  # template, evaluate or chart
+            if cache is not None:
+                cache.store(key, result)
+        rendered.append((unit, list(result.manifests)))
+        reads.append((unit, result.reads))
+    overlay_folders: set[Path] = set()
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
-        overlaid = apply_overlays(repo, cluster, catalog.environment(cluster.environment), rendered)
+        environment = catalog.environment(cluster.environment)
+        changes = trace.changes if trace is not None else None
+        engines = rendered
+        overlaid = apply_overlays(
+            repo, cluster, environment, rendered, targets, overlay_folders, changes
+        )
         rendered = _keep_verbatim(rendered, overlaid)
-    scoped = _cluster_scoped_kinds(m for _, ms in rendered for m in ms)
-    return [(unit, [_decorate(m, unit, catalog, scoped) for m in ms]) for unit, ms in rendered]
+    overlays = Reads(folders=frozenset(_repo_relative(repo, p) for p in overlay_folders))
+    scopes = scopes_of(m for _, ms in rendered for m in ms)
+    decorated = [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]
+    if trace is not None:
+        trace.before = lambda: [
+            (unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in engines
+        ]
+    return decorated, [(unit, read | overlays) for unit, read in reads]
+
+
+def trace_cluster(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    trace: OverlayTrace,
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
+    """Engines and overlays for some units of a cluster, recording what each overlay step
+    changed (for `generator explain`); no validation, nothing written."""
+    from generator.overlays.targets import TargetReport
+
+    return _render_cluster(repo, catalog, cluster, units, {}, TargetReport(), trace=trace)
+
+
+def _repo_relative(repo: Path, path: Path) -> PurePosixPath:
+    return PurePosixPath(os.path.relpath(path, repo).replace(os.sep, "/"))
 
 
 def _keep_verbatim(
@@ -214,17 +297,6 @@ def _keep_verbatim(
     return kept
 
 
-def _cluster_scoped_kinds(manifests: Iterator[Manifest]) -> frozenset[str]:
-    kinds = set(CLUSTER_SCOPED)
-    for m in manifests:
-        if (
-            m.kind == "CustomResourceDefinition"
-            and m.body.get("spec", {}).get("scope") == "Cluster"
-        ):
-            kinds.add(str(m.body["spec"].get("names", {}).get("kind", "")))
-    return frozenset(kinds)
-
-
 def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str = "") -> Manifest:
     """Common labels on an object; `namespace` where it has none (namespaced kinds only)."""
     body: dict[str, Any] = dict(manifest.body)
@@ -236,11 +308,9 @@ def _with_labels(manifest: Manifest, labels: Mapping[str, str], namespace: str =
     return Manifest(body, manifest.origin)
 
 
-def _decorate(
-    manifest: Manifest, unit: RenderUnit, catalog: Catalog, cluster_scoped: frozenset[str]
-) -> Manifest:
+def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, scopes: Scopes) -> Manifest:
     """Common labels on every object; the unit's namespace on namespaced objects lacking one."""
-    namespace = "" if manifest.kind in cluster_scoped else unit.namespace
+    namespace = "" if scopes.cluster_scoped(manifest) else unit.namespace
     if manifest.verbatim:  # SOPS-encrypted: any change would break its MAC
         if namespace and not manifest.namespace:
             raise GeneratorError(
@@ -257,8 +327,14 @@ def _decorate(
 
 
 def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
+    from generator.gitops.flux import CREATE_ONLY
+
     seen: dict[ResourceKey, Manifest] = {}
     for m in manifests:
+        # Flux creates such an object only when absent (a tenant's Namespace, which the
+        # tenant's own Kustomization then applies in full): a second owner by design.
+        if m.metadata.get("annotations", {}).get(CREATE_ONLY[0]) == CREATE_ONLY[1]:
+            continue
         if m.key in seen:
             other = seen[m.key]
             raise GeneratorError(
@@ -292,29 +368,54 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
     return compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()
 
 
-def write(repo: Path, result: RenderResult) -> str:
-    return str(write_tree(repo / RENDERED, result.files, _scope(result)))
+def write(repo: Path, result: RenderResult) -> TreeChanges:
+    return write_tree(repo / RENDERED, result.files, _scope(result))
 
 
 def _check_before_render(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> None:
     """What render refuses before rendering, so lint and render report it alike: overlay
     folders no cluster would apply (a misspelt one would be ignored) and the GitOps stage's
-    rules (managedBy, reserved names, name lengths), at the key's position."""
+    rules (managedBy, reserved names, name lengths) and the promotion policy, at the key's
+    position."""
     from generator.gitops.checks import catalog_positions, check_catalog, raise_problems
     from generator.overlays.scopes import check_layout
+    from generator.promotion.versions import strict_violations
 
     raise_problems(check_layout(repo, catalog))
     raise_problems(check_catalog(catalog, units, catalog_positions(repo)))
+    raise_problems(strict_violations(catalog, units))  # promotion.strict
 
 
-def lint(repo: Path) -> str:
+def lint(repo: Path) -> tuple[dict[str, int], list[str]]:
+    """Check the catalog as render would before rendering; returns what it holds, counted,
+    and warnings about values nothing reads."""
     from generator.catalog import load_catalog
     from generator.merge import resolve_units
 
     catalog = load_catalog(repo)
     units = resolve_units(catalog)  # also checks references and interpolation
     _check_before_render(repo, catalog, units)
-    return (
-        f"{len(catalog.clusters)} clusters, {len(catalog.operators)} operators, "
-        f"{len(catalog.tenants)} tenants, {len(units)} units"
-    )
+    counts = {
+        "clusters": len(catalog.clusters),
+        "operators": len(catalog.operators),
+        "tenants": len(catalog.tenants),
+        "units": len(units),
+    }
+    return counts, [str(u) for u in unused_values(repo, catalog, units)]
+
+
+def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Unused]:
+    """Environment and cluster values no template reads: the engines say what they read (no
+    overlays, no validation, no output); a unit the render cache holds is not rendered again."""
+    from generator.engines import render_unit
+    from generator.provenance.unused import unused_values as unused
+
+    cache = UnitCache(repo)
+    reads: dict[tuple[str, str], Reads] = {}
+    for unit in units:
+        key, result = cache.load(unit)
+        if result is None:
+            result = render_unit(unit, repo)
+            cache.store(key, result)
+        reads[(unit.cluster.name, unit.dirname)] = result.reads
+    return list(unused(catalog, units, reads))

@@ -3,6 +3,7 @@ fingerprint → the files that render produced, so an unchanged catalog re-rende
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -11,6 +12,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from generator import __version__
 from generator.model import RenderedFile
@@ -35,19 +37,32 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     """Hash of every input file's path and bytes (and of every folder: an empty misspelt overlay
     folder is an error), the options and the generator's own code."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\0{sys.version}\0{sorted(clusters)}\0{validate}\0".encode())
-    digest.update(f"helm={shutil.which('helm')}\0".encode())  # the Helm backend may differ
-    digest.update(library_versions().encode())
-    package = Path(__file__).resolve().parent
-    for root, label in [(repo / folder, folder) for folder in INPUT_FOLDERS] + [
-        (package, "<generator>")
-    ]:
-        for path in _entries(root):
-            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            if path.is_file():
-                digest.update(path.read_bytes())
-            digest.update(b"\0")
+    digest.update(f"{tool_fingerprint()}\0{sorted(clusters)}\0{validate}\0".encode())
+    for folder in INPUT_FOLDERS:
+        _hash_tree(digest, repo / folder, folder)
     return digest.hexdigest()
+
+
+@functools.cache
+def tool_fingerprint() -> str:
+    """The generator's version and code, Python's, the Helm backend and the versions of the
+    libraries that shape output: any change to them must miss every cache."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{sys.version}\0".encode())
+    # the Helm backend may differ
+    backend = os.environ.get("GENERATOR_HELM_BACKEND", "")
+    digest.update(f"helm={shutil.which('helm')}\0{backend}\0".encode())
+    digest.update(library_versions().encode())
+    _hash_tree(digest, Path(__file__).resolve().parent, "<generator>")
+    return digest.hexdigest()
+
+
+def _hash_tree(digest: Any, root: Path, label: str) -> None:
+    for path in entries(root):
+        digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+        digest.update(b"\0")
 
 
 def library_versions() -> str:
@@ -73,7 +88,7 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _entries(root: Path) -> list[Path]:
+def entries(root: Path) -> list[Path]:
     """Folders and files below root, in a stable order, without Python's caches. Symlinked
     folders are followed (their files are inputs too); a link back to a folder already on the
     way down is listed but not walked again."""

@@ -3,6 +3,7 @@ longer produced are pruned."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from generator.model import Manifest, RenderedFile
+from generator.model import Manifest, RenderedFile, ResourceKey
 from generator.yamlio import dump_manifest
 
 RENDERED = "rendered"
@@ -29,10 +30,15 @@ UNSAFE_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
 def layout(
-    cluster: str, folder: str, manifests: Sequence[Manifest], sources: Iterable[PurePosixPath]
+    cluster: str,
+    folder: str,
+    manifests: Sequence[Manifest],
+    sources: Iterable[PurePosixPath],
+    overlays: Mapping[ResourceKey, Sequence[str]] | None = None,
 ) -> list[RenderedFile]:
     """One file per object: <cluster>/<folder>/<kind>-<name>.yaml, lower case; the namespace,
-    then the API group, join the name only where two objects would share a file."""
+    then the API group, join the name only where two objects would share a file. The header
+    names the catalog files, the source and the overlay steps that changed the object."""
     catalog_line = "Catalog: " + ", ".join(str(s) for s in sources)
 
     def stem(m: Manifest, detail: int) -> str:
@@ -52,7 +58,9 @@ def layout(
                 detail[i] = level
     files = []
     for i, manifest in enumerate(manifests):
-        header = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
+        header: tuple[str, ...] = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
+        if overlays and overlays.get(manifest.key):
+            header += ("Overlays: " + ", ".join(overlays[manifest.key]),)
         relpath = PurePosixPath(cluster, folder, f"{stem(manifest, detail[i])}.yaml")
         if manifest.verbatim:
             text = "".join(f"# {line}\n" for line in header) + manifest.verbatim
@@ -77,6 +85,8 @@ def read_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[PurePos
             continue
         for dirpath, _, filenames in os.walk(top):
             for filename in filenames:
+                if filename.startswith("."):  # an interrupted run's temporary file
+                    continue
                 path = Path(dirpath, filename)
                 found[PurePosixPath(path.relative_to(root).as_posix())] = path.read_text(
                     encoding="utf-8"
@@ -99,6 +109,9 @@ class TreeChanges:
 
     def __str__(self) -> str:
         return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+
+    def by_kind(self) -> dict[str, tuple[PurePosixPath, ...]]:
+        return {"added": self.added, "changed": self.changed, "removed": self.removed}
 
     def lines(self, prefix: str = RENDERED) -> list[str]:
         groups = (("added", self.added), ("changed", self.changed), ("removed", self.removed))
@@ -128,6 +141,9 @@ def write_tree(
     old = read_tree(root, scope)
     changes = compare(old, files)
     if not changes:
+        return changes
+    if 4 * (len(changes.added) + len(changes.changed) + len(changes.removed)) <= len(old):
+        _patch(root, files, changes)  # a few files: rebuilding the whole tree would dominate
         return changes
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
@@ -180,6 +196,79 @@ def _swap(root: Path, staging: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def _patch(root: Path, files: Sequence[RenderedFile], changes: TreeChanges) -> None:
+    """Write the changed files beside their targets, then rename them into place and remove
+    the files no longer produced. A journal beside rendered/ lists the work before any of it
+    starts and becomes the commit record when every new file is written (one rename): a run
+    killed before that point leaves temporary files the next run deletes, one killed after it
+    leaves a journal the next run completes. Ctrl-C and SIGTERM wait for the renames."""
+    texts = {f.relpath: f.text for f in files}
+    pid = os.getpid()
+    moves = [
+        (path.parent / f".{path.name}.new-{pid}", path)
+        for path in (*changes.added, *changes.changed)
+    ]
+    journal = root.parent / f".{root.name}.journal-{pid}"
+    _write_journal(journal, "prepare", moves, changes.removed)
+    try:
+        for temporary, path in moves:
+            (root / str(path.parent)).mkdir(parents=True, exist_ok=True)
+            with open(root / str(temporary), "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(texts[path])
+        _write_journal(journal, "commit", moves, changes.removed)
+    except BaseException:
+        _discard(root, journal)
+        raise
+    with _signals_deferred():
+        _roll_forward(root, journal)
+
+
+def _write_journal(
+    journal: Path,
+    state: str,
+    moves: Sequence[tuple[PurePosixPath, PurePosixPath]],
+    removed: Sequence[PurePosixPath],
+) -> None:
+    record = {
+        "state": state,
+        "moves": [[str(a), str(b)] for a, b in moves],
+        "remove": [str(p) for p in removed],
+    }
+    temporary = journal.with_name(journal.name + ".tmp")
+    temporary.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(temporary, journal)
+
+
+def _roll_forward(root: Path, journal: Path) -> None:
+    """Complete a committed journal; every step may run twice."""
+    record = json.loads(journal.read_text(encoding="utf-8"))
+    for temporary, path in record["moves"]:
+        if (root / temporary).exists():
+            os.replace(root / temporary, root / path)
+    for path in record["remove"]:
+        (root / path).unlink(missing_ok=True)
+        folder = (root / path).parent
+        while folder != root:
+            try:
+                folder.rmdir()  # only when the removal left it empty
+            except OSError:
+                break
+            folder = folder.parent
+    journal.unlink()
+
+
+def _discard(root: Path, journal: Path) -> None:
+    """Undo an uncommitted journal: its temporary files go, rendered/ is as it was."""
+    try:
+        record = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {"moves": []}
+    for temporary, _ in record["moves"]:
+        (root / temporary).unlink(missing_ok=True)
+    journal.unlink(missing_ok=True)
+    journal.with_name(journal.name + ".tmp").unlink(missing_ok=True)
+
+
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or not hasattr(
@@ -217,3 +306,15 @@ def _recover(root: Path) -> None:
         leftovers = leftovers[:-1]
     for stale in (*leftovers, *root.parent.glob(f".{root.name}.new-*")):
         shutil.rmtree(stale, ignore_errors=True)
+    for journal in sorted(root.parent.glob(f".{root.name}.journal-*")):
+        if journal.name.endswith(".tmp"):
+            journal.unlink(missing_ok=True)
+            continue
+        try:
+            committed = json.loads(journal.read_text(encoding="utf-8"))["state"] == "commit"
+        except (OSError, ValueError, KeyError):
+            committed = False
+        if committed:
+            _roll_forward(root, journal)
+        else:
+            _discard(root, journal)

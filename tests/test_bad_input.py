@@ -19,6 +19,12 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "tojson_of_a_missing_value": (
+        {"catalog/operators/010-web.yaml": "namespace: web\n"},
+        "error: charts/web/deployment.yaml.j2:20: dev-1/web: undefined value 'values.greeting'\n"
+        "  hint: values has: dns, image, ingressClass, replicas, secretPathPrefix, storageClasses; "
+        "define it in the catalog or guard it with `is defined` / `| default(...)`\n",
+    ),
     "malformed_yaml": (
         {"catalog/clusters/dev-1.yaml": "name: dev-1\nenvironment: [dev\n"},
         "error: catalog/clusters/dev-1.yaml:3:1: malformed YAML: did not find expected ',' or ']'\n"

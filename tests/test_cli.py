@@ -31,10 +31,10 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert "No such command 'rendr'" in result.err
 
 
-def test_render_reports_on_stderr_and_quiet_silences_it(minimal_repo: Path) -> None:
+def test_render_reports_its_result_on_stdout_and_quiet_silences_it(minimal_repo: Path) -> None:
     loud = run_cli(["render", "--no-cache", "--repo", str(minimal_repo)])
-    assert (loud.code, loud.out) == (0, "")
-    assert loud.err.startswith("rendered 7 files for 1 cluster(s): 0 added, 0 changed, 0 removed")
+    assert (loud.code, loud.err) == (0, "")
+    assert loud.out == "rendered 7 files for 1 cluster(s): 0 added, 0 changed, 0 removed\n"
     quiet = run_cli(["-q", "render", "--repo", str(minimal_repo)])
     assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
 
@@ -77,9 +77,10 @@ def test_python_dash_m_entry_point(minimal_repo: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert (done.returncode, done.stderr) == (
+    assert (done.returncode, done.stdout, done.stderr) == (
         0,
         "catalog is valid: 1 clusters, 1 operators, 0 tenants, 1 units\n",
+        "",
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,10 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.diff import diff_revisions, markdown
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, git
 
 INPUTS = ("catalog", "charts", "overlays", "schemas")
 OPERATOR = "catalog/operators/010-cert-manager.yaml"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def render(repo: Path) -> None:
@@ -76,7 +65,7 @@ def test_render_catches_a_stale_tree_and_agrees_with_the_committed_render(exampl
     assert not forgot.report
     assert [(s.revision.label, s.resources > 0) for s in fresh.stale] == [("HEAD~1", True)]
     assert "> `rendered/` at `HEAD~1` is stale: a fresh render differs in" in markdown(fresh)
-    images = [a for a in fresh.attention if a.category == "image"]
+    images = [a for a in fresh.attention if a.rule == "image"]
     assert images
     assert all(a.message.endswith(f":{old}` → `{new}`") for a in images)
     # Rendering the catalogs gives exactly what committing the render gives.

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from generator.diff.attention import ClusterInfo, attention
+from generator.diff.attention import attention
 from generator.diff.compare import diff_trees
+from generator.diff.platform import ClusterInfo
 from generator.diff.report import GITHUB_COMMENT_LIMIT, MARKER, as_json, markdown, text
 from generator.diff.revisions import Comparison, Staleness
+from generator.diff.rules import RuleContext
 from generator.diff.trees import Revision
 from generator.model import RenderedFile
 from generator.yamlio import dump_manifest
@@ -33,7 +35,7 @@ def comparison(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
         "committed",
         report,
         CLUSTERS,
-        tuple(attention(report, CLUSTERS)),
+        tuple(attention(RuleContext(report, CLUSTERS))),
         (),
     )
 
@@ -139,6 +141,7 @@ def test_json_lists_every_change_with_its_diff() -> None:
         "changed": 1,
         "removed": 0,
         "environment": "prod",
+        "production": True,
     }
     (first, _) = document["changes"]
     assert {k: v for k, v in first.items() if k != "diff"} == {
@@ -176,13 +179,16 @@ def test_text_lists_attention_and_a_stale_tree() -> None:
     stale = Comparison(
         c.base, c.head, "render", c.report, c.clusters, c.attention, (Staleness(c.base, 2),)
     )
-    assert text(stale).splitlines()[:6] == [
+    assert text(stale).splitlines()[:7] == [
         "origin/main → working tree: Both revisions were rendered from their catalogs (--render).",
         "warning: rendered/ at origin/main is stale (2 resources differ from a fresh render)",
-        "prod-1: +0 ~1 -0",
         "needs attention:",
-        "  Image changes: prod-1: Deployment web/web container web: nginx:1.26 → 1.27",
-        "  Replica changes in production: prod-1: Deployment web/web replicas 2 → 3",
+        "  [medium] Replica changes in production (production-replicas): prod-1: "
+        "Deployment web/web replicas 2 → 3",
+        "  [medium] New and changed images (image): prod-1: Deployment web/web container web: "
+        "nginx:1.26 → 1.27",
+        "changes per cluster:",
+        "  prod-1: +0 ~1 -0",
     ]
 
 

@@ -15,6 +15,7 @@ import yaml
 
 from generator.errors import GeneratorError
 from generator.gitops import gitops_manifests
+from generator.kinds import CLUSTER_SCOPED, NAMESPACED
 from generator.model import (
     Catalog,
     Cluster,
@@ -237,8 +238,9 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def schema_errors(schemas: Mapping[tuple[str, str], Any], manifest: Manifest) -> list[str]:
-    if manifest.api_version == "v1":
-        return []  # built-in kinds (the Namespaces Flux needs) are the validation stage's
+    if (manifest.key.group, manifest.kind) in CLUSTER_SCOPED | NAMESPACED:
+        # built-in kinds (the Namespaces and tenant RBAC Flux needs) are the validation stage's
+        return []
     schema = schemas[(manifest.api_version, manifest.kind)]
     validator = jsonschema.Draft7Validator(schema)
     # Round-trip through the writer so the check sees exactly what lands in rendered/.
@@ -260,7 +262,10 @@ def test_every_generated_object_validates_against_the_upstream_crds() -> None:
                 kinds.add(manifest.kind)
                 problems += schema_errors(schemas, manifest)
     assert problems == []
-    assert kinds == {"Application", "AppProject", "GitRepository", "Kustomization", "Namespace"}
+    assert kinds == {
+        "Application", "AppProject", "GitRepository", "Kustomization", "Namespace",
+        "ServiceAccount", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
+    }  # fmt: skip
 
 
 def test_crd_check_rejects_a_kustomization_without_prune() -> None:
@@ -359,7 +364,9 @@ def test_bootstrap_holds_root_application_and_projects() -> None:
         ("AppProject", "dev-kind-bootstrap"),
         ("AppProject", "dev-kind-platform"),
         ("AppProject", "dev-kind-tenant-alpha"),
+        ("AppProject", "dev-kind-tenant-alpha-rendered"),
         ("AppProject", "dev-kind-tenant-beta"),
+        ("AppProject", "dev-kind-tenant-beta-rendered"),
         ("Application", "dev-kind-root"),
     ]
     root = by_name(bootstrap, "Application")["dev-kind-root"]
@@ -408,6 +415,32 @@ def test_tenant_project_confines_tenant_to_its_namespace() -> None:
     assert "sourceNamespaces" not in alpha
     own = by_name(generate(make_catalog(), "dev-kind")["bootstrap"], "AppProject")
     assert own["dev-kind-tenant-alpha"]["spec"]["sourceNamespaces"] == ["ns-alpha"]
+
+
+def test_tenant_applications_sync_under_a_project_confined_to_the_tenant() -> None:
+    generated = generate(make_catalog(), "prod-eu")
+    apps = by_name(generated["apps"], "Application")
+    assert {n: a["spec"]["project"] for n, a in apps.items() if "-tenant-" in n} == {
+        "prod-eu-tenant-alpha": "prod-eu-tenant-alpha-rendered",
+        "prod-eu-tenant-beta": "prod-eu-tenant-beta-rendered",
+    }
+    projects = by_name(generated["bootstrap"], "AppProject")
+    assert projects["prod-eu-tenant-alpha-rendered"]["spec"] == {
+        "description": "rendered/ folder of tenant 'alpha', confined to namespace 'ns-alpha'",
+        "sourceRepos": [REPO],
+        "destinations": [
+            {"server": "https://prod-eu.k8s.acme.example:6443", "namespace": "ns-alpha"}
+        ],
+        "clusterResourceWhitelist": [{"group": "", "kind": "Namespace", "name": "ns-alpha"}],
+        "namespaceResourceBlacklist": [
+            {"group": "argoproj.io", "kind": "*"},
+            {"group": "*.fluxcd.io", "kind": "*"},
+        ],
+    }
+    # operators keep the platform project
+    assert {a["spec"]["project"] for n, a in apps.items() if "-tenant-" not in n} == {
+        "prod-eu-platform"
+    }
 
 
 def test_managed_cluster_targets_its_api_server_from_the_management_argocd() -> None:
@@ -548,7 +581,7 @@ def test_objects_point_at_the_catalog_file_they_come_from() -> None:
 
 def test_flux_cluster_gets_source_entry_point_and_a_kustomization_per_unit() -> None:
     flux = generate(make_catalog(), "edge")["flux"]
-    assert [(m.kind, m.name) for m in flux] == [
+    assert [(m.kind, m.name) for m in flux if m.key.group != "rbac.authorization.k8s.io"] == [
         ("GitRepository", "flux-system"),
         ("Kustomization", "cert-manager"),
         ("Kustomization", "cluster-issuers"),
@@ -560,6 +593,10 @@ def test_flux_cluster_gets_source_entry_point_and_a_kustomization_per_unit() -> 
         ("Namespace", "cert-manager"),
         ("Namespace", "external-dns"),
         ("Namespace", "kyverno"),
+        ("Namespace", "ns-alpha"),
+        ("Namespace", "ns-beta"),
+        ("ServiceAccount", "flux-tenant-alpha"),
+        ("ServiceAccount", "flux-tenant-beta"),
     ]
     kustomizations = by_name(flux, "Kustomization")
     assert kustomizations["flux-system"]["spec"]["path"] == "./rendered/edge/flux"
@@ -581,13 +618,46 @@ def test_flux_creates_operator_namespaces_that_no_unit_renders_and_never_prunes_
     )
     mesh = [obj("Namespace", "mesh"), obj("Deployment", "istiod", "mesh")]
     flux = generate(make_catalog(operators=operators), "edge", False, **{"050-mesh": mesh})["flux"]
-    namespaces = [m for m in flux if m.kind == "Namespace"]
+    namespaces = [m for m in flux if m.kind == "Namespace" and not m.name.startswith("ns-")]
     assert [(m.name, str(m.origin)) for m in namespaces] == [
         ("cert-manager", "catalog/operators/010-cert-manager.yaml:1")
     ]
     assert namespaces[0].body["metadata"]["annotations"] == {
         "kustomize.toolkit.fluxcd.io/prune": "disabled"
     }
+
+
+def test_flux_tenant_kustomizations_run_as_a_tenant_scoped_service_account() -> None:
+    flux = generate(make_catalog(), "edge")["flux"]
+    tenant = by_name(flux, "Kustomization")["tenant-alpha"]["spec"]
+    assert tenant["serviceAccountName"] == "flux-tenant-alpha"
+    assert "serviceAccountName" not in by_name(flux, "Kustomization")["kyverno"]["spec"]
+    access = [m for m in flux if m.name == "flux-tenant-alpha" or m.name == "ns-alpha"]
+    assert [(m.kind, m.namespace) for m in access] == [
+        ("ClusterRole", ""),
+        ("ClusterRoleBinding", ""),
+        ("Namespace", ""),
+        ("RoleBinding", "ns-alpha"),
+        ("ServiceAccount", "flux-system"),
+    ]
+    role, cluster_binding, namespace, binding, _ = (m.body for m in access)
+    assert namespace["metadata"]["annotations"] == {
+        "kustomize.toolkit.fluxcd.io/ssa": "IfNotPresent",
+        "kustomize.toolkit.fluxcd.io/prune": "disabled",
+    }
+    account = {"kind": "ServiceAccount", "name": "flux-tenant-alpha", "namespace": "flux-system"}
+    # every right inside the tenant namespace, none outside it but its own Namespace object
+    assert binding["roleRef"]["name"] == "cluster-admin"
+    assert binding["subjects"] == cluster_binding["subjects"] == [account]
+    assert cluster_binding["roleRef"]["name"] == "flux-tenant-alpha"
+    assert role["rules"] == [
+        {
+            "apiGroups": [""],
+            "resources": ["namespaces"],
+            "resourceNames": ["ns-alpha"],
+            "verbs": ["get", "patch", "update", "delete"],
+        }
+    ]
 
 
 def test_flux_depends_on_chains_the_numbered_waves() -> None:

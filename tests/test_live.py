@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -148,12 +150,14 @@ class Live:
 
     def run(self, *args: str, stdin: str | None = None) -> CliResult:
         command, *rest = args
-        full = (
-            [*command.split(), *rest, "--repo", str(self.repo)]
-            if command != "schemas pull"
-            else ["schemas", "pull", *rest]
-        )
-        full += ["--kubeconfig", str(self.kubeconfig)]
+        full = [
+            *command.split(),
+            *rest,
+            "--repo",
+            str(self.repo),
+            "--kubeconfig",
+            str(self.kubeconfig),
+        ]
         result = run_cli(full) if stdin is None else _run_with_input(full, stdin)
         # No credential is ever printed, whatever happened.
         assert TOKEN not in result.out + result.err
@@ -247,9 +251,36 @@ def test_bootstrap_dry_run_asks_the_server_and_changes_nothing(live: Live) -> No
 
 
 def test_bootstrap_asks_before_applying_and_stops_on_no(live: Live) -> None:
-    result = live.run("bootstrap", "kind-local", stdin="n\n")
-    assert result.code == 130
+    result = _run_at_a_terminal(live, "n\n")
+    assert result.code == 1
     assert "apply 2 object(s)? [y/N]" in result.err
+    assert result.out.endswith("cancelled: nothing was applied\n")
+    assert live.server.writes() == []
+
+
+def _run_at_a_terminal(live: Live, answer: str) -> CliResult:
+    """bootstrap with a terminal on standard input that types `answer`."""
+    runner = CliRunner()
+    args = ["bootstrap", "kind-local", "--repo", str(live.repo)]
+    args += ["--kubeconfig", str(live.kubeconfig)]
+    code = 0
+    with runner.isolation(input=answer) as (out, err, _):
+        sys.stdin.isatty = lambda: True  # type: ignore[method-assign]
+        try:
+            main(args)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0
+    return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def test_bootstrap_without_a_terminal_or_yes_says_to_pass_yes(live: Live) -> None:
+    result = live.run("bootstrap", "kind-local", stdin="")
+    assert (result.code, result.err) == (
+        2,
+        "error: bootstrap would apply 2 object(s) and needs confirmation, but standard input "
+        "is not a terminal\n"
+        "  hint: pass --yes to apply without asking, or --dry-run to only show the plan\n",
+    )
     assert live.server.writes() == []
 
 
@@ -601,10 +632,11 @@ def test_schemas_pull_writes_every_served_version_in_kubeconform_naming(
         "gadgets.example.org/gadgetset_v2alpha1-strict.json",
         "gadgets.example.org/gadgetset_v2alpha1.json",
     ]
-    assert (
-        result.out
-        == f"12 schema file(s) from context 'kind-kind-local' in {out}/: 12 written, 0 unchanged\n"
+    assert result.out.endswith(
+        f"12 schema file(s) from context 'kind-kind-local' in {out}/: 12 added, 0 replaced, "
+        "0 unchanged\n"
     )
+    assert "added example.com/widget_v1.json\n" in result.out
     plain = json.loads((out / "example.com/widget_v1.json").read_text())
     strict = json.loads((out / "example.com/widget_v1-strict.json").read_text())
     assert "additionalProperties" not in plain
@@ -615,7 +647,33 @@ def test_schemas_pull_writes_every_served_version_in_kubeconform_naming(
         assert spec["properties"]["size"]["anyOf"] == [{"type": "integer"}, {"type": "string"}]
         assert "additionalProperties" not in spec["properties"]["labels"]
     again = live.run("schemas pull", "--out", str(out))
-    assert again.out.endswith(": 0 written, 12 unchanged\n")
+    assert again.out == (
+        f"12 schema file(s) from context 'kind-kind-local' in {out}/: 0 added, 0 replaced, "
+        "12 unchanged\n"
+    )
+
+
+def test_schemas_pull_writes_into_the_repository_and_never_replaces_silently(
+    live: Live,
+) -> None:
+    live.populate(crd("example.com", "Widget", "widgets", ["v1"], schema=WIDGET_SCHEMA))
+    own = live.repo / "schemas/crds/example.com/widget_v1.json"
+    own.parent.mkdir(parents=True)
+    own.write_text('{"description": "written by hand"}\n')
+    result = live.run("schemas pull")
+    folder = live.repo / "schemas" / "crds"
+    assert (result.code, result.err) == (
+        2,
+        f"error: 1 schema file(s) in {folder}/ differ from what the cluster serves: "
+        "example.com/widget_v1.json; nothing was written\n"
+        "  hint: pass --force to replace them, or --out to write somewhere else\n",
+    )
+    assert sorted(p.name for p in folder.rglob("*.json")) == ["widget_v1.json"]
+    forced = live.run("schemas pull", "--force")
+    assert forced.code == 0, forced.err
+    assert "replaced example.com/widget_v1.json\n" in forced.out
+    assert "added example.com/widget_v1-strict.json\n" in forced.out
+    assert "written by hand" not in own.read_text()
 
 
 def test_pulled_schemas_validate_like_kubeconform(live: Live, tmp_path: Path) -> None:
@@ -686,6 +744,46 @@ def test_an_api_group_the_cluster_does_not_serve(tmp_path: Path) -> None:
         "'argoproj.io/v1alpha1'\n"
         "  hint: install what defines it first (its CRDs, e.g. Argo CD or Flux), or fix the "
         "apiVersion; 'kubectl api-versions' lists what the cluster serves\n"
+    )
+
+
+def test_several_objects_of_an_unserved_api_give_one_error_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    """Every failed request is collected, so asyncio prints no "Task exception was never
+    retrieved" for the second one; checked in a real process, where asyncio would print it."""
+    project = {
+        **ROOT,
+        "kind": "AppProject",
+        "metadata": {"name": "platform", "namespace": "argocd"},
+    }
+    with FakeApiServer() as server:  # no Argo CD CRDs installed
+        repo = write_tree(
+            tmp_path / "repo",
+            catalog(server.url)
+            | {
+                "rendered/kind-local/bootstrap/application-root.yaml": yaml.safe_dump(ROOT),
+                "rendered/kind-local/bootstrap/appproject-platform.yaml": yaml.safe_dump(project),
+            },
+        )
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(server.url))
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "generator", "bootstrap", "kind-local", "--yes"),
+                *("--repo", str(repo), "--kubeconfig", str(kubeconfig)),
+            ],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: the cluster behind context 'kind-kind-local' does not serve API "
+        "'argoproj.io/v1alpha1'\n"
+        "  hint: install what defines it first (its CRDs, e.g. Argo CD or Flux), or fix the "
+        "apiVersion; 'kubectl api-versions' lists what the cluster serves\n",
     )
 
 

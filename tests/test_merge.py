@@ -75,7 +75,7 @@ def test_structure_cannot_be_embedded_in_text() -> None:
     )
 
 
-def test_hierarchy_platform_environment_cluster_operator(tmp_path: Path) -> None:
+def test_hierarchy_platform_operator_environment_cluster(tmp_path: Path) -> None:
     repo = write_tree(
         tmp_path,
         {
@@ -85,7 +85,7 @@ def test_hierarchy_platform_environment_cluster_operator(tmp_path: Path) -> None
             "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  layers: {environment: e, cluster: e, operator: e}\n",
             "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"]
             + "values:\n  layers: {cluster: c, operator: c}\n  keep: [3]\n",
-            "catalog/operators/010-web.yaml": "namespace: web\nvalues:\n  layers: {operator: o}\n  greeting: hi\n",
+            "catalog/operators/010-web.yaml": "namespace: web\nvalues:\n  layers: {operator: o, cluster: o, environment: o}\n  greeting: hi\n",
         },
     )
     (unit,) = resolve_units(load_catalog(repo))
@@ -93,7 +93,7 @@ def test_hierarchy_platform_environment_cluster_operator(tmp_path: Path) -> None
         "platform": "p",
         "environment": "e",
         "cluster": "c",
-        "operator": "o",
+        "operator": "c",
     }
     assert unit.values["keep"] == [3]
     assert unit.values["dns"] == {"zone": "dev.demo.example"}

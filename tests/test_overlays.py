@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
+import yaml
 
 from generator.errors import GeneratorError
 from generator.model import Cluster, Component, Environment, Manifest, Origin, RenderUnit, Selection
@@ -13,9 +17,11 @@ from generator.overlays import apply_overlays, kustomize
 from generator.overlays.generators import encode_base64
 from generator.overlays.images import split_image
 from generator.overlays.labels import SelectorError, selector_matches
-from tests.conftest import REPO, run_cli, write_tree
+from generator.overlays.targets import TargetReport
+from tests.conftest import EXAMPLE, REPO, run_cli, write_tree
 
 ENV = Environment("prod", 3, {}, {}, Origin(PurePosixPath("catalog/environments/prod.yaml")))
+KUBECTL = shutil.which("kubectl")
 CLUSTER = Cluster(
     "eks-prod", "prod", "aws", "1.31.0", "https://k8s.example", "argocd", "",
     Selection(), Selection(), {}, {}, Origin(PurePosixPath("catalog/clusters/eks-prod.yaml")),
@@ -100,8 +106,9 @@ def test_unit_overlay_changes_only_its_unit_and_may_add_resources(tmp_path: Path
             "  namespace: cert-manager\nspec:\n  minAvailable: 1\n"
         ),
         "overlays/clusters/eks-prod/tenants/a/kustomization.yaml": (
-            "images:\n- name: web\n  newTag: \"2.0\"\n"
+            "resources:\n- api.yaml\nimages:\n- name: api\n  newTag: \"2.0\"\n"
         ),
+        "overlays/clusters/eks-prod/tenants/a/api.yaml": json.dumps(deployment("api", "ns-a").body),
     })  # fmt: skip
     result = apply_overlays(tmp_path, CLUSTER, ENV, rendered())
     cert_manager = result[0][1]
@@ -111,8 +118,8 @@ def test_unit_overlay_changes_only_its_unit_and_may_add_resources(tmp_path: Path
         PurePosixPath("overlays/environments/prod/cert-manager/pdb.yaml"), 1
     )
     assert result[1][1][0].body["spec"]["replicas"] == 1
-    tenant = result[2][1][0].body
-    assert tenant["spec"]["template"]["spec"]["containers"][0]["image"] == "web:2.0"
+    web, api = (m.body["spec"]["template"]["spec"]["containers"][0]["image"] for m in result[2][1])
+    assert (web, api) == ("web:1.0", "api:2.0")
 
 
 def test_engine_output_is_not_modified_in_place(tmp_path: Path) -> None:
@@ -157,13 +164,35 @@ def test_untargeted_patch_needs_the_rendered_namespace(tmp_path: Path) -> None:
     )
 
 
-def test_vars_are_refused_with_a_pointer_to_replacements(tmp_path: Path) -> None:
+def test_vars_build_with_a_deprecation_warning_and_report_unused_vars(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "kustomization.yaml": (
+            "resources: [pod.yaml]\nvars:\n- name: POD\n"
+            "  objref: {apiVersion: v1, kind: Pod, name: p}\n- name: UNUSED\n"
+            "  objref: {apiVersion: v1, kind: Pod, name: p}\n"
+        ),
+        "pod.yaml": (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+            "spec:\n  containers: [{name: c, image: i, args: [$(POD)]}]\n"
+        ),
+    })  # fmt: skip
+    warnings: list[str] = []
+    (pod,) = kustomize(tmp_path, tmp_path, warnings)
+    assert pod.body["spec"]["containers"][0]["args"] == ["p"]
+    assert warnings == [
+        "kustomization.yaml:2:1: 'vars' is deprecated; use 'replacements'",
+        "vars that were never replaced: UNUSED",
+    ]
+
+
+def test_a_var_without_name_or_objref_is_refused(tmp_path: Path) -> None:
     write_tree(tmp_path, {"kustomization.yaml": "resources: []\nvars:\n- name: X\n"})
     with pytest.raises(GeneratorError) as caught:
         kustomize(tmp_path, tmp_path)
     assert str(caught.value) == (
-        "kustomization.yaml:2:1: field 'vars' is not supported\n"
-        "  hint: use 'replacements' instead (vars are deprecated in Kustomize v5)"
+        "kustomization.yaml:3:3: a var needs a 'name' and an 'objref'\n"
+        "  hint: write {name: X, objref: {apiVersion: v1, kind: Service, name: db}}, or better a"
+        " replacement: vars are deprecated in Kustomize v5"
     )
 
 
@@ -369,6 +398,61 @@ def test_a_generated_secret_in_one_layer_is_hashed_once(tmp_path: Path) -> None:
     assert names == ["keda", "token-k695gkmbtk"]
 
 
+CLUSTER_PATCHES = """\
+patches:
+- target: {kind: ConfigMap, name: settings}
+  patch: |
+    - op: replace
+      path: /data/a
+      value: patched
+- target: {kind: ConfigMap}
+  patch: |
+    - op: add
+      path: /metadata/labels
+      value: {team: infra}
+"""
+
+
+def test_a_generated_object_patched_by_a_later_layer_is_hashed_on_its_patched_data(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/cert-manager/kustomization.yaml": (
+            "configMapGenerator:\n- name: settings\n  namespace: cert-manager\n"
+            "  literals: [a=b]\n"
+        ),
+        "overlays/clusters/eks-prod/kustomization.yaml": CLUSTER_PATCHES,
+    })  # fmt: skip
+    workload = deployment("cert-manager", "cert-manager")
+    workload.body["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "s", "configMap": {"name": "settings"}}
+    ]
+    result = apply_overlays(tmp_path, CLUSTER, ENV, [(unit("cert-manager"), [workload])])
+    (deployment_out, config_map) = result[0][1]
+    # the same chain as plain kustomizations (the cluster layer lists the environment layer)
+    write_tree(tmp_path / "chain", {
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": yaml.safe_dump(workload.body),
+        "env/kustomization.yaml": (
+            "resources: [../base]\nconfigMapGenerator:\n- name: settings\n"
+            "  namespace: cert-manager\n  literals: [a=b]\n"
+        ),
+        "cluster/kustomization.yaml": "resources: [../env]\n" + CLUSTER_PATCHES,
+    })  # fmt: skip
+    expected = [r.body for r in kustomize(tmp_path / "chain/cluster", tmp_path)]
+    assert config_map.body["metadata"]["name"] == "settings-c828695hdk"
+    assert [config_map.body, deployment_out.body] == expected  # Kustomize's kind order
+    assert deployment_out.body["spec"]["template"]["spec"]["volumes"][0]["configMap"] == {
+        "name": "settings-c828695hdk"
+    }
+    if KUBECTL is not None:
+        out = subprocess.run(
+            [KUBECTL, "kustomize", str(tmp_path / "chain/cluster")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert [d for d in yaml.safe_load_all(out.stdout) if d] == expected
+
+
 def test_an_object_rendered_by_two_units_names_both_units(tmp_path: Path) -> None:
     # Two operators rendering the same template: the source file alone cannot tell them apart.
     write_tree(tmp_path, {
@@ -420,3 +504,51 @@ def test_every_example_in_the_kustomize_help_builds_from_the_repository_root(
         result = run_cli(["kustomize", directory])
         assert (result.code, result.err) == (0, ""), directory
         assert result.out.startswith("apiVersion: ")
+
+
+def test_a_target_counts_as_matched_when_any_cluster_it_applies_to_has_the_object(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {
+        "overlays/environments/prod/kustomization.yaml": (
+            "patches:\n- target: {kind: Deployment, name: keda}\n  patch: |\n"
+            "    - {op: replace, path: /spec/replicas, value: 2}\n"
+            "- target: {kind: Deployment, name: cert-manger}\n  patch: |\n"
+            "    - {op: replace, path: /spec/replicas, value: 3}\n"
+        ),
+    })  # fmt: skip
+    report = TargetReport()
+    apply_overlays(tmp_path, CLUSTER, ENV, rendered()[:1], report)  # no keda in this cluster
+    apply_overlays(tmp_path, CLUSTER, ENV, rendered(), report)
+    assert [str(e) for e in report.errors()] == [
+        "overlays/environments/prod/kustomization.yaml:5:3: the patch target {kind: Deployment,"
+        " name: cert-manger} selects no object of the units this overlay applies to\n"
+        "  hint: did you mean name 'cert-manager'? If matching nothing is intended, add options:"
+        " {allowNoMatch: true} to the patch"
+    ]
+
+
+def test_build_prints_a_units_final_objects_in_kustomize_order() -> None:
+    result = run_cli(["build", "--repo", str(EXAMPLE), "eks-prod", "cert-manager"])
+    assert result.code == 0, result.err
+    printed = [d for d in yaml.safe_load_all(result.out) if d]
+    folder = EXAMPLE / "rendered/eks-prod/010-cert-manager"
+    written = [yaml.safe_load(p.read_text()) for p in sorted(folder.glob("*.yaml"))]
+    key = lambda d: (d["kind"], d["metadata"]["name"])  # noqa: E731
+    assert sorted(printed, key=key) == sorted(written, key=key)
+    kinds = [d["kind"] for d in printed]
+    # Kustomize's legacy order; the PodDisruptionBudgets come from the prod overlay
+    assert kinds.index("CustomResourceDefinition") < kinds.index("ServiceAccount")
+    assert kinds.index("Deployment") < kinds.index("PodDisruptionBudget")
+    webhook = next(d for d in printed if key(d) == ("Deployment", "cert-manager-webhook"))
+    assert webhook["spec"]["replicas"] == 2
+
+
+def test_build_names_the_closest_unit_of_the_cluster() -> None:
+    result = run_cli(["build", "--repo", str(EXAMPLE), "eks-prod", "cert-mangr"])
+    assert (result.code, result.out, result.err) == (
+        2,
+        "",
+        "error: catalog/clusters/eks-prod.yaml:1:1: cluster 'eks-prod' runs no operator or"
+        " tenant 'cert-mangr'\n  hint: did you mean 'cert-manager'?\n",
+    )

@@ -283,8 +283,8 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
     ),
     "patch-target-bad-regex": (
         labelling_patch("name: 'x('"),
-        "kustomization.yaml:4:3: invalid regular expression in patch target: missing ), unterminated subpattern at position 1"
-        "\n  hint: fix the name or namespace pattern",
+        "kustomization.yaml:4:3: invalid regular expression 'x(' in the patch target's name: missing ), unterminated subpattern"
+        "\n  hint: target name and namespace are anchored regular expressions; escape special characters such as '[', '(' and '*' with a backslash",
     ),
     "patch-target-bad-selector": (
         labelling_patch("labelSelector: 'app in x'"),
@@ -437,6 +437,29 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
 # Kustomize builds these, silently doing something the author cannot have meant (an added
 # null, a key at the top level, a patch dropped): we refuse them with the reason instead.
 REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "port-patch-without-the-protocol-the-original-gives": (
+        kustomization(
+            "resources:\n- svc.yaml\npatches:\n- patch: |\n    apiVersion: v1\n"
+            "    kind: Service\n    metadata:\n      name: web\n    spec:\n"
+            "      ports:\n      - {port: 80, targetPort: 8080}\n",
+            {
+                "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n"
+                "  ports:\n  - {port: 80, protocol: TCP}\n"
+            },
+        ),
+        "kustomization.yaml:4:3: strategic merge patch failed on Service 'web': some items of"
+        " 'ports' give 'protocol' and some do not; Kustomize then drops patch items and ignores"
+        " deletions"
+        "\n  hint: give every port its number and protocol, or replace the list with $patch: replace",
+    ),
+    "patch-option-misspelt": (
+        targeted_patch(
+            "kind: ConfigMap\n  options: {allowNamechange: true}",
+            "|\n    - {op: add, path: /data/b, value: c}",
+        ),
+        "kustomization.yaml:6:13: unknown field 'allowNamechange'"
+        "\n  hint: did you mean 'allowNameChange'? allowed here: allowKindChange, allowNameChange, allowNoMatch",
+    ),
     "json6902-value-missing": (
         json_patch("- op: add\n  path: /data/b\n"),
         "kustomization.yaml:5:3: JSON 6902 patch failed on ConfigMap 'x': operation 0 ('add') has no 'value'"
@@ -495,17 +518,6 @@ REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
         ),
         "kustomization.yaml:4:5: a.env:1: 'MY KEY' is not a valid key"
         "\n  hint: keys may not be empty or contain spaces",
-    ),
-    "strategic-list-item-without-its-merge-key": (
-        kustomization(
-            "resources:\n- dep.yaml\npatches:\n- patch: |\n    apiVersion: apps/v1\n"
-            "    kind: Deployment\n    metadata:\n      name: web\n    spec:\n"
-            "      template:\n        spec:\n          containers:\n"
-            "          - name: app\n            args: [--debug]\n          - image: sidecar:1\n",
-            {"dep.yaml": DEPLOYMENT},
-        ),
-        "kustomization.yaml:4:3: strategic merge patch failed on Deployment 'web': an item of 'containers' has no 'name', the key that list merges by"
-        "\n  hint: give every item of that list its key, or replace the list with $patch: replace",
     ),
 }
 

@@ -134,3 +134,91 @@ def test_patch_folders_and_listed_kustomizations_inside_a_scope_are_accepted(
     assert "replicas: 4" in text
     assert 'shared: "yes"' in text
     assert "team: web" in text
+
+
+PDB = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {
+                "overlays/environments/dev/web/kustomisation.yaml": "resources: [pdb.yaml]\n",
+                "overlays/environments/dev/web/pdb.yaml": PDB,
+            },
+            "overlays/environments/dev/web/kustomisation.yaml:1: 'kustomisation.yaml' is not a"
+            " kustomization file name, so 'overlays/environments/dev/web' has no kustomization\n"
+            "  hint: Kustomize reads only kustomization.yaml, kustomization.yml, Kustomization;"
+            " did you mean 'kustomization.yaml'?",
+        ),
+        (
+            {"overlays/clusters/dev-1/Kustomization.yml": KUSTOMIZATION},
+            "overlays/clusters/dev-1/Kustomization.yml:1: 'Kustomization.yml' is not a"
+            " kustomization file name, so 'overlays/clusters/dev-1' has no kustomization\n"
+            "  hint: Kustomize reads only kustomization.yaml, kustomization.yml, Kustomization;"
+            " did you mean 'kustomization.yaml'?",
+        ),
+        (
+            {"overlays/clusters/dev-1/tenants/alpha/pdb.yaml": PDB},
+            "overlays/clusters/dev-1/tenants/alpha/pdb.yaml:1:"
+            " 'overlays/clusters/dev-1/tenants/alpha/' holds 'pdb.yaml' but no kustomization"
+            " file, so nothing applies it\n"
+            "  hint: add 'overlays/clusters/dev-1/tenants/alpha/kustomization.yaml' that lists the"
+            " file under resources or patches, or move the file out of overlays/",
+        ),
+    ],
+    ids=["misspelt-in-unit", "wrong-case-in-scope", "yaml-without-kustomization"],
+)
+def test_overlay_folders_kustomize_would_skip_are_refused(
+    minimal_repo: Path, files: dict[str, str], expected: str
+) -> None:
+    write_tree(minimal_repo, {"catalog/tenants/alpha.yaml": TENANT})
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    before = snapshot(minimal_repo / "rendered")
+    write_tree(minimal_repo, files)
+    for command in ("render", "lint"):
+        result = run_cli([command, "--repo", str(minimal_repo)])
+        assert (result.code, result.err.strip()) == (2, f"error: {expected}"), command
+    assert snapshot(minimal_repo / "rendered") == before
+
+
+NODE_SELECTOR_PATCH = """\
+patches:
+- target: {{kind: {kind}}}{options}
+  patch: |
+    - op: add
+      path: /spec/template/spec/nodeSelector
+      value: {{pool: system}}
+"""
+
+
+def test_a_patch_target_that_selects_nothing_fails_the_render(minimal_repo: Path) -> None:
+    before = snapshot(minimal_repo / "rendered")
+    overlay = NODE_SELECTOR_PATCH.format(kind="Deploymnet", options="")
+    write_tree(minimal_repo, {"overlays/clusters/dev-1/kustomization.yaml": overlay})
+    result = run_cli(["render", "--repo", str(minimal_repo)])
+    assert (result.code, result.err) == (
+        2,
+        "error: overlays/clusters/dev-1/kustomization.yaml:2:3: the patch target"
+        " {kind: Deploymnet} selects no object of the units this overlay applies to\n"
+        "  hint: did you mean kind 'Deployment'? If matching nothing is intended, add options:"
+        " {allowNoMatch: true} to the patch\n",
+    )
+    assert snapshot(minimal_repo / "rendered") == before
+
+
+def test_allow_no_match_keeps_an_intentionally_empty_target(minimal_repo: Path) -> None:
+    before = snapshot(minimal_repo / "rendered")
+    overlay = NODE_SELECTOR_PATCH.format(
+        kind="StatefulSet", options="\n  options: {allowNoMatch: true}"
+    )
+    write_tree(minimal_repo, {"overlays/environments/dev/kustomization.yaml": overlay})
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    assert snapshot(minimal_repo / "rendered") == before
+    overlay = NODE_SELECTOR_PATCH.format(kind="Deployment", options="")
+    write_tree(minimal_repo, {"overlays/environments/dev/web/kustomization.yaml": overlay})
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    assert (
+        "pool: system" in (minimal_repo / "rendered/dev-1/010-web/deployment-web.yaml").read_text()
+    )

@@ -47,8 +47,8 @@ def kubectl_results() -> dict[str, subprocess.CompletedProcess[str]]:
         return {case.name: result for case, result in zip(every, pool.map(run, every), strict=True)}
 
 
-def test_there_are_at_least_forty_parity_cases() -> None:
-    assert len(CASES) >= 40
+def test_the_parity_suite_has_a_hundred_build_and_thirty_error_cases() -> None:
+    assert (len(CASES) >= 100, len(ERRORS) >= 30) == (True, True)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

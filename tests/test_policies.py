@@ -4,6 +4,7 @@ annotation that gives a reason."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from generator.model import (
     RenderUnit,
     Selection,
 )
-from generator.validate.policies import (
+from generator.policies import (
     RULES,
     WAIVER_PREFIX,
     check_manifests,
@@ -123,6 +124,26 @@ def waived(body: dict[str, Any], rule: str, reason: str = "approved in PLAT-123"
     body = copy.deepcopy(body)
     body["metadata"].setdefault("annotations", {})[WAIVER_PREFIX + rule] = reason
     return body
+
+
+def crd(group: str, kind: str, scope: str = "Namespaced") -> dict[str, Any]:
+    spec = {"group": group, "names": {"kind": kind}, "scope": scope}
+    return obj(
+        "CustomResourceDefinition",
+        f"{kind.lower()}s.{group}",
+        "",
+        "apiextensions.k8s.io/v1",
+        spec=spec,
+    )
+
+
+def crd_operator(*kinds: tuple[str, str]) -> tuple[RenderUnit, list[Manifest]]:
+    """A platform operator installing the CRDs of `kinds` ((group, kind) pairs)."""
+    crds = [manifest(crd(g, k), "charts/crds/crds.yaml") for g, k in kinds]
+    return (unit("operator", "crds", 5, "crds"), crds)
+
+
+KEDA = crd_operator(("keda.sh", "ScaledJob"))
 
 
 def rules_of(rendered: list[tuple[RenderUnit, list[Manifest]]]) -> list[str]:
@@ -404,7 +425,7 @@ def test_custom_resources_need_their_crd_from_an_earlier_operator() -> None:
         "CustomResourceDefinition",
         "certificates.cert-manager.io",
         api="apiextensions.k8s.io/v1",
-        spec={"group": "cert-manager.io", "names": {"kind": "Certificate"}},
+        spec={"group": "cert-manager.io", "names": {"kind": "Certificate"}, "scope": "Namespaced"},
     )
     cert = obj("Certificate", "web", "web", "cert-manager.io/v1", spec={})
     early = unit("operator", "issuers", 5, "web")
@@ -483,7 +504,7 @@ def test_ephemeral_containers_need_pinned_images_but_no_resources() -> None:
 
 
 def test_plaintext_secrets_are_caught_even_when_validation_is_off() -> None:
-    from generator.validate.policies import check_secrets
+    from generator.policies import check_secrets
 
     secret = obj("Secret", "db", "shop", data={"password": "aHVudGVyMg=="})
     findings = check_secrets([manifest(obj("ConfigMap", "c", "shop")), manifest(secret, line=7)])
@@ -564,7 +585,7 @@ def test_pod_templates_in_any_tenant_object_are_checked() -> None:
         "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
     }
     template = obj("PodTemplate", "t", "ns-shop", template={"spec": pod})
-    findings = check_policies(CLUSTER, tenant_with(scaled_job(pod), template))
+    findings = check_policies(CLUSTER, [KEDA, *tenant_with(scaled_job(pod), template)])
     assert [str(f) for f in findings[:3]] == [
         f"charts/shop/app.yaml:1: ScaledJob ns-shop/root: pod sets hostPID: true "
         f"[tenant-pod-security]\n  hint: {POD_HINT}",
@@ -579,7 +600,7 @@ def test_pod_templates_in_any_tenant_object_are_checked() -> None:
         ("PodTemplate", "container 'x' is privileged"),
     ]
     unpinned = scaled_job({"containers": [{"name": "y", "image": "busybox"}]})
-    assert [f.message for f in check_policies(CLUSTER, tenant_with(unpinned))] == [
+    assert [f.message for f in check_policies(CLUSTER, [KEDA, *tenant_with(unpinned)])] == [
         "container 'y' image 'busybox' has no tag",
         "container 'y' declares no resource requests or limits",
     ]
@@ -836,7 +857,399 @@ def test_deeply_nested_tenant_objects_are_searched_without_recursion() -> None:
     for _ in range(5000):
         nested = [nested]
     body = obj("Widget", "deep", "ns-shop", "example.com/v1", spec={"items": nested})
-    assert [f.message for f in check_policies(CLUSTER, tenant_with(body))] == [
+    widgets = crd_operator(("example.com", "Widget"))
+    assert [f.message for f in check_policies(CLUSTER, [widgets, *tenant_with(body)])] == [
         "container 'deep' declares no resource requests or limits",
         "container 'deep' uses hostPort 1",
     ]
+
+
+CLUSTER_KINDS = [
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("v1", "PersistentVolume"),
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"),
+    ("storage.k8s.io/v1", "StorageClass"),
+    ("scheduling.k8s.io/v1", "PriorityClass"),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+    ("v1", "Node"),
+]
+
+
+@pytest.mark.parametrize(("api", "kind"), CLUSTER_KINDS)
+def test_a_cluster_scoped_kind_is_refused_even_when_it_names_the_tenant_namespace(
+    api: str, kind: str
+) -> None:
+    body = obj(kind, "sneaky", "ns-shop", api)
+    findings = check_policies(CLUSTER, tenant_with(body))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("tenant-namespace", f"tenant renders a cluster-scoped {kind}")
+    ]
+    still = check_policies(CLUSTER, tenant_with(waived(body, "tenant-namespace")))
+    assert [f.message for f in still] == [
+        f"tenant renders a cluster-scoped {kind} (the waiver is ignored)"
+    ]
+
+
+def test_scope_of_a_custom_kind_comes_from_its_crd_not_from_the_object() -> None:
+    operator = (
+        unit("operator", "crds", 5, "crds"),
+        [
+            manifest(crd("cert-manager.io", "ClusterIssuer", "Cluster")),
+            manifest(crd("cert-manager.io", "Issuer", "Namespaced")),
+        ],
+    )
+    cluster_issuer = obj("ClusterIssuer", "ca", "ns-shop", "cert-manager.io/v1", spec={})
+    issuer = obj("Issuer", "ca", "ns-shop", "cert-manager.io/v1", spec={})
+    findings = check_policies(CLUSTER, [operator, *tenant_with(cluster_issuer, issuer)])
+    assert [(f.key.kind if f.key else "", f.message) for f in findings] == [
+        ("ClusterIssuer", "tenant renders a cluster-scoped ClusterIssuer")
+    ]
+
+
+def test_a_kind_of_unknown_scope_is_refused_in_a_tenant() -> None:
+    widget = obj("Widget", "w", "ns-shop", "example.com/v1", spec={})
+    # a built-in kind name under a group that does not define it is no built-in kind
+    fake_role = obj("ClusterRoleBinding", "b", "ns-shop", "example.com/v1")
+    findings = check_policies(CLUSTER, tenant_with(widget, fake_role))
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: Widget ns-shop/w: tenant renders Widget of 'example.com/v1', "
+        "a kind neither Kubernetes nor a CustomResourceDefinition of this cluster defines, so "
+        "its scope is unknown [tenant-namespace]\n"
+        "  hint: a tenant renders built-in namespaced kinds and custom resources whose "
+        "CustomResourceDefinition a platform operator of this cluster renders; check "
+        "apiVersion and kind",
+        "charts/shop/app.yaml:1: ClusterRoleBinding ns-shop/b: tenant renders "
+        "ClusterRoleBinding of 'example.com/v1', a kind neither Kubernetes nor a "
+        "CustomResourceDefinition of this cluster defines, so its scope is unknown "
+        "[tenant-namespace]\n"
+        "  hint: a tenant renders built-in namespaced kinds and custom resources whose "
+        "CustomResourceDefinition a platform operator of this cluster renders; check "
+        "apiVersion and kind",
+    ]
+    assert (
+        check_policies(CLUSTER, [crd_operator(("example.com", "Widget")), *tenant_with(widget)])
+        == []
+    )
+
+
+PRIVILEGED_POD = {
+    "hostPID": True,
+    "containers": [
+        {
+            "name": "root",
+            "image": "busybox:1.36",
+            "securityContext": {"privileged": True},
+            "resources": {"requests": {"cpu": "10m"}, "limits": {"cpu": "10m"}},
+        }
+    ],
+    "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
+}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"containers": [], "template": {"spec": PRIVILEGED_POD}},
+        {"containers": {}, "template": {"spec": PRIVILEGED_POD}},
+        {"initContainers": [], "jobTemplate": {"spec": {"template": {"spec": PRIVILEGED_POD}}}},
+        {
+            "template": {
+                "spec": dict(
+                    PRIVILEGED_POD, containers=[], initContainers=PRIVILEGED_POD["containers"]
+                )
+            }
+        },
+    ],
+    ids=["empty-list", "not-a-list", "empty-init-containers", "init-containers-only"],
+)
+def test_a_decoy_pod_spec_does_not_hide_the_real_template(spec: dict[str, Any]) -> None:
+    body = obj("Deployment", "app", "ns-shop", "apps/v1", spec=spec)
+    messages = [f.message for f in check_policies(CLUSTER, tenant_with(body))]
+    assert messages == [
+        "pod sets hostPID: true",
+        "volume 'host' uses hostPath",
+        "container 'root' is privileged",
+    ]
+
+
+DELEGATING = [
+    (
+        "source.toolkit.fluxcd.io/v1",
+        "GitRepository",
+        "a Flux source, which fetches content for Flux to apply",
+    ),
+    (
+        "source.toolkit.fluxcd.io/v1beta2",
+        "OCIRepository",
+        "a Flux source, which fetches content for Flux to apply",
+    ),
+    (
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        "a Flux Kustomization, which applies manifests",
+    ),
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease", "a Flux HelmRelease, which installs a chart"),
+    ("argoproj.io/v1alpha1", "Application", "an Argo CD Application, which deploys content"),
+    (
+        "argoproj.io/v1alpha1",
+        "ApplicationSet",
+        "an Argo CD ApplicationSet, which creates Applications",
+    ),
+    ("argoproj.io/v1alpha1", "AppProject", "an Argo CD AppProject, which grants deployment rights"),
+    ("ARGOPROJ.IO/v1alpha1", "application", "an Argo CD Application, which deploys content"),
+]
+
+
+@pytest.mark.parametrize(("api", "kind", "what"), DELEGATING)
+def test_a_tenant_may_not_render_objects_that_deploy_with_a_controllers_rights(
+    api: str, kind: str, what: str
+) -> None:
+    group = api.rpartition("/")[0]
+    # the CRD is on the cluster, so scope alone does not refuse the object
+    crds = crd_operator((group, kind))
+    spec = {
+        "targetNamespace": "kube-system",
+        "path": "./",
+        "sourceRef": {"kind": "GitRepository", "name": "x"},
+    }
+    body = obj(kind, "escape", "ns-shop", api, spec=spec)
+    findings = check_policies(CLUSTER, [crds, *tenant_with(waived(body, "tenant-delegation"))])
+    assert [str(f) for f in findings] == [
+        f"charts/shop/app.yaml:1: {kind} ns-shop/escape: tenant renders {kind} of '{api}': "
+        f"{what} with the controller's rights, beyond the tenant namespace (the waiver is "
+        "ignored) [tenant-delegation]\n"
+        "  hint: waive.platform.generator/tenant-delegation has no effect: a tenant's own "
+        "annotation cannot lift the tenant's confinement; the platform generates the GitOps "
+        "objects that deploy a tenant (confined to its namespace); render the workloads "
+        "themselves in the tenant's overlay"
+    ]
+    operator = unit("operator", "flux-tenants", 90, "ns-shop")
+    assert check_policies(CLUSTER, [crds, (operator, [manifest(body)])]) == []
+
+
+def test_ip_blocks_that_together_cover_every_address_open_the_namespace() -> None:
+    low = network_policy("low", egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/1"}}]}])
+    high = network_policy(
+        "high",
+        egress=[{"to": [{"ipBlock": {"cidr": "128.0.0.0/1", "except": ["169.254.0.0/16"]}}]}],
+    )
+    findings = check_policies(CLUSTER, tenant_with(low, high))
+    assert [str(f) for f in findings] == [
+        "charts/shop/app.yaml:1: NetworkPolicy ns-shop/low: egress ipBlocks '0.0.0.0/1', "
+        "'128.0.0.0/1' of NetworkPolicies 'high', 'low' together allow every address "
+        f"[tenant-network]\n  hint: {NETWORK_HINT}"
+    ]
+    quarters = network_policy(
+        "quarters",
+        ingress=[
+            {"from": [{"ipBlock": {"cidr": f"{a}::/2"}} for a in ("0", "4000", "8000", "c000")]}
+        ],
+    )
+    assert [f.message for f in check_policies(CLUSTER, tenant_with(quarters))] == [
+        "ingress ipBlocks '::/2', '4000::/2', '8000::/2', 'c000::/2' of NetworkPolicies "
+        "'quarters' together allow every address"
+    ]
+    # half of the addresses is a wide opening, but not every address
+    assert check_policies(CLUSTER, tenant_with(low)) == []
+    assert rules_of(tenant_with(waived(low, "tenant-network"), high)) == []
+
+
+@pytest.mark.parametrize("role", ["system:node", "system:controller:namespace-controller"])
+def test_tenants_may_not_bind_kubernetes_component_roles(role: str) -> None:
+    binding = obj(
+        "RoleBinding",
+        "component",
+        "ns-shop",
+        "rbac.authorization.k8s.io/v1",
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        subjects=[{"kind": "Group", "name": "team-shop"}],
+    )
+    findings = check_policies(CLUSTER, tenant_with(waived(binding, "tenant-rbac")))
+    assert [(f.rule, f.message) for f in findings] == [
+        (
+            "tenant-rbac",
+            f"binds the built-in ClusterRole '{role}', meant for Kubernetes components "
+            "(the waiver is ignored)",
+        )
+    ]
+
+
+def cluster_secret_store(name: str, **conditions: Any) -> dict[str, Any]:
+    spec = {"provider": {"fake": {"data": []}}, "conditions": [conditions] if conditions else []}
+    return obj("ClusterSecretStore", name, "", "external-secrets.io/v1beta1", spec=spec)
+
+
+def test_a_tenant_may_use_only_a_cluster_secret_store_granted_to_its_namespace() -> None:
+    stores = [
+        cluster_secret_store(
+            "platform-secrets",
+            namespaceSelector={
+                "matchExpressions": [
+                    {
+                        "key": "kubernetes.io/metadata.name",
+                        "operator": "NotIn",
+                        "values": ["kube-system"],
+                    }
+                ]
+            },
+        ),
+        cluster_secret_store("shop-secrets", namespaces=["ns-shop"]),
+        cluster_secret_store(
+            "labelled",
+            namespaceSelector={"matchLabels": {"kubernetes.io/metadata.name": "ns-shop"}},
+        ),
+    ]
+    operator = (
+        unit("operator", "external-secrets", 40, "external-secrets"),
+        [manifest(s, "charts/eso/stores.yaml") for s in stores]
+        + [
+            manifest(crd("external-secrets.io", k), "charts/eso/crds.yaml")
+            for k in ("ExternalSecret", "PushSecret")
+        ],
+    )
+
+    def external_secret(store: str, where: str = "secretStoreRef") -> dict[str, Any]:
+        ref = {"name": store, "kind": "ClusterSecretStore"}
+        spec: dict[str, Any] = {"target": {"name": "db"}}
+        if where == "secretStoreRef":
+            spec["secretStoreRef"] = ref
+        else:  # a per-key source, beside a harmless namespaced store
+            spec["secretStoreRef"] = {"name": "own", "kind": "SecretStore"}
+            spec["data"] = [
+                {"secretKey": "p", "remoteRef": {"key": "k"}, "sourceRef": {"storeRef": ref}}
+            ]
+        return obj(
+            "ExternalSecret",
+            f"from-{store}-{where}",
+            "ns-shop",
+            "external-secrets.io/v1beta1",
+            spec=spec,
+        )
+
+    push = obj(
+        "PushSecret",
+        "push",
+        "ns-shop",
+        "external-secrets.io/v1alpha1",
+        spec={
+            "secretStoreRefs": [
+                {"kind": "ClusterSecretStore", "labelSelector": {"matchLabels": {"a": "b"}}}
+            ]
+        },
+    )
+    bodies = [
+        external_secret("platform-secrets"),
+        external_secret("platform-secrets", "sourceRef"),
+        external_secret("shop-secrets"),
+        external_secret("labelled", "sourceRef"),
+        push,
+    ]
+    findings = check_policies(CLUSTER, [operator, *tenant_with(*bodies)])
+    assert [(f.key.name if f.key else "", f.rule, f.message) for f in findings] == [
+        (
+            "from-platform-secrets-secretStoreRef",
+            "tenant-delegation",
+            "tenant ExternalSecret uses ClusterSecretStore 'platform-secrets', whose "
+            "spec.conditions do not name namespace 'ns-shop': the store reads with the "
+            "platform's credentials",
+        ),
+        (
+            "from-platform-secrets-sourceRef",
+            "tenant-delegation",
+            "tenant ExternalSecret uses ClusterSecretStore 'platform-secrets', whose "
+            "spec.conditions do not name namespace 'ns-shop': the store reads with the "
+            "platform's credentials",
+        ),
+        (
+            "push",
+            "tenant-delegation",
+            "tenant PushSecret uses ClusterSecretStore '<selected by label>', whose "
+            "spec.conditions do not name namespace 'ns-shop': the store reads with the "
+            "platform's credentials",
+        ),
+    ]
+    assert findings[0].hint == (
+        "read through a SecretStore in the tenant namespace, or have the platform list "
+        "'ns-shop' under spec.conditions[].namespaces of that ClusterSecretStore"
+    )
+
+
+def test_a_cluster_issuer_signs_only_names_the_tenant_owns() -> None:
+    issuers = crd_operator(
+        ("cert-manager.io", "Certificate"), ("cert-manager.io", "CertificateRequest")
+    )
+    tenant_unit = unit("tenant", "shop", 1000, "ns-shop")
+    tenant_unit = dataclasses.replace(
+        tenant_unit,
+        context={
+            "tenant": {"podSecurity": "restricted", "exposure": {"hosts": ["shop.example.com"]}}
+        },
+    )
+
+    def certificate(name: str, issuer_kind: str = "ClusterIssuer", **spec: Any) -> dict[str, Any]:
+        ref = {"name": "platform-ca", "kind": issuer_kind, "group": "cert-manager.io"}
+        return obj(
+            name.title(), name, "ns-shop", "cert-manager.io/v1", spec={"issuerRef": ref, **spec}
+        )
+
+    own = dict(
+        certificate("certificate", dnsNames=["shop.example.com", "api.ns-shop.svc"]),
+        metadata={"name": "own", "namespace": "ns-shop"},
+    )
+    foreign = dict(
+        certificate(
+            "certificate",
+            dnsNames=["shop.example.com", "kubernetes.default.svc", "api.ns-other"],
+            isCA=True,
+            ipAddresses=["10.0.0.1"],
+        ),
+        metadata={"name": "foreign", "namespace": "ns-shop"},
+    )
+    local = dict(
+        certificate("certificate", "Issuer", dnsNames=["anything.example"]),
+        metadata={"name": "local", "namespace": "ns-shop"},
+    )
+    request = certificate("certificaterequest", request="LS0t")
+    request["kind"] = "CertificateRequest"
+    ingress = obj(
+        "Ingress",
+        "web",
+        "ns-shop",
+        "networking.k8s.io/v1",
+        spec={
+            "tls": [{"hosts": ["shop.example.com", "bank.example.com"], "secretName": "web-tls"}]
+        },
+    )
+    ingress["metadata"]["annotations"] = {"cert-manager.io/cluster-issuer": "letsencrypt-prod"}
+    bodies = [manifest(b) for b in [*tenant_baseline(), own, foreign, local, request, ingress]]
+    findings = check_policies(CLUSTER, [issuers, (tenant_unit, bodies)])
+    assert [(f.key.name if f.key else "", f.message) for f in findings] == [
+        ("foreign", "tenant Certificate has ClusterIssuer 'platform-ca' sign a CA certificate"),
+        (
+            "foreign",
+            "tenant Certificate has ClusterIssuer 'platform-ca' sign ipAddresses, which the tenant does not own",
+        ),
+        (
+            "foreign",
+            "tenant Certificate has ClusterIssuer 'platform-ca' sign names the tenant does not own "
+            "('api.ns-other', 'kubernetes.default.svc')",
+        ),
+        (
+            "certificaterequest",
+            "tenant CertificateRequest has ClusterIssuer 'platform-ca' sign a raw certificate "
+            "request, whose names cannot be checked",
+        ),
+        (
+            "web",
+            "tenant Ingress has ClusterIssuer 'letsencrypt-prod' sign names the tenant does not own "
+            "('bank.example.com')",
+        ),
+    ]
+    assert {f.rule for f in findings} == {"tenant-delegation"}
+    assert findings[0].hint == (
+        "request only the tenant's exposure hosts or service names of 'ns-shop', or sign with an "
+        "Issuer in the tenant namespace; to add hosts, change 'catalog/tenants/shop.yaml'"
+    )

@@ -999,8 +999,23 @@ def test_policies_flag_reports_violations_in_every_format(
         "container 'web' image 'nginx' has no tag\n"
         "app/pod.yaml - Pod web is invalid: policy container-resources: container 'web' declares "
         "no resource requests or limits\n"
-        "Summary: 3 resources found in 1 file - Valid: 1, Invalid: 2, Errors: 0, Skipped: 0\n",
+        "Summary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0, "
+        "Policy findings: 2\n",
     )
+    as_json = json.loads(
+        run_cli(["validate", "--policies", "-summary", "-output", "json", "app"]).out
+    )
+    assert as_json["summary"] == {
+        "valid": 1,
+        "invalid": 0,
+        "errors": 0,
+        "skipped": 0,
+        "policyFindings": 2,
+    }
+    assert [r["msg"].split(":")[0] for r in as_json["resources"]] == [
+        "policy image-pinned",
+        "policy container-resources",
+    ]
     tap = run_cli(["validate", "--policies", "-output", "tap", "app"])
     assert tap.out.splitlines()[2] == (
         "not ok 2 - app/pod.yaml (v1/Pod/shop/web): policy image-pinned: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path, PurePosixPath
@@ -174,7 +175,82 @@ def test_check_lists_stale_files_and_exits_1(minimal_repo: Path) -> None:
 
 def test_check_passes_on_a_fresh_render(minimal_repo: Path) -> None:
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
-    assert (result.code, result.out) == (0, "")
+    assert (result.code, result.out, result.err) == (0, "rendered/ is up to date (7 files)\n", "")
+
+
+def big_tree(tmp_path: Path) -> tuple[Path, list[RenderedFile]]:
+    files = rendered(*(f"c1/010-a/f{i}.yaml" for i in range(12)), "c1/020-b/g.yaml")
+    root = tmp_path / "rendered"
+    writer.write_tree(root, files, None)
+    return root, files
+
+
+def test_a_few_changes_are_patched_in_place(tmp_path: Path) -> None:
+    root, files = big_tree(tmp_path)
+    inode = root.stat().st_ino
+    new = [*files[:11], RenderedFile(PurePosixPath("c1/010-a/f11.yaml"), "changed\n")]
+    changes = writer.write_tree(root, [*new, *rendered("c1/030-c/h.yaml")], None)
+    assert str(changes) == "1 added, 1 changed, 1 removed"
+    assert root.stat().st_ino == inode  # not swapped: only three files were touched
+    tree = snapshot(root)
+    assert tree["c1/010-a/f11.yaml"] == b"changed\n"
+    assert "c1/030-c/h.yaml" in tree
+    assert not (root / "c1/020-b").exists()  # emptied by the removal
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_a_failure_before_the_patch_commits_leaves_the_old_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, files = big_tree(tmp_path)
+    before = snapshot(root)
+    real_replace = os.replace
+    calls = []
+
+    def commit_interrupted(source: object, target: object) -> None:
+        calls.append(target)
+        if len(calls) == 2:  # the journal's commit record
+            raise KeyboardInterrupt
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", commit_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_tree(root, [*files[1:], *rendered("c1/030-c/h.yaml")], None)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_a_patch_killed_after_its_commit_is_completed_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, files = big_tree(tmp_path)
+    new = [*files[1:], *rendered("c1/030-c/h.yaml")]
+
+    def killed(root: Path, journal: Path) -> None:
+        raise SystemExit(137)  # nothing after the commit runs
+
+    with monkeypatch.context() as patched:
+        patched.setattr(writer, "_roll_forward", killed)
+        with pytest.raises(SystemExit):
+            writer.write_tree(root, new, None)
+    assert any(p.name.startswith(".rendered.journal-") for p in tmp_path.iterdir())
+    assert not writer.write_tree(root, new, None)  # recovered first: nothing left to do
+    assert snapshot(root) == {str(f.relpath): f.text.encode() for f in new}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def test_a_patch_killed_before_its_commit_leaves_no_temporary_files(tmp_path: Path) -> None:
+    root, files = big_tree(tmp_path)
+    before = snapshot(root)
+    temporary = PurePosixPath("c1/010-a/.f0.yaml.new-999")
+    (root / str(temporary)).write_text("half written")
+    journal = tmp_path / ".rendered.journal-999"
+    journal.write_text(
+        json.dumps({"state": "prepare", "moves": [[str(temporary), "c1/010-a/f0.yaml"]]})
+    )
+    assert not writer.write_tree(root, files, None)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from generator.model import (
     Environment,
     Operator,
     Origin,
+    Override,
     Platform,
     Selection,
     Tenant,
@@ -35,6 +36,32 @@ def _origins(catalog_file: CatalogFile) -> dict[tuple[str, ...], Origin]:
         path[1:]: origin
         for path, origin in _positions(catalog_file)
         if path[0] == "values" and path[1:]
+    }
+
+
+SELECTION_KEYS = frozenset({"include", "exclude", "includeLabels", "excludeLabels"})
+
+
+def _overrides(catalog_file: CatalogFile, key: str) -> dict[str, Override]:
+    """`operators:` or `tenants:` entries by name, each with the positions of its values and
+    quotas (a cluster's selection keys sit beside them and are skipped)."""
+    entries = catalog_file.data.get(key) or {}
+    positions = [(p, o) for p, o in _positions(catalog_file) if len(p) > 3 and p[0] == key]
+
+    def under(name: str, section: str) -> dict[tuple[str, ...], Origin]:
+        return {p[3:]: o for p, o in positions if p[1] == name and p[2] == section}
+
+    return {
+        name: Override(
+            name=name,
+            values=entry.get("values") or {},
+            origin=catalog_file.at(key, name),
+            value_origins=under(name, "values"),
+            quotas=entry.get("quotas") or {},
+            quota_origins=under(name, "quotas"),
+        )
+        for name, entry in entries.items()
+        if name not in SELECTION_KEYS
     }
 
 
@@ -79,6 +106,7 @@ def platform(f: CatalogFile) -> Platform:
         values=d.get("values", {}),
         origin=Origin(f.path, 1, 1),
         value_origins=_origins(f),
+        strict_promotion=bool(d.get("promotion", {}).get("strict", False)),
     )
 
 
@@ -86,7 +114,14 @@ def environment(f: CatalogFile, problems: list[GeneratorError]) -> Environment:
     d = f.data
     sync = {"automated": True, "prune": True, "selfHeal": True, **d.get("sync", {})}
     return Environment(
-        _name(f, problems), d["order"], sync, d.get("values", {}), Origin(f.path, 1, 1), _origins(f)
+        _name(f, problems),
+        d["order"],
+        sync,
+        d.get("values", {}),
+        Origin(f.path, 1, 1),
+        _origins(f),
+        _overrides(f, "operators"),
+        _overrides(f, "tenants"),
     )
 
 
@@ -127,6 +162,8 @@ def cluster(f: CatalogFile, problems: list[GeneratorError]) -> Cluster:
         values=d.get("values", {}),
         origin=Origin(f.path, 1, 1),
         value_origins=_origins(f),
+        operator_overrides=_overrides(f, "operators"),
+        tenant_overrides=_overrides(f, "tenants"),
     )
 
 

@@ -8,7 +8,7 @@ import difflib
 
 from generator.catalog.records import Locate
 from generator.errors import GeneratorError
-from generator.model import Catalog, Operator, Origin, Tenant
+from generator.model import Catalog, Cluster, Environment, Operator, Origin, Tenant
 
 # Namespaces of Kubernetes itself and of the GitOps controllers: never a tenant's.
 SYSTEM_NAMESPACES = frozenset({"default", "argocd", "flux-system"})
@@ -72,6 +72,16 @@ def check_references(catalog: Catalog, problems: list[GeneratorError], at: Locat
                     if not any(c in pattern for c in "*?[") and pattern not in known:
                         where = at(cluster.origin, key, field, index)
                         problems.append(_unknown(f"{key}.{field}", pattern, known, where, key[:-1]))
+    tenants = {t.name for t in catalog.tenants}
+    holders: tuple[Environment | Cluster, ...] = (*catalog.environments, *catalog.clusters)
+    for layer in holders:
+        for key, overrides, known in (
+            ("operators", layer.operator_overrides, set(operators)),
+            ("tenants", layer.tenant_overrides, tenants),
+        ):
+            for name, override in overrides.items():
+                if name not in known:
+                    problems.append(_unknown(key, name, known, override.origin, key[:-1]))
     records: tuple[Operator | Tenant, ...] = (*catalog.operators, *catalog.tenants)
     for record in records:
         for field, names, what in (

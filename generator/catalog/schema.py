@@ -136,7 +136,15 @@ def _schema_at(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str,
     fields: Mapping[str, Any] = schema
     rule: Mapping[str, Any] = {}
     for key in path:
-        rule = rule.get("schema", {}) if isinstance(key, int) else fields.get(key, {})
+        if isinstance(key, int):
+            rule = rule.get("schema", {})
+        elif key in fields:
+            rule = fields[key]
+        else:  # a name under `operators:` or `tenants:`: the rule every other key follows
+            rule = next(
+                (r for r in (rule.get("allow_unknown"), rule.get("valuesrules")) if isinstance(r, Mapping)),
+                {},
+            )
         fields = rule.get("schema", {}) if rule.get("type") == "dict" else {}
     return fields
 

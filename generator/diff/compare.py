@@ -20,6 +20,7 @@ HIDDEN = "(hidden)"
 HIDDEN_CHANGED = "(hidden, changed)"
 SECRET_FIELDS = ("data", "stringData")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+CATALOG_LINE, SOURCE_LINE = "# Catalog: ", "# Source: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ class Resource:
     key: ResourceKey
     path: PurePosixPath  # relative to rendered/
     body: Mapping[str, Any]
+    catalog: tuple[str, ...] = ()  # the file header's `# Catalog:` files, the unit's own last
+    source: str = ""  # the file header's `# Source:` (template, chart or overlay file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +114,27 @@ def place(relpath: PurePosixPath) -> tuple[str, str]:
     return folders[0], folders[1] if len(folders) >= 2 else ""
 
 
+def header(text: str) -> tuple[tuple[str, ...], str]:
+    """The catalog files and the source named in the comment lines `generator render` writes
+    at the top of a file."""
+    catalog: tuple[str, ...] = ()
+    source = ""
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        if line.startswith(CATALOG_LINE):
+            catalog = tuple(p.strip() for p in line[len(CATALOG_LINE) :].split(",") if p.strip())
+        elif line.startswith(SOURCE_LINE):
+            source = line[len(SOURCE_LINE) :].strip()
+    return catalog, source
+
+
 def resources(files: Iterable[RenderedFile]) -> list[Resource]:
     """Every object of every file; a file that holds no mapping is keyed by its path."""
     found: list[Resource] = []
     for file in files:
         cluster, component = place(file.relpath)
+        catalog, source = header(file.text)
         path = PurePosixPath("rendered") / file.relpath
         for document in load_manifests(file.text, path):
             if isinstance(document, Mapping):
@@ -131,7 +150,7 @@ def resources(files: Iterable[RenderedFile]) -> list[Resource]:
             else:
                 key = ResourceKey("", "", "", str(file.relpath))
                 body = {"content": document}
-            found.append(Resource(cluster, component, key, file.relpath, body))
+            found.append(Resource(cluster, component, key, file.relpath, body, catalog, source))
     return found
 
 

@@ -3,13 +3,22 @@ rendered afresh with --render), the DiffReport between them and what needs atten
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from generator.diff.attention import Attention, ClusterInfo, attention
+from generator.diff.attention import Attention, attention
+from generator.diff.baseline import tenant_baseline
 from generator.diff.compare import DiffReport, diff_trees
+from generator.diff.components import engines
+from generator.diff.headline import Intent, headline
+from generator.diff.inputs import InputChange, changed_inputs
+from generator.diff.next_steps import NextStep, next_steps
+from generator.diff.platform import ClusterInfo, cluster_info
+from generator.diff.rules import RuleContext
+from generator.diff.rules.network import is_network
+from generator.diff.rules.rbac import is_rbac
 from generator.diff.trees import (
     RENDERED,
     WORKING_TREE,
@@ -21,13 +30,8 @@ from generator.diff.trees import (
     render_side,
     resolve,
 )
-from generator.errors import GeneratorError
-from generator.model import RenderedFile
-from generator.yamlio import load_manifests
 
-PRODUCTION_NAMES = ("prod", "production")
-CLUSTERS, ENVIRONMENTS = "catalog/clusters", "catalog/environments"
-CATALOG_FOLDERS = (CLUSTERS, ENVIRONMENTS)
+CATALOG = "catalog"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,9 @@ class Comparison:
     clusters: Mapping[str, ClusterInfo]  # every cluster of either side
     attention: tuple[Attention, ...]
     stale: tuple[Staleness, ...]
+    headline: tuple[Intent, ...] = ()
+    next_steps: tuple[NextStep, ...] = ()
+    inputs: tuple[InputChange, ...] = ()  # input files that differ between the revisions
 
 
 def diff_revisions(
@@ -61,62 +68,37 @@ def diff_revisions(
     checkout = locate(project)
     old = resolve(checkout, base)
     new = resolve(checkout, head) if head is not None else Revision(WORKING_TREE, "")
-    files = read_revisions(checkout, (old, new), (RENDERED, *CATALOG_FOLDERS))
+    files = read_revisions(checkout, (old, new), (RENDERED, CATALOG))
     stale: list[Staleness] = []
+    trees = [files[(old.sha, RENDERED)], files[(new.sha, RENDERED)]]
     if render:
-        trees = []
-        for revision in (old, new):
+        for position, revision in enumerate((old, new)):
             fresh = render_side(checkout, revision, renderer)
-            drift = diff_trees(files[(revision.sha, RENDERED)], fresh)
+            drift = diff_trees(trees[position], fresh)
             if drift:
                 stale.append(Staleness(revision, len(drift.changes)))
-            trees.append(fresh)
-        report = diff_trees(trees[0], trees[1])
-    else:
-        report = diff_trees(files[(old.sha, RENDERED)], files[(new.sha, RENDERED)])
-    clusters = {
-        **cluster_info(files[(old.sha, CLUSTERS)], files[(old.sha, ENVIRONMENTS)]),
-        **cluster_info(files[(new.sha, CLUSTERS)], files[(new.sha, ENVIRONMENTS)]),
+            trees[position] = fresh
+    report = diff_trees(trees[0], trees[1])
+    # Head wins: a cluster the head still has is described as the head's catalog says.
+    before = cluster_info(files[(old.sha, CATALOG)])
+    clusters = {**before, **cluster_info(files[(new.sha, CATALOG)])}
+    inputs = changed_inputs(checkout, old, new)
+    # Only tenants whose roles or policies changed are rendered for the baseline.
+    wanted = {
+        (c.cluster, c.component.removeprefix("tenants/"))
+        for c in report.changes
+        if c.component.startswith("tenants/") and (is_rbac(c.key) or is_network(c.key))
     }
+    context = RuleContext(report, clusters, inputs, lambda: tenant_baseline(checkout, new, wanted))
     return Comparison(
         old,
         new,
         "render" if render else "committed",
         report,
         clusters,
-        tuple(attention(report, clusters)),
+        tuple(attention(context)),
         tuple(stale),
+        tuple(headline(report, clusters, inputs, trees[1], engines(checkout, old, new, inputs))),
+        tuple(next_steps(report, clusters, before)),
+        inputs,
     )
-
-
-def _documents(files: Sequence[RenderedFile]) -> list[Mapping[str, Any]]:
-    """The mappings of catalog files; unreadable files are left out, since the environment
-    only sharpens the report and `generator lint` reports bad catalogs."""
-    documents: list[Mapping[str, Any]] = []
-    for file in files:
-        try:
-            loaded = load_manifests(file.text, file.relpath)
-        except GeneratorError:
-            continue
-        documents.extend(d for d in loaded if isinstance(d, Mapping))
-    return documents
-
-
-def cluster_info(
-    clusters: Sequence[RenderedFile], environments: Sequence[RenderedFile]
-) -> dict[str, ClusterInfo]:
-    """Environment of each cluster in a catalog, and whether it is production: an environment
-    named prod/production (or prod-*), else the last in promotion order."""
-    orders: dict[str, int] = {}
-    for document in _documents(environments):
-        order = document.get("order")
-        orders[str(document.get("name", ""))] = order if isinstance(order, int) else 0
-    named = {e for e in orders if e.lower() in PRODUCTION_NAMES or e.lower().startswith("prod-")}
-    if not named and orders:
-        last = max(orders.values())
-        named = {e for e, order in orders.items() if order == last}
-    info: dict[str, ClusterInfo] = {}
-    for document in _documents(clusters):
-        environment = str(document.get("environment") or "")
-        info[str(document.get("name", ""))] = ClusterInfo(environment, environment in named)
-    return info

@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from generator.engines.plain import component_files, parse_stream, read_text
 from generator.errors import GeneratorError
-from generator.model import Manifest, Origin, RenderUnit
+from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import inside, outside_error
 
 
@@ -97,18 +97,110 @@ for _base in (jinja2.Undefined, jinja2.StrictUndefined):
             setattr(_Undefined, _name, _Undefined._fail_with_undefined_error)
 
 
+class RecordingEnvironment(SandboxedEnvironment):
+    """Remembers the file of every template loaded (cached or not), includes and imports too."""
+
+    loaded: set[str]
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        template = super()._load_template(name, globals)
+        if template.filename:
+            self.loaded.add(template.filename)
+        return template
+
+
+class TrackedValues(dict[str, Any]):
+    """A mapping of the template context that records which value paths the templates read.
+
+    Looking up a key that holds a mapping only walks down (a new TrackedValues); looking up
+    anything else, or a key that is absent, reads that path. Using a mapping as a whole
+    (iterating, `tojson`, `length`, truth) reads everything under it. Attribute names start
+    with `_tracked_` so that no value key is shadowed (Jinja tries attributes first).
+    """
+
+    __slots__ = ("_tracked_path", "_tracked_reads")
+
+    def __init__(
+        self, data: Mapping[str, Any], path: tuple[str, ...], reads: set[tuple[str, ...]]
+    ) -> None:
+        super().__init__(data)
+        self._tracked_path = path
+        self._tracked_reads = reads
+
+    def __getitem__(self, key: str) -> Any:
+        path = (*self._tracked_path, str(key))
+        try:
+            value = super().__getitem__(key)
+        except KeyError:
+            self._tracked_reads.add(path)
+            raise
+        if isinstance(value, dict):
+            return TrackedValues(value, path, self._tracked_reads)
+        self._tracked_reads.add(path)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if super().__contains__(key) else self._absent(key, default)
+
+    def _absent(self, key: str, default: Any) -> Any:
+        self._tracked_reads.add((*self._tracked_path, str(key)))
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        self._tracked_reads.add((*self._tracked_path, str(key)))
+        return super().__contains__(key)
+
+    def _whole(self) -> None:
+        self._tracked_reads.add(self._tracked_path)
+
+    def __iter__(self) -> Any:
+        self._whole()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._whole()
+        return super().__len__()
+
+    def items(self) -> Any:
+        self._whole()
+        return super().items()
+
+    def keys(self) -> Any:
+        self._whole()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._whole()
+        return super().values()
+
+    def __eq__(self, other: object) -> bool:
+        self._whole()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
+    return list(rendered(unit, repo).manifests)
+
+
+def rendered(unit: RenderUnit, repo: Path) -> Rendered:
+    """The manifests and what was read: the component folder as a whole (a new file there may
+    shadow a library template) and each template included from charts/lib/."""
     folder = repo / str(unit.component.path)
     environment = _environment(
         folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
     )
+    environment.loaded = set()
+    reads: set[tuple[str, ...]] = set()
+    context = {**unit.context, "values": TrackedValues(unit.context["values"], ("values",), reads)}
     manifests: list[Manifest] = []
     for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
         if not path.name.endswith(".j2"):
             manifests.extend(parse_stream(read_text(path, rel, repo), rel))
             continue
-        text = _render_template(environment, folder, path, rel, unit)
+        text = _render_template(environment, folder, path, rel, unit, context)
         try:
             manifests.extend(parse_stream(text, rel))
         except GeneratorError as e:
@@ -119,28 +211,46 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
                 "check indentation of the template's output; "
                 "render values with `| tojson` to quote them",
             ) from e
-    return manifests
+    inside_folder = folder.resolve()
+    root = repo.resolve()
+    libraries = frozenset(
+        PurePosixPath(path.relative_to(root).as_posix())
+        for path in map(Path, environment.loaded)
+        if not path.is_relative_to(inside_folder) and path.is_relative_to(root)
+    )
+    return Rendered(
+        tuple(manifests),
+        Reads(files=libraries, folders=frozenset({unit.component.path}), values=frozenset(reads)),
+    )
 
 
 @cache
-def _environment(folder: Path, library: Path, repo: Path) -> SandboxedEnvironment:
+def _environment(folder: Path, library: Path, repo: Path) -> RecordingEnvironment:
     """One sandboxed environment per component folder; templates may include charts/lib/."""
     # Partials resolve from the component folder, its templates/ folder, then charts/lib/.
     search = [str(p) for p in (folder, folder / "templates", library) if p.is_dir()]
-    environment = SandboxedEnvironment(
+    environment = RecordingEnvironment(
         loader=RepositoryLoader(search, repo),
         undefined=_Undefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
+    # `tojson` of a missing value is the usual undefined-value error, not a TypeError
+    environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _json_default}
     environment.filters.update(
         b64encode=lambda s: base64.b64encode(str(s).encode()).decode(),
         sha256=lambda s: hashlib.sha256(str(s).encode()).hexdigest(),
-        to_json=lambda v: json.dumps(v, sort_keys=True),
+        to_json=lambda v: json.dumps(v, sort_keys=True, default=_json_default),
         required=_required,
     )
     environment.globals.update(fail=_fail)
     return environment
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        return value._fail_with_undefined_error()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _fail(message: str) -> NoReturn:
@@ -159,11 +269,12 @@ def _render_template(
     path: Path,
     rel: PurePosixPath,
     unit: RenderUnit,
+    context: Mapping[str, Any],
 ) -> str:
     name = path.relative_to(folder).as_posix()
     where = unit.label
     try:
-        return environment.get_template(name).render(**unit.context)
+        return environment.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as e:
         origin = Origin(_rel_of(e.filename, rel), e.lineno or 0)
         raise GeneratorError(
@@ -243,6 +354,8 @@ def _explain_missing(error: MissingValue, context: Mapping[str, Any]) -> tuple[s
 
 def _path_to(context: Mapping[str, Any], target: Any, prefix: str = "") -> str:
     """The dotted path of a mapping inside the template context, found by identity."""
+    if isinstance(target, TrackedValues):
+        return ".".join(target._tracked_path)
     for key, value in context.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if value is target:
@@ -273,3 +386,31 @@ def _template_origin(rel: PurePosixPath) -> Origin:
             found = Origin(_rel_of(filename, rel), tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def template_lines(unit: RenderUnit, repo: Path, rel: PurePosixPath) -> tuple[str, list[int]]:
+    """One template's output for the unit and, per output line, the template line that wrote
+    its last content: a literal line its own line, an expression (`{{ value }}`, a macro, an
+    include) the line it stands on."""
+    folder = repo / str(unit.component.path)
+    environment = _environment(
+        folder.resolve(), (repo / "charts" / "lib").resolve(), repo.resolve()
+    )
+    environment.loaded = set()
+    name = (repo / str(rel)).relative_to(folder).as_posix()
+    template = environment.get_template(name)
+    source = environment.loader.get_source(environment, name)[0] if environment.loader else ""
+    generator: Any = template.root_render_func(template.new_context(dict(unit.context)))
+    lines = [0]  # per output line (0-based), the template line that last wrote content there
+    text = []
+    for chunk in generator:
+        frame = generator.gi_frame  # suspended at the yield that produced this chunk
+        start = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else 0
+        literal = "\n" in chunk and chunk in source  # template text, copied line by line
+        for i, part in enumerate(chunk.split("\n")):
+            if i:
+                lines.append(start + i if literal else start)
+            if part.strip():
+                lines[-1] = start + i if literal else start
+        text.append(chunk)
+    return "".join(text), lines

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from generator.engines.jsonnet_natives import NATIVE_CALLBACKS
 from generator.errors import GeneratorError
-from generator.model import Manifest, Origin, RenderUnit
+from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.yamlio import load_json
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
@@ -38,6 +38,12 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
 
     `engine` overrides the choice made by the component's `.engine` file or the platform.
     """
+    return list(rendered(unit, repo, engine=engine).manifests)
+
+
+def rendered(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> Rendered:
+    """The objects and what was read: the component folder as a whole (main file, `.engine`,
+    local imports) and every import resolved elsewhere, with the places searched before it."""
     repo = repo.resolve()
     folder, main_name = main_file(unit, repo)
     prefix = f"{unit.label}: "
@@ -63,7 +69,20 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
         raise translate_error(str(e), prefix, main_name, chosen) from e
     origin = Origin(main_name)
     result = load_json(text, origin, locate=False)  # positions in output, not main.jsonnet
-    return [Manifest(body, origin) for body in flatten(result, "result", origin, prefix)]
+    manifests = tuple(Manifest(body, origin) for body in flatten(result, "result", origin, prefix))
+    shipped = unit.component.path.parts[:1] == BUILTIN_PREFIX.parts
+    folders = frozenset() if shipped else frozenset({unit.component.path})
+    from generator.engines.value_reads import jsonnet_reads
+
+    paths = jsonnet_reads(source, True).union(*(jsonnet_reads(s, False) for s in importer.sources))
+    return Rendered(
+        manifests,
+        Reads(
+            files=frozenset(importer.read),
+            folders=folders,
+            values=frozenset(("values", *p) for p in paths),
+        ),
+    )
 
 
 def main_file(unit: RenderUnit, repo: Path) -> tuple[Path, PurePosixPath]:
@@ -121,7 +140,7 @@ def evaluate(
 
 # ---------------------------------------------------------------- top-level arguments
 
-_TOKEN = re.compile(
+TOKEN = re.compile(  # also scanned for value reads (value_reads.py)
     r"""(?P<skip>\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/)
       |(?P<string>\|\|\|.*?\|\|\||@?"(?:[^"\\]|\\.)*"|@?'(?:[^'\\]|\\.)*')
       |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
@@ -131,7 +150,7 @@ _TOKEN = re.compile(
 
 
 def _tokens(source: str) -> Iterator[str]:
-    for match in _TOKEN.finditer(source):
+    for match in TOKEN.finditer(source):
         if match.lastgroup == "string":
             yield '""'
         elif match.lastgroup != "skip":
@@ -223,6 +242,10 @@ class Importer:
         self.folders: dict[str, Path] = {}  # message name of a folder → its real path
         self.as_bytes = as_bytes
         self.problem: GeneratorError | None = None
+        # repo files imported, and those searched first and absent: a file created there
+        # would be imported instead
+        self.read: set[PurePosixPath] = set()
+        self.sources: list[str] = []  # text of every file imported, scanned for value reads
 
     def __call__(self, base: str, rel: str) -> tuple[str, str | bytes]:
         if rel == ENTRY:
@@ -245,9 +268,12 @@ class Importer:
                 if real.exists():
                     return self._refuse_outside(importer_name, rel)
                 continue
+            if name.parts[:2] != SHIPPED_NAME.parts:
+                self.read.add(name)
             if real.is_file():
                 self.folders.setdefault(str(name.parent), real.parent)
                 content = real.read_bytes()
+                self.sources.append(content.decode("utf-8", errors="replace"))
                 return str(name), content if self.as_bytes else content.decode("utf-8")
         if posixpath.normpath(posixpath.join(base, rel)).startswith("../"):
             return self._refuse_outside(importer_name, rel)

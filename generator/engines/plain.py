@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
-from generator.model import Manifest, Origin, RenderUnit
+from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import check_inside
 from generator.yamlio import load_manifests_with_lines
 
@@ -14,6 +14,11 @@ NOT_MANIFESTS = frozenset({"values.yaml", "Chart.yaml", "kustomization.yaml"})
 
 
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
+    return list(rendered(unit, repo).manifests)
+
+
+def rendered(unit: RenderUnit, repo: Path) -> Rendered:
+    """The manifests and what was read: the component folder, every file of it counting."""
     folder = repo / str(unit.component.path)
     files = component_files(folder, (".yaml", ".yml"))
     if not files:  # an empty folder, or manifests with another ending, is a mistake
@@ -27,7 +32,7 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
     for path in files:
         rel = PurePosixPath(path.relative_to(repo).as_posix())
         manifests.extend(parse_stream(read_text(path, rel, repo), rel))
-    return manifests
+    return Rendered(tuple(manifests), Reads(folders=frozenset({unit.component.path})))
 
 
 def component_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:

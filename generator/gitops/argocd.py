@@ -24,6 +24,13 @@ TENANT_BLACKLIST = (
     {"group": "networking.k8s.io", "kind": "NetworkPolicy"},
 )
 
+# Kinds that deploy with a controller's rights; the tenant-delegation policy refuses them in a
+# tenant's folder, and the project of that folder refuses them again.
+DELEGATING_BLACKLIST = (
+    {"group": "argoproj.io", "kind": "*"},
+    {"group": "*.fluxcd.io", "kind": "*"},
+)
+
 
 def argocd_manifests(
     catalog: Catalog, cluster: Cluster, deployments: Sequence[Deployment]
@@ -71,7 +78,7 @@ def argocd_manifests(
             catalog,
             cluster,
             "platform",
-            f"Platform operators and tenant scaffolding of cluster '{cluster.name}'",
+            f"Platform operators of cluster '{cluster.name}'",
             {
                 "sourceRepos": [catalog.platform.repo_url],
                 "destinations": [{"server": server, "namespace": "*"}],
@@ -81,11 +88,10 @@ def argocd_manifests(
         )
     )
     tenants = {t.name: t for t in catalog.tenants}
-    bootstrap += [
-        tenant_project(catalog, cluster, d, server, tenants.get(d.unit.name))
-        for d in deployments
-        if d.is_tenant
-    ]
+    for d in deployments:
+        if d.is_tenant:
+            bootstrap.append(rendered_project(catalog, cluster, d, server))
+            bootstrap.append(tenant_project(catalog, cluster, d, server, tenants.get(d.unit.name)))
     check_names([*apps, *bootstrap])
     return {"apps": apps, "bootstrap": bootstrap}
 
@@ -117,10 +123,11 @@ def application(
     if ignore:
         # Without it a sync writes the ignored fields back (e.g. a webhook's injected caBundle).
         options.append("RespectIgnoreDifferences=true")
+    # Never the platform project (every kind, every namespace) for a tenant: its folder syncs
+    # under a project confined to the tenant namespace (see rendered_project).
+    project = rendered_project_name(deployment) if deployment.is_tenant else "platform"
     spec: dict[str, Any] = {
-        # Tenant scaffolding (Namespace, quota, NetworkPolicy) is platform-owned, so it syncs
-        # under the platform project; the tenant project is for the tenant's own Applications.
-        "project": f"{cluster.name}-platform",
+        "project": f"{cluster.name}-{project}",
         "source": source(catalog, deployment.path),
         "destination": {"server": server, "namespace": unit.namespace},
         "syncPolicy": sync_policy(catalog, unit.cluster, options),
@@ -162,6 +169,36 @@ def control_application(
         spec,
         cluster.origin,
         annotations={WAVE: wave} if wave else None,
+    )
+
+
+def rendered_project_name(deployment: Deployment) -> str:
+    return f"tenant-{deployment.unit.name}-rendered"
+
+
+def rendered_project(
+    catalog: Catalog, cluster: Cluster, deployment: Deployment, server: str
+) -> Manifest:
+    """The project the tenant's generated Application syncs under: the platform repository,
+    the tenant namespace and its own Namespace object only. Quota, limits and network
+    policies are allowed here (the tenant library renders them, and tenant overlays cannot
+    change them), GitOps kinds are not. The tenant's owners get no role in it."""
+    unit = deployment.unit
+    return project(
+        catalog,
+        cluster,
+        rendered_project_name(deployment),
+        f"rendered/ folder of tenant '{unit.name}', confined to namespace '{unit.namespace}'",
+        {
+            "sourceRepos": [catalog.platform.repo_url],
+            "destinations": [{"server": server, "namespace": unit.namespace}],
+            "clusterResourceWhitelist": [
+                {"group": "", "kind": "Namespace", "name": unit.namespace}
+            ],
+            "namespaceResourceBlacklist": [dict(kind) for kind in DELEGATING_BLACKLIST],
+        },
+        unit.origin,
+        component=unit.name,
     )
 
 

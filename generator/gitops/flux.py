@@ -1,5 +1,6 @@
 """One cluster's Deployments → Flux objects (flux/): the GitRepository, a Kustomization per unit
-chained by waves, and the `flux-system` Kustomization a human applies once."""
+chained by waves (a tenant's under its own ServiceAccount), and the `flux-system` Kustomization
+a human applies once."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ROOT = (
     "flux-system"  # the GitRepository and the entry Kustomization, as `flux bootstrap` names them
 )
 GIT_SECRET = "flux-system"
+CREATE_ONLY = ("kustomize.toolkit.fluxcd.io/ssa", "IfNotPresent")  # apply only when absent
 SOPS_SECRET = "sops-age"
 SOURCE_INTERVAL = "1m"
 INTERVAL = "10m"
@@ -51,6 +53,7 @@ def flux_manifests(
         kustomization(catalog, cluster, ROOT, repo_path(catalog, cluster, "flux"), prune),
     ]
     objects += created_namespaces(catalog, cluster, deployments)
+    objects += [m for d in deployments if d.is_tenant for m in tenant_access(catalog, cluster, d)]
     previous: list[str] = []
     for wave in waves(deployments):
         objects += [unit_kustomization(catalog, cluster, d, prune, previous) for d in wave]
@@ -88,6 +91,79 @@ def created_namespaces(
         )
         for name, d in sorted(wanted.items())
     ]
+
+
+def tenant_access(catalog: Catalog, cluster: Cluster, deployment: Deployment) -> list[Manifest]:
+    """What a tenant's Kustomization runs as, applied by the entry Kustomization with Flux's
+    own rights before it: a ServiceAccount in flux-system bound, inside the tenant namespace
+    only, to cluster-admin (ResourceQuota and LimitRange need more than `admin`), and allowed
+    to read and patch its own Namespace object. The Namespace is created here when absent, so
+    that the RoleBinding has a namespace to live in; the tenant folder's copy, with its Pod
+    Security labels, is then applied by the tenant Kustomization."""
+    unit = deployment.unit
+    name, namespace, origin = tenant_account(deployment), unit.namespace, unit.origin
+    common = labels(catalog, cluster)
+    rbac = "rbac.authorization.k8s.io/v1"
+    account = {"kind": "ServiceAccount", "name": name, "namespace": FLUX_NAMESPACE}
+    bodies: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": namespace,
+                "labels": common,
+                "annotations": {
+                    CREATE_ONLY[0]: CREATE_ONLY[1],
+                    "kustomize.toolkit.fluxcd.io/prune": "disabled",
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": name, "namespace": FLUX_NAMESPACE, "labels": common},
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "RoleBinding",
+            "metadata": {"name": name, "namespace": namespace, "labels": common},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "cluster-admin",
+            },
+            "subjects": [account],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRole",
+            "metadata": {"name": name, "labels": common},
+            "rules": [
+                {
+                    "apiGroups": [""],
+                    "resources": ["namespaces"],
+                    "resourceNames": [namespace],
+                    "verbs": ["get", "patch", "update", "delete"],
+                }
+            ],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": name, "labels": common},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": name,
+            },
+            "subjects": [account],
+        },
+    ]
+    return [Manifest(body, origin) for body in bodies]
+
+
+def tenant_account(deployment: Deployment) -> str:
+    return f"flux-{kustomization_name(deployment)}"
 
 
 def kustomization_name(deployment: Deployment) -> str:
@@ -131,6 +207,8 @@ def unit_kustomization(
         extra["timeout"] = WAIT_TIMEOUT
     if deployment.encrypted_secrets:
         extra["decryption"] = {"provider": "sops", "secretRef": {"name": SOPS_SECRET}}
+    if deployment.is_tenant:  # never Flux's own cluster-wide rights: see tenant_access
+        extra["serviceAccountName"] = tenant_account(deployment)
     return kustomization(
         catalog,
         cluster,

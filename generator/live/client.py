@@ -347,7 +347,12 @@ async def gather(*awaitables: Awaitable[T]) -> list[T]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-    failed = next((t for t in tasks if t.done() and not t.cancelled() and t.exception()), None)
+    finished = [t for t in tasks if t.done() and not t.cancelled()]
+    # Asking each finished task for its exception marks it retrieved; asyncio would otherwise
+    # print "Task exception was never retrieved" and a traceback for every failure but the first.
+    failed = next((t for t in finished if t.exception()), None)
+    for task in finished:
+        task.exception()
     if failed is None:
         return [t.result() for t in tasks]
     pending = [t for t in tasks if not t.done()]

@@ -16,7 +16,7 @@ from generator.live.client import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, connect
 from generator.live.drift import DriftReport, detect_drift
 from generator.live.kubeconfig import KubeContext, resolve_context
 from generator.live.rendered import check_server, read_bootstrap, read_manifests
-from generator.live.schemas_pull import SchemaFile, pull_schemas, write_schemas
+from generator.live.schemas_pull import SchemaFile, SchemaWrite, pull_schemas, write_schemas
 from generator.model import Cluster, Manifest
 
 # A managed cluster's folders whose objects its management cluster's Argo CD holds.
@@ -171,8 +171,9 @@ def schemas_pull(
     context: str | None,
     kubeconfig: str | None,
     timeout: float = DEFAULT_TIMEOUT,
-) -> tuple[str, int, int, int]:
-    """Returns (context name, schema files, written, unchanged)."""
+    force: bool = False,
+) -> tuple[str, SchemaWrite]:
+    """Returns the context name and what was written."""
     kube = resolve_context(context, kubeconfig=kubeconfig)
 
     async def run() -> list[SchemaFile]:
@@ -180,5 +181,4 @@ def schemas_pull(
             return await pull_schemas(client)
 
     files = asyncio.run(run())
-    written, unchanged = write_schemas(files, out)
-    return kube.name, len(files), written, unchanged
+    return kube.name, write_schemas(files, out, force=force)

@@ -80,22 +80,52 @@ def _close_objects(node: Any, *, root: bool, strict: bool) -> Any:
     return node
 
 
-def write_schemas(files: Sequence[SchemaFile], out: Path) -> tuple[int, int]:
-    """Write changed files only; returns (written, unchanged)."""
-    written = unchanged = 0
+@dataclass(frozen=True, slots=True)
+class SchemaWrite:
+    """What `schemas pull` did to the folder: files added and replaced, and how many matched."""
+
+    added: tuple[PurePosixPath, ...]
+    replaced: tuple[PurePosixPath, ...]
+    unchanged: int
+
+
+def write_schemas(files: Sequence[SchemaFile], out: Path, *, force: bool = False) -> SchemaWrite:
+    """Write new and changed files. A file that exists with other content is someone's work
+    (a hand-written schema, one pulled from another cluster): without `force`, nothing is
+    written and the error lists every such file."""
+    added: list[PurePosixPath] = []
+    replaced: list[PurePosixPath] = []
+    unchanged = 0
     for schema in files:
         target = out / schema.relpath
         try:
-            if target.is_file() and target.read_text(encoding="utf-8") == schema.text:
-                unchanged += 1
-                continue
+            existing = target.read_text(encoding="utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            existing = ""  # unreadable: it differs
+        if existing is None:
+            added.append(schema.relpath)
+        elif existing == schema.text:
+            unchanged += 1
+        else:
+            replaced.append(schema.relpath)
+    if replaced and not force:
+        listed = ", ".join(str(p) for p in replaced[:5])
+        more = f" and {len(replaced) - 5} more" if len(replaced) > 5 else ""
+        raise GeneratorError(
+            f"{len(replaced)} schema file(s) in {out}/ differ from what the cluster serves: "
+            f"{listed}{more}; nothing was written",
+            hint="pass --force to replace them, or --out to write somewhere else",
+        )
+    by_path = {s.relpath: s for s in files}
+    for relpath in (*added, *replaced):
+        target = out / relpath
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(schema.text, encoding="utf-8")
+            target.write_text(by_path[relpath].text, encoding="utf-8")
         except OSError as e:
             raise GeneratorError(
                 f"cannot write schema: {e.strerror}",
                 Origin(PurePosixPath(target)),
                 hint="check that --out names a writable folder",
             ) from e
-        written += 1
-    return written, unchanged
+    return SchemaWrite(tuple(added), tuple(replaced), unchanged)

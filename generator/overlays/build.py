@@ -6,19 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.generators import content_hash, generate
 from generator.overlays.images import set_images, set_replicas
-from generator.overlays.kustomization import Kustomization, find_file, load_kustomization
+from generator.overlays.kustomization import (
+    Kustomization,
+    find_file,
+    load_kustomization,
+    misspelt_error,
+)
 from generator.overlays.labels import apply_annotations, apply_labels
-from generator.overlays.names import add_prefix_suffix, fix_references
+from generator.overlays.configurations import (
+    Configuration,
+    load_configurations,
+    merged_name_references,
+)
+from generator.overlays.names import NAME_REFERENCES, Referral, add_prefix_suffix, fix_references
 from generator.overlays.namespaces import set_namespace
 from generator.overlays.order import sort_resources
-from generator.overlays.patches import apply_patches, load_patches
+from generator.overlays.patches import Patch, apply_patches, load_patches, select
 from generator.overlays.replacements import apply_replacements
 from generator.overlays.resources import (
     ResMap,
@@ -27,6 +37,9 @@ from generator.overlays.resources import (
     relpath,
     resources_from_text,
 )
+from generator.overlays.targets import TargetReport
+from generator.overlays.trace import step
+from generator.overlays.vars import VAR_REFERENCES, Var, bind, resolve
 from generator.paths import inside
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
@@ -50,6 +63,9 @@ class Build:
     root: Path
     warnings: list[str] = field(default_factory=list)
     stack: list[Path] = field(default_factory=list)
+    vars: list[Var] = field(default_factory=list)
+    targets: TargetReport | None = None
+    read: set[Path] = field(default_factory=set)  # every kustomization directory built
 
 
 def build(
@@ -60,14 +76,23 @@ def build(
     warnings: list[str] | None = None,
     order: bool = True,
     hash_names: bool = True,
+    targets: TargetReport | None = None,
+    read: set[Path] | None = None,
 ) -> list[Resource]:
     """Everything `kustomize build directory` outputs, in its order; `base` objects come first.
 
     With order=False the output keeps build order (base objects first), as `fifo` does.
     With hash_names=False generated objects keep their unhashed names: a later layer builds
     on them, and the suffix is computed once on the final data (`append_hashes`).
+    `targets` collects which patch targets selected nothing (overlays under overlays/).
+    `read` receives every kustomization directory built: a build reads files only inside them.
     """
-    state = Build(root, warnings if warnings is not None else [])
+    state = Build(
+        root,
+        warnings if warnings is not None else [],
+        targets=targets,
+        read=set() if read is None else read,
+    )
     k = load_kustomization(directory, root, warnings=state.warnings)
     if k.kind == "Component":
         raise k.error(
@@ -77,17 +102,22 @@ def build(
         )
     resmap = ResMap()
     resmap.extend(base)
-    _accumulate(k, state, resmap)
+    config = _accumulate(k, state, resmap)
+    table = merged_name_references(config, partial(k.origin, "configurations"))
     if hash_names:
-        append_hashes(resmap.items)
+        append_hashes(resmap.items, table)
     else:
-        fix_references(resmap.items)
+        fix_references(resmap.items, table)
+    references = VAR_REFERENCES + config.var_references
+    resolve(resmap.items, state.vars, references, state.warnings)
     for resource in resmap:
         _strip_bookkeeping(resource)
     return sort_resources(resmap.items, k.get("sortOptions")) if order else resmap.items
 
 
-def append_hashes(resources: Sequence[Resource]) -> None:
+def append_hashes(
+    resources: Sequence[Resource], table: Sequence[Referral] = NAME_REFERENCES
+) -> None:
     """Generated objects get their content-hash suffix, after every prefix and suffix, and
     references follow them to the final names (behaviour 10)."""
     for resource in resources:
@@ -95,7 +125,7 @@ def append_hashes(resources: Sequence[Resource]) -> None:
             resource.remember()
             resource.set_name(f"{resource.name}-{content_hash(resource)}")
             resource.needs_hash = False  # one suffix, however many layers follow
-    fix_references(resources)
+    fix_references(resources, table)
 
 
 def _strip_bookkeeping(resource: Resource) -> None:
@@ -109,12 +139,20 @@ def _strip_bookkeeping(resource: Resource) -> None:
         del meta["annotations"]
 
 
-def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
+def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> Configuration:
+    """Build k into resmap; returns its `configurations` merged with those of its bases, which
+    its own transformers use (as Kustomize's accumulator merges them upwards)."""
     state.stack.append(k.dir.resolve())  # _sub_kustomization refuses what is on it: cycles
+    config = Configuration()
+    state.read.add(k.dir)
     try:
         for key in ("resources", "bases"):
             for i, entry in enumerate(k.get(key) or []):
-                resmap.extend(_load_entry(k, key, i, entry, state))
+                resources, inner = _load_entry(k, key, i, entry, state)
+                resmap.extend(resources)
+                config = config.merge(inner, partial(k.origin, key, i))
+        own = load_configurations(k, state.root)
+        config = config.merge(own, partial(k.origin, "configurations"))
         for i, entry in enumerate(k.get("components") or []):
             component = _sub_kustomization(k, "components", i, entry, state)
             if component.kind != "Component":
@@ -124,11 +162,15 @@ def _accumulate(k: Kustomization, state: Build, resmap: ResMap) -> None:
                     "set kind: Component (apiVersion kustomize.config.k8s.io/v1alpha1) there,"
                     " or list the directory under 'resources'",
                 )
-            _accumulate(component, state, resmap)
+            inner = _accumulate(component, state, resmap)
+            config = config.merge(inner, partial(k.origin, "components", i))
         _generate(k, state, resmap)
-        _transform(k, state, resmap)
+        _transform(k, state, resmap, config)
+        entries = [(e, partial(k.origin, "vars", i)) for i, e in enumerate(k.get("vars") or [])]
+        bind(entries, resmap.items, state.vars)
     finally:
         state.stack.pop()
+    return config
 
 
 def _sub_kustomization(
@@ -156,7 +198,7 @@ def _sub_kustomization(
             f"create '{relpath(path, state.root)}' with a kustomization.yaml or fix the path",
         )
     if find_file(path, state.root) is None:
-        raise k.error(
+        raise misspelt_error(path, relpath(path, state.root)) or k.error(
             f"'{entry}' has no kustomization file",
             [key, i],
             f"add a kustomization.yaml to '{relpath(path, state.root)}'",
@@ -164,7 +206,9 @@ def _sub_kustomization(
     return load_kustomization(path, state.root, warnings=state.warnings)
 
 
-def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) -> list[Resource]:
+def _load_entry(
+    k: Kustomization, key: str, i: int, entry: str, state: Build
+) -> tuple[list[Resource], Configuration]:
     if "://" in entry or entry.startswith(("github.com/", "git@")):
         raise k.error(
             f"remote resource '{entry}' is not supported",
@@ -181,8 +225,8 @@ def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) ->
                 "list it under 'components' instead",
             )
         inner = ResMap()
-        _accumulate(sub, state, inner)
-        return inner.items
+        config = _accumulate(sub, state, inner)
+        return inner.items, config
     if not path.is_file():
         raise k.error(
             f"resource '{entry}' does not exist",
@@ -196,7 +240,8 @@ def _load_entry(k: Kustomization, key: str, i: int, entry: str, state: Build) ->
             "Kustomize only loads files in or below the kustomization's directory; list a"
             " directory with its own kustomization.yaml instead",
         )
-    return resources_from_text(path.read_text(encoding="utf-8"), relpath(path, state.root))
+    text = path.read_text(encoding="utf-8")
+    return resources_from_text(text, relpath(path, state.root)), Configuration()
 
 
 def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:
@@ -258,17 +303,51 @@ def _absorb(old: Resource, new: Resource, behavior: str) -> None:
     old.generator = old.generator or new.generator
 
 
-def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
+def _transform(k: Kustomization, state: Build, resmap: ResMap, config: Configuration) -> None:
+    # Each step runs inside trace.step, which records what it changed while `explain` or the
+    # rendered headers ask; patches and entries run one at a time so each can be named.
     legacy, general, json6902 = load_patches(k, state.root)
-    apply_patches(resmap, legacy)
-    apply_patches(resmap, general)
+    for patch in legacy:
+        with step(_targets(resmap, patch), _file(k, patch), "patch", partial(_origin, patch)):
+            apply_patches(resmap, [patch])
+    for patch in general:
+        with step(_targets(resmap, patch), _file(k, patch), "patch", partial(_origin, patch)):
+            apply_patches(resmap, [patch], state.targets)
     if k.get("namespace"):
-        set_namespace(resmap, k.get("namespace"))
-    add_prefix_suffix(resmap, k.get("namePrefix") or "", k.get("nameSuffix") or "")
-    apply_labels(resmap, k.get("labels") or [], k.get("commonLabels") or {})
-    apply_annotations(resmap, k.get("commonAnnotations") or {})
-    apply_patches(resmap, json6902)
-    unmatched = set_replicas(resmap, k.get("replicas") or [])
+        with step(resmap, k.display, "namespace", partial(k.origin, "namespace")):
+            set_namespace(resmap, k.get("namespace"), config.namespace)
+    renames = bool(k.get("namePrefix") or k.get("nameSuffix"))
+    with step(resmap, k.display, "namePrefix/nameSuffix", partial(k.origin, "namePrefix"), renames):
+        add_prefix_suffix(
+            resmap,
+            k.get("namePrefix") or "",
+            k.get("nameSuffix") or "",
+            config.name_prefix,
+            config.name_suffix,
+        )
+    labels = bool(k.get("labels") or k.get("commonLabels"))
+    with step(resmap, k.display, "labels", partial(k.origin, "labels"), labels):
+        apply_labels(
+            resmap,
+            k.get("labels") or [],
+            k.get("commonLabels") or {},
+            config.common_labels,
+            config.template_labels,
+        )
+    annotations = bool(k.get("commonAnnotations"))
+    with step(
+        resmap, k.display, "commonAnnotations", partial(k.origin, "commonAnnotations"), annotations
+    ):
+        apply_annotations(resmap, k.get("commonAnnotations") or {}, config.common_annotations)
+    for patch in json6902:
+        what = "JSON 6902 patch"
+        with step(_targets(resmap, patch), _file(k, patch), what, partial(_origin, patch)):
+            apply_patches(resmap, [patch], state.targets)
+    unmatched = []
+    for i, entry in enumerate(k.get("replicas") or []):
+        what = f"replicas entry '{entry.get('name')}'"
+        with step(resmap, k.display, what, partial(k.origin, "replicas", i)):
+            unmatched += set_replicas(resmap, [entry], config.replicas)
     if unmatched:
         index = next(i for i, e in enumerate(k.get("replicas")) if e["name"] == unmatched[0])
         raise k.error(
@@ -277,10 +356,30 @@ def _transform(k: Kustomization, state: Build, resmap: ResMap) -> None:
             ["replicas", index, "name"],
             "use the name of a workload in this build (any earlier name works too)",
         )
-    set_images(resmap, k.get("images") or [])
+    for i, entry in enumerate(k.get("images") or []):
+        what = f"images entry '{entry.get('name')}'"
+        with step(resmap, k.display, what, partial(k.origin, "images", i)):
+            set_images(resmap, [entry], config.images)
     replacements = _load_replacements(k, state)
     if replacements:
-        apply_replacements(resmap.items, replacements)
+        with step(resmap, k.display, "replacements", partial(k.origin, "replacements")):
+            apply_replacements(resmap.items, replacements)
+
+
+def _targets(resmap: ResMap, patch: Patch) -> Callable[[], list[Resource]]:
+    """What a trace copies before the patch: the objects its target selects (all objects for
+    an untargeted strategic patch); asked only while a trace is active."""
+    if patch.target is None:
+        return lambda: resmap.items
+    return partial(select, resmap, patch.target, patch)
+
+
+def _origin(patch: Patch) -> Origin:
+    return patch.origin
+
+
+def _file(k: Kustomization, patch: Patch) -> PurePosixPath:
+    return patch.where.path if patch.where is not None else k.display
 
 
 def _load_replacements(

@@ -17,15 +17,19 @@ _HASH_ALPHABET = str.maketrans("013ae", "ghkmt")
 
 
 def content_hash(resource: Resource) -> str:
-    """Kustomize's name suffix: sha256 over kind, type and data only (behaviour 10)."""
+    """Kustomize's name suffix: sha256 over kind, type and data (binaryData, stringData) only
+    (behaviour 10)."""
     body = resource.body
     data = body.get("data") or {}
     if resource.kind == "ConfigMap":
         encoded: dict[str, Any] = {"kind": "ConfigMap", "name": "", "data": data or ""}
-        if body.get("binaryData"):
+        if isinstance(body.get("binaryData"), dict):
             encoded["binaryData"] = body["binaryData"]
     else:
         encoded = {"kind": "Secret", "type": body.get("type", ""), "name": "", "data": data}
+        # a patch may add stringData; Kustomize hashes it as written
+        if isinstance(body.get("stringData"), dict):
+            encoded["stringData"] = body["stringData"]
     # the hash must see the bytes Go's encoding/json writes, HTML escapes included
     text = go_json(encoded, sort_keys=True)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

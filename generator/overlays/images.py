@@ -3,10 +3,11 @@ and replica counts rewritten."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from generator.overlays.fieldspecs import REPLICA_KINDS
+from generator.overlays.fieldspecs import REPLICA_KINDS, FieldSpec, visit
 from generator.overlays.resources import Resource
 
 
@@ -48,28 +49,55 @@ def _walk(node: Any, entries: list[Mapping[str, str]]) -> None:
             _walk(item, entries)
 
 
-def set_images(resources: Iterable[Resource], entries: list[Mapping[str, str]]) -> None:
-    """Behaviour 12: exact name match, any containers/initContainers list at any depth."""
+def set_images(
+    resources: Iterable[Resource],
+    entries: list[Mapping[str, str]],
+    extra: Sequence[FieldSpec] = (),
+) -> None:
+    """Behaviour 12: exact name match, any containers/initContainers list at any depth, and
+    the image fields `configurations` add to the images table."""
+
+    def leaf(parent: dict[str, Any], key: str) -> None:
+        if isinstance(parent.get(key), str):
+            for entry in entries:
+                parent[key] = _rewrite(parent[key], entry)
+
     if entries:
         for resource in resources:
             _walk(resource.body, entries)
+            for fs in extra:
+                if fs.selects(resource):
+                    visit(resource.body, fs.path, False, leaf)
 
 
-def set_replicas(resources: Iterable[Resource], entries: list[Mapping[str, Any]]) -> list[str]:
-    """Set spec.replicas on workloads with any matching name; returns names matching nothing."""
+def set_replicas(
+    resources: Iterable[Resource],
+    entries: list[Mapping[str, Any]],
+    extra: Sequence[FieldSpec] = (),
+) -> list[str]:
+    """Set spec.replicas on workloads with any matching name (and the replica fields
+    `configurations` add for other kinds); returns names matching nothing."""
     resources = list(resources)
     unmatched = []
     for entry in entries:
         found = False
         for resource in resources:
-            if resource.kind in REPLICA_KINDS and any(
-                n == entry["name"] for _, n in resource.identities()
-            ):
+            if not any(n == entry["name"] for _, n in resource.identities()):
+                continue
+            if resource.kind in REPLICA_KINDS:
                 spec = resource.body.get("spec")
                 if not isinstance(spec, dict):
                     spec = resource.body["spec"] = {}
                 spec["replicas"] = entry["count"]
                 found = True
+            for fs in extra:
+                if fs.selects(resource):
+                    visit(resource.body, fs.path, fs.create, partial(_set, entry["count"]))
+                    found = True
         if not found:
             unmatched.append(entry["name"])
     return unmatched
+
+
+def _set(value: Any, parent: dict[str, Any], key: str) -> None:
+    parent[key] = value

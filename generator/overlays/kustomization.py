@@ -21,7 +21,6 @@ FILENAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Fields of kustomize's Kustomization type that this builder does not implement. They are
 # refused with a pointer to docs/overlays.md rather than silently ignored.
 UNSUPPORTED = {
-    "vars": "use 'replacements' instead (vars are deprecated in Kustomize v5)",
     "transformers": "plugins are not supported; use patches or replacements",
     "generators": "plugins are not supported; use configMapGenerator or secretGenerator",
     "validators": "plugins are not supported",
@@ -30,7 +29,6 @@ UNSUPPORTED = {
     "helmChartInflationGenerator": "render charts through the catalog instead",
     "openapi": "custom OpenAPI schemas are not supported; use JSON 6902 patches for lists",
     "crds": "custom OpenAPI schemas are not supported; use JSON 6902 patches for lists",
-    "configurations": "custom transformer configurations are not supported; use replacements",
     "inventory": "inventory objects are not supported",
     "buildMetadata": "buildMetadata is not supported; remove it",
     "imageTags": "use 'images' instead",
@@ -40,14 +38,19 @@ FIELDS = {
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace",
     "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images",
     "replicas", "patches", "patchesStrategicMerge", "patchesJson6902", "configMapGenerator",
-    "secretGenerator", "generatorOptions", "replacements", "sortOptions",
+    "secretGenerator", "generatorOptions", "replacements", "sortOptions", "vars",
+    "configurations",
 }  # fmt: skip
+
+# allowNoMatch is ours: Kustomize reads options as a map of flags and ignores it
+PATCH_OPTIONS = {"allowNameChange", "allowKindChange", "allowNoMatch"}
 
 DEPRECATED = {
     "commonLabels": "use 'labels' with includeSelectors: true",
     "bases": "list the directories under 'resources'",
     "patchesStrategicMerge": "use 'patches'",
     "patchesJson6902": "use 'patches'",
+    "vars": "use 'replacements'",
 }
 
 
@@ -63,7 +66,7 @@ class Kustomization:
     text: str
 
     def origin(self, *key_path: str | int) -> Origin:
-        return _position(self.text, str(self.display), tuple(key_path))
+        return position_in(self.text, str(self.display), tuple(key_path))
 
     def entry_line(self, field: str, name: str) -> Origin:
         """Where a named list entry under a top-level field starts, found without a slow
@@ -106,7 +109,8 @@ class Kustomization:
         return self.fields.get(key, default)
 
 
-def _position(text: str, display: str, key_path: tuple[str | int, ...]) -> Origin:
+def position_in(text: str, display: str, key_path: tuple[str | int, ...]) -> Origin:
+    """Where a key path of the file's first document is (parsed again, with positions)."""
     document = _positioned(text, display)
     path = PurePosixPath(display)
     return (
@@ -122,6 +126,29 @@ def _positioned(text: str, display: str) -> Any:
     except GeneratorError:  # pragma: no cover - the file already parsed with libyaml
         return None
     return documents[0] if documents else None
+
+
+def misspelt_file(directory: Path) -> str | None:
+    """A file of the directory that looks like a kustomization under a name Kustomize does not
+    read (`kustomisation.yaml`, `Kustomization.yml`): such a folder would otherwise be skipped."""
+    names = sorted(p.name for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+    for name in names:
+        stem = name.lower().removesuffix(".yaml").removesuffix(".yml")
+        if name not in FILENAMES and difflib.get_close_matches(stem, ["kustomization"], cutoff=0.8):
+            return name
+    return None
+
+
+def misspelt_error(directory: Path, shown: PurePosixPath) -> GeneratorError | None:
+    """The error for a folder whose kustomization file has a name Kustomize does not read."""
+    wrong = misspelt_file(directory)
+    if wrong is None:
+        return None
+    return GeneratorError(
+        f"'{wrong}' is not a kustomization file name, so '{shown}' has no kustomization",
+        Origin(shown / wrong, 1),
+        f"Kustomize reads only {', '.join(FILENAMES)}; did you mean 'kustomization.yaml'?",
+    )
 
 
 def find_file(directory: Path, root: Path) -> Path | None:
@@ -140,13 +167,14 @@ def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> K
     file = find_file(directory, root)
     display_dir = relpath(directory, root)
     if file is None:
-        raise GeneratorError(
+        raise misspelt_error(directory, display_dir) or GeneratorError(
             f"no kustomization file in '{display_dir}'",
             Origin(display_dir),
             f"add a kustomization.yaml to '{display_dir}' or list its files one by one",
         )
     display = relpath(file, root)
-    text = file.read_text(encoding="utf-8")
+    # Kustomize skips a UTF-8 byte-order mark; left in, it would join the first key
+    text = file.read_text(encoding="utf-8").removeprefix("\ufeff")
     documents = parse_documents(text, display)
     data = documents[0][0] if documents else {}
     if len(documents) > 1:
@@ -197,7 +225,7 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
             ["apiVersion"],
             f"use apiVersion {expected_api}",
         )
-    for key in ("resources", "bases", "components", "patchesStrategicMerge"):
+    for key in ("resources", "bases", "components", "patchesStrategicMerge", "configurations"):
         _list_of(k, key, str)
     for key in ("namespace", "namePrefix", "nameSuffix"):
         if key in data and not isinstance(data[key], str):
@@ -227,6 +255,8 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
     for i, entry in enumerate(_list_of(k, "patches", dict)):
         _keys(k, ["patches", i], entry, {"path", "patch", "target", "options"})
         _one_source(k, ["patches", i], entry)
+        if isinstance(entry.get("options"), dict):
+            _keys(k, ["patches", i, "options"], entry["options"], PATCH_OPTIONS)
     for i, entry in enumerate(_list_of(k, "patchesJson6902", dict)):
         _keys(k, ["patchesJson6902", i], entry, {"path", "patch", "target"})
         _one_source(k, ["patchesJson6902", i], entry)
@@ -271,6 +301,20 @@ def _validate(k: Kustomization, warnings: list[str]) -> None:
             _keys(k, ["replacements", i], entry, {"path"})
         else:
             _keys(k, ["replacements", i], entry, {"source", "targets"})
+    for i, entry in enumerate(_list_of(k, "vars", dict)):
+        _keys(k, ["vars", i], entry, {"name", "objref", "fieldref"})
+        if not isinstance(entry.get("name"), str) or not isinstance(entry.get("objref"), dict):
+            raise k.error(
+                "a var needs a 'name' and an 'objref'",
+                ["vars", i],
+                "write {name: X, objref: {apiVersion: v1, kind: Service, name: db}}, or better"
+                " a replacement: vars are deprecated in Kustomize v5",
+            )
+        _keys(k, ["vars", i, "objref"], entry["objref"], {"apiVersion", "kind", "name", "namespace", "group", "version"})
+        if "fieldref" in entry:
+            if not isinstance(entry["fieldref"], dict):
+                raise k.error("'fieldref' must be a mapping", ["vars", i, "fieldref"], "write fieldref: {fieldpath: metadata.name}")
+            _keys(k, ["vars", i, "fieldref"], entry["fieldref"], {"fieldpath"})
     if "sortOptions" in data:
         options = data["sortOptions"]
         if not isinstance(options, dict) or options.get("order") not in ("legacy", "fifo"):

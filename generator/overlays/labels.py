@@ -12,6 +12,7 @@ from generator.overlays.fieldspecs import (
     COMMON_LABELS,
     METADATA_LABELS,
     TEMPLATE_LABELS,
+    FieldSpec,
     apply_map,
     user_specs,
 )
@@ -19,25 +20,36 @@ from generator.overlays.resources import Resource
 
 
 def apply_labels(
-    resources: Iterable[Resource], labels: Iterable[Mapping[str, Any]], common: Mapping[str, str]
+    resources: Iterable[Resource],
+    labels: Iterable[Mapping[str, Any]],
+    common: Mapping[str, str],
+    extra: tuple[FieldSpec, ...] = (),
+    extra_templates: tuple[FieldSpec, ...] = (),
 ) -> None:
+    """`extra` and `extra_templates` are the fields `configurations` add to the commonLabels
+    and templateLabels tables."""
     resources = list(resources)
     for entry in labels:
         pairs = dict(entry.get("pairs") or {})
         if not pairs:
             continue
         if entry.get("includeSelectors"):
-            specs = COMMON_LABELS
+            specs = COMMON_LABELS + extra
         else:
-            specs = METADATA_LABELS + (TEMPLATE_LABELS if entry.get("includeTemplates") else ())
+            templates = TEMPLATE_LABELS + extra_templates
+            specs = METADATA_LABELS + (templates if entry.get("includeTemplates") else ())
         apply_map(resources, (*user_specs(entry.get("fields") or []), *specs), pairs)
     if common:
-        apply_map(resources, COMMON_LABELS, dict(common))
+        apply_map(resources, COMMON_LABELS + extra, dict(common))
 
 
-def apply_annotations(resources: Iterable[Resource], annotations: Mapping[str, str]) -> None:
+def apply_annotations(
+    resources: Iterable[Resource],
+    annotations: Mapping[str, str],
+    extra: tuple[FieldSpec, ...] = (),
+) -> None:
     if annotations:
-        apply_map(resources, COMMON_ANNOTATIONS, dict(annotations))
+        apply_map(resources, COMMON_ANNOTATIONS + extra, dict(annotations))
 
 
 _REQUIREMENT = re.compile(

@@ -4,7 +4,7 @@ table) rewritten to the final names of the objects they point to."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
@@ -15,9 +15,20 @@ from generator.overlays.resources import Resource, effective_namespace
 NO_RENAME = frozenset({"CustomResourceDefinition", "APIService", "Namespace"})
 
 
-def add_prefix_suffix(resources: Iterable[Resource], prefix: str, suffix: str) -> None:
+def add_prefix_suffix(
+    resources: Iterable[Resource],
+    prefix: str,
+    suffix: str,
+    prefix_specs: Sequence[FieldSpec] = (),
+    suffix_specs: Sequence[FieldSpec] = (),
+) -> None:
+    """metadata.name of every object but NO_RENAME kinds, and the fields `configurations` add
+    to the namePrefix and nameSuffix tables."""
     for resource in resources:
-        if resource.kind in NO_RENAME or (resource.kind == "APIService"):
+        for specs, start, end in ((prefix_specs, prefix, ""), (suffix_specs, "", suffix)):
+            if start or end:
+                _affix_fields(resource, specs, start, end)
+        if resource.kind in NO_RENAME:
             continue
         if prefix:
             resource.remember()
@@ -25,6 +36,16 @@ def add_prefix_suffix(resources: Iterable[Resource], prefix: str, suffix: str) -
         if suffix:
             resource.remember()
             resource.set_name(resource.name + suffix)
+
+
+def _affix_fields(resource: Resource, specs: Sequence[FieldSpec], start: str, end: str) -> None:
+    def leaf(parent: dict[str, Any], key: str) -> None:
+        if isinstance(parent.get(key), str):
+            parent[key] = start + parent[key] + end
+
+    for fs in specs:
+        if fs.path != ("metadata", "name") and fs.selects(resource):
+            visit(resource.body, fs.path, False, leaf)
 
 
 class Referral(NamedTuple):
@@ -214,21 +235,33 @@ NAME_REFERENCES: tuple[Referral, ...] = (
 )
 
 
-_BY_REFERRER_KIND: dict[str, list[tuple[Referral, FieldSpec]]] = defaultdict(list)
-for _referral in NAME_REFERENCES:
-    for _fs in _referral.referrers:
-        _BY_REFERRER_KIND[str(_fs.kind)].append((_referral, _fs))
+def _by_referrer_kind(
+    table: Sequence[Referral],
+) -> dict[str | None, list[tuple[Referral, FieldSpec]]]:
+    """(referral, field) pairs by the referrer's kind; None holds fields of every kind."""
+    out: dict[str | None, list[tuple[Referral, FieldSpec]]] = defaultdict(list)
+    for referral in table:
+        for fs in referral.referrers:
+            out[fs.kind].append((referral, fs))
+    return out
 
 
-def fix_references(resources: Sequence[Resource]) -> None:
-    """Point every reference at the final name of the object it names (run once, at the end)."""
+_BY_REFERRER_KIND = _by_referrer_kind(NAME_REFERENCES)
+
+
+def fix_references(
+    resources: Sequence[Resource], table: Sequence[Referral] = NAME_REFERENCES
+) -> None:
+    """Point every reference at the final name of the object it names (run once, at the end).
+    `table` is the built-in name-reference table, or that table merged with `configurations`."""
+    by_kind = _BY_REFERRER_KIND if table is NAME_REFERENCES else _by_referrer_kind(table)
     renamed: dict[str, list[Resource]] = defaultdict(list)
     for resource in resources:
         if resource.history:
             renamed[resource.kind].append(resource)
     # referral → old name → renamed objects that once had that name
     lookup: dict[Referral, dict[str, list[Resource]]] = {}
-    for referral in NAME_REFERENCES:
+    for referral in table:
         by_old_name: dict[str, list[Resource]] = defaultdict(list)
         for candidate in renamed.get(referral.kind, ()):
             if referral.group in (None, candidate.group) and referral.version in (
@@ -240,25 +273,85 @@ def fix_references(resources: Sequence[Resource]) -> None:
         lookup[referral] = by_old_name
     if not any(lookup.values()):
         return
+    originals = _OriginalNamespaces(resources)
     for referrer in resources:
-        for referral, fs in _BY_REFERRER_KIND.get(referrer.kind, ()):
+        for referral, fs in (*by_kind.get(referrer.kind, ()), *by_kind.get(None, ())):
             if lookup[referral] and fs.selects(referrer):
-                _rewrite(referrer, fs, referral, lookup[referral])
+                _rewrite(referrer, fs, referral, lookup[referral], originals)
+
+
+class _OriginalNamespaces:
+    """Original namespaces of the namespaced objects, by current and by written namespace,
+    gathered once per fix_references call (a build may hold thousands of bindings)."""
+
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self.every: set[str] = set()
+        self.by_current: dict[str, set[str]] = defaultdict(set)
+        self.by_written: dict[str, set[str]] = defaultdict(set)
+        for r in resources:
+            if r.cluster_scoped:
+                continue
+            original = effective_namespace(r.original[0])
+            self.every.add(original)
+            self.by_current[effective_namespace(r.namespace)].add(original)
+            self.by_written[r.namespace].add(original)
+
+    def reachable(self, referrer: Resource) -> set[str]:
+        if referrer.cluster_scoped:
+            return self.every
+        out = set(self.by_current.get(effective_namespace(referrer.namespace), ()))
+        for namespace in _subject_namespaces(referrer):
+            out |= self.by_written.get(namespace, set())
+        return out
+
+
+def _namespace_filter(
+    referrer: Resource, originals: _OriginalNamespaces, namespace: str
+) -> Callable[[Resource], bool]:
+    """Which objects a reference carrying `namespace` (a subject, a webhook service) may mean.
+
+    Kustomize looks at the objects the referrer can reach: when one of them was originally in
+    that namespace, only objects originally there qualify; otherwise objects there now do. So
+    a subject written with the overlay's namespace finds a base object that had none.
+    """
+    wanted = effective_namespace(namespace)
+    if wanted in originals.reachable(referrer):
+        return lambda c: effective_namespace(c.original[0]) == wanted
+    return lambda c: effective_namespace(c.namespace) == wanted
+
+
+def _subject_namespaces(referrer: Resource) -> set[str]:
+    if referrer.kind not in ("RoleBinding", "ClusterRoleBinding"):
+        return set()
+    subjects = referrer.body.get("subjects")
+    return (
+        {
+            str(s.get("namespace") or "")
+            for s in subjects
+            if isinstance(s, dict) and s.get("kind") == "ServiceAccount"
+        }
+        if isinstance(subjects, list)
+        else set()
+    )
 
 
 def _rewrite(
-    referrer: Resource, fs: FieldSpec, referral: Referral, by_old_name: dict[str, list[Resource]]
+    referrer: Resource,
+    fs: FieldSpec,
+    referral: Referral,
+    by_old_name: dict[str, list[Resource]],
+    originals: _OriginalNamespaces,
 ) -> None:
     role_ref = fs.path[-2:] == ("roleRef", "name")
 
-    def new_name(old: Any, namespace_filter: str | None = None) -> Resource | None:
+    def new_name(old: Any, namespace: str | None = None) -> Resource | None:
         if not isinstance(old, str):
             return None
         found = by_old_name.get(old)
         if not found:
             return None
-        if namespace_filter is not None:
-            found = [c for c in found if effective_namespace(c.original[0]) == namespace_filter]
+        if namespace is not None:
+            found = list(filter(_namespace_filter(referrer, originals, namespace), found))
         if role_ref:
             kind = (referrer.body.get("roleRef") or {}).get("kind")
             found = [c for c in found if c.kind == kind]
@@ -283,7 +376,7 @@ def _rewrite(
 
     def _rewrite_map(item: dict[str, Any]) -> None:
         namespace = item.get("namespace")
-        target = new_name(item.get("name"), effective_namespace(namespace) if namespace else None)
+        target = new_name(item.get("name"), str(namespace) if namespace else None)
         if target is None or (
             target.name == item.get("name") and target.namespace == (namespace or "")
         ):

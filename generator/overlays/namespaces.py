@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from generator.overlays.fieldspecs import FieldSpec, visit
 from generator.overlays.resources import Resource
 
 
-def set_namespace(resources: Iterable[Resource], namespace: str) -> None:
-    """Behaviour 2: overwrite every namespaced object's namespace and rename Namespaces."""
+def set_namespace(
+    resources: Iterable[Resource], namespace: str, extra: Sequence[FieldSpec] = ()
+) -> None:
+    """Behaviour 2: overwrite every namespaced object's namespace and rename Namespaces;
+    `extra` are the fields `configurations` add to the namespace table."""
+
+    def leaf(parent: dict[str, Any], key: str) -> None:
+        parent[key] = namespace
+
     for resource in resources:
+        for fs in extra:
+            if fs.selects(resource):
+                visit(resource.body, fs.path, fs.create, leaf)
         if resource.kind == "Namespace":
             resource.remember()
             resource.set_name(namespace)

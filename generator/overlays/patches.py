@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
@@ -22,6 +22,9 @@ from generator.overlays.resources import (
     parse_documents,
     relpath,
 )
+
+if TYPE_CHECKING:  # targets.py builds on Patch
+    from generator.overlays.targets import TargetReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,7 @@ class Patch:
     entry: tuple[Kustomization, tuple[str | int, ...]]
     allow_name_change: bool = False
     allow_kind_change: bool = False
+    allow_no_match: bool = False
 
     @property
     def origin(self) -> Origin:
@@ -61,6 +65,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                     "write the patch as a partial Kubernetes object",
                 )
             _require_identity(document, where, k, key_path)
+            _check_directives(document, where, k, key_path)
             legacy.append(Patch(where, document, None, None, (k, key_path)))
     general: list[Patch] = []
     for i, entry in enumerate(k.get("patches") or []):
@@ -90,9 +95,19 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                         ["patches", i],
                         "add target: {kind: ..., name: ...} to say which object to patch",
                     )
-                general.append(Patch(where, None, document, target, (k, key_path)))
+                general.append(
+                    Patch(
+                        where,
+                        None,
+                        document,
+                        target,
+                        (k, key_path),
+                        allow_no_match=bool(options.get("allowNoMatch")),
+                    )
+                )
             elif isinstance(document, dict):
                 _require_identity(document, where, k, key_path)
+                _check_directives(document, where, k, key_path)
                 general.append(
                     Patch(
                         where,
@@ -102,6 +117,7 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
                         (k, key_path),
                         bool(options.get("allowNameChange")),
                         bool(options.get("allowKindChange")),
+                        bool(options.get("allowNoMatch")),
                     )
                 )
             else:
@@ -124,6 +140,26 @@ def load_patches(k: Kustomization, root: Path) -> tuple[list[Patch], list[Patch]
             )
         json6902.append(Patch(None, None, operations, entry["target"], (k, key_path)))
     return legacy, general, json6902
+
+
+_DIRECTIVES = ("replace", "merge", "delete")
+
+
+def _check_directives(node: Any, where: Origin | None, k: Kustomization, key_path: Any) -> None:
+    """Kustomize refuses a `$patch` value it does not know anywhere in a patch."""
+    if isinstance(node, dict):
+        value = node.get(strategic.DIRECTIVE)
+        if value is not None and value not in _DIRECTIVES:
+            raise GeneratorError(
+                f"unknown patch strategy '$patch: {value}'",
+                where or k.origin(*key_path),
+                f"use one of: {', '.join(_DIRECTIVES)}",
+            )
+        for child in node.values():
+            _check_directives(child, where, k, key_path)
+    elif isinstance(node, list):
+        for child in node:
+            _check_directives(child, where, k, key_path)
 
 
 def _require_identity(
@@ -172,17 +208,24 @@ def _anchored(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^(?:{pattern})$")
 
 
-def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[Resource]:
-    """Objects a target selects by original or current id (behaviour 7); none is no error."""
+def _pattern(target: Mapping[str, Any], key: str, patch: Patch) -> re.Pattern[str] | None:
+    if not target.get(key):
+        return None
     try:
-        name = _anchored(str(target["name"])) if target.get("name") else None
-        namespace = _anchored(str(target["namespace"])) if target.get("namespace") else None
+        return _anchored(str(target[key]))
     except re.error as e:
         raise GeneratorError(
-            f"invalid regular expression in patch target: {e}",
+            f"invalid regular expression '{target[key]}' in the patch target's {key}: {e.msg}",
             patch.origin,
-            "fix the name or namespace pattern",
+            "target name and namespace are anchored regular expressions; escape special"
+            " characters such as '[', '(' and '*' with a backslash",
         ) from None
+
+
+def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[Resource]:
+    """Objects a target selects by original or current id (behaviour 7); none is no error."""
+    name = _pattern(target, "name", patch)
+    namespace = _pattern(target, "namespace", patch)
     out = []
     for r in resources:
         if target.get("kind") and target["kind"] != r.kind:
@@ -221,11 +264,17 @@ def select(resources: ResMap, target: Mapping[str, Any], patch: Patch) -> list[R
     return out
 
 
-def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
+def apply_patches(
+    resources: ResMap, patches: list[Patch], report: TargetReport | None = None
+) -> None:
+    """Apply in order; `report` (only under overlays/) learns which targets selected nothing."""
     index: dict[tuple[str, str, str, str, str], list[Resource]] | None = None
     for patch in patches:
         if patch.json is not None:
-            for resource in select(resources, patch.target or {}, patch):
+            selected = select(resources, patch.target or {}, patch)
+            if report is not None:
+                report.note(patch, selected, resources)
+            for resource in selected:
                 _apply_json(resource, patch)
             continue
         if patch.target is None:
@@ -237,7 +286,10 @@ def apply_patches(resources: ResMap, patches: list[Patch]) -> None:
                 index = None
             continue
         deleted = set()
-        for resource in select(resources, patch.target, patch):
+        selected = select(resources, patch.target, patch)
+        if report is not None:
+            report.note(patch, selected, resources)
+        for resource in selected:
             if _apply_strategic(resource, patch):
                 deleted.add(id(resource))
             index = None
@@ -303,7 +355,7 @@ def _apply_strategic(resource: Resource, patch: Patch) -> bool:
         raise GeneratorError(
             f"strategic merge patch failed on {resource.describe()}: {e}",
             patch.origin,
-            "give every item of that list its key, or replace the list with $patch: replace",
+            "give every port its number and protocol, or replace the list with $patch: replace",
         ) from None
     if merged is None or not merged:
         return True

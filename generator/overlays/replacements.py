@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
 from generator.model import Origin
@@ -19,23 +19,48 @@ class ReplacementFailure(Exception):
     """A replacement that cannot apply; the caller adds the kustomization position."""
 
 
-def parse_field_path(text: str) -> list[str]:
-    """`spec.template.spec.containers.[name=app].image` → its segments; dots inside [...] stay."""
-    parts: list[str] = []
+class Step(NamedTuple):
+    """One step of a replacement field path: a map key, or in a list `[key=value]`, `*` or an
+    index. `bracketed` marks `[a.b/c]`, a map key written in brackets."""
+
+    text: str
+    bracketed: bool = False
+
+    @property
+    def selector(self) -> tuple[str, str] | None:
+        if not self.bracketed or "=" not in self.text:
+            return None
+        key, _, value = self.text.partition("=")
+        return key, value
+
+
+def parse_field_path(text: str) -> list[Step]:
+    """`spec.nodeSelector.topology\\.kubernetes\\.io/zone`, `metadata.annotations.[a.b/c]`,
+    `containers.[name=app].image` → their steps: `\\.` is a dot inside a key and nothing
+    inside brackets splits, as in kyaml's path splitter."""
+    steps: list[Step] = []
     current = ""
+    bracketed = False
     depth = 0
-    for char in text:
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        if char == "." and depth == 0:
-            parts.append(current)
-            current = ""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] == "." and depth == 0:
+            current += "."
+            i += 2
+            continue
+        if char == "[" and depth == 0 and current == "":
+            depth, bracketed = 1, True
+        elif char == "]" and depth == 1:
+            depth = 0
+        elif char == "." and depth == 0:
+            steps.append(Step(current, bracketed))
+            current, bracketed = "", False
         else:
             current += char
-    parts.append(current)
-    return [p for p in parts if p != ""]
+        i += 1
+    steps.append(Step(current, bracketed))
+    return [s for s in steps if s.text != "" or s.bracketed]
 
 
 def _ids_match(resource: Resource, selector: dict[str, Any]) -> bool:
@@ -93,7 +118,7 @@ def _apply(resources: Sequence[Resource], entry: dict[str, Any]) -> None:
     if len(matches) > 1:
         raise ReplacementFailure(f"more than one object matches source {_describe(source)}")
     field_path = str(source.get("fieldPath") or "metadata.name")
-    found = list(_reach(matches[0].body, parse_field_path(field_path), create=False))
+    found = list(reach(matches[0].body, parse_field_path(field_path), create=False))
     if not found:
         raise ReplacementFailure(
             f"fieldPath '{field_path}' is missing in the source {matches[0].describe()}"
@@ -120,7 +145,7 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
         if not _selected(resource, select) or any(_selected(resource, r) for r in rejects):
             continue
         for field_path in target.get("fieldPaths") or ["metadata.name"]:
-            places = list(_reach(resource.body, parse_field_path(str(field_path)), create=create))
+            places = list(reach(resource.body, parse_field_path(str(field_path)), create=create))
             if not places and not create:
                 raise ReplacementFailure(
                     f"unable to find field '{field_path}' in replacement target"
@@ -142,42 +167,64 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
                     parent[key] = copy.deepcopy(value)
 
 
-def _reach(node: Any, parts: list[str], create: bool) -> Iterator[tuple[Any, Any]]:
-    """(parent, key) pairs for every place the path reaches; in lists `*` and [k=v] fan out."""
-    if not parts:
+def reach(node: Any, steps: list[Step], create: bool) -> Iterator[tuple[Any, Any]]:
+    """(parent, key) pairs for every place the path reaches; in lists `*` and [k=v] fan out.
+    With create, missing maps and `[k=v]` list items are added on the way."""
+    if not steps:
         return
-    head, rest = parts[0], parts[1:]
+    head, rest = steps[0], steps[1:]
     if isinstance(node, list):
-        if head == "*":
-            children = list(range(len(node)))
-        elif head.startswith("[") and head.endswith("]") and "=" in head:
-            key, _, wanted = head[1:-1].partition("=")
-            children = [
-                i
-                for i, item in enumerate(node)
-                if isinstance(item, dict) and str(item.get(key)) == wanted
-            ]
-        elif head.isdigit() and int(head) < len(node):
-            children = [int(head)]
-        else:
-            children = []
+        children = _list_children(node, head, create)
         for i in children:
             if not rest:
                 yield node, i
             else:
-                yield from _reach(node[i], rest, create)
+                yield from reach(node[i], rest, create)
         return
-    if not isinstance(node, dict) or head == "*":  # Kustomize fans `*` out over lists only
-        return
+    if not isinstance(node, dict) or (head.text == "*" and not head.bracketed):
+        return  # Kustomize fans `*` out over lists only
+    if head.selector is not None:
+        return  # a [key=value] step needs a list
+    key = head.text
     if not rest:
-        if head in node or create:
-            yield node, head
+        if key in node or create:
+            yield node, key
         return
-    if head not in node or node[head] is None:
+    if key not in node or node[key] is None:
         if not create:
             return
-        node[head] = [] if rest[0].startswith("[") else {}
-    yield from _reach(node[head], rest, create)
+        following = rest[0]
+        in_list = following.selector is not None or (
+            following.text.isdigit() and not following.bracketed
+        )
+        node[key] = [] if in_list else {}
+    yield from reach(node[key], rest, create)
+
+
+def _list_children(node: list[Any], head: Step, create: bool) -> list[int]:
+    selector = head.selector
+    if selector is not None:
+        key, wanted = selector
+        if key == "":  # [=value] matches an item of a list of scalars
+            return [i for i, item in enumerate(node) if str(item) == wanted]
+        found = [
+            i
+            for i, item in enumerate(node)
+            if isinstance(item, dict) and str(item.get(key)) == wanted
+        ]
+        if not found and create:
+            node.append({key: wanted})
+            found = [len(node) - 1]
+        return found
+    if head.text == "*" and not head.bracketed:
+        return list(range(len(node)))
+    if head.text.isdigit() and not head.bracketed:
+        if int(head.text) < len(node):
+            return [int(head.text)]
+        if create and int(head.text) == len(node):
+            node.append({})
+            return [len(node) - 1]
+    return []
 
 
 def _describe(selector: dict[str, Any]) -> str:

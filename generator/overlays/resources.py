@@ -202,7 +202,7 @@ def parse_documents(text: str, origin_path: PurePosixPath) -> list[tuple[Any, in
 def resources_from_text(text: str, origin_path: PurePosixPath) -> list[Resource]:
     """Objects of a YAML stream, with `List` kinds flattened (behaviour 15)."""
     out: list[Resource] = []
-    for document, line in parse_documents(text, origin_path):
+    for document, line in parse_documents(text.removeprefix("\ufeff"), origin_path):
         origin = Origin(origin_path, line)
         for body in _flatten(document, origin):
             out.append(Resource(body, origin))

@@ -5,15 +5,31 @@ catalog and overlays/ → the folders no cluster would apply (check_layout)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.model import Catalog, Cluster, Environment, Manifest, Origin, RenderUnit
+from generator.kinds import Scopes, scopes_of
+from generator.model import (
+    Catalog,
+    Cluster,
+    Environment,
+    Manifest,
+    Origin,
+    RenderUnit,
+    ResourceKey,
+)
 from generator.overlays.build import append_hashes, build
-from generator.overlays.kustomization import FILENAMES, find_file, load_kustomization
-from generator.overlays.resources import CLUSTER_SCOPED, Resource
+from generator.overlays.kustomization import (
+    FILENAMES,
+    find_file,
+    load_kustomization,
+    misspelt_error,
+)
+from generator.overlays.resources import Resource
+from generator.overlays.targets import TargetReport
+from generator.overlays.trace import OverlayChange, tracing
 
 OVERLAYS = "overlays"
 
@@ -36,27 +52,50 @@ def apply_overlays(
     cluster: Cluster,
     environment: Environment,
     rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
+    targets: TargetReport | None = None,
+    read: set[Path] | None = None,
+    changes: dict[tuple[str, ResourceKey], list[OverlayChange]] | None = None,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
-    """Each unit's manifests after every overlay of its environment and cluster."""
+    """Each unit's manifests after every overlay of its environment and cluster. `targets`
+    learns which patch targets selected nothing (the caller decides over all clusters); `read`
+    receives the kustomization directories built (the scope folders themselves count too: a
+    folder created there would apply); `changes`, by unit key and final object key, the
+    overlay steps that changed each object."""
+    if changes is not None:
+        with tracing() as trace:
+            result = apply_overlays(repo, cluster, environment, rendered, targets, read)
+        for ident, resource in trace.objects.items():
+            final = Manifest(resource.body, resource.origin).key
+            changes[(resource.unit or "", final)] = trace.changes[ident]
+        return result
+    read = set() if read is None else read
+    read.update(scope_dirs(repo, cluster, environment))
     scopes = [scope for scope in scope_dirs(repo, cluster, environment) if scope.is_dir()]
     if not scopes:  # nothing to apply: skip the working copies
         return [(unit, list(manifests)) for unit, manifests in rendered]
     units = [unit for unit, _ in rendered]
     by_key = {unit_key(unit): unit for unit in units}
-    cluster_scoped = _cluster_scoped_kinds(rendered)
+    kinds = scopes_of(m for _, manifests in rendered for m in manifests)
     current: dict[str, list[Resource]] = {
-        unit_key(unit): [_resource(m, unit, cluster_scoped) for m in manifests]
+        unit_key(unit): [_resource(m, unit, kinds) for m in manifests]
         for unit, manifests in rendered
     }
+    # What the tenant library rendered is the platform's: tenant overlays may only add to it.
+    platform = {id(r): r for key, rs in current.items() if key.startswith("tenants/") for r in rs}
     touched = False
     for scope in scopes:
         if find_file(scope, repo) is not None:
-            current = _apply_wide(repo, scope, current)
+            current = _apply_wide(repo, scope, current, targets, read)
             touched = True
         for key in by_key:
             folder = scope / key
             if folder.is_dir() and find_file(folder, repo) is not None:
-                current[key] = _apply_unit(repo, folder, key, current[key])
+                if by_key[key].kind == "tenant":
+                    current[key] = _apply_tenant(
+                        repo, folder, by_key[key], current[key], platform, targets, read
+                    )
+                else:
+                    current[key] = _apply_unit(repo, folder, key, current[key], targets, read)
                 touched = True
     if not touched:
         return [(unit, list(manifests)) for unit, manifests in rendered]
@@ -66,7 +105,7 @@ def apply_overlays(
     return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
 
 
-def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[str]) -> Resource:
+def _resource(manifest: Manifest, unit: RenderUnit, kinds: Scopes) -> Resource:
     """A working copy; namespaced objects get the unit's namespace first, so overlays always
     see (and patches name) the namespace the object will be written with."""
     body = _copy(manifest.body)
@@ -75,25 +114,11 @@ def _resource(manifest: Manifest, unit: RenderUnit, cluster_scoped: frozenset[st
     if (
         isinstance(meta, dict)
         and not meta.get("namespace")
-        and manifest.kind not in cluster_scoped
+        and not kinds.cluster_scoped(manifest)
         and not manifest.verbatim
     ):
         meta["namespace"] = unit.namespace
     return Resource(body, manifest.origin, unit_key(unit))
-
-
-def _cluster_scoped_kinds(rendered: Sequence[tuple[RenderUnit, list[Manifest]]]) -> frozenset[str]:
-    kinds = set(CLUSTER_SCOPED)
-    for _, manifests in rendered:
-        for m in manifests:
-            spec = m.body.get("spec")
-            if (
-                m.kind == "CustomResourceDefinition"
-                and isinstance(spec, dict)
-                and spec.get("scope") == "Cluster"
-            ):
-                kinds.add(str((spec.get("names") or {}).get("kind", "")))
-    return frozenset(kinds)
 
 
 def _copy(value: Any) -> Any:
@@ -106,10 +131,16 @@ def _copy(value: Any) -> Any:
 
 
 def _apply_wide(
-    repo: Path, scope: Path, current: dict[str, list[Resource]]
+    repo: Path,
+    scope: Path,
+    current: dict[str, list[Resource]],
+    targets: TargetReport | None,
+    read: set[Path],
 ) -> dict[str, list[Resource]]:
     base = [r for resources in current.values() for r in resources]
-    built = build(scope, repo, base=base, order=False, hash_names=False)
+    built = build(
+        scope, repo, base=base, order=False, hash_names=False, targets=targets, read=read
+    )
     out: dict[str, list[Resource]] = {key: [] for key in current}
     for resource in built:
         if resource.unit is None:
@@ -124,10 +155,53 @@ def _apply_wide(
     return out
 
 
-def _apply_unit(repo: Path, folder: Path, key: str, resources: list[Resource]) -> list[Resource]:
-    built = build(folder, repo, base=resources, order=False, hash_names=False)
+def _apply_unit(
+    repo: Path,
+    folder: Path,
+    key: str,
+    resources: list[Resource],
+    targets: TargetReport | None,
+    read: set[Path],
+) -> list[Resource]:
+    built = build(
+        folder, repo, base=resources, order=False, hash_names=False, targets=targets, read=read
+    )
     for resource in built:
         resource.unit = key
+    return built
+
+
+def _apply_tenant(
+    repo: Path,
+    folder: Path,
+    unit: RenderUnit,
+    resources: list[Resource],
+    platform: Mapping[int, Resource],
+    targets: TargetReport | None,
+    read: set[Path],
+) -> list[Resource]:
+    """A tenant overlay, which must leave the platform's objects as they were before it: the
+    same Resource objects (builds edit them in place), with equal bodies."""
+    before = [(r, r.describe(), _copy(r.body)) for r in resources if id(r) in platform]
+    built = _apply_unit(repo, folder, unit_key(unit), resources, targets, read)
+    after = {id(r) for r in built}
+    edits = [
+        f"{'changes' if id(r) in after else 'deletes'} {described}"
+        for r, described, body in before
+        if id(r) not in after or r.body != body
+    ]
+    if edits:
+        file = find_file(folder, repo)
+        assert file is not None  # the caller found it
+        raise GeneratorError(
+            f"the tenant overlay {', '.join(edits)}, which the platform renders for tenant "
+            f"'{unit.name}'",
+            Origin(PurePosixPath(_display(file, repo)), 1),
+            "a tenant overlay may add objects to its tenant, not change or delete those of the "
+            "tenant library (Namespace, quota, limits, network policies, role bindings); "
+            f"change the tenant in '{unit.origin.path}', or put the change in the "
+            "tenant library",
+        )
     return built
 
 
@@ -170,8 +244,33 @@ def check_layout(repo: Path, catalog: Catalog) -> list[GeneratorError]:
                     )
                 )  # fmt: skip
                 continue
+            problems += _check_folder(repo, scope)
             problems += _check_units(repo, scope, catalog)
     return problems
+
+
+def _check_folder(repo: Path, folder: Path) -> list[GeneratorError]:
+    """An overlay folder with YAML but no kustomization file Kustomize reads would be skipped
+    without a word (a misspelt `kustomisation.yaml`, a patch file nobody lists)."""
+    if _holds_kustomization(folder):
+        return []
+    shown = PurePosixPath(_display(folder, repo))
+    misspelt = misspelt_error(folder, shown)
+    if misspelt is not None:
+        return [misspelt]
+    yaml_files = [
+        p.name for p in _entries(folder) if p.is_file() and p.suffix in (".yaml", ".yml")
+    ]
+    if not yaml_files:
+        return []
+    return [
+        GeneratorError(
+            f"'{shown}/' holds '{yaml_files[0]}' but no kustomization file, so nothing applies it",
+            Origin(shown / yaml_files[0], 1),
+            f"add '{shown}/kustomization.yaml' that lists the file under resources or patches,"
+            " or move the file out of overlays/",
+        )
+    ]
 
 
 def _check_units(repo: Path, scope: Path, catalog: Catalog) -> list[GeneratorError]:
@@ -183,11 +282,15 @@ def _check_units(repo: Path, scope: Path, catalog: Catalog) -> list[GeneratorErr
     listed = _listed_folders(scope, repo)
     problems: list[GeneratorError] = []
     for folder in _entries(scope):
+        if folder.is_dir() and folder.name in operators and folder.resolve() not in listed:
+            problems += _check_folder(repo, folder)
         if not folder.is_dir() or folder.name in operators or folder.resolve() in listed:
             continue
         if folder.name == "tenants":
             for tenant in _entries(folder):
-                if tenant.name not in tenants or not tenant.is_dir():
+                if tenant.is_dir() and tenant.name in tenants:
+                    problems += _check_folder(repo, tenant)
+                else:
                     problems.append(
                         _unexpected(
                             tenant, repo, "no tenant of that name", tenants,

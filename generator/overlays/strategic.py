@@ -9,10 +9,11 @@ from typing import Any
 
 # A schema node: field name → (child schema or None, list merge key or None). A list whose
 # field has no merge key is replaced wholesale, as in Kubernetes' patch metadata.
-Schema = Mapping[str, tuple["Schema | None", str | None]]
+# Ports merge by (port, protocol), as kyaml's list-map keys say: see _merge_by_keys.
+Schema = Mapping[str, tuple["Schema | None", str | tuple[str, ...] | None]]
 
 _CONTAINER: Schema = {
-    "ports": ({}, "containerPort"),
+    "ports": ({}, ("containerPort", "protocol")),
     "env": ({}, "name"),
     "volumeMounts": ({}, "mountPath"),
     "volumeDevices": ({}, "devicePath"),
@@ -49,7 +50,7 @@ SCHEMAS: Mapping[tuple[str, str], Schema] = {
         "metadata": (_META, None),
         "spec": ({"jobTemplate": ({"spec": (_JOB_SPEC, None)}, None)}, None),
     },
-    ("", "Service"): {"metadata": (_META, None), "spec": ({"ports": ({}, "port")}, None)},
+    ("", "Service"): {"metadata": (_META, None), "spec": ({"ports": ({}, ("port", "protocol"))}, None)},
     **{
         (group, kind): _PLAIN
         for group, kind in (
@@ -81,10 +82,6 @@ def schema_for(api_version: str, kind: str) -> Schema | None:
     return SCHEMAS.get((api_version.rpartition("/")[0], kind))
 
 
-class MergeFailure(Exception):
-    """A patch Kustomize would apply in a way we do not reproduce; the caller adds where."""
-
-
 def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
     """The patched value; None means the whole object was deleted (`$patch: delete`)."""
     if isinstance(patch, dict) and patch.get(DIRECTIVE) == "delete":
@@ -113,8 +110,10 @@ def _merge_map(
         child, merge_key = schema.get(key, (None, None)) if schema else (None, None)
         if isinstance(value, list):
             current = result.get(key)
-            if merge_key and isinstance(current, list):
-                result[key] = _merge_list(current, value, key, merge_key, child)
+            if isinstance(merge_key, tuple) and isinstance(current, list):
+                result[key] = _merge_by_keys(current, value, key, merge_key, child)
+            elif isinstance(merge_key, str) and isinstance(current, list):
+                result[key] = _merge_list(current, value, merge_key, child)
             else:
                 result[key] = _clean_list(value)
         elif isinstance(value, dict):
@@ -129,28 +128,84 @@ def _merge_map(
 
 
 def _merge_list(
-    original: list[Any], patch: list[Any], field: str, key: str, schema: Schema | None
+    original: list[Any], patch: list[Any], key: str, schema: Schema | None
 ) -> list[Any]:
     """Patch items first in patch order, then the untouched originals (behaviour 6)."""
     if any(isinstance(p, dict) and p.get(DIRECTIVE) == "replace" for p in patch):
         return [_clean(p) for p in patch if not (isinstance(p, dict) and DIRECTIVE in p)]
+    keyless_originals = [o for o in original if isinstance(o, dict) and key not in o]
+    if keyless_originals:
+        # kyaml's associative-list walk treats a missing key as a wildcard that matches every
+        # keyed item: only the last original item without the key survives (observed 5.5.0)
+        return [keyless_originals[-1]]
+    # A patch item without the key (a volumeMount without mountPath) is dropped, and so are the
+    # originals the patch does not name: only the keyed patch items remain (observed 5.5.0).
+    keyless_patch = any(not isinstance(p, dict) or key not in p for p in patch)
     by_key = {o.get(key): o for o in original if isinstance(o, dict) and key in o}
     seen: set[Any] = set()
     out: list[Any] = []
     for item in patch:
         if not isinstance(item, dict) or key not in item:
-            # Kustomize then drops the item, and some of the others, depending on its position
-            raise MergeFailure(f"an item of '{field}' has no '{key}', the key that list merges by")
+            continue
         identity = item[key]
         seen.add(_hashable(identity))
         if item.get(DIRECTIVE) == "delete":
             continue
         base = by_key.get(identity) if _hashable(identity) == identity else None
         out.append(_merge_map(base, item, schema) if isinstance(base, dict) else _clean(item))
+    if keyless_patch:
+        return out
     for item in original:
         if isinstance(item, dict) and key in item and _hashable(item[key]) in seen:
             continue
         out.append(item)
+    return out
+
+
+class MergeFailure(Exception):
+    """A patch whose result in Kustomize we do not reproduce; the caller adds where."""
+
+
+def _merge_by_keys(
+    original: list[Any], patch: list[Any], field: str, keys: tuple[str, ...], schema: Schema | None
+) -> list[Any]:
+    """Lists kyaml merges by (port, protocol), as observed in kustomize 5.5.0: when no item
+    gives a protocol, they merge by port like any keyed list; when every item gives one, new
+    patch items come first and matched items are merged where they stand. When only some
+    items give a protocol, Kustomize drops patch items and ignores deletions: refused."""
+    if any(isinstance(p, dict) and p.get(DIRECTIVE) == "replace" for p in patch):
+        return [_clean(p) for p in patch if not (isinstance(p, dict) and DIRECTIVE in p)]
+    primary, rest = keys[0], keys[1:]
+    items = [*original, *patch]
+    if not all(isinstance(i, dict) and primary in i for i in items):
+        raise MergeFailure(
+            f"an item of '{field}' has no '{primary}'; Kustomize merges this list by"
+            f" ({', '.join(keys)}) and drops or reorders items then"
+        )
+    given = {all(k in i for k in rest) for i in items}
+    if given == {False} and not any(k in i for i in items for k in rest):
+        return _merge_list(original, patch, primary, schema)
+    if given != {True}:
+        raise MergeFailure(
+            f"some items of '{field}' give '{', '.join(rest)}' and some do not; Kustomize then"
+            " drops patch items and ignores deletions"
+        )
+
+    def identity(item: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(_hashable(item[k]) for k in keys)
+
+    by_identity = {identity(p): p for p in patch}
+    out = [
+        _clean(p)
+        for p in patch
+        if p.get(DIRECTIVE) != "delete" and identity(p) not in {identity(o) for o in original}
+    ]
+    for item in original:
+        change = by_identity.get(identity(item))
+        if change is None:
+            out.append(item)
+        elif change.get(DIRECTIVE) != "delete":
+            out.append(_merge_map(item, change, schema))
     return out
 
 

@@ -1,5 +1,5 @@
 """Rendered manifests → [Finding]: kubeconform-compatible schema validation (with the
-schemas of CRDs rendered in the same cluster) and the platform policies.
+schemas of CRDs rendered in the same cluster). The platform policies are generator.policies.
 
 The names below load their modules on first use, so that `generator --help` and every other
 command do not pay for jsonschema-rs and the schema machinery at start-up.
@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.validate.cluster import validate_cluster
-    from generator.validate.policies import check_policies
 
-__all__ = ["check_policies", "validate_cluster"]
+__all__ = ["validate_cluster"]
 
 
 def __getattr__(name: str) -> Any:
@@ -21,8 +20,4 @@ def __getattr__(name: str) -> Any:
         from generator.validate.cluster import validate_cluster
 
         return validate_cluster
-    if name == "check_policies":
-        from generator.validate.policies import check_policies
-
-        return check_policies
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -46,6 +46,7 @@ class Result:
     msg: str = ""
     validation_errors: tuple[tuple[str, str], ...] = ()  # (path, msg) of top-level causes
     line: int = 0  # 1-based line where the document starts in its file (0: unknown)
+    policy: bool = False  # a platform policy finding (--policies), not a resource's verdict
 
     @property
     def failed(self) -> bool:

@@ -29,9 +29,11 @@ def render(results: Sequence[Result], output: str, report: Report) -> str:
 
 
 def _counts(results: Sequence[Result]) -> dict[Status, int]:
+    """kubeconform's counts: resources by verdict; policy findings are counted apart."""
     counts = dict.fromkeys(Status, 0)
     for result in results:
-        counts[result.status] += 1
+        if not result.policy:
+            counts[result.status] += 1
     return counts
 
 
@@ -41,10 +43,11 @@ def summary_line(results: Sequence[Result], report: Report) -> str:
     files = len({r.filename for r in results})
     plural_r = "s" if total > 1 else ""
     where = "parsing stdin" if report.stdin else f"in {files} file{'s' if files > 1 else ''}"
+    policy = sum(r.policy for r in results)
     return (
         f"Summary: {total} resource{plural_r} found {where} - Valid: {counts[Status.VALID]}, "
         f"Invalid: {counts[Status.INVALID]}, Errors: {counts[Status.ERROR]}, "
-        f"Skipped: {counts[Status.SKIPPED]}"
+        f"Skipped: {counts[Status.SKIPPED]}" + (f", Policy findings: {policy}" if policy else "")
     )
 
 
@@ -115,6 +118,8 @@ def as_json(results: Sequence[Result], report: Report) -> str:
             "errors": counts[Status.ERROR],
             "skipped": counts[Status.SKIPPED],
         }
+        if policy := sum(r.policy for r in results):
+            document["summary"]["policyFindings"] = policy  # type: ignore[index]
     return go_json(document, indent=2) + "\n"
 
 

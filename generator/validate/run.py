@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from generator.model import Manifest, Origin
+from generator.policies import check_manifests
 from generator.validate import cache as verdicts
 from generator.validate.core import (
     Options,
@@ -24,7 +25,6 @@ from generator.validate.core import (
     to_row,
 )
 from generator.validate.decode import DecodeError, decode, split_documents
-from generator.validate.policies import check_manifests
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 # Below this many uncached documents, starting worker processes costs more than it saves.
@@ -202,6 +202,7 @@ def policy_results(documents: Sequence[Document]) -> list[Result]:
                 f"policy {finding.rule}: {finding.message}",
                 (("", f"policy {finding.rule}: {finding.message}"),),
                 finding.origin.line,
+                policy=True,
             )
         )
     return results

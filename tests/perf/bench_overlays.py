@@ -164,7 +164,7 @@ def main() -> None:
                     [sys.executable, "-m", "generator", "kustomize", str(overlay)],
                     capture_output=True,
                     check=True,
-                    cwd=ROOT,
+                    cwd=overlay.parent,  # the build root: '../base' must stay inside it
                 ),
                 max(1, args.runs // 2),
             )

@@ -35,7 +35,7 @@ from generator.engines.helm.chart import (
 )
 from generator.engines.helm.output import keeps_hook, parse_stream, sort_manifests
 from generator.engines.helm.semver import satisfies
-from generator.model import Manifest, Origin, RenderUnit
+from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 
 __all__ = [
     "BACKEND_ENV",
@@ -60,6 +60,10 @@ log = logging.getLogger(__name__)
 
 
 def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
+    return list(rendered(unit, repo).manifests)
+
+
+def rendered(unit: RenderUnit, repo: Path) -> Rendered:
     """The chart's objects for this unit: CRDs from crds/, templates in install order, hooks.
 
     Release name = unit name, namespace = unit namespace, values = the unit's merged values
@@ -78,8 +82,34 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
         documents = render_binary(chart, unit, values)
     else:
         documents = render_sdk(chart, unit, values)
-    return [
+    manifests = tuple(
         Manifest(doc.body, Origin(repo_path(doc.source, chart), 1))
         for doc in documents
         if keeps_hook(doc.body)
-    ]
+    )
+    # Helm loads the whole chart folder: templates, values, schema, vendored subcharts.
+    reads = Reads(folders=frozenset({chart.path}), values=chart_value_reads(chart.folder))
+    return Rendered(manifests, reads)
+
+
+def chart_value_reads(
+    folder: Path, prefix: tuple[str, ...] = ("values",)
+) -> frozenset[tuple[str, ...]]:
+    """The `.Values` paths the chart's templates name; a subchart's sit under its name, and
+    a packaged one (.tgz, not scanned) reads its whole subtree."""
+    from generator.engines.value_reads import helm_reads
+
+    reads: set[tuple[str, ...]] = set()
+    templates = folder / "templates"
+    for path in sorted(templates.rglob("*")) if templates.is_dir() else ():
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            reads.update((*prefix, *r) for r in helm_reads(text))
+    subcharts = folder / "charts"
+    for sub in sorted(subcharts.iterdir()) if subcharts.is_dir() else ():
+        if sub.is_dir():
+            reads |= chart_value_reads(sub, (*prefix, sub.name))
+        elif sub.name.endswith(".tgz"):
+            reads.add((*prefix, sub.name.rsplit("-", 1)[0]))
+        reads.add((*prefix, "global"))
+    return frozenset(reads)

@@ -1,0 +1,127 @@
+"""Rendered objects → [Finding]: every check of the registry in the scopes it applies to,
+with waiver annotations applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import cast
+
+from generator.kinds import scopes_of
+from generator.model import Cluster as CatalogCluster
+from generator.model import Finding, Manifest, RenderUnit
+from generator.policies.crds import crd_orders
+from generator.policies.pods import catalog_level, namespace_levels
+from generator.policies.registry import RULES
+from generator.policies.rule import (
+    WAIVER_PREFIX,
+    Cluster,
+    ObjectCheck,
+    Rule,
+    Scope,
+    Subject,
+    Tenant,
+    TenantCheck,
+    Violation,
+    annotations_of,
+)
+
+Rendered = Sequence[tuple[RenderUnit, list[Manifest]]]
+
+
+def check_policies(cluster: CatalogCluster, rendered: Rendered) -> list[Finding]:
+    """Every policy finding of one cluster's output, waivers applied, sorted by origin."""
+    del cluster  # every rule reads what it needs from the units
+    facts = Cluster(
+        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterRole"},
+        crd_orders(rendered),
+        scopes_of(m for _, ms in rendered for m in ms),
+        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterSecretStore"},
+    )
+    levels = {u.namespace: catalog_level(u) for u, _ in rendered if u.kind == "tenant"}
+    findings: list[Finding] = []
+    for unit, manifests in rendered:
+        tenant = unit.kind == "tenant"
+        for manifest in manifests:
+            level = levels.get(unit.namespace if tenant else manifest.namespace)
+            subject = Subject(manifest, level, unit, facts)
+            findings.extend(_object_findings(subject, RULES.values()))
+        if tenant:
+            findings.extend(_tenant_findings(Tenant(unit, manifests, facts)))
+    return sorted(findings, key=lambda f: f.origin.sort_key)  # stable: render order on ties
+
+
+def check_manifests(manifests: Sequence[Manifest]) -> list[Finding]:
+    """The checks that need no catalog, for `generator validate --policies`."""
+    levels = namespace_levels(manifests)
+    facts = Cluster(
+        {m.name: m.body for m in manifests if m.kind == "ClusterRole"}, {}, scopes_of(manifests)
+    )
+    return [
+        finding
+        for manifest in manifests
+        for finding in _object_findings(
+            Subject(manifest, levels.get(manifest.namespace), None, facts), RULES.values()
+        )
+    ]
+
+
+def check_secrets(manifests: Sequence[Manifest]) -> list[Finding]:
+    """Only the rules that hold even when validation is switched off."""
+    rules = [r for r in RULES.values() if r.without_validation]
+    facts = Cluster({}, {}, scopes_of(()))
+    return [
+        finding
+        for manifest in manifests
+        for finding in _object_findings(Subject(manifest, None, None, facts), rules)
+    ]
+
+
+def _applies(scope: Scope, subject: Subject) -> bool:
+    if scope is Scope.OBJECT:
+        return True
+    if scope is Scope.TENANT_NAMESPACE:
+        return subject.tenant_level is not None
+    if scope is Scope.TENANT_OBJECT:
+        return subject.unit is not None and subject.unit.kind == "tenant"
+    if scope is Scope.RENDERED_OBJECT:
+        return subject.unit is not None
+    return False  # Scope.TENANT looks at a whole tenant, not at one object
+
+
+def _object_findings(subject: Subject, rules: Iterable[Rule]) -> Iterator[Finding]:
+    violations: list[tuple[Rule, Violation]] = []
+    for rule in rules:
+        for check in rule.checks:
+            if _applies(check.scope, subject):
+                run = cast("ObjectCheck", check.run)
+                violations.extend((rule, v) for v in run(subject))
+    yield from _apply_waivers(subject.manifest, violations)
+
+
+def _tenant_findings(tenant: Tenant) -> Iterator[Finding]:
+    for rule in RULES.values():
+        for check in rule.checks:
+            if check.scope is not Scope.TENANT:
+                continue
+            for anchor, message, hint in cast("TenantCheck", check.run)(tenant):
+                if anchor is not None:
+                    yield from _apply_waivers(anchor, [(rule, (message, hint))])
+                else:
+                    yield Finding(tenant.unit.origin, None, message, hint, rule.id)
+
+
+def _apply_waivers(
+    manifest: Manifest, violations: Sequence[tuple[Rule, Violation]]
+) -> Iterator[Finding]:
+    found = annotations_of(manifest.body)
+    for rule, (message, hint) in violations:
+        waiver = found.get(WAIVER_PREFIX + rule.id)
+        if waiver is not None and not rule.waivable:
+            message += " (the waiver is ignored)"
+            hint = f"{WAIVER_PREFIX}{rule.id} has no effect: {rule.unwaivable_because}; {hint}"
+        elif waiver is not None:
+            if str(waiver).strip():
+                continue
+            hint = f"say why in the annotation: {WAIVER_PREFIX}{rule.id}: '<reason>'"
+            message += " (the waiver gives no reason)"
+        yield Finding(manifest.origin, manifest.key, message, hint, rule.id)
