@@ -40,9 +40,10 @@ def test_init_writes_a_repository_that_lints_renders_and_checks(tmp_path: Path) 
     assert files_under(target) == REPOSITORY_FILES
     assert run_cli(["lint", "--repo", str(target)]).code == 0
     rendered = run_cli(["render", "--repo", str(target)])
-    assert (rendered.code, rendered.err.splitlines()[0]) == (
+    count = len(files_under(target / "rendered"))
+    assert (rendered.code, rendered.out) == (
         0,
-        "rendered 19 files for 1 cluster(s): 19 added, 0 changed, 0 removed",
+        f"rendered {count} files for 1 cluster(s): {count} added, 0 changed, 0 removed\n",
     )
     assert run_cli(["render", "--check", "--repo", str(target)]).code == 0
     assert (target / "rendered/dev-1/tenants/team-a/namespace-ns-team-a.yaml").is_file()

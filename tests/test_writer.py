@@ -257,17 +257,26 @@ def test_a_patch_killed_before_its_commit_leaves_no_temporary_files(tmp_path: Pa
     ("umask", "folder", "file"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)]
 )
 def test_rendered_keeps_the_umasks_modes_after_a_change(
-    minimal_repo: Path, umask: int, folder: int, file: int
+    tmp_path: Path, umask: int, folder: int, file: int
 ) -> None:
+    from tests.conftest import MINIMAL
+
+    repo = tmp_path / "repo"
     old = os.umask(umask)
     try:
-        (minimal_repo / "catalog/operators/010-web.yaml").write_text(
+        write_tree(repo, MINIMAL)
+        assert run_cli(["render", "--repo", str(repo)]).code == 0
+        (repo / "catalog/operators/010-web.yaml").write_text(  # a render that changes something
             "namespace: web\nvalues:\n  greeting: changed\n", encoding="utf-8"
         )
-        assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+        assert run_cli(["render", "--repo", str(repo)]).code == 0
+        (repo / "catalog/clusters/dev-2.yaml").write_text(  # and one that adds a cluster folder
+            MINIMAL["catalog/clusters/dev-1.yaml"].replace("dev-1", "dev-2"), encoding="utf-8"
+        )
+        assert run_cli(["render", "--repo", str(repo)]).code == 0
     finally:
         os.umask(old)
-    rendered = minimal_repo / "rendered"
+    rendered = repo / "rendered"
     modes = {p.stat().st_mode & 0o777 for p in [rendered, *rendered.rglob("*")] if p.is_dir()}
     assert modes == {folder}
     changed = rendered / "dev-1/010-web/deployment-web.yaml"
