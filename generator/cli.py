@@ -452,10 +452,10 @@ def init(report: Reporter, directory: Path, here: bool, force: bool) -> None:
     if here:
         removed, written = scaffold.init_here(directory, force=force)
         if removed:
-            report.info(f"removed the example platform: {', '.join(f + '/' for f in removed)}")
+            report.result(f"removed the example platform: {', '.join(f + '/' for f in removed)}")
     else:
         written = scaffold.init_repository(directory, force=force)
-    report.info(f"wrote {len(written)} files in {directory}/:")
+    report.result(f"wrote {len(written)} files in {directory}/:")
     for path in written:
         report.result(f"  {path}")
     report.info("next: make render, then commit catalog/, charts/ and rendered/")

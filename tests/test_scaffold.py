@@ -36,7 +36,10 @@ def test_init_writes_a_repository_that_lints_renders_and_checks(tmp_path: Path) 
     target = tmp_path / "my-platform"
     result = run_cli(["init", str(target)])
     assert result.code == 0, result.err
-    assert result.out.split() == REPOSITORY_FILES
+    assert result.out.splitlines() == [
+        f"wrote 13 files in {target}/:",
+        *(f"  {path}" for path in REPOSITORY_FILES),
+    ]
     assert files_under(target) == REPOSITORY_FILES
     assert run_cli(["lint", "--repo", str(target)]).code == 0
     rendered = run_cli(["render", "--repo", str(target)])
@@ -103,7 +106,7 @@ def example_copy(tmp_path: Path) -> Path:
 def test_init_here_replaces_the_example_platform(example_copy: Path) -> None:
     result = run_cli(["init", "--here", str(example_copy)])
     assert result.code == 0, result.err
-    assert result.err.splitlines()[0] == (
+    assert result.out.splitlines()[0] == (
         "removed the example platform: catalog/, charts/, overlays/, rendered/"
     )
     assert files_under(example_copy) == ["Makefile", *REPOSITORY_FILES[5:12]]
