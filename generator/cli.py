@@ -469,6 +469,41 @@ def explain(
 
 
 @cli.command(epilog=EPILOG)
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--here",
+    is_flag=True,
+    help="In a copy of the generator's repository: delete the example platform (catalog/, "
+    "charts/, overlays/, rendered/) and write the starter platform in its place.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files; replace any platform.")
+@click.pass_obj
+def init(report: Reporter, directory: Path, here: bool, force: bool) -> None:
+    """Start a platform: a catalog with a cluster, an operator and a tenant, ready to render.
+
+    Without --here, DIRECTORY (created if needed) also gets a Makefile, requirements.txt,
+    README.md, .gitignore, .pre-commit-config.yaml and .github/workflows/render-diff.yml.
+
+    \b
+    Examples:
+      generator init my-platform && cd my-platform && make render
+      generator init --here             # in a fork of the generator's repository
+    """
+    from generator import scaffold
+
+    if here:
+        removed, written = scaffold.init_here(directory, force=force)
+        if removed:
+            report.result(f"removed the example platform: {', '.join(f + '/' for f in removed)}")
+    else:
+        written = scaffold.init_repository(directory, force=force)
+    report.result(f"wrote {len(written)} files in {directory}/:")
+    for path in written:
+        report.result(f"  {path}")
+    report.info("next: make render, then commit catalog/, charts/ and rendered/")
+
+
+@cli.command(epilog=EPILOG)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
 def kustomize(report: Reporter, directory: Path) -> None:
@@ -886,13 +921,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except RecursionError:
-        click.echo(
-            "error: an input is nested too deeply to process\n"
-            "  hint: look for a YAML or JSON document with hundreds of nested lists or mappings",
-            err=True,
-        )
-        sys.exit(EXIT_BAD_INPUT)
     except Exception:
         click.echo("internal error (a bug in the generator; please report it):", err=True)
         click.echo(traceback.format_exc(), err=True)

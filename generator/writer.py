@@ -159,6 +159,7 @@ def write_tree(
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700 would become rendered/'s mode
         if root.is_dir():
             for entry in root.iterdir():
                 replaced = (scope is None and _owned(entry)) or (
@@ -180,6 +181,12 @@ def write_tree(
         raise
     _swap(root, staging)
     return changes
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def _swap(root: Path, staging: Path) -> None:

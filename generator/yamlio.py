@@ -17,6 +17,82 @@ from generator.model import Origin
 # A YAML document whose aliases expand past this many nodes is refused ("billion laughs").
 MAX_EXPANDED_NODES = 1_000_000
 MAX_INTEGER_DIGITS = 4300  # Python's limit on int(str)
+# The deepest nesting of mappings and lists accepted from any input (YAML, JSON, Jsonnet or Helm
+# output). Real objects stop near 30 levels (CRD schemas are the deepest); the parsers' own
+# limits differ (yaml-rs 256 flow levels, libyaml 1000, json ~1000 by recursion) and the
+# pipeline recurses over the data, so one defined limit below all of them gives every path the
+# same answer: nesting_error().
+MAX_NESTING = 100
+
+
+def nesting_error(origin: Origin) -> GeneratorError:
+    return GeneratorError(
+        f"nested more than {MAX_NESTING} levels deep",
+        origin,
+        "Kubernetes objects nest about 30 levels at most: look for a template or Jsonnet "
+        "function that recurses without end, or for unbalanced brackets",
+    )
+
+
+def nesting_depth(data: Any) -> int:
+    """How many mappings and lists deep `data` goes (0 for a scalar), without recursion; it
+    stops counting once past MAX_NESTING."""
+    if not isinstance(data, dict | list | tuple | Mapping):
+        return 0
+    deepest = 0
+    level = [data]
+    while level and deepest <= MAX_NESTING:
+        deepest += 1
+        below = []
+        for node in level:  # one level at a time: only containers are visited
+            for child in node.values() if isinstance(node, Mapping) else node:
+                if type(child) is dict or type(child) is list or isinstance(child, Mapping | tuple):
+                    below.append(child)
+        level = below
+    return deepest
+
+
+def load_json(text: str | bytes, origin: Origin, *, locate: bool = True) -> Any:
+    """JSON text → data, held to MAX_NESTING like every YAML path (json.JSONDecodeError for
+    malformed text is the caller's to translate). locate=False for generated text, whose
+    line and column would point into no file."""
+    try:
+        data = json.loads(text)
+    except RecursionError as e:  # how json's C decoder says "too deep", past ~1000 levels
+        raise nesting_error(origin) from e
+    if nesting_depth(data) > MAX_NESTING:
+        where = nesting_mark(text) if locate else None
+        raise nesting_error(Origin(origin.path, *where) if where else origin)
+    return data
+
+
+def check_nesting(documents: Sequence[tuple[int, Any]], text: str, path: PurePosixPath) -> None:
+    """Refuse a stream whose (line, document) pairs nest past MAX_NESTING."""
+    for line, document in documents:
+        if nesting_depth(document) > MAX_NESTING:
+            where = nesting_mark(text)
+            raise nesting_error(Origin(path, *where) if where else Origin(path, line))
+
+
+def nesting_mark(text: str | bytes) -> tuple[int, int] | None:
+    """(line, column), 1-based, where a YAML or JSON stream first nests past MAX_NESTING, or
+    None. Reads the events of PyYAML's pure-Python parser, which keeps its state on a stack
+    and has no limit of its own (libyaml's scanner looks ahead and fails at 1000 levels), so
+    this finds the place even in input that the fast parsers gave up on."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                mark = event.start_mark
+                if depth > MAX_NESTING and mark is not None:
+                    return mark.line + 1, mark.column + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # a syntax error before the limit: the caller reports that one
+    return None
+
 
 # ---------------------------------------------------------------- loading with positions
 
@@ -73,6 +149,9 @@ def load_with_positions(text: str, path: PurePosixPath) -> list[PositionedDocume
                 PositionedDocument(_construct(loader.get_node(), (), marks, budget, path), marks)
             )
     except yaml.MarkedYAMLError as e:
+        deep = nesting_mark(text)
+        if deep is not None:  # libyaml gives up past its own limit, which is above ours
+            raise nesting_error(Origin(path, *deep)) from e
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = " ".join(str(e.problem or e.context or "invalid YAML").split())
@@ -123,6 +202,9 @@ def _construct(
     budget[0] -= 1
     if budget[0] < 0:
         raise _bomb(path)
+    if len(at) >= MAX_NESTING and isinstance(node, yaml.CollectionNode):
+        mark = node.start_mark
+        raise nesting_error(Origin(path, mark.line + 1, mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
@@ -348,7 +430,7 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
             duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDED_NODES),
         )
-    except Exception:  # libyaml gives the positioned message
+    except yaml_rs.YAMLDecodeError:  # cannot parse: libyaml gives the positioned message
         return None
     documents = parsed if isinstance(parsed, list) and _SEPARATOR.search(text) else [parsed]
     starts = [0] + [m.end() + 1 for m in _SEPARATOR.finditer(text)]
@@ -365,7 +447,9 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
         lines.append(line if content else 0)
     if len(lines) != len(documents):
         return None
-    return [(line, doc) for line, doc in zip(lines, documents, strict=True) if doc is not None]
+    found = [(line, doc) for line, doc in zip(lines, documents, strict=True) if doc is not None]
+    check_nesting(found, text, path)
+    return found
 
 
 def document_source(text: str, line: int, document: Any, path: PurePosixPath) -> str | None:
@@ -400,6 +484,9 @@ def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
                 check_expansion(document, path)
                 documents.append((node.start_mark.line + 1, document))
     except yaml.MarkedYAMLError as e:
+        deep = nesting_mark(text)
+        if deep is not None:  # libyaml gives up past its own limit, which is above ours
+            raise nesting_error(Origin(path, *deep)) from e
         mark = e.problem_mark
         origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path)
         duplicate = "appears twice" in str(e.problem)
@@ -412,6 +499,7 @@ def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
         raise GeneratorError(f"malformed YAML: {e}", Origin(path), "fix the YAML syntax") from e
     finally:
         loader.dispose()
+    check_nesting(documents, text, path)
     return documents
 
 

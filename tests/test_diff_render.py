@@ -12,9 +12,8 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.diff import diff_revisions, markdown
-from tests.conftest import git
+from tests.conftest import EXAMPLE, git
 
-ROOT = Path(__file__).resolve().parent / "example"  # the example platform the tests use
 INPUTS = ("catalog", "charts", "overlays", "schemas")
 OPERATOR = "catalog/operators/010-cert-manager.yaml"
 
@@ -27,12 +26,12 @@ def render(repo: Path) -> None:
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example platform, rendered and committed."""
-    if not (ROOT / OPERATOR).is_file():
+    if not (EXAMPLE / OPERATOR).is_file():
         pytest.skip(f"the example platform has no {OPERATOR}")
     repo = tmp_path_factory.mktemp("example")
     for folder in INPUTS:
-        if (ROOT / folder).is_dir():
-            shutil.copytree(ROOT / folder, repo / folder)
+        if (EXAMPLE / folder).is_dir():
+            shutil.copytree(EXAMPLE / folder, repo / folder)
     git(repo, "init", "-q", "-b", "main")
     render(repo)
     git(repo, "add", "-A")

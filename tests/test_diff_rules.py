@@ -38,7 +38,9 @@ KEEP = {
 
 def tree(bodies: Mapping[str, Mapping[str, Any]]) -> list[RenderedFile]:
     """The objects, plus one unchanged object on every cluster, so no cluster disappears."""
-    files = {f"{c}/001-base/configmap-platform-info.yaml": KEEP for c in CLUSTERS}
+    files: dict[str, Mapping[str, Any]] = {
+        f"{c}/001-base/configmap-platform-info.yaml": KEEP for c in CLUSTERS
+    }
     files.update(bodies)
     return [RenderedFile(PurePosixPath(p), dump_manifest(b)) for p, b in files.items()]
 

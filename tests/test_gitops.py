@@ -31,6 +31,7 @@ from generator.model import (
     Tenant,
 )
 from generator.yamlio import dump_manifest
+from tests.conftest import EXAMPLE
 
 CRD_DIR = Path(__file__).resolve().parent / "fixtures" / "crds"  # upstream Argo CD and Flux CRDs
 REPO = "https://git.example.com/platform/fleet.git"
@@ -512,7 +513,7 @@ def test_management_argocd_reaches_every_object_from_the_one_applied_bootstrap()
 
 def test_unit_that_renders_nothing_gets_no_application() -> None:
     apps = by_name(
-        generate(make_catalog(), "dev-kind", **{"030-kyverno": []})["apps"], "Application"
+        generate(make_catalog(), "dev-kind", False, **{"030-kyverno": []})["apps"], "Application"
     )
     assert "dev-kind-kyverno" not in apps
     assert "dev-kind-cert-manager" in apps
@@ -621,7 +622,7 @@ def test_flux_creates_operator_namespaces_that_no_unit_renders_and_never_prunes_
         make_operator(50, "mesh", "mesh"),
     )
     mesh = [obj("Namespace", "mesh"), obj("Deployment", "istiod", "mesh")]
-    flux = generate(make_catalog(operators=operators), "edge", **{"050-mesh": mesh})["flux"]
+    flux = generate(make_catalog(operators=operators), "edge", False, **{"050-mesh": mesh})["flux"]
     namespaces = [m for m in flux if m.kind == "Namespace" and not m.name.startswith("ns-")]
     assert [(m.name, str(m.origin)) for m in namespaces] == [
         ("cert-manager", "catalog/operators/010-cert-manager.yaml:1")
@@ -836,8 +837,6 @@ def test_sops_secret_on_an_argocd_cluster_is_refused() -> None:
 
 
 # ---------------------------------------------------------------- the example platform
-
-EXAMPLE = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import os
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
@@ -303,12 +304,15 @@ def test_a_component_engine_file_selects_the_cpp_engine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_tree(tmp_path, {"charts/demo/main.jsonnet": CM % "x", "charts/demo/.engine": "jsonnet\n"})
-    chosen = []
+    chosen: list[str] = []
     real = jsonnet.evaluate
     monkeypatch.setattr(jsonnet, "run_bounded", lambda render, args, *_: render(*args))
-    monkeypatch.setattr(
-        jsonnet, "evaluate", lambda engine, *a: chosen.append(engine) or real(engine, *a)
-    )
+
+    def evaluate(engine: str, *args: Any) -> Any:
+        chosen.append(engine)
+        return real(engine, *args)
+
+    monkeypatch.setattr(jsonnet, "evaluate", evaluate)
     jsonnet.render(unit_for("charts/demo"), tmp_path)
     assert chosen == ["jsonnet"]
 

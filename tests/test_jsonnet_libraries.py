@@ -10,6 +10,7 @@ import pytest
 import rjsonnet
 
 from generator.engines import jsonnet
+from generator.model import Manifest
 from generator.yamlio import dump_stream
 from tests.conftest import EXAMPLE, REPO
 from tests.test_jsonnet import example_unit, unit_for
@@ -19,7 +20,7 @@ GOLDEN = Path(__file__).parent / "jsonnet" / "showcase.expected.yaml"
 OPERATORS = ("gateway", "external-dns", "karpenter")
 
 
-def stream(manifests: list) -> str:
+def stream(manifests: list[Manifest]) -> str:
     return dump_stream([m.body for m in manifests])
 
 

@@ -64,7 +64,7 @@ ARGO_CRDS = [
     crd("argoproj.io", "AppProject", "appprojects", ["v1alpha1"]),
 ]
 
-PROJECT = {
+PROJECT: dict[str, Any] = {
     "apiVersion": "argoproj.io/v1alpha1",
     "kind": "AppProject",
     "metadata": {"name": "platform", "namespace": "argocd", "labels": LABELS},
@@ -74,7 +74,7 @@ PROJECT = {
         "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "*"}],
     },
 }
-ROOT = {
+ROOT: dict[str, Any] = {
     "apiVersion": "argoproj.io/v1alpha1",
     "kind": "Application",
     "metadata": {"name": "kind-local-root", "namespace": "argocd", "labels": LABELS},
@@ -96,7 +96,7 @@ SETTINGS = {
     "metadata": {"name": "web-settings", "namespace": "web", "labels": LABELS},
     "data": {"mode": "on", "replicas": "2"},
 }
-DEPLOYMENT = {
+DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",
     "kind": "Deployment",
     "metadata": {"name": "web", "namespace": "web", "labels": LABELS},
@@ -324,7 +324,7 @@ def test_bootstrap_of_a_flux_cluster_applies_the_flux_system_entry_point(tmp_pat
             "ref": {"branch": "main"},
         },
     }
-    entry = {
+    entry: dict[str, Any] = {
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
         "metadata": {"name": "flux-system", "namespace": "flux-system", "labels": LABELS},

@@ -313,7 +313,7 @@ def test_objects_without_namespace_get_the_units_namespace_before_overlays(tmp_p
         ),
     })  # fmt: skip
     bare = deployment("keda", "keda")
-    del bare.body["metadata"]["namespace"]  # type: ignore[attr-defined]
+    del bare.body["metadata"]["namespace"]
     namespace = Manifest(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "keda"}}, bare.origin
     )

@@ -22,7 +22,8 @@ def test_pre_commit_run_all_files_passes_on_a_clean_clone(tmp_path: Path) -> Non
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
     # The hooks run tools from the project's venv, which a clone does not have yet.
     (clone / ".venv").symlink_to(Path(sys.prefix))
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "SKIP": ""}
+    # mypy is left to `make lint` (CI runs it): here it would only repeat it, at ~10 s.
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "SKIP": "mypy"}
     done = subprocess.run(
         [str(pre_commit), "run", "--all-files", "--show-diff-on-failure"],
         cwd=clone,

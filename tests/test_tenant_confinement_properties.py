@@ -215,12 +215,13 @@ def benign(draw: st.DrawFn, index: int) -> dict[str, Any]:
     """An object a tenant may add: it must render."""
     namespace = draw(st.sampled_from([NAMESPACE, ""]))
     kind = draw(st.sampled_from(["ConfigMap", "ServiceAccount", "Role", "PodTemplate"]))
-    fields: dict[str, Any] = {
+    fields_by_kind: dict[str, dict[str, Any]] = {
         "ConfigMap": {"data": {"a": "b"}},
         "ServiceAccount": {},
         "Role": {"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]},
         "PodTemplate": {"template": {"spec": {"containers": [BENIGN_CONTAINER]}}},
-    }[kind]
+    }
+    fields = fields_by_kind[kind]
     api = "rbac.authorization.k8s.io/v1" if kind == "Role" else "v1"
     return obj(kind, f"ok-{index}", namespace, api, **fields)
 

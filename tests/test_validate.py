@@ -297,6 +297,7 @@ def test_local_schema_folder_template_and_folder_without_json_suffix(tmp_path: P
         ('{"required": ["a" "b"]}', "invalid character '\"' after array element"),
         ('{"type": "object"} x', "invalid character 'x' after top-level value"),
         ('{"type": "obj\nect"}', "invalid character '\\n' in string literal"),
+        ('{"x": ' + "[" * 5000 + "]" * 5000 + "}", "exceeded max depth"),
     ],
 )
 def test_a_schema_file_that_is_not_json_is_an_error_in_gos_words(
@@ -1236,3 +1237,49 @@ def test_repository_crd_schemas_linked_outside_are_refused_but_explicit_location
         doc, "g.yaml"
     )[0]
     assert result.status == Status.INVALID
+
+
+RENDERED_GITOPS_FILES = (
+    "kind-local/apps/application-kind-local-gateway.yaml",
+    "linode-sandbox/flux/kustomization-cert-manager.yaml",
+)
+
+
+def test_validate_inside_rendered_keeps_its_cache_in_the_repository_cache_folder(
+    minimal_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(minimal_repo / "rendered")
+    for _ in range(2):  # the second run must not trip over files the first one left
+        result = run_cli(["validate", "-summary", "."])
+        assert (result.code, result.err) == (0, ""), result.out
+        assert "Invalid: 0, Errors: 0" in result.out
+    assert not list((minimal_repo / "rendered").rglob(".generator-cache"))
+    assert list((minimal_repo / ".generator-cache/validate").iterdir())
+
+
+def test_validate_skips_cache_folders_in_the_tree(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"tree/.generator-cache/validate/x.json": '{"not": "a resource"}'})
+    result = run_cli(["validate", "-summary", str(tmp_path / "tree")])
+    assert result.code == 0
+    assert result.out.startswith("Summary: 0 resource found in 0 file - Valid: 0")
+
+
+def test_validate_outside_a_repository_uses_the_user_cache_and_the_shipped_gitops_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import EXAMPLE
+
+    outside = tmp_path / "manifests"
+    for name in RENDERED_GITOPS_FILES:
+        write_tree(outside, {Path(name).name: (EXAMPLE / "rendered" / name).read_bytes()})
+    monkeypatch.chdir(outside)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    result = run_cli(["validate", "-summary", "."])
+    assert (result.code, result.err) == (0, "")
+    assert "2 resources found in 2 files - Valid: 2, Invalid: 0, Errors: 0, Skipped: 0" in (
+        result.out
+    )
+    assert sorted(p.name for p in outside.iterdir()) == sorted(
+        Path(n).name for n in RENDERED_GITOPS_FILES
+    )
+    assert list((tmp_path / "cache/platform-generator/validate").iterdir())

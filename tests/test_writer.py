@@ -96,7 +96,7 @@ def test_a_failure_while_writing_leaves_the_old_tree(
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writer.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, files, None)
     assert snapshot(root) == before
@@ -117,7 +117,7 @@ def test_an_interrupt_between_the_two_renames_puts_the_old_tree_back(
             raise KeyboardInterrupt
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer.os, "replace", second_call_interrupted)
+    monkeypatch.setattr(os, "replace", second_call_interrupted)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, rendered("c1/a.yaml", "c1/b.yaml"), None)
     assert snapshot(root) == before
@@ -134,7 +134,7 @@ def test_ctrl_c_during_the_swap_waits_until_the_new_tree_is_complete(
         signal.raise_signal(signal.SIGINT)  # held back until the swap is done
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer.os, "replace", signalled)
+    monkeypatch.setattr(os, "replace", signalled)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, rendered("c1/a.yaml", "c1/b.yaml"), None)
     assert snapshot(root) == {"c1/a.yaml": b"c1/a.yaml\n", "c1/b.yaml": b"c1/b.yaml\n"}
@@ -213,7 +213,7 @@ def test_a_failure_before_the_patch_commits_leaves_the_old_tree(
             raise KeyboardInterrupt
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer.os, "replace", commit_interrupted)
+    monkeypatch.setattr(os, "replace", commit_interrupted)
     with pytest.raises(KeyboardInterrupt):
         writer.write_tree(root, [*files[1:], *rendered("c1/030-c/h.yaml")], None)
     assert snapshot(root) == before
@@ -251,3 +251,33 @@ def test_a_patch_killed_before_its_commit_leaves_no_temporary_files(tmp_path: Pa
     assert not writer.write_tree(root, files, None)
     assert snapshot(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+@pytest.mark.parametrize(
+    ("umask", "folder", "file"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)]
+)
+def test_rendered_keeps_the_umasks_modes_after_a_change(
+    tmp_path: Path, umask: int, folder: int, file: int
+) -> None:
+    from tests.conftest import MINIMAL
+
+    repo = tmp_path / "repo"
+    old = os.umask(umask)
+    try:
+        write_tree(repo, MINIMAL)
+        assert run_cli(["render", "--repo", str(repo)]).code == 0
+        (repo / "catalog/operators/010-web.yaml").write_text(  # a render that changes something
+            "namespace: web\nvalues:\n  greeting: changed\n", encoding="utf-8"
+        )
+        assert run_cli(["render", "--repo", str(repo)]).code == 0
+        (repo / "catalog/clusters/dev-2.yaml").write_text(  # and one that adds a cluster folder
+            MINIMAL["catalog/clusters/dev-1.yaml"].replace("dev-1", "dev-2"), encoding="utf-8"
+        )
+        assert run_cli(["render", "--repo", str(repo)]).code == 0
+    finally:
+        os.umask(old)
+    rendered = repo / "rendered"
+    modes = {p.stat().st_mode & 0o777 for p in [rendered, *rendered.rglob("*")] if p.is_dir()}
+    assert modes == {folder}
+    changed = rendered / "dev-1/010-web/deployment-web.yaml"
+    assert changed.stat().st_mode & 0o777 == file

@@ -20,6 +20,7 @@ from generator.engines.limits import run_bounded
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import read_text
+from generator.yamlio import load_json
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
 SHIPPED_NAME = PurePosixPath("generator/jsonnet")  # how shipped files appear in messages
@@ -79,8 +80,8 @@ def _rendered(unit: RenderUnit, repo: Path, engine: str | None) -> Rendered:
             problem = importer.problem
             raise GeneratorError(prefix + problem.message, problem.origin, problem.hint) from e
         raise translate_error(str(e), prefix, main_name, chosen) from e
-    result = json.loads(text)
     origin = Origin(main_name)
+    result = load_json(text, origin, locate=False)  # positions in output, not main.jsonnet
     manifests = tuple(Manifest(body, origin) for body in flatten(result, "result", origin, prefix))
     shipped = unit.component.path.parts[:1] == BUILTIN_PREFIX.parts
     folders = frozenset() if shipped else frozenset({unit.component.path})

@@ -14,13 +14,33 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from generator.errors import GeneratorError
+from generator.validate.cluster import CRD_SCHEMA_DIR, SHIPPED_CRD_SCHEMA_DIR
 from generator.validate.core import Options, parse_kinds
 from generator.validate.output import FORMATS, Report, render
 from generator.validate.run import run
 from generator.validate.schemas import LocationError, check_version
 
-VERDICT_CACHE = Path(".generator-cache") / "validate"
-SCHEMA_CACHE = Path(".generator-cache") / "schemas"
+CACHE_FOLDER = ".generator-cache"  # a platform repository's (git-ignored) cache folder
+
+
+def platform_root(start: Path) -> Path | None:
+    """The platform repository holding `start`: the nearest folder, from `start` up, with a
+    catalog/platform.yaml; None outside any."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "catalog" / "platform.yaml").is_file():
+            return folder
+    return None
+
+
+def cache_root(repo: Path | None) -> Path:
+    """Where validate keeps its caches: the repository's .generator-cache/, or outside a
+    repository the user's cache folder ($XDG_CACHE_HOME, else ~/.cache), never the tree that
+    is being validated."""
+    if repo is not None:
+        return repo / CACHE_FOLDER
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "platform-generator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +55,13 @@ class Request:
     ignore_patterns: tuple[str, ...] = ()
     exit_on_error: bool = False
     workers: int = 2
-    verdict_cache: Path | None = VERDICT_CACHE
+    verdict_cache: Path | None = None
     policies: bool = False
 
 
-def build_request(params: dict[str, Any], repo: Path) -> Request:
-    """Click parameters → a Request, checking values the way kubeconform does at startup."""
+def build_request(params: dict[str, Any], cwd: Path) -> Request:
+    """Click parameters → a Request, checking values the way kubeconform does at startup.
+    Caches and schemas/crds/ come from the platform repository holding `cwd`, if any."""
     if params["output"] not in FORMATS:
         raise GeneratorError(
             "'outputFormat' must be 'json', 'junit', 'pretty', 'tap' or 'text'",
@@ -58,7 +79,10 @@ def build_request(params: dict[str, Any], repo: Path) -> Request:
             hint="create the folder first, or leave out -cache",
         )
     extensions = not params["no_extensions"]
-    crd_dir = repo / "schemas" / "crds"
+    repo = platform_root(cwd)
+    caches = cache_root(repo)
+    # a repository's own CRD schemas, then the Argo CD and Flux ones shipped with the generator
+    crd_dirs = (*((repo / CRD_SCHEMA_DIR,) if repo else ()), SHIPPED_CRD_SCHEMA_DIR)
     options = Options(
         kubernetes_version=params["kubernetes_version"],
         strict=params["strict"],
@@ -66,10 +90,10 @@ def build_request(params: dict[str, Any], repo: Path) -> Request:
         reject=parse_kinds(params["reject"]),
         ignore_missing_schemas=params["ignore_missing_schemas"],
         schema_locations=tuple(params["schema_location"]),
-        schema_cache=Path(schema_cache) if schema_cache else repo / SCHEMA_CACHE,
+        schema_cache=Path(schema_cache) if schema_cache else caches / "schemas",
         insecure_skip_tls_verify=params["insecure_skip_tls_verify"],
         input_crds=extensions,
-        extra_schema_dirs=(crd_dir,) if extensions and crd_dir.is_dir() else (),
+        extra_schema_dirs=tuple(d for d in crd_dirs if d.is_dir()) if extensions else (),
     )
     return Request(
         paths=tuple(params["paths"]),
@@ -80,7 +104,7 @@ def build_request(params: dict[str, Any], repo: Path) -> Request:
         ignore_patterns=tuple(params["ignore_filename_pattern"]),
         exit_on_error=params["exit_on_error"],
         workers=max(1, min(params["n"], os.cpu_count() or 1)),
-        verdict_cache=None if params["no_verdict_cache"] else repo / VERDICT_CACHE,
+        verdict_cache=None if params["no_verdict_cache"] else caches / "validate",
         policies=params["policies"],
     )
 

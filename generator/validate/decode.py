@@ -13,6 +13,10 @@ from typing import Any
 import yaml
 from yaml._yaml import CParser  # libyaml: the parser and composer run in C
 
+from generator.yamlio import MAX_NESTING, nesting_mark
+
+_NESTING = f"nested more than {MAX_NESTING} levels deep"
+
 _SEPARATOR = b"\n---"
 
 
@@ -200,11 +204,21 @@ class _Builder:
         self.unsupported: _Unsupported | None = None
         self.built: dict[int, Any] = {}  # aliases share one value (and YAML bombs stay small)
         self.active: set[int] = set()
+        self.depth = 0
 
     def build(self, node: yaml.Node) -> Any:
         cls = node.__class__
         if cls is yaml.ScalarNode:
             return self.scalar(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise DecodeError(f"error converting YAML to JSON: {_NESTING}")
+            return self.collection(node, cls)
+        finally:
+            self.depth -= 1
+
+    def collection(self, node: yaml.Node, cls: type) -> Any:
         if not self.anchors:
             if cls is yaml.MappingNode:
                 return self.mapping(node)
@@ -354,13 +368,13 @@ def decode(token: bytes, *, strict: bool = False) -> Any:
             return None
         value = builder.build(node)
     except yaml.MarkedYAMLError as e:
+        if nesting_mark(token) is not None:  # libyaml stops past its own, higher limit
+            raise DecodeError(f"error converting YAML to JSON: {_NESTING}") from e
         raise DecodeError("error converting YAML to JSON: " + _yaml_problem(e, token)) from e
     except yaml.reader.ReaderError as e:
         raise DecodeError("error converting YAML to JSON: " + _utf8_problem(e)) from e
     except yaml.YAMLError as e:  # pragma: no cover - libyaml raises marked errors
         raise DecodeError(f"error converting YAML to JSON: yaml: {e}") from e
-    except RecursionError as e:
-        raise DecodeError("error converting YAML to JSON: yaml: exceeded max depth") from e
     if builder.duplicates:
         raise DecodeError(
             "error converting YAML to JSON: yaml: unmarshal errors:\n  "

@@ -95,6 +95,8 @@ def _walk(root: str) -> Iterator[str]:
         return
     names = sorted(os.listdir(root))
     for name in names:
+        if name == ".generator-cache":
+            continue  # the generator's own cache files, wherever a tree holds them
         child = os.path.normpath(os.path.join(root, name))
         if os.path.isdir(child) and not os.path.islink(child):
             yield from _walk(child)
@@ -287,7 +289,8 @@ def _fingerprint(options: Options, crds: Any) -> str:
         if t != "default" and not t.startswith("http")
     ]
     local += [verdicts.tree_signature(folder) for folder in options.extra_schema_dirs]
-    crd_part = sorted((list(k), v[0]) for k, v in crds.items())
+    # the CRD's file URL appears in messages: the same CRD in another file is another verdict
+    crd_part = sorted((list(k), v[0], v[1]) for k, v in crds.items())
     return verdicts.fingerprint(
         [
             __version__,

@@ -223,7 +223,7 @@ class TemplateLocation(Location):
             return None
         try:
             document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
             raise SchemaError(_json_problem(e)) from e
         url = path.resolve().as_uri()
         documents = {url: document}
@@ -342,6 +342,8 @@ def detect_draft(document: Any) -> int:
 
 def _json_problem(error: Exception) -> str:
     """Go's encoding/json wording for a syntax error in a schema file."""
+    if isinstance(error, RecursionError):  # json's decoder recursed past ~1000 levels
+        return "exceeded max depth"
     if not isinstance(error, json.JSONDecodeError):
         return str(error)
     from generator.validate.explain import quote  # Go's quoteChar is %q in single quotes

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -46,7 +47,7 @@ function(values)
 """
 
 
-def timed(action, runs: int) -> tuple[float, object]:
+def timed(action, runs: int) -> tuple[float, Any]:
     samples, result = [], None
     for _ in range(runs):
         start = time.perf_counter()

@@ -130,7 +130,7 @@ def ours(overlay: Path) -> str:
     return dump_stream([r.body for r in build(overlay, overlay.parent)])
 
 
-def timed(function, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+def timed(function, runs: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()

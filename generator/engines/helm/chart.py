@@ -20,7 +20,7 @@ from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
 from generator.paths import inside, outside_error, read_bytes
 from generator.textfiles import decode_utf8
-from generator.yamlio import ManifestLoader, load_with_positions, position_of
+from generator.yamlio import ManifestLoader, load_json, load_with_positions, position_of
 
 RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -218,7 +218,7 @@ def check_chart_files(chart: Chart, unit: RenderUnit) -> None:
             raise GeneratorError(f"{where(unit)}: {e.message}", e.origin, e.hint) from e
     if schema.is_file():
         try:
-            json.loads(schema.read_text())
+            load_json(schema.read_text(), Origin(chart.path / "values.schema.json"))
         except json.JSONDecodeError as e:
             raise GeneratorError(
                 f"{where(unit)}: values.schema.json is not valid JSON: {e.msg}",
