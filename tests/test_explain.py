@@ -142,7 +142,7 @@ def test_jsonnet_and_helm_name_their_file_and_the_values_they_read() -> None:
     )
     assert keda["emitted"] == "charts/keda/templates/operator.yaml"
     assert [(v["path"], v["origin"]) for v in keda["values"]] == [
-        ("values.operator.resources.limits.cpu", "catalog/operators/070-keda.yaml:16:5")
+        ("values.operator.resources.limits.cpu", "catalog/operators/070-keda.yaml:19:5")
     ]
 
 
