@@ -226,8 +226,8 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
             block = deep_merge(block, layer.values)
             block_origins.update(layer.origins)
         values = interpolate(block, context, block_origins, record.origin, local=False)
-    layers = (platform, environment, cluster, record)
-    sources = tuple(dict.fromkeys(PurePosixPath(layer.origin.path) for layer in layers))
+    files = (platform, environment, cluster, record)
+    sources = tuple(dict.fromkeys(PurePosixPath(f.origin.path) for f in files))
     return RenderUnit(
         cluster=cluster,
         environment=environment,
