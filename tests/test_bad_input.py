@@ -273,7 +273,8 @@ CASES = {
     ),
     "tenant_host_reference_dangles": (
         {
-            "catalog/tenants/a.yaml": "owners: [a]\nexposure:\n  exposed: true\n  hosts:\n    - a.${values.dns.zon}\n"
+            "catalog/tenants/a.yaml": "owners: [a]\nexposure:\n  exposed: true\n  hosts:\n    - a.${values.dns.zon}\n",
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  gateway: {namespace: web}\n",
         },
         "error: catalog/tenants/a.yaml:5:7: tenant.exposure.hosts.0: reference '${values.dns.zon}' does not resolve\n"
         "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "

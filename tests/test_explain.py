@@ -91,7 +91,7 @@ def test_a_copied_mapping_is_followed_into(tmp_path: Path) -> None:
         "${values.resources.medium}",
     )
     assert [(v["path"], v["layer"], v["origin"]) for v in source["via"]] == [
-        ("values.resources.medium.limits.cpu", "platform", "catalog/platform.yaml:30:61")
+        ("values.resources.medium.limits.cpu", "platform", "catalog/platform.yaml:32:61")
     ]
 
 
