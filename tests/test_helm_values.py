@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from generator.catalog import load_catalog
+from generator.promotion.versions import environment_pins
 from tests.conftest import MINIMAL, run_cli, snapshot, write_tree
 
 CHART = {
@@ -141,3 +143,21 @@ def test_a_reference_to_a_missing_platform_value_names_its_line(tmp_path: Path) 
         "values.* keys that exist (write $${...} for a literal '${')\n"
     )
     assert snapshot(repo / "rendered") == before
+
+
+def test_versions_of_a_helm_operator_are_those_of_its_block(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        "namespace: strict\nvalues:\n  greeting: hi\n  image: {tag: v2.0.0}\n",
+        **{
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  replicas: 2\n"
+            "  proxy: {version: v1.2.3}\n"
+            "operators:\n  strict: {values: {image: {tag: v2.0.1}}}\n"
+        },
+    )
+    catalog = load_catalog(repo)
+    (operator,) = (o for o in catalog.operators if o.name == "strict")
+    pins = environment_pins(catalog, catalog.environment("dev"), operator)
+    assert {path: (pin.value, str(pin.origin)) for path, pin in pins.items()} == {
+        ("image", "tag"): ("v2.0.1", "catalog/environments/dev.yaml:7:29"),
+    }
