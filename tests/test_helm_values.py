@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.catalog import load_catalog
@@ -116,32 +117,31 @@ def test_an_environment_value_only_a_chart_would_read_is_reported_unused(
     )
 
 
-def test_a_key_the_strict_schema_does_not_know_names_the_operator_file(tmp_path: Path) -> None:
-    repo, before = broken(tmp_path, "namespace: strict\nvalues:\n  image: ${values.image}\n")
-    result = run_cli(["render", "--repo", str(repo)])
-    assert result.code == 2
-    assert result.err == (
+BAD_BLOCKS = {
+    "a_key_the_strict_schema_does_not_know": (
+        "namespace: strict\nvalues:\n  image: ${values.image}\n",
         "error: catalog/operators/020-strict.yaml:1:1: dev-1/strict: values do not satisfy the "
         "chart's values.schema.json: strict: - at '': additional properties 'image' not "
         "allowed\n"
         "  hint: fix the value in the operator's values or in operators.strict.values of an "
-        "environment or cluster; the schema is charts/strict/values.schema.json\n"
-    )
-    assert snapshot(repo / "rendered") == before
-
-
-def test_a_reference_to_a_missing_platform_value_names_its_line(tmp_path: Path) -> None:
-    repo, before = broken(
-        tmp_path, "namespace: strict\nvalues:\n  greeting: hi\n  registry: ${values.registry}\n"
-    )
-    result = run_cli(["render", "--repo", str(repo)])
-    assert result.code == 2
-    assert result.err == (
+        "environment or cluster; the schema is charts/strict/values.schema.json\n",
+    ),
+    "a_reference_to_a_missing_platform_value": (
+        "namespace: strict\nvalues:\n  greeting: hi\n  registry: ${values.registry}\n",
         "error: catalog/operators/020-strict.yaml:4:3: values.registry: reference "
         "'${values.registry}' does not resolve\n"
         "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or "
-        "values.* keys that exist (write $${...} for a literal '${')\n"
-    )
+        "values.* keys that exist (write $${...} for a literal '${')\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BLOCKS))
+def test_a_bad_block_names_file_line_and_hint_and_writes_nothing(tmp_path: Path, case: str) -> None:
+    operator, expected = BAD_BLOCKS[case]
+    repo, before = broken(tmp_path, operator)
+    result = run_cli(["render", "--repo", str(repo)])
+    assert (result.code, result.err) == (2, expected)
     assert snapshot(repo / "rendered") == before
 
 

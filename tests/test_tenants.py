@@ -277,22 +277,25 @@ def test_the_gateway_namespace_comes_from_the_catalog_not_from_the_library(
     assert info["data"]["gatewayNamespace"] == ""
 
 
-def test_the_library_refuses_an_exposed_tenant_without_a_gateway_namespace(
-    tmp_path: Path,
-) -> None:
+def with_tenant_component(tmp_path: Path, main: str) -> Path:
+    """A copy of the example platform with its own charts/tenant/main.jsonnet."""
     repo = tmp_path / "repo"
     for folder in ("catalog", "charts"):
         shutil.copytree(EXAMPLE / folder, repo / folder)
+    return write_tree(repo, {"charts/tenant/main.jsonnet": main})
+
+
+def test_the_library_refuses_an_exposed_tenant_without_a_gateway_namespace(
+    tmp_path: Path,
+) -> None:
     # A platform's own tenant component that drops the value the catalog check vouched for.
-    write_tree(
-        repo,
-        {
-            "charts/tenant/main.jsonnet": """\
+    repo = with_tenant_component(
+        tmp_path,
+        """\
 local base = import 'tenant/tenant.libsonnet';
 
 function(tenant, values) base.new(tenant, values { gateway: null })
 """,
-        },
     )
     unit = next(u for u in resolve_units(load_catalog(repo)) if u.name == "payments")
     with pytest.raises(GeneratorError) as raised:
@@ -308,13 +311,9 @@ function(tenant, values) base.new(tenant, values { gateway: null })
 
 
 def test_a_platform_team_extends_the_tenant_library(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    for folder in ("catalog", "charts"):
-        shutil.copytree(EXAMPLE / folder, repo / folder)
-    write_tree(
-        repo,
-        {
-            "charts/tenant/main.jsonnet": """\
+    repo = with_tenant_component(
+        tmp_path,
+        """\
 local k = import 'k8s.libsonnet';
 local base = import 'tenant/tenant.libsonnet';
 
@@ -324,7 +323,6 @@ function(tenant, values)
     budget: k.configMap('team-budget', { owner: tenant.owners[0] }, tenant.namespace),
   }
 """,
-        },
     )
     unit = next(u for u in resolve_units(load_catalog(repo)) if u.name == "payments")
     assert unit.component.path.as_posix() == "charts/tenant"
