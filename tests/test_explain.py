@@ -146,6 +146,20 @@ def test_jsonnet_and_helm_name_their_file_and_the_values_they_read() -> None:
     ]
 
 
+def test_a_helm_value_is_traced_from_the_block_into_the_hierarchy() -> None:
+    # The chart reads the block's replicas; the block takes it from the environment.
+    field = one_field(EXAMPLE, "eks-prod/keda", "Deployment/keda-operator", "spec.replicas")
+    (value,) = field["values"]
+    assert (value["layer"], value["origin"], value["written"]) == (
+        "operator",
+        "catalog/operators/070-keda.yaml:16:3",
+        "${values.replicas}",
+    )
+    assert [(v["layer"], v["origin"], v["value"]) for v in value["via"]] == [
+        ("environment", "catalog/environments/prod.yaml:6:3", 3)
+    ]
+
+
 OVERLAY = {
     "overlays/environments/dev/kustomization.yaml": """\
 patches:
