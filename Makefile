@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: render check test lint coverage bench clean
+.PHONY: render check test fuzz lint coverage bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ check: $(STAMP)  ## fail if rendered/ is stale or the catalog is invalid (what p
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest -q
+
+fuzz: $(STAMP)  ## the property-based tests of tests/fuzz/ with many more cases (minutes)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check generator tests

@@ -24,6 +24,9 @@ from generator.model import (
 TENANT_ORDER = 1000  # tenants render, and sync, after every operator (orders are NNN ≤ 999)
 OWN_LAYERS = ("operator", "tenant")  # layer names, as written by value_layers
 REFERENCE = re.compile(r"\$(\$?)\{([^${}]*)\}")
+# A `${}` result longer than this is refused: references that embed one another several
+# times grow exponentially (the YAML alias bomb, spelt with references).
+MAX_INTERPOLATED = 1_000_000
 
 
 def deep_merge(base: Values, override: Values) -> dict[str, Any]:
@@ -179,6 +182,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
             "repoURL": platform.repo_url,
             "revision": platform.revision,
             "jsonnet": {"engine": platform.jsonnet_engine},
+            "helm": {"strict": platform.helm_strict},
         },
         "environment": {"name": environment.name, "order": environment.order},
         "cluster": {
@@ -321,6 +325,14 @@ def interpolate(
                 node,
             )
         resolving.pop()
+        if isinstance(result, str) and len(result) > MAX_INTERPOLATED:
+            raise GeneratorError(
+                f"{own}.{'.'.join(path)}: interpolation makes a string of {len(result):,} "
+                f"characters (the limit is {MAX_INTERPOLATED:,})",
+                where(path),
+                "references that embed each other several times grow exponentially; "
+                "reference the value once",
+            )
         resolved[path] = result
         return result
 

@@ -155,6 +155,7 @@ class Platform:
     # where each key path under values was written, for messages about merged values
     value_origins: Mapping[tuple[str, ...], Origin] = field(default_factory=dict)
     strict_promotion: bool = False  # promotion.strict: no stage runs what the one before has not
+    helm_strict: bool = False  # a Helm template reading an unset value fails (docs/helm.md)
 
 
 @dataclass(frozen=True, slots=True)

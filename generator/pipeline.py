@@ -12,7 +12,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from generator import render_cache
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, GeneratorErrors
+from generator.identity import check_objects
 from generator.kinds import Scopes, scopes_of
 from generator.labels import COMPONENT_LABEL, common_labels
 from generator.model import (
@@ -97,12 +98,17 @@ def _render(
     findings: list[tuple[str, Finding]] = []
     targets = TargetReport()
     reads: dict[tuple[str, str], Reads] = {}
+    problems: list[GeneratorError] = []
     for cluster in selected:
         units_of_cluster = by_cluster[cluster.name]
         trace = OverlayTrace()
-        rendered, read = _render_cluster(
-            repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
-        )
+        try:
+            rendered, read = _render_cluster(
+                repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
+            )
+        except GeneratorError as e:  # the other clusters' engine errors are reported too
+            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
+            continue
         reads.update({(cluster.name, unit.dirname): r for unit, r in read})
         with _timed(timings, "gitops"):
             # Argo CD / Flux objects
@@ -139,6 +145,9 @@ def _render(
             files.extend(
                 layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
             )
+    if problems:
+        unique = list({str(p): p for p in problems}.values())
+        raise unique[0] if len(unique) == 1 else GeneratorErrors(unique)
     # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
     raise_problems(targets.errors())
     names = tuple(c.name for c in selected)
@@ -218,16 +227,25 @@ def _render_cluster(
 
     rendered = []
     reads = []
+    problems: list[GeneratorError] = []
     for unit in units:
-        with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
-            key, result = cache.load(unit) if cache is not None else ("", None)
-        if result is None:
-            with _timed(timings, f"engine:{unit.component.engine}"):
-                result = render_unit(unit, repo)  # template, evaluate or chart
-            if cache is not None:
-                cache.store(key, result)
-        rendered.append((unit, list(result.manifests)))
+        try:
+            with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
+                key, result = cache.load(unit) if cache is not None else ("", None)
+            if result is None:
+                with _timed(timings, f"engine:{unit.component.engine}"):
+                    result = render_unit(unit, repo)  # template, evaluate or chart
+                if cache is not None:
+                    cache.store(key, result)
+            manifests = list(result.manifests)
+            check_objects(manifests, unit.label)  # names and kinds before overlays read them
+        except GeneratorError as e:  # every unit's problem in one run, not only the first
+            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
+            continue
+        rendered.append((unit, manifests))
         reads.append((unit, result.reads))
+    if problems:
+        raise problems[0] if len(problems) == 1 else GeneratorErrors(problems)
     overlay_folders: set[Path] = set()
     with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
         environment = catalog.environment(cluster.environment)
@@ -237,6 +255,8 @@ def _render_cluster(
             repo, cluster, environment, rendered, targets, overlay_folders, changes
         )
         rendered = _keep_verbatim(rendered, overlaid)
+    for unit, manifests in rendered:
+        check_objects(manifests, unit.label)  # a prefix or patch may have made a name invalid
     overlays = Reads(folders=frozenset(_repo_relative(repo, p) for p in overlay_folders))
     scopes = scopes_of(m for _, ms in rendered for m in ms)
     decorated = [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -38,8 +39,9 @@ def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
     folder is an error), the options and the generator's own code."""
     digest = hashlib.sha256()
     digest.update(f"{tool_fingerprint()}\0{sorted(clusters)}\0{validate}\0".encode())
+    real_repo = repo.resolve()
     for folder in INPUT_FOLDERS:
-        _hash_tree(digest, repo / folder, folder)
+        _hash_tree(digest, repo / folder, folder, real_repo)
     return digest.hexdigest()
 
 
@@ -53,16 +55,46 @@ def tool_fingerprint() -> str:
     backend = os.environ.get("GENERATOR_HELM_BACKEND", "")
     digest.update(f"helm={shutil.which('helm')}\0{backend}\0".encode())
     digest.update(library_versions().encode())
-    _hash_tree(digest, Path(__file__).resolve().parent, "<generator>")
+    package = Path(__file__).resolve().parent
+    _hash_tree(digest, package, "<generator>", package)
     return digest.hexdigest()
 
 
-def _hash_tree(digest: Any, root: Path, label: str) -> None:
-    for path in entries(root):
+def _hash_tree(digest: Any, root: Path, label: str, bound: Path) -> None:
+    if not root.resolve().is_relative_to(bound):  # the whole input folder is a link out
+        digest.update(f"{label} {link_text(root)}\0".encode())
+        return
+    for path in entries(root, bound):
         digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
+        digest.update(content(path, bound))
         digest.update(b"\0")
+
+
+def content(path: Path, bound: Path) -> bytes:
+    """What a cache key takes from one entry: a regular file's bytes; for a symlink that leads
+    outside `bound`, only where it points. That is never read or walked: the render refuses it,
+    and a link to /proc/self/mem or to a huge folder must not stall a key. Nothing for folders,
+    FIFOs and devices."""
+    mode = _mode(path, follow=False)
+    if stat.S_ISLNK(mode):  # folders on the way are inside: only a link can lead out
+        if not path.resolve().is_relative_to(bound):
+            return link_text(path).encode()
+        mode = _mode(path, follow=True)
+    return path.read_bytes() if stat.S_ISREG(mode) else b""
+
+
+def link_text(path: Path) -> str:
+    """`-> <target>` as the link is written (/proc/self stays /proc/self), or the resolved
+    path where a folder above it is the link."""
+    target = os.readlink(path) if path.is_symlink() else str(path.resolve())
+    return f"-> {target}"
+
+
+def _mode(path: Path, follow: bool) -> int:
+    try:
+        return os.stat(path, follow_symlinks=follow).st_mode
+    except OSError:
+        return 0
 
 
 def library_versions() -> str:
@@ -88,16 +120,21 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def entries(root: Path) -> list[Path]:
+def entries(root: Path, bound: Path) -> list[Path]:
     """Folders and files below root, in a stable order, without Python's caches. Symlinked
-    folders are followed (their files are inputs too); a link back to a folder already on the
-    way down is listed but not walked again."""
+    folders inside `bound` are followed (their files are inputs too); one that leads outside
+    it, or back to a folder already on the way down, is listed but not walked."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         real = Path(dirpath).resolve()
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         found.extend(Path(dirpath, d) for d in dirnames)
-        dirnames[:] = [d for d in dirnames if not real.is_relative_to(Path(dirpath, d).resolve())]
+        reals = {d: Path(dirpath, d).resolve() for d in dirnames}
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if reals[d].is_relative_to(bound) and not real.is_relative_to(reals[d])
+        ]
         found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))
     return found
 

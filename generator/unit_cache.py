@@ -16,7 +16,7 @@ import pickle
 from pathlib import Path, PurePosixPath
 
 from generator.model import Reads, Rendered, RenderUnit
-from generator.render_cache import CACHE_DIR, entries, tool_fingerprint
+from generator.render_cache import CACHE_DIR, content, entries, link_text, tool_fingerprint
 
 UNITS_DIR = Path(CACHE_DIR).parent / "units"
 ABSENT = "-"
@@ -34,26 +34,30 @@ class Digests:
     def file(self, rel: PurePosixPath) -> str:
         key = ("file", rel)
         if key not in self.memo:
-            try:
-                self.memo[key] = hashlib.sha256((self.repo / rel).read_bytes()).hexdigest()
-            except (FileNotFoundError, NotADirectoryError):
+            path, bound = self.repo / rel, self.repo.resolve()
+            if path.is_symlink() and not path.resolve().is_relative_to(bound):
+                self.memo[key] = content(path, bound).decode()  # where it points, unread
+            elif not path.exists():
                 self.memo[key] = ABSENT
-            except IsADirectoryError:
+            elif path.is_dir():
                 self.memo[key] = "folder"
+            else:
+                self.memo[key] = hashlib.sha256(content(path, bound)).hexdigest()
         return self.memo[key]
 
     def folder(self, rel: PurePosixPath) -> str:
         key = ("folder", rel)
         if key not in self.memo:
-            root = self.repo / rel
-            if not root.is_dir():
+            root, bound = self.repo / rel, self.repo.resolve()
+            if not root.resolve().is_relative_to(bound):
+                self.memo[key] = link_text(root)  # a folder linked out: never walked
+            elif not root.is_dir():
                 self.memo[key] = ABSENT
             else:
                 digest = hashlib.sha256()
-                for path in entries(root):
+                for path in entries(root, bound):
                     digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
-                    if path.is_file():
-                        digest.update(hashlib.sha256(path.read_bytes()).digest())
+                    digest.update(hashlib.sha256(content(path, bound)).digest())
                     digest.update(b"\0")
                 self.memo[key] = digest.hexdigest()
         return self.memo[key]

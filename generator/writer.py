@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator.errors import GeneratorError
 from generator.model import Manifest, RenderedFile, ResourceKey
 from generator.yamlio import dump_manifest
 
@@ -57,11 +58,21 @@ def layout(
             if counts[stem(m, detail[i])] > 1:
                 detail[i] = level
     files = []
+    taken: dict[PurePosixPath, Manifest] = {}
     for i, manifest in enumerate(manifests):
         header: tuple[str, ...] = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
         if overlays and overlays.get(manifest.key):
             header += ("Overlays: " + ", ".join(overlays[manifest.key]),)
         relpath = PurePosixPath(cluster, folder, f"{stem(manifest, detail[i])}.yaml")
+        other = taken.setdefault(relpath, manifest)
+        if other is not manifest:  # `Foo`/`foo`, `a b`/`a:b`: one would overwrite the other
+            raise GeneratorError(
+                f"{manifest.key} and {other.key} ({other.origin}) would both be written to "
+                f"'{RENDERED}/{relpath}'",
+                manifest.origin,
+                "rename one of them: file names are lower case, with characters other than "
+                "letters, digits, '.', '-' and '_' replaced by '_'",
+            )
         if manifest.verbatim:
             text = "".join(f"# {line}\n" for line in header) + manifest.verbatim
         else:
@@ -89,7 +100,7 @@ def read_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[PurePos
                     continue
                 path = Path(dirpath, filename)
                 found[PurePosixPath(path.relative_to(root).as_posix())] = path.read_text(
-                    encoding="utf-8"
+                    encoding="utf-8", errors="surrogateescape"
                 )
     return found
 

@@ -16,6 +16,7 @@ from generator.model import Origin
 
 # A YAML document whose aliases expand past this many nodes is refused ("billion laughs").
 MAX_EXPANDED_NODES = 1_000_000
+MAX_INTEGER_DIGITS = 4300  # Python's limit on int(str)
 
 # ---------------------------------------------------------------- loading with positions
 
@@ -80,9 +81,40 @@ def load_with_positions(text: str, path: PurePosixPath) -> list[PositionedDocume
             Origin(path, line, column),
             "fix the YAML syntax at that position (indentation, quoting, a missing ':')",
         ) from e
+    except yaml.reader.ReaderError as e:
+        raise unreadable_character(e, text, path) from e
     finally:
         loader.dispose()
     return documents
+
+
+def unreadable_character(
+    error: yaml.reader.ReaderError, text: str, path: PurePosixPath
+) -> GeneratorError:
+    """A control character (NUL, ESC, ...) that YAML does not allow, at its line and column."""
+    at = error.position
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return GeneratorError(
+        f"malformed YAML: control character U+{_code(error.character):04X} is not allowed",
+        Origin(path, line, column),
+        'remove it; write it as an escape ("\\x1b") inside a double-quoted string if the '
+        "value needs it",
+    )
+
+
+def _code(character: str | int) -> int:
+    return character if isinstance(character, int) else ord(character)
+
+
+def _integer(text: str) -> int:
+    return (
+        int(text, 8)
+        if text.startswith("0o")
+        else int(text, 0)
+        if text.startswith("0x")
+        else int(text)
+    )
 
 
 def _construct(
@@ -145,13 +177,9 @@ def _scalar_value(node: Any, path: PurePosixPath) -> Any:
     if tag == "tag:yaml.org,2002:bool":
         return text.lower() == "true"
     if tag == "tag:yaml.org,2002:int":
-        return (
-            int(text, 8)
-            if text.startswith("0o")
-            else int(text, 0)
-            if text.startswith("0x")
-            else int(text)
-        )
+        if sum(c.isdigit() for c in text) > MAX_INTEGER_DIGITS:
+            raise _bad(node, _TOO_LONG, path, _TOO_LONG_HINT)
+        return _integer(text)
     if tag == "tag:yaml.org,2002:float":
         lowered = text.lower()
         return float(lowered.replace(".inf", "inf").replace(".nan", "nan"))
@@ -165,6 +193,12 @@ def _bad(
     return GeneratorError(
         f"malformed YAML: {message}", Origin(path, mark.line + 1, mark.column + 1), hint
     )
+
+
+_TOO_LONG = f"integer has more than {MAX_INTEGER_DIGITS:,} digits"
+_TOO_LONG_HINT = "quote it if it is meant as text"
+_BINARY = "the !!binary tag is not supported"
+_BINARY_HINT = "write the base64 text without the tag (Secret data is base64 already)"
 
 
 def _bomb(path: PurePosixPath) -> GeneratorError:
@@ -227,7 +261,18 @@ class ManifestLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.
                 seen.add(key)
         return super().construct_mapping(node, deep)
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        if sum(c.isdigit() for c in node.value) > MAX_INTEGER_DIGITS:
+            raise yaml.constructor.ConstructorError(None, None, _TOO_LONG, node.start_mark)
+        return super().construct_yaml_int(node)
 
+    def construct_yaml_binary(self, node: Any) -> Any:
+        raise yaml.constructor.ConstructorError(None, None, _BINARY, node.start_mark)
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:int", ManifestLoader.construct_yaml_int)
+# Bytes have no JSON form; Kubernetes carries binary content as base64 text (Secret data).
+ManifestLoader.add_constructor("tag:yaml.org,2002:binary", ManifestLoader.construct_yaml_binary)
 ManifestLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -253,9 +298,16 @@ _YAML11_SENSITIVE = tuple(
         r"\d_\d",  # 1_000
         r"\d:[0-5]?\d(?!\d)",  # 12:30
         r"<<|!!|\t",  # merge keys, tags, tabs
+        # Characters YAML does not allow: libyaml refuses them with a position, where the
+        # Rust parser would stop reading at a NUL and return the truncated document.
+        yaml.reader.Reader.NON_PRINTABLE.pattern,
+        r"\d{4301}",  # longer than Python converts
     )
 )
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+# `--- {a: 1}` or `--- |`: content on the separator line, whose line only libyaml reports.
+_COMMENT = re.compile(r"[ \t]*#(?!ENC\[)")  # a comment line that SOPS left in plaintext
+_CONTENT_ON_SEPARATOR = re.compile(r"^---[ \t]+[^\s#]", re.MULTILINE)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
 
 
@@ -272,6 +324,8 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
     except ImportError:  # pragma: no cover - an optional speed-up
         return None
     if any(pattern.search(text) for pattern in _YAML11_SENSITIVE):
+        return None
+    if _CONTENT_ON_SEPARATOR.search(text):
         return None
     try:
         # Aliases are replayed as copies, at most MAX_EXPANDED_NODES events: no YAML bomb.
@@ -301,6 +355,27 @@ def _load_fast(text: str, path: PurePosixPath) -> list[tuple[int, Any]] | None:
     return [(line, doc) for line, doc in zip(lines, documents, strict=True) if doc is not None]
 
 
+def document_source(text: str, line: int, document: Any, path: PurePosixPath) -> str | None:
+    """The text of the stream's document whose content starts on `line`, up to the next
+    `---` or `...`, when it is exactly that document: read alone, it gives `document` and
+    nothing else, and it has no comment line SOPS did not encrypt (`#ENC[...]`). None when
+    it is not (content on the `---` line, a byte libyaml refuses, a plaintext comment), so
+    that nothing but the bytes of that one document is ever copied."""
+    if line < 1:
+        return None
+    lines = text.splitlines(keepends=True)[line - 1 :]
+    end = next((i for i, row in enumerate(lines) if row.startswith(("---", "..."))), len(lines))
+    if any(_COMMENT.match(row) for row in lines[:end]):
+        return None
+    source = "".join(lines[:end])
+    source = source if source.endswith("\n") else source + "\n"
+    try:
+        alone = _load_yaml11(source, path)
+    except GeneratorError:
+        return None
+    return source if [d for _, d in alone] == [document] else None
+
+
 def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
     loader = ManifestLoader(text)
     documents: list[tuple[int, Any]] = []
@@ -316,7 +391,10 @@ def _load_yaml11(text: str, path: PurePosixPath) -> list[tuple[int, Any]]:
         origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path)
         duplicate = "appears twice" in str(e.problem)
         hint = "remove one of the two" if duplicate else "fix the YAML syntax at that position"
+        hint = {_TOO_LONG: _TOO_LONG_HINT, _BINARY: _BINARY_HINT}.get(str(e.problem), hint)
         raise GeneratorError(f"malformed YAML: {e.problem}", origin, hint) from e
+    except yaml.reader.ReaderError as e:
+        raise unreadable_character(e, text, path) from e
     except yaml.YAMLError as e:
         raise GeneratorError(f"malformed YAML: {e}", Origin(path), "fix the YAML syntax") from e
     finally:

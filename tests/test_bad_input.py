@@ -140,7 +140,7 @@ CASES = {
         {
             "charts/web/extra.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: caf\xe9\n"
         },
-        "error: charts/web/extra.yaml: file is not valid UTF-8\n  hint: save the file as UTF-8\n",
+        "error: charts/web/extra.yaml:6:9: file is not valid UTF-8 (byte 0xe9)\n  hint: save the file as UTF-8\n",
     ),
     "document_not_a_mapping": (
         {"charts/web/extra.yaml": "- a\n- b\n"},

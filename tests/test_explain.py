@@ -91,7 +91,7 @@ def test_a_copied_mapping_is_followed_into(tmp_path: Path) -> None:
         "${values.resources.medium}",
     )
     assert [(v["path"], v["layer"], v["origin"]) for v in source["via"]] == [
-        ("values.resources.medium.limits.cpu", "platform", "catalog/platform.yaml:32:61")
+        ("values.resources.medium.limits.cpu", "platform", "catalog/platform.yaml:34:61")
     ]
 
 
@@ -132,7 +132,7 @@ def test_jsonnet_and_helm_name_their_file_and_the_values_they_read() -> None:
             "environment operators.gateway",
             "catalog/environments/dev.yaml:10:32",
         ),
-        ("values.registry", "platform", "catalog/platform.yaml:25:3"),
+        ("values.registry", "platform", "catalog/platform.yaml:27:3"),
     ]
     keda = one_field(
         EXAMPLE,

@@ -191,7 +191,12 @@ SOPS_SECRET = obj(
     "dns-credentials",
     "external-dns",
     data={"token": "ENC[AES256_GCM,data:Zm9v,type:str]"},
-    sops={"age": [{"recipient": "age1example"}], "version": "3.9.0"},
+    sops={
+        "age": [{"recipient": "age1example"}],
+        "lastmodified": "2026-10-02T09:14:11Z",
+        "mac": "ENC[AES256_GCM,data:bWFj,type:str]",
+        "version": "3.9.0",
+    },
 )
 
 

@@ -38,11 +38,15 @@ def unit_for(
     values: Mapping[str, Any] | None = None,
     kubernetes_version: str = "1.31.0",
     folder: str = "charts/demo",
+    strict: bool = False,
 ) -> RenderUnit:
-    """eks-prod rendering the chart in `folder` as operator 'demo' in namespace 'apps'."""
+    """eks-prod rendering the chart in `folder` as operator 'demo' in namespace 'apps'
+    (helm.strict off unless asked, whatever the example platform sets)."""
     base = example_unit("eks-prod", "external-secrets")
+    platform = {**base.context["platform"], "helm": {"strict": strict}}
     return dataclasses.replace(
         base,
+        context={**base.context, "platform": platform},
         name="demo",
         namespace="apps",
         cluster=dataclasses.replace(base.cluster, kubernetes_version=kubernetes_version),
@@ -477,7 +481,7 @@ def test_library_chart_is_refused(tmp_path: Path) -> None:
 
 def test_chart_yaml_without_name_and_malformed_chart_yaml(tmp_path: Path) -> None:
     assert failure(tmp_path, {"charts/demo/Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n"}) == (
-        "charts/demo/Chart.yaml:1: Chart.yaml has no 'name'\n"
+        "charts/demo/Chart.yaml:1:1: Chart.yaml has no 'name'\n"
         "  hint: add `name: <chart name>` (and apiVersion: v2, version) to Chart.yaml"
     )
     assert failure(tmp_path, {"charts/demo/Chart.yaml": "name: demo\nversion: [1\n"}) == (
@@ -738,3 +742,20 @@ def test_splitting_and_order_match_helms_own_client_side_install(tmp_path: Path)
     ]
     assert ours == theirs
     assert len(ours) == 12
+
+
+def test_strict_mode_renders_through_the_sdk_even_with_helm_on_path(
+    stand_in_helm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"charts/demo/templates/cm.yaml": cm("c", "  x: {{ .Values.nope | quote }}\n")}
+    assert failure(tmp_path, files, strict=True) == (
+        f"charts/demo/templates/cm.yaml:6:16: {WHERE}: template reads .Values.nope, which is not "
+        "set (helm.strict)\n  hint: set nope in the catalog (operator values) or the chart's "
+        "values.yaml, or guard it with `default` / `if`"
+    )
+    monkeypatch.setenv(helm.BACKEND_ENV, "binary")
+    assert failure(tmp_path, files, strict=True) == (
+        "GENERATOR_HELM_BACKEND is 'binary' but the platform sets helm.strict, which `helm "
+        "template` cannot do\n  hint: unset GENERATOR_HELM_BACKEND (the SDK backend renders "
+        "strictly) or set helm.strict to false"
+    )

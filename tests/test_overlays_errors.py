@@ -327,7 +327,8 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
             "      delimiter: ':'\n"
             "      index: 3\n"
         ),
-        "kustomization.yaml:4:3: replacement failed: options.index 3 is out of range for '1'"
+        "kustomization.yaml:4:3: replacement failed: options.index 3 is out of range: the value of "
+        "'data.a' splits into 1 piece(s) at the delimiter"
         "\n  hint: check the source and target selectors and field paths of this replacement",
     ),
     "replacement-wildcard-over-a-mapping": (
@@ -392,7 +393,8 @@ REFUSED_BY_BOTH: dict[str, tuple[dict[str, str | bytes], str]] = {
     ),
     "literal-without-equals": (
         kustomization("configMapGenerator:\n- name: c\n  literals:\n  - novalue\n"),
-        "kustomization.yaml:4:5: literal 'novalue' is not of the form key=value"
+        "kustomization.yaml:4:5: configMapGenerator 'c': literal 1 is not of the form key=value "
+        "(not quoted: it may hold a value)"
         "\n  hint: write literals as KEY=VALUE",
     ),
     "file-source-without-path": (
@@ -509,7 +511,7 @@ REFUSED_BY_US: dict[str, tuple[dict[str, str | bytes], str]] = {
             ("configMapGenerator:\n- name: c\n  envs:\n  - a.env\n"),
             {"a.env": ("A=1\nJUST_A_WORD\n")},
         ),
-        "kustomization.yaml:4:5: a.env:2: line 'JUST_A_WORD' has no '='"
+        "kustomization.yaml:4:5: a.env:2: the line has no '=' (not quoted: it may hold a value)"
         "\n  hint: write KEY=VALUE; values are never taken from the environment here",
     ),
     "env-key-with-space": (

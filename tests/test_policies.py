@@ -246,10 +246,7 @@ def test_plaintext_secrets_fail_and_cannot_be_waived() -> None:
             "cannot be waived",
         )
     ]
-    sops = dict(
-        obj("Secret", "db", "shop", data={"password": "ENC[AES256_GCM,data:abc]"}),
-        sops={"mac": "x"},
-    )
+    sops = sops_secret(data={"password": "ENC[AES256_GCM,data:abc]"})
     external = obj("ExternalSecret", "db", "shop", "external-secrets.io/v1", spec={})
     empty = obj("Secret", "token", "shop", type="kubernetes.io/service-account-token")
     assert (
@@ -693,7 +690,12 @@ def test_catalog_free_checks_read_the_level_from_the_namespace_label() -> None:
 
 def sops_secret(**fields: Any) -> dict[str, Any]:
     body = obj("Secret", "db", "shop", **fields)
-    body["sops"] = {"mac": "ENC[AES256_GCM,data:m]", "version": "3.9.1"}
+    body["sops"] = {
+        "age": [{"recipient": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}],
+        "lastmodified": "2026-10-02T09:14:11Z",
+        "mac": "ENC[AES256_GCM,data:m]",
+        "version": "3.9.1",
+    }
     return body
 
 

@@ -21,6 +21,7 @@ sops:
         -----BEGIN AGE ENCRYPTED FILE-----
         YWdl
         -----END AGE ENCRYPTED FILE-----
+  lastmodified: "2026-10-02T09:14:11Z"
   mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]
   version: 3.9.1
 """

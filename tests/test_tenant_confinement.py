@@ -41,12 +41,13 @@ CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {a:
 
 
 def test_a_tenant_overlay_may_add_objects(example: Path) -> None:
-    code, _, err = render(
+    code, out, err = render(
         example, {"kustomization.yaml": "resources: [extra.yaml]\n", "extra.yaml": CONFIGMAP}
     )
-    assert (code, err) == (
+    assert (code, out, err) == (
         0,
         "rendered 150 files for 1 cluster(s): 1 added, 0 changed, 0 removed\n",
+        "",
     )
     rendered = example / "rendered/eks-prod/tenants/payments/configmap-extra.yaml"
     assert "namespace: ns-payments" in rendered.read_text(encoding="utf-8")

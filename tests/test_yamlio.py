@@ -8,6 +8,7 @@ import pytest
 import yaml
 from ruamel.yaml import YAML
 
+from generator import yamlio
 from generator.errors import GeneratorError
 from generator.yamlio import dump_manifest, load_manifests, needs_quotes
 
@@ -128,3 +129,17 @@ def test_merge_keys_may_be_overridden() -> None:
         "base: &b {a: 1, b: 2}\nm:\n  <<: *b\n  a: 3\n", PurePosixPath("x.yaml")
     )
     assert doc["m"] == {"a": 3, "b": 2}
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\ufffe"])
+def test_both_parsers_refuse_a_control_character_at_the_same_place(character: str) -> None:
+    """The Rust parser would stop reading at a NUL and return the truncated document."""
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: a{character}b\n"
+    path = PurePosixPath("c.yaml")
+    errors = []
+    for load in (yamlio.load_manifests_with_lines, yamlio._load_yaml11):
+        with pytest.raises(GeneratorError) as caught:
+            load(text, path)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("c.yaml:6:7: malformed YAML: control character U+")

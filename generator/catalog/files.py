@@ -3,6 +3,7 @@ files in unexpected places are problems."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -10,6 +11,7 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Origin
+from generator.paths import outside_error, read_text
 from generator.yamlio import Marks, load_with_positions, position_of
 
 KINDS = {
@@ -19,6 +21,12 @@ KINDS = {
     "tenants": "tenant",
 }
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+CATALOG_HINT = (
+    "keep catalog files and folders inside the repository: copy them in instead of linking to "
+    "them"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +49,9 @@ def read_files(repo: Path, problems: list[GeneratorError]) -> dict[PurePosixPath
             hint="run from the repository root or pass --repo; see docs/catalog.md for the layout",
         )
     files: dict[PurePosixPath, CatalogFile] = {}
-    for path in sorted(root.rglob("*")):
+    for path in _listing(root, repo, problems):
         rel = PurePosixPath(path.relative_to(repo).as_posix())
-        if path.is_dir() or path.name.startswith("."):
+        if path.name.startswith("."):
             continue
         if not _expected_place(rel):
             problems.append(
@@ -56,10 +64,34 @@ def read_files(repo: Path, problems: list[GeneratorError]) -> dict[PurePosixPath
             )
             continue
         try:
-            files[rel] = _read_one(path, rel)
+            files[rel] = _read_one(path, rel, repo)
         except GeneratorError as e:
             problems.append(e)
     return files
+
+
+def _listing(root: Path, repo: Path, problems: list[GeneratorError]) -> list[Path]:
+    """Every file under catalog/, through symlinked folders that stay in the repository; a
+    folder linked out of it is a problem, never walked."""
+    found: list[Path] = []
+    real_repo, seen = repo.resolve(), set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = Path(dirpath).resolve()
+        if real in seen:  # a link back to a folder already listed
+            dirnames.clear()
+            continue
+        seen.add(real)
+        kept = []
+        for name in sorted(dirnames):
+            path = Path(dirpath, name)
+            if path.resolve().is_relative_to(real_repo):
+                kept.append(name)
+                continue
+            rel = PurePosixPath(path.relative_to(repo).as_posix())
+            problems.append(outside_error("catalog folder", str(rel), path, Origin(rel), CATALOG_HINT))
+        dirnames[:] = kept
+        found.extend(Path(dirpath, name) for name in filenames)
+    return sorted(found)
 
 
 def _expected_place(rel: PurePosixPath) -> bool:
@@ -68,18 +100,8 @@ def _expected_place(rel: PurePosixPath) -> bool:
     return len(rel.parts) == 3 and rel.parts[1] in KINDS and rel.suffix in YAML_SUFFIXES
 
 
-def _read_one(path: Path, rel: PurePosixPath) -> CatalogFile:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise GeneratorError(
-            f"file is not valid UTF-8 (byte 0x{raw[e.start]:02x})",
-            Origin(rel, line, column),
-            "save the file as UTF-8",
-        ) from e
+def _read_one(path: Path, rel: PurePosixPath, repo: Path) -> CatalogFile:
+    text = read_text(path, repo, "catalog file", str(rel), Origin(rel), CATALOG_HINT)
     documents = [d for d in load_with_positions(text, rel) if d.data is not None]
     if len(documents) != 1 or not isinstance(documents[0].data, Mapping):
         found = "no document" if not documents else f"{len(documents)} documents"

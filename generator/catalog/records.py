@@ -101,6 +101,7 @@ def platform(f: CatalogFile) -> Platform:
         revision=gitops.get("revision", "main"),
         rendered_path=gitops.get("renderedPath", "rendered"),
         jsonnet_engine=d.get("jsonnet", {}).get("engine", "rjsonnet"),
+        helm_strict=bool(d.get("helm", {}).get("strict", False)),
         storage_classes=d.get("storageClasses", {}),
         ingress_classes=d.get("ingressClasses", {}),
         values=d.get("values", {}),

@@ -12,14 +12,13 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from generator.model import RenderedFile, ResourceKey
+from generator.secrets import LAST_APPLIED, carries_secret, hidden, is_list, secret_values
 from generator.yamlio import dump_manifest, load_manifests
 
 Status = Literal["added", "removed", "changed", "moved"]
 STATUS_ORDER: Mapping[str, int] = {"removed": 0, "moved": 1, "changed": 2, "added": 3}
 HIDDEN = "(hidden)"
 HIDDEN_CHANGED = "(hidden, changed)"
-SECRET_FIELDS = ("data", "stringData")
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 CATALOG_LINE, SOURCE_LINE = "# Catalog: ", "# Source: "
 
 
@@ -31,9 +30,14 @@ class Resource:
     component: str  # "010-cert-manager", "tenants/alpha", "apps", "bootstrap", "flux"
     key: ResourceKey
     path: PurePosixPath  # relative to rendered/
-    body: Mapping[str, Any]
+    body: Mapping[str, Any]  # as written: compare with it, never print it
     catalog: tuple[str, ...] = ()  # the file header's `# Catalog:` files, the unit's own last
     source: str = ""  # the file header's `# Source:` (template, chart or overlay file)
+
+    @property
+    def shown(self) -> Mapping[str, Any]:
+        """The body with every Secret value hidden: what reports may quote."""
+        return redact(self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,41 +170,50 @@ def _index(items: Sequence[Resource]) -> dict[tuple[str, str, ResourceKey, int],
     return index
 
 
-def is_secret(key: ResourceKey) -> bool:
-    return key.kind == "Secret" and key.api_version == "v1"
-
-
 def redact(body: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A Secret with every data/stringData value replaced: `(hidden, changed)` where it
-    differs from the same key in `other`, `(hidden)` everywhere else."""
-    shown = dict(body)
-    metadata = body.get("metadata")
-    if isinstance(metadata, Mapping) and isinstance(metadata.get("annotations"), Mapping):
-        # kubectl keeps the whole object, values included, in this annotation.
-        annotations = dict(metadata["annotations"])
-        if LAST_APPLIED in annotations:
-            annotations[LAST_APPLIED] = HIDDEN
-            shown["metadata"] = {**metadata, "annotations": annotations}
-    for field in SECRET_FIELDS:
-        values = body.get(field)
-        if not isinstance(values, Mapping):
+    """The object with every Secret value it holds (generator.secrets: any spelling, List
+    items, last-applied annotations) replaced: `(hidden, changed)` where it differs from the
+    same place in `other`, `(hidden)` everywhere else."""
+    if set(body) == {"content"}:  # a document that is no object: hide any Secret in it
+        return {"content": _hide_content(body["content"])}
+    if not carries_secret(body):
+        return dict(body)
+    now = _secret_places(body)
+    before = _secret_places(other) if other is not None else {}
+    return hidden(
+        body,
+        lambda where: (
+            HIDDEN_CHANGED if where in before and before[where] != now.get(where) else HIDDEN
+        ),
+    )
+
+
+def _hide_content(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_hide_content(item) for item in node]
+    return HIDDEN if carries_secret(node) else node
+
+
+def _secret_places(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Each Secret value by where it sits; a last-applied annotation also as a whole."""
+    places: dict[str, Any] = {found.where: found.value for found in secret_values(body)}
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        prefix, node = stack.pop()
+        if not isinstance(node, Mapping):
             continue
-        before = other.get(field) if other is not None else None
-        before = before if isinstance(before, Mapping) else None
-        shown[field] = {
-            name: HIDDEN_CHANGED
-            if before is not None and name in before and before[name] != value
-            else HIDDEN
-            for name, value in values.items()
-        }
-    return shown
+        metadata = node.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+        if isinstance(annotations, Mapping) and LAST_APPLIED in annotations:
+            places[f"{prefix}metadata.annotations[{LAST_APPLIED}]"] = annotations[LAST_APPLIED]
+        if is_list(node):
+            stack.extend((f"{prefix}items[{i}].", item) for i, item in enumerate(node["items"]))
+    return places
 
 
 def _shown(resource: Resource, other: Resource | None, is_new: bool) -> list[str]:
-    body = resource.body
-    if is_secret(resource.key):
-        # Only the new side says "changed", so a changed value reads as one -/+ pair.
-        body = redact(body, other.body if other is not None and is_new else None)
+    # Only the new side says "changed", so a changed value reads as one -/+ pair.
+    body = redact(resource.body, other.body if other is not None and is_new else None)
     return dump_manifest(body).splitlines()
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
-from generator.model import RenderedFile
+from generator.model import Origin, RenderedFile
+from generator.paths import read_bytes
 
 RENDERED = "rendered"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -165,7 +166,12 @@ def read_folder(checkout: Checkout, folder: str = RENDERED) -> list[RenderedFile
             if name.endswith(YAML_SUFFIXES):
                 path = Path(directory, name)
                 relpath = PurePosixPath(path.relative_to(root).as_posix())
-                files.append(_decoded(folder, relpath, path.read_bytes(), ""))
+                shown = f"{folder}/{relpath}"
+                # A link out of the repository would put that file's text in the report.
+                blob = read_bytes(
+                    path, checkout.project, "file", shown, Origin(PurePosixPath(shown))
+                )
+                files.append(_decoded(folder, relpath, blob, ""))
     return files
 
 
@@ -244,7 +250,14 @@ def render_side(checkout: Checkout, revision: Revision, renderer: Renderer) -> l
 
 
 def pipeline_renderer(project: Path) -> Sequence[RenderedFile]:
-    """The real pipeline, without validation: the diff shows change, `validate` judges it."""
+    """The real pipeline, without validation (the diff shows change, `validate` judges it)
+    but with the rule `render --no-validate` keeps: a plaintext Secret stops the diff as it
+    stops render, so no value render refuses reaches a pull request."""
     from generator.pipeline import render_all
 
-    return render_all(project, validate=False).files
+    result = render_all(project, validate=False)
+    if result.findings:
+        raise GeneratorError(
+            "render refuses this catalog:\n" + "\n".join(str(f) for f in result.findings)
+        )
+    return result.files

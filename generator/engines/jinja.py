@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any, NoReturn
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from generator.engines.limits import OutOfTime, deadline, timeout_error
 from generator.engines.plain import component_files, parse_stream, read_text
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
@@ -26,6 +28,21 @@ from generator.paths import inside, outside_error
 
 class TemplateFailure(Exception):
     """Raised by `fail()` / `required()` inside a template."""
+
+
+class Nondeterministic(Exception):
+    """A template called `random` or `lipsum`: its output would differ on every render."""
+
+
+class TooLarge(Exception):
+    """An operation whose result would exceed the sandbox's size limits."""
+
+
+# A single string, list or integer result larger than this is refused before it is computed:
+# Python would take seconds to minutes (or all the memory) to build it.
+MAX_LENGTH = 1_000_000
+MAX_INTEGER_BITS = 64_000
+_DIGITS = re.compile(r"\d{7,}")  # a format width such as "{:>999999999}"
 
 
 class MissingValue(jinja2.UndefinedError):
@@ -95,18 +112,6 @@ for _base in (jinja2.Undefined, jinja2.StrictUndefined):
     for _name, _member in vars(_base).items():
         if _member is jinja2.Undefined._fail_with_undefined_error and _name.startswith("__"):
             setattr(_Undefined, _name, _Undefined._fail_with_undefined_error)
-
-
-class RecordingEnvironment(SandboxedEnvironment):
-    """Remembers the file of every template loaded (cached or not), includes and imports too."""
-
-    loaded: set[str]
-
-    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
-        template = super()._load_template(name, globals)
-        if template.filename:
-            self.loaded.add(template.filename)
-        return template
 
 
 class TrackedValues(dict[str, Any]):
@@ -195,22 +200,23 @@ def rendered(unit: RenderUnit, repo: Path) -> Rendered:
     reads: set[tuple[str, ...]] = set()
     context = {**unit.context, "values": TrackedValues(unit.context["values"], ("values",), reads)}
     manifests: list[Manifest] = []
-    for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
-        rel = PurePosixPath(path.relative_to(repo).as_posix())
-        if not path.name.endswith(".j2"):
-            manifests.extend(parse_stream(read_text(path, rel, repo), rel))
-            continue
-        text = _render_template(environment, folder, path, rel, unit, context)
-        try:
-            manifests.extend(parse_stream(text, rel))
-        except GeneratorError as e:
-            raise GeneratorError(
-                f"{unit.label}: template output is not valid YAML: {e.message}"
-                + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
-                Origin(rel),
-                "check indentation of the template's output; "
-                "render values with `| tojson` to quote them",
-            ) from e
+    with deadline(unit.label, Origin(unit.component.path)):  # loops the size limits let through
+        for path in component_files(folder, (".yaml.j2", ".yml.j2", ".yaml", ".yml")):
+            rel = PurePosixPath(path.relative_to(repo).as_posix())
+            if not path.name.endswith(".j2"):
+                manifests.extend(parse_stream(read_text(path, rel, repo), rel))
+                continue
+            text = _render_template(environment, folder, path, rel, unit, context)
+            try:
+                manifests.extend(parse_stream(text, rel))
+            except GeneratorError as e:
+                raise GeneratorError(
+                    f"{unit.label}: template output is not valid YAML: {e.message}"
+                    + (f" (at output line {e.origin.line})" if e.origin and e.origin.line else ""),
+                    Origin(rel),
+                    "check indentation of the template's output; "
+                    "render values with `| tojson` to quote them",
+                ) from e
     inside_folder = folder.resolve()
     root = repo.resolve()
     libraries = frozenset(
@@ -222,6 +228,83 @@ def rendered(unit: RenderUnit, repo: Path) -> Rendered:
         tuple(manifests),
         Reads(files=libraries, folders=frozenset({unit.component.path}), values=frozenset(reads)),
     )
+
+
+class BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus size limits on `*`, `**`, `+` and string padding methods, so a
+    template cannot make one value of gigabytes (Jinja itself bounds only `range`)."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        if operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1:
+            if right * abs(left).bit_length() > MAX_INTEGER_BITS:
+                raise TooLarge(f"{left} ** {right} has more than {MAX_INTEGER_BITS} bits")
+        elif operator == "*" and (_sized(left, right) or _sized(right, left)):
+            sequence, count = (left, right) if _is_int(right) else (right, left)
+            if len(sequence) * count > MAX_LENGTH:
+                raise TooLarge(f"a value of length {len(sequence)} repeated {count} times")
+        elif (
+            operator == "+"
+            and isinstance(left, str | list)
+            and isinstance(right, str | list)
+            and len(left) + len(right) > MAX_LENGTH
+        ):
+            raise TooLarge(f"a result of length {len(left) + len(right)}")
+        return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        # str.ljust(10**9), "x".zfill(...), "{:>999999999}".format(...) and the like.
+        if isinstance(getattr(__obj, "__self__", None), str):
+            for value in (*args, *kwargs.values()):
+                if _is_int(value) and value > MAX_LENGTH:
+                    raise TooLarge(f"a string of length {value}")
+                widths = [int(w) for w in _DIGITS.findall(value)] if isinstance(value, str) else []
+                if widths and max(widths) > MAX_LENGTH:
+                    raise TooLarge(f"a string of width {max(widths)}")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+class RecordingEnvironment(BoundedEnvironment):
+    """Remembers the file of every template loaded (cached or not), includes and imports too."""
+
+    loaded: set[str]
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        template = super()._load_template(name, globals)
+        if template.filename:
+            self.loaded.add(template.filename)
+        return template
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sized(sequence: Any, count: Any) -> bool:
+    return isinstance(sequence, str | list | tuple) and _is_int(count)
+
+
+def _padding_filter(name: str) -> Any:
+    original = jinja2.filters.FILTERS[name]
+
+    def bounded(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> Any:
+        if _is_int(width) and width > MAX_LENGTH:
+            raise TooLarge(f"`{name}` to width {width}")
+        return original(value, width, *args, **kwargs)
+
+    return bounded
+
+
+def _refuse_random(name: str) -> Any:
+    def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+        raise Nondeterministic(name)
+
+    return refuse
 
 
 @cache
@@ -242,8 +325,11 @@ def _environment(folder: Path, library: Path, repo: Path) -> RecordingEnvironmen
         sha256=lambda s: hashlib.sha256(str(s).encode()).hexdigest(),
         to_json=lambda v: json.dumps(v, sort_keys=True, default=_json_default),
         required=_required,
+        random=_refuse_random("random"),
+        center=_padding_filter("center"),
+        indent=_padding_filter("indent"),
     )
-    environment.globals.update(fail=_fail)
+    environment.globals.update(fail=_fail, lipsum=_refuse_random("lipsum"))
     return environment
 
 
@@ -326,6 +412,42 @@ def _render_template(
             _template_origin(rel),
             "templates run sandboxed; compute the value in the catalog instead",
         ) from e
+    except OutOfTime as e:  # the line that was running when the time was up
+        raise timeout_error(where, _template_origin(rel)) from e
+    except Nondeterministic as e:
+        raise GeneratorError(
+            f"{where}: '{e}' gives different output on every render",
+            _template_origin(rel),
+            "rendered/ must be byte-identical on every machine: write the value into the "
+            "catalog, or derive it from one with `| sha256`",
+        ) from e
+    except (TooLarge, OverflowError, MemoryError) as e:
+        raise GeneratorError(
+            f"{where}: template builds a value that is too large: {_reason(e)}",
+            _template_origin(rel),
+            f"keep strings and lists under {MAX_LENGTH:,} items, integers under "
+            f"{MAX_INTEGER_BITS:,} bits and ranges under {jinja2.sandbox.MAX_RANGE:,}",
+        ) from e
+    except RecursionError as e:
+        raise GeneratorError(
+            f"{where}: template recursion is too deep (a macro or include that calls itself "
+            "without end)",
+            _template_origin(rel),
+            "give the recursive macro a condition that stops it",
+        ) from e
+    except (ArithmeticError, TypeError, ValueError, LookupError) as e:
+        # 1/0, "a" + 1, `dictsort` over mixed keys, `sum` of strings, "%d" % "x": an
+        # expression of the template failed on the values it was given.
+        raise GeneratorError(
+            f"{where}: template expression failed: {_reason(e)}",
+            _template_origin(rel),
+            "fix the expression on that line or the values it reads (their types)",
+        ) from e
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).split(";")[0].rstrip(".") or "out of memory"
+    return text if isinstance(error, TooLarge) else f"{text} ({type(error).__name__})"
 
 
 def _explain_missing(error: MissingValue, context: Mapping[str, Any]) -> tuple[str, str]:

@@ -16,8 +16,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
 from generator.engines.jsonnet_natives import NATIVE_CALLBACKS
+from generator.engines.limits import run_bounded
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
+from generator.paths import read_text
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
 SHIPPED_NAME = PurePosixPath("generator/jsonnet")  # how shipped files appear in messages
@@ -36,6 +38,8 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
     """Evaluate the unit's main.jsonnet and flatten the result into Kubernetes objects.
 
     `engine` overrides the choice made by the component's `.engine` file or the platform.
+    Evaluation runs in a child process bounded in time and memory (limits.py): both
+    evaluators are native code that can abort or panic on hostile input.
     """
     return list(rendered(unit, repo, engine=engine).manifests)
 
@@ -43,12 +47,21 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
 def rendered(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> Rendered:
     """The objects and what was read: the component folder as a whole (main file, `.engine`,
     local imports) and every import resolved elsewhere, with the places searched before it."""
+    _, main_name = main_file(unit, repo.resolve())
+    return run_bounded(_rendered, (unit, repo, engine), unit.label, Origin(main_name))
+
+
+def _rendered(unit: RenderUnit, repo: Path, engine: str | None) -> Rendered:
     repo = repo.resolve()
     folder, main_name = main_file(unit, repo)
     prefix = f"{unit.label}: "
     try:
-        source = (folder / "main.jsonnet").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        source = (
+            read_text(folder / "main.jsonnet", repo, "file", str(main_name), Origin(main_name))
+            if folder.is_relative_to(repo)
+            else (folder / "main.jsonnet").read_text(encoding="utf-8")  # shipped with us
+        )
+    except OSError as e:
         raise GeneratorError(
             f"{prefix}cannot read main.jsonnet: {e}",
             Origin(main_name),
@@ -97,12 +110,19 @@ def choose_engine(unit: RenderUnit, repo: Path, folder: Path) -> str:
     """The component's `.engine` file wins over the platform's `jsonnet.engine`."""
     marker = folder / ".engine"
     if marker.is_file():
-        name = marker.read_text(encoding="utf-8").strip()
+        shipped = not marker.is_relative_to(repo)
+        rel = PurePosixPath(marker.name if shipped else marker.relative_to(repo).as_posix())
+        origin = Origin(rel, 1, 1)
+        text = (
+            marker.read_text("utf-8")
+            if shipped
+            else read_text(marker, repo, "file", str(rel), origin)
+        )
+        name = text.strip()
         if name not in ENGINES:
-            rel = marker.relative_to(repo) if marker.is_relative_to(repo) else marker.name
             raise GeneratorError(
                 f"unknown Jsonnet engine '{name}'",
-                Origin(PurePosixPath(rel), 1, 1),
+                origin,
                 f"write one of: {', '.join(ENGINES)} (or delete the file to use the platform's)",
             )
         return name
@@ -204,6 +224,13 @@ def top_level_codes(
     """Pass exactly the context entries the main function declares (all when unknown)."""
     declared = top_level_parameters(source)
     names = CONTEXT_NAMES if declared is None else declared
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    if twice:  # jrsonnet panics on a function with a parameter declared twice
+        raise GeneratorError(
+            f"{prefix}top-level parameter '{twice[0]}' is declared twice",
+            Origin(main, *_position(source, twice[0])),
+            "declare each parameter once",
+        )
     unknown = [n for n in names if n not in CONTEXT_NAMES]
     if unknown:
         raise GeneratorError(
@@ -381,6 +408,7 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
     message: list[str] = []
     frames: list[str] = []
     origin: Origin | None = None
+    library: Origin | None = None
     for raw in lines:
         line = raw
         for upper, lower in _HEADERS:
@@ -406,7 +434,9 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
             continue
         if located.group("path") == ENTRY:
             continue
-        if not located.group("path").startswith(("<std>", "std.jsonnet")):
+        if located.group("path").startswith(str(SHIPPED_NAME)):
+            library = library or _origin(located)  # the user's own frame comes first
+        elif not located.group("path").startswith(("<std>", "std.jsonnet")):
             origin = origin or _origin(located)
         what = what.strip().lstrip(":").strip()
         frames.append(f"{location.rstrip(':')}: {what}" if what else location.rstrip(":"))
@@ -422,7 +452,7 @@ def translate_error(text: str, prefix: str, main: PurePosixPath, engine: str) ->
         hint = "check the argument passed to the native function at that position"
     else:
         hint = "fix the Jsonnet at the first position of the stack, or the values it reads"
-    return GeneratorError(prefix + body, origin or Origin(main), hint)
+    return GeneratorError(prefix + body, origin or library or Origin(main), hint)
 
 
 def _origin(match: re.Match[str]) -> Origin:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import check_inside
-from generator.yamlio import load_manifests_with_lines
+from generator.secrets import is_applied_as_list, is_list, sops_problem
+from generator.textfiles import read_utf8
+from generator.yamlio import document_source, load_manifests_with_lines
 
 # Files that configure a component rather than being part of its output.
 NOT_MANIFESTS = frozenset({"values.yaml", "Chart.yaml", "kustomization.yaml"})
@@ -57,31 +60,58 @@ def read_text(path: Path, rel: PurePosixPath, repo: Path) -> str:
         Origin(rel),
         "keep component files inside the repository: copy the file in instead of linking to it",
     )
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise GeneratorError(
-            "file is not valid UTF-8", Origin(rel), "save the file as UTF-8"
-        ) from e
+    return read_utf8(path, rel)
 
 
 def parse_stream(text: str, rel: PurePosixPath) -> list[Manifest]:
-    """Every object of a YAML stream, each with the line its document starts on."""
+    """Every object of a YAML stream, each with the line its document starts on; a
+    SOPS-encrypted document carries its source text, to be written as it is."""
     manifests = []
     for line, body in load_manifests_with_lines(text, rel):
-        for manifest in _objects(body, Origin(rel, line)):
+        origin = Origin(rel, line)
+        if isinstance(body, dict) and "sops" in body:
+            manifests.append(_encrypted(text, body, origin))
+            continue
+        for manifest in _objects(body, origin):
             if "sops" in manifest.body:
-                manifest = Manifest(manifest.body, manifest.origin, _document_text(text, line))
+                raise GeneratorError(
+                    f"{manifest.key} carries a 'sops' block inside a {body.get('kind')}",
+                    origin,
+                    "SOPS encrypts whole documents: encrypt the object as a document of its "
+                    "own, outside the List",
+                )
             manifests.append(manifest)
     return manifests
 
 
-def _document_text(text: str, line: int) -> str:
-    """The document whose content starts on `line`, up to the next `---` or the end."""
-    lines = text.splitlines(keepends=True)[line - 1 :]
-    end = next((i for i, row in enumerate(lines) if row.startswith("---")), len(lines))
-    body = "".join(lines[:end])
-    return body if body.endswith("\n") else body + "\n"
+def _encrypted(text: str, body: dict[str, Any], origin: Origin) -> Manifest:
+    """The document as SOPS wrote it, once it is proved to be exactly one SOPS-encrypted
+    object: only those bytes may reach rendered/ unchanged."""
+    if is_list(body):
+        raise GeneratorError(
+            f"SOPS-encrypted {body.get('kind')} cannot be passed through item by item",
+            origin,
+            "encrypt each object as a document of its own",
+        )
+    (manifest,) = _objects(body, origin)
+    problem = sops_problem(body)
+    if problem:
+        raise GeneratorError(
+            f"{manifest.key} has a 'sops' block but is not SOPS-encrypted: {problem}",
+            origin,
+            "encrypt the file with sops, which writes mac, lastmodified, version and the "
+            "recipients' keys; never write or edit the 'sops' block by hand",
+        )
+    source = document_source(text, origin.line, body, origin.path)
+    if source is None:
+        raise GeneratorError(
+            f"SOPS-encrypted {manifest.key} is not a document that can be copied as written",
+            origin,
+            "keep the file as sops wrote it: a block mapping starting on the line after its "
+            "'---', nothing else in that document, no control characters, comments only as "
+            "sops encrypts them",
+        )
+    return Manifest(body, origin, source)
 
 
 def _objects(body: object, origin: Origin) -> list[Manifest]:
@@ -91,8 +121,7 @@ def _objects(body: object, origin: Origin) -> list[Manifest]:
             origin,
             "each YAML document must be a mapping with apiVersion, kind and metadata.name",
         )
-    kind = body.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(body.get("items"), list):
+    if is_applied_as_list(body):
         return [m for item in body["items"] for m in _objects(item, origin)]
     missing = [k for k in ("apiVersion", "kind") if not body.get(k)]
     if not isinstance(body.get("metadata"), dict) or not body["metadata"].get("name"):

@@ -10,6 +10,7 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.labels import common_labels
 from generator.model import Catalog, Cluster, Manifest, Origin, RenderUnit
+from generator.secrets import is_secret, is_sops_encrypted
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +94,7 @@ def is_crd(manifest: Manifest) -> bool:
 
 
 def is_encrypted(manifest: Manifest) -> bool:
-    return (
-        manifest.kind == "Secret"
-        and manifest.api_version == "v1"
-        and isinstance(manifest.body.get("sops"), Mapping)
-    )
+    return is_secret(manifest.body) and is_sops_encrypted(manifest.body)
 
 
 def gitops_object(

@@ -7,11 +7,20 @@ defaults or maintains (status, managedFields, a Deployment's strategy) never cou
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from generator.secrets import (
+    LAST_APPLIED,
+    SECRET_FIELDS,
+    carries_secret,
+    is_secret,
+    secret_values,
+)
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -62,17 +71,31 @@ def differences(
     wanted: Mapping[str, Any], live: Mapping[str, Any], *, kind: str = "", exact: bool = False
 ) -> list[FieldDiff]:
     """Where live differs from wanted; with exact, fields only live has count too."""
-    if kind == "Secret" and wanted.get("stringData"):
+    secret = is_secret({"kind": kind or wanted.get("kind")})
+    if secret and wanted.get("stringData"):
         wanted = _string_data_as_data(wanted)
     found: list[FieldDiff] = []
     _walk("", wanted, live, found, exact)
-    if kind == "Secret":
-        secret = ("data", "stringData")
-        found = [
-            FieldDiff(d.path, d.wanted, d.live, True) if d.path.startswith(secret) else d
+    if secret or carries_secret(wanted) or carries_secret(live):
+        # generator.secrets: values, List items and kubectl's last-applied copy are hidden,
+        # also where a whole mapping holding one differs (metadata.annotations, say).
+        values = [_text(v.value) for side in (wanted, live) for v in secret_values(side)]
+        return [
+            FieldDiff(d.path, d.wanted, d.live, True) if _holds_values(d, values) else d
             for d in found
         ]
     return found
+
+
+def _holds_values(diff: FieldDiff, values: list[str]) -> bool:
+    if diff.path.startswith((*SECRET_FIELDS, "items")) or LAST_APPLIED in diff.path:
+        return True
+    shown = _text(diff.wanted) + "\0" + _text(diff.live)
+    return LAST_APPLIED in shown or any(value in shown for value in values if value)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
 def _walk(

@@ -17,6 +17,7 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.live.client import LiveClient
 from generator.model import Origin
+from generator.paths import is_api_version, is_kind
 
 STRICT_SUFFIX = "-strict"  # kubeconform's {{ .StrictSuffix }}
 
@@ -48,6 +49,16 @@ def crd_schemas(crd: Mapping[str, Any]) -> list[SchemaFile]:
         schema = (version.get("schema") or {}).get("openAPIV3Schema")
         if not version.get("served") or not isinstance(schema, Mapping):
             continue
+        if not (is_kind(kind) and is_api_version(f"{group}/{version.get('name')}")):
+            # They become a file name: `kind: ../../x` must not write outside the folder.
+            name = (crd.get("metadata") or {}).get("name", "")
+            raise GeneratorError(
+                f"CustomResourceDefinition '{name}' declares kind '{kind[:80]}' in group "
+                f"'{group[:80]}', version '{str(version.get('name'))[:80]}': not a valid "
+                "Kubernetes type name",
+                hint="the API server never serves such a CRD: check which cluster the context "
+                "points at",
+            )
         for strict in (False, True):
             converted = _close_objects(copy.deepcopy(dict(schema)), root=True, strict=strict)
             text = json.dumps(converted, indent=2, sort_keys=True) + "\n"

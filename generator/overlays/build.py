@@ -40,7 +40,7 @@ from generator.overlays.resources import (
 from generator.overlays.targets import TargetReport
 from generator.overlays.trace import step
 from generator.overlays.vars import VAR_REFERENCES, Var, bind, resolve
-from generator.paths import inside
+from generator.paths import inside, read_text
 
 # Annotations Kustomize uses for its own bookkeeping and removes from every output object.
 BOOKKEEPING_ANNOTATIONS = frozenset(
@@ -240,7 +240,7 @@ def _load_entry(
             "Kustomize only loads files in or below the kustomization's directory; list a"
             " directory with its own kustomization.yaml instead",
         )
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, state.root, "resource file", entry, k.origin(key, i))
     return resources_from_text(text, relpath(path, state.root)), Configuration()
 
 
@@ -394,7 +394,8 @@ def _load_replacements(
             str(entry["path"]), ["replacements", i, "path"], "replacement file", state.root
         )
         display = relpath(path, state.root)
-        for document, line in parse_documents(path.read_text(encoding="utf-8"), display):
+        text = read_text(path, state.root, "replacement file", str(entry["path"]), Origin(display))
+        for document, line in parse_documents(text, display):
             for item in document if isinstance(document, list) else [document]:
                 if not isinstance(item, dict):
                     raise GeneratorError(

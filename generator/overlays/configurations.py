@@ -15,6 +15,7 @@ from generator.overlays.fieldspecs import FieldSpec, spec
 from generator.overlays.kustomization import Kustomization, closest, position_in
 from generator.overlays.names import NAME_REFERENCES, Referral
 from generator.overlays.resources import parse_documents, relpath
+from generator.paths import read_text
 
 # kustomize's TransformerConfig fields, as written in a configurations file
 SECTIONS = {
@@ -115,7 +116,8 @@ def load_configurations(k: Kustomization, root: Path) -> Configuration:
     for i, entry in enumerate(k.get("configurations") or []):
         path = k.local_file(str(entry), ["configurations", i], "configurations file", root)
         display = relpath(path, root)
-        text = path.read_text(encoding="utf-8")
+        where = k.origin("configurations", i)
+        text = read_text(path, root, "configurations file", str(entry), where)
         documents = parse_documents(text, display)
         for document, line in documents:
             # positions of keys are looked up (slowly) only for a message, and only in the

@@ -12,6 +12,7 @@ from typing import Any
 from generator.gojson import go_json
 from generator.overlays.kustomization import Kustomization
 from generator.overlays.resources import Resource, relpath
+from generator.paths import read_bytes
 
 _HASH_ALPHABET = str.maketrans("013ae", "ghkmt")
 
@@ -121,8 +122,10 @@ def _collect(
     for i, literal in enumerate(entry.get("literals") or []):
         key, sep, value = literal.partition("=")
         if not sep or not key:
+            # The literal may be nothing but a value: name its position, never its text.
             raise k.error(
-                f"literal '{literal}' is not of the form key=value",
+                f"{field} '{name}': literal {i + 1} is not of the form key=value (not "
+                "quoted: it may hold a value)",
                 [field, index, "literals", i],
                 "write literals as KEY=VALUE",
             )
@@ -141,14 +144,14 @@ def _collect(
                 "write files as path or key=path",
             )
         path = k.local_file(file, [field, index, "files", i], "file", root)
-        put(key, path.read_bytes(), ["files", i])
+        put(key, read_bytes(path, root, "file", file, k.origin(field, index, "files", i)), ["files", i])
     return pairs
 
 
 def _env_lines(
     k: Kustomization, path: Path, where: list[str | int], root: Path
 ) -> list[tuple[str, str]]:
-    raw = path.read_bytes()
+    raw = read_bytes(path, root, "env file", str(relpath(path, root)), k.origin(*where))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -165,7 +168,8 @@ def _env_lines(
         key, sep, value = line.partition("=")
         if not sep:
             raise k.error(
-                f"{relpath(path, root)}:{number}: line '{line}' has no '='",
+                f"{relpath(path, root)}:{number}: the line has no '=' (not quoted: it may "
+                "hold a value)",
                 where,
                 "write KEY=VALUE; values are never taken from the environment here",
             )

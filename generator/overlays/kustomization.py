@@ -14,6 +14,7 @@ from typing import Any
 from generator.errors import GeneratorError
 from generator.model import Origin
 from generator.overlays.resources import parse_documents, relpath
+from generator.paths import read_text
 from generator.yamlio import load_with_positions, position_of
 
 FILENAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -172,9 +173,10 @@ def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> K
             Origin(display_dir),
             f"add a kustomization.yaml to '{display_dir}' or list its files one by one",
         )
-    display = relpath(file, root)
+    display = relpath(file.parent, root) / file.name  # the name as written, not its target
     # Kustomize skips a UTF-8 byte-order mark; left in, it would join the first key
-    text = file.read_text(encoding="utf-8").removeprefix("\ufeff")
+    text = read_text(file, root, "kustomization file", str(display), Origin(display))
+    text = text.removeprefix("\ufeff")
     documents = parse_documents(text, display)
     data = documents[0][0] if documents else {}
     if len(documents) > 1:

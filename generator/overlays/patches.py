@@ -22,6 +22,7 @@ from generator.overlays.resources import (
     parse_documents,
     relpath,
 )
+from generator.paths import read_text
 
 if TYPE_CHECKING:  # targets.py builds on Patch
     from generator.overlays.targets import TargetReport
@@ -201,7 +202,7 @@ def _patch_text(
     if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
         return entry, k.display
     path = k.local_file(entry, where, "patch file", root)
-    return path.read_text(encoding="utf-8"), relpath(path, root)
+    return read_text(path, root, "patch file", entry, k.origin(*where)), relpath(path, root)
 
 
 def _anchored(pattern: str) -> re.Pattern[str]:
@@ -355,7 +356,7 @@ def _apply_strategic(resource: Resource, patch: Patch) -> bool:
         raise GeneratorError(
             f"strategic merge patch failed on {resource.describe()}: {e}",
             patch.origin,
-            "give every port its number and protocol, or replace the list with $patch: replace",
+            e.hint,
         ) from None
     if merged is None or not merged:
         return True

@@ -4,7 +4,7 @@ into target fields (Kustomize v5 replacements)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
@@ -128,9 +128,13 @@ def _apply(resources: Sequence[Resource], entry: dict[str, Any]) -> None:
     options = source.get("options") or {}
     if options.get("delimiter"):
         pieces = str(value).split(str(options["delimiter"]))
-        index = int(options.get("index", 0))
+        index = _index(options)
         if not 0 <= index < len(pieces):
-            raise ReplacementFailure(f"options.index {index} is out of range for '{value}'")
+            # The value may come from a Secret: count its pieces, never quote it.
+            raise ReplacementFailure(
+                f"options.index {index} is out of range: the value of '{field_path}' splits "
+                f"into {len(pieces)} piece(s) at the delimiter"
+            )
         value = pieces[index]
     for target in entry.get("targets") or []:
         _write(resources, target, value)
@@ -155,7 +159,7 @@ def _write(resources: Sequence[Resource], target: dict[str, Any], value: Any) ->
                 if options.get("delimiter"):
                     current = str(parent.get(key, "") if isinstance(parent, dict) else parent[key])
                     pieces = current.split(str(options["delimiter"]))
-                    index = int(options.get("index", 0))
+                    index = _index(options)
                     if index < 0:
                         pieces.insert(0, str(value))
                     elif index >= len(pieces):
@@ -229,3 +233,11 @@ def _list_children(node: list[Any], head: Step, create: bool) -> list[int]:
 
 def _describe(selector: dict[str, Any]) -> str:
     return ", ".join(f"{k}={selector[k]}" for k in _ID_KEYS if selector.get(k)) or "(empty)"
+
+
+def _index(options: Mapping[str, Any]) -> int:
+    index = options.get("index", 0)
+    if not isinstance(index, int) or isinstance(index, bool):
+        # Kustomize: "cannot unmarshal string into Go struct field FieldOptions...index"
+        raise ReplacementFailure(f"options.index must be an integer, not '{index}'")
+    return index

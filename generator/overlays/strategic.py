@@ -82,6 +82,22 @@ def schema_for(api_version: str, kind: str) -> Schema | None:
     return SCHEMAS.get((api_version.rpartition("/")[0], kind))
 
 
+PORTS_HINT = "give every port its number and protocol, or replace the list with $patch: replace"
+
+
+class MergeFailure(Exception):
+    """A patch Kustomize would apply in a way we do not reproduce; the caller adds where."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "give every item of that list its key, or replace the list with $patch: "
+        "replace",
+    ) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 def merge(original: Any, patch: Any, schema: Schema | None) -> Any:
     """The patched value; None means the whole object was deleted (`$patch: delete`)."""
     if isinstance(patch, dict) and patch.get(DIRECTIVE) == "delete":
@@ -108,6 +124,12 @@ def _merge_map(
             result.pop(key, None)
             continue
         child, merge_key = schema.get(key, (None, None)) if schema else (None, None)
+        if merge_key and not isinstance(value, list):
+            # kyaml: "wrong node kind: expected SequenceNode"
+            raise MergeFailure(
+                f"'{key}' must be a list, not {_kind_of(value)}",
+                f"write '{key}' as a list of items, each with its '{merge_key}'",
+            )
         if isinstance(value, list):
             current = result.get(key)
             if isinstance(merge_key, tuple) and isinstance(current, list):
@@ -162,10 +184,6 @@ def _merge_list(
     return out
 
 
-class MergeFailure(Exception):
-    """A patch whose result in Kustomize we do not reproduce; the caller adds where."""
-
-
 def _merge_by_keys(
     original: list[Any], patch: list[Any], field: str, keys: tuple[str, ...], schema: Schema | None
 ) -> list[Any]:
@@ -180,7 +198,8 @@ def _merge_by_keys(
     if not all(isinstance(i, dict) and primary in i for i in items):
         raise MergeFailure(
             f"an item of '{field}' has no '{primary}'; Kustomize merges this list by"
-            f" ({', '.join(keys)}) and drops or reorders items then"
+            f" ({', '.join(keys)}) and drops or reorders items then",
+            PORTS_HINT,
         )
     given = {all(k in i for k in rest) for i in items}
     if given == {False} and not any(k in i for i in items for k in rest):
@@ -188,7 +207,8 @@ def _merge_by_keys(
     if given != {True}:
         raise MergeFailure(
             f"some items of '{field}' give '{', '.join(rest)}' and some do not; Kustomize then"
-            " drops patch items and ignores deletions"
+            " drops patch items and ignores deletions",
+            PORTS_HINT,
         )
 
     def identity(item: dict[str, Any]) -> tuple[Any, ...]:
@@ -207,6 +227,12 @@ def _merge_by_keys(
         elif change.get(DIRECTIVE) != "delete":
             out.append(_merge_map(item, change, schema))
     return out
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}" if value is not None else "null"
 
 
 def _hashable(value: Any) -> Any:

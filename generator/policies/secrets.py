@@ -3,43 +3,40 @@ and an ExternalSecret template copies no literal into the Secret it makes."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.policies.rule import Check, Rule, Scope, Subject, Violation
+from generator.secrets import plaintext, sops_problem
 
 
 def _plaintext(subject: Subject) -> Iterator[Violation]:
-    # Lower-cased: under --no-validate no schema refuses `kind: secret`, and the API server
-    # may still accept it through a tool that normalises kinds.
-    kind = subject.manifest.kind.lower()
-    if kind == "secret":
-        yield from _secret(subject.body)
-    elif kind in ("externalsecret", "clusterexternalsecret"):
+    # generator.secrets decides what a Secret is: `kind` in any letter case, items of any
+    # *List, objects kept in the last-applied-configuration annotation.
+    yield from _secret(subject.body)
+    if subject.manifest.kind.lower() in ("externalsecret", "clusterexternalsecret"):
         yield from _external_secret(subject.body)
 
 
-def _is_encrypted(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
-
-
 def _secret(body: Mapping[str, Any]) -> Iterator[Violation]:
-    sops = isinstance(body.get("sops"), Mapping)
-    for field in ("data", "stringData"):
-        values = body.get(field)
-        if not isinstance(values, Mapping):
-            continue
-        # A sops block proves nothing about the values: one added after encryption, or kept
-        # plain by an encrypted_regex, is plaintext all the same.
-        plain = sorted(str(k) for k, v in values.items() if not (sops and _is_encrypted(v)))
-        if plain:
-            keys = ", ".join(f"'{k}'" for k in plain)
-            what = "SOPS-encrypted Secret" if sops else "Secret"
-            yield (
-                f"{what} carries plaintext {field} ({keys})",
-                "encrypt every value with SOPS, or render an ExternalSecret or SealedSecret "
-                "instead; this rule cannot be waived",
-            )
+    found = plaintext(body)
+    if not found:
+        return
+    # A sops block proves nothing about the values: one added after encryption, one kept
+    # plain by an encrypted_regex, or a block written by hand is plaintext all the same.
+    problem = sops_problem(body) if "sops" in body else ""
+    what = "SOPS-encrypted Secret" if "sops" in body and not problem else "Secret"
+    by_field: dict[str, list[str]] = defaultdict(list)
+    for value in found:
+        by_field[f"{value.prefix}{value.field}"].extend(() if value.key is None else [value.key])
+    for field, keys in by_field.items():
+        named = f" ({', '.join(f'{k!r}' for k in sorted(keys))})" if keys else ""
+        yield (
+            f"{what} carries plaintext {field}{named}" + (f": {problem}" if problem else ""),
+            "encrypt every value with SOPS, or render an ExternalSecret or SealedSecret "
+            "instead; this rule cannot be waived",
+        )
 
 
 def _external_secret(body: Mapping[str, Any]) -> Iterator[Violation]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator.errors import GeneratorError
 from generator.model import Finding, Manifest
+from generator.paths import is_api_version, is_kind
 from generator.validate.core import Options, Result, Status, Validator, collect_crds, to_json
 from generator.validate.explain import explain
 from generator.validate.schemas import (
@@ -104,6 +105,17 @@ def _finding(
             f"does not match the schema of {api_version} {kind}: {detail}",
             f"fix the field at that path; `kubectl explain {kind.lower()}` describes the "
             f"fields Kubernetes {kubernetes_version} accepts",
+            "schema",
+        )
+    if result.msg.startswith("could not find schema") and not (
+        is_kind(kind) and is_api_version(api_version)
+    ):
+        return Finding(
+            manifest.origin,
+            manifest.key,
+            f"no schema for {api_version} {kind}: not a valid Kubernetes type name",
+            "a kind is letters and digits starting with a letter (like ConfigMap), an "
+            "apiVersion is [group/]version (like apps/v1)",
             "schema",
         )
     if result.msg.startswith("could not find schema"):

@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema_rs
 
 from generator.model import Origin
-from generator.paths import inside, outside_error
+from generator.paths import inside, is_api_version, is_kind, outside_error
 from generator.validate.crds import CrdKey
 
 DEFAULT_LOCATION = "default"
@@ -197,6 +197,10 @@ class TemplateLocation(Location):
         return render_template(self.template, values)
 
     def find(self, kind: str, api_version: str) -> Schema | None:
+        if not (is_kind(kind) and is_api_version(api_version)):
+            # Both become part of a file name or URL: `kind: ../../x` must not pick a file.
+            # No type has such a name, so there is no schema for it (kubeconform's answer).
+            return None
         where = self.url_for(kind, api_version)
         if where.startswith("http"):
             return self._http(where)

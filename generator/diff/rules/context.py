@@ -11,6 +11,7 @@ from typing import Any, Literal
 from generator.diff.compare import Change, DiffReport, Resource
 from generator.diff.inputs import InputChange, causes
 from generator.diff.platform import ClusterInfo
+from generator.secrets import carries_secret, hidden
 
 Severity = Literal["high", "medium"]
 GITOPS_FOLDERS = frozenset({"", "apps", "bootstrap", "flux"})  # not an operator or tenant
@@ -166,8 +167,14 @@ def verb(change: Change) -> str:
     ]
 
 
+def shown(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The body as rules may quote it: every Secret value it holds (generator.secrets)
+    replaced, whatever a hand-made tree put where a rule looks."""
+    return hidden(body, lambda _: "(hidden)") if carries_secret(body) else body
+
+
 def spec(body: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    found = body.get("spec") if body is not None else None
+    found = shown(body).get("spec") if body is not None else None
     return found if isinstance(found, Mapping) else {}
 
 
@@ -195,7 +202,7 @@ def images(body: Mapping[str, Any]) -> dict[str, str]:
             for item in node:
                 walk(item, path)
 
-    walk(body, "")
+    walk(shown(body), "")
     return found
 
 

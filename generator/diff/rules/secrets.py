@@ -7,28 +7,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.diff.rules.context import Hit, Rule, RuleContext, ref
-from generator.model import ResourceKey
-
-# Only the names of these fields' keys are read here; hiding values in diffs is compare.py's.
-SECRET_FIELDS = ("data", "stringData")
-
-
-def is_secret(key: ResourceKey) -> bool:
-    return key.kind == "Secret" and key.api_version == "v1"
+from generator.secrets import carries_secret, secret_values
 
 
 def _values(body: Mapping[str, Any] | None) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for field in SECRET_FIELDS:
-        values = body.get(field) if body is not None else None
-        if isinstance(values, Mapping):
-            found.update({str(k): v for k, v in values.items()})
-    return found
+    """Each Secret value the object holds (generator.secrets: any spelling, List items,
+    last-applied annotations), by where it sits; only these names reach a message."""
+    return {
+        found.key if found.key is not None and not found.prefix else found.where: found.value
+        for found in secret_values(body)
+    }
 
 
 def secrets(context: RuleContext) -> Iterator[Hit]:
     for change in context.report.changes:
-        if not is_secret(change.key) or context.summed_up(change):
+        if not carries_secret(change.resource.body) or context.summed_up(change):
             continue
         before = _values(change.old.body if change.old else None)
         after = _values(change.new.body if change.new else None)

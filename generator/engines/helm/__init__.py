@@ -22,6 +22,7 @@ from generator.engines.helm.backends import (
     helm_command,
     render_binary,
     render_sdk,
+    strict,
 )
 from generator.engines.helm.capabilities import kube_capabilities
 from generator.engines.helm.chart import (
@@ -33,6 +34,7 @@ from generator.engines.helm.chart import (
     repo_path,
     where,
 )
+from generator.engines.helm.determinism import check_same_output, random_calls
 from generator.engines.helm.output import keeps_hook, parse_stream, sort_manifests
 from generator.engines.helm.semver import satisfies
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
@@ -76,13 +78,14 @@ def rendered(unit: RenderUnit, repo: Path) -> Rendered:
     check_dependencies(chart, unit)
     check_kube_version(chart, unit)
     values = go_values(unit.values)
-    backend = chosen_backend()
+    backend = chosen_backend(strict(unit))
     if log.isEnabledFor(logging.DEBUG):
         log.debug("chart %s for %s: %s", chart.path, where(unit), helm_backend())
-    if backend == "binary":
-        documents = render_binary(chart, unit, values)
-    else:
-        documents = render_sdk(chart, unit, values)
+    run = render_binary if backend == "binary" else render_sdk
+    documents = run(chart, unit, values)
+    calls = random_calls(chart)
+    if calls:  # only such a chart pays for a second render, to see whether output depends on it
+        check_same_output(chart, unit, documents, run(chart, unit, values), calls)
     manifests = tuple(
         Manifest(doc.body, Origin(repo_path(doc.source, chart), 1))
         for doc in documents

@@ -8,16 +8,19 @@ import json
 import os
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
 from generator.engines.helm.semver import satisfies
 from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
-from generator.paths import inside, outside_error
-from generator.yamlio import ManifestLoader
+from generator.paths import inside, outside_error, read_bytes
+from generator.textfiles import decode_utf8
+from generator.yamlio import ManifestLoader, load_with_positions, position_of
 
 RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -34,6 +37,12 @@ class Chart:
     chart_type: str
 
 
+CHART_HINT = (
+    "charts may only hold files inside the repository: copy the file or subchart into the "
+    "chart folder instead of linking to it"
+)
+
+
 def where(unit: RenderUnit) -> str:
     """The prefix of every Helm engine message: `<cluster>/<unit>`."""
     return unit.label
@@ -41,23 +50,58 @@ def where(unit: RenderUnit) -> str:
 
 def read_chart(repo: Path, path: PurePosixPath) -> Chart:
     folder = repo / path
-    text = _read(folder / "Chart.yaml", path / "Chart.yaml")
-    _compose(text, path / "Chart.yaml")  # raises with line and column for malformed YAML
-    meta = yaml.load(text, Loader=ManifestLoader)
-    if not isinstance(meta, dict) or not meta.get("name"):
-        raise GeneratorError(
-            "Chart.yaml has no 'name'",
-            Origin(path / "Chart.yaml", 1),
-            "add `name: <chart name>` (and apiVersion: v2, version) to Chart.yaml",
-        )
+    raw = _read(folder / "Chart.yaml", path / "Chart.yaml", repo)
+    meta = chart_metadata(raw, path / "Chart.yaml")
     return Chart(
         name=str(meta["name"]),
         path=path,
         folder=folder,
         kube_version=str(meta.get("kubeVersion") or ""),
-        dependencies=tuple(str(d.get("name")) for d in meta.get("dependencies") or ()),
+        dependencies=tuple(str(d["name"]) for d in meta.get("dependencies") or ()),
         chart_type=str(meta.get("type") or "application"),
     )
+
+
+def chart_metadata(raw: bytes, path: PurePosixPath) -> dict[str, Any]:
+    """A Chart.yaml's content, checked for what the engine reads: UTF-8, one mapping without
+    duplicate keys or tags, a string name, dependencies as a list of mappings with names."""
+    documents = [d for d in load_with_positions(decode_utf8(raw, path), path) if d.data is not None]
+    meta = documents[0].data if len(documents) == 1 else None
+    if not isinstance(meta, dict):
+        raise GeneratorError(
+            "Chart.yaml is not one YAML mapping",
+            Origin(path, 1, 1),
+            "write Chart.yaml as a mapping: apiVersion: v2, name, version",
+        )
+    marks = documents[0].marks
+    if not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise GeneratorError(
+            "Chart.yaml has no 'name'",
+            position_of(marks, ["name"], path),
+            "add `name: <chart name>` (and apiVersion: v2, version) to Chart.yaml",
+        )
+    dependencies = meta.get("dependencies") or []
+    if not isinstance(dependencies, list):
+        raise GeneratorError(
+            "Chart.yaml: dependencies must be a list",
+            position_of(marks, ["dependencies"], path, value=True),
+            "write dependencies as a list of {name, version, repository} entries",
+        )
+    for index, entry in enumerate(dependencies):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise GeneratorError(
+                f"Chart.yaml: dependencies[{index}] has no name",
+                position_of(marks, ["dependencies", index], path),
+                "give every dependency a name (and version, repository)",
+            )
+    for key in ("annotations",):
+        if key in meta and not isinstance(meta[key], dict | type(None)):
+            raise GeneratorError(
+                f"Chart.yaml: {key} must be a mapping",
+                position_of(marks, [key], path, value=True),
+                f"write {key} as key: value pairs",
+            )
+    return meta
 
 
 def check_release_name(unit: RenderUnit) -> None:
@@ -79,7 +123,7 @@ def check_dependencies(chart: Chart, unit: RenderUnit) -> None:
             _chart_yaml_origin(chart, ["type"]),
             "point the operator at an application chart that depends on this library chart",
         )
-    vendored = vendored_charts(chart.folder)
+    vendored = vendored_charts(chart.folder, chart.path)
     for index, name in enumerate(chart.dependencies):
         if name not in vendored:
             raise GeneratorError(
@@ -91,18 +135,19 @@ def check_dependencies(chart: Chart, unit: RenderUnit) -> None:
             )
 
 
-def vendored_charts(folder: Path) -> set[str]:
+def vendored_charts(folder: Path, path: PurePosixPath) -> set[str]:
     """Names of the subcharts in charts/: unpacked folders and .tgz archives."""
     names: set[str] = set()
     charts = folder / "charts"
     if not charts.is_dir():
         return names
-    for entry in charts.iterdir():
+    for entry in sorted(charts.iterdir()):
+        shown = path / "charts" / entry.name
         if (entry / "Chart.yaml").is_file():
-            meta = yaml.load((entry / "Chart.yaml").read_text(), Loader=ManifestLoader)
-            names.add(str((meta or {}).get("name", entry.name)))
+            meta = chart_metadata((entry / "Chart.yaml").read_bytes(), shown / "Chart.yaml")
+            names.add(str(meta["name"]))
         elif entry.name.endswith((".tgz", ".tar.gz")) and entry.is_file():
-            names.add(_archive_chart_name(entry))
+            names.add(_archive_chart_name(entry, shown))
     return names
 
 
@@ -128,8 +173,7 @@ def check_chart_tree(chart: Chart, unit: RenderUnit, repo: Path) -> None:
                     str(shown),
                     path,
                     Origin(shown),
-                    "charts may only hold files inside the repository: copy the file or "
-                    "subchart into the chart folder instead of linking to it",
+                    CHART_HINT,
                 )
         if "templates" in folder.relative_to(chart.folder).parts:
             for name in sorted(filenames):
@@ -239,23 +283,34 @@ def _compose(text: str, path: PurePosixPath) -> yaml.Node | None:
         ) from e
 
 
-def _read(file: Path, path: PurePosixPath) -> str:
-    try:
-        return file.read_text()
-    except OSError as e:
+def _read(file: Path, path: PurePosixPath, repo: Path) -> bytes:
+    if not file.is_file() and not file.is_symlink():
         raise GeneratorError(
-            f"cannot read chart file: {e.strerror}",
+            "cannot read chart file: No such file or directory",
             Origin(path),
             "a helm component needs Chart.yaml in its folder under charts/",
+        )
+    return read_bytes(file, repo, "chart file", str(path), Origin(path), CHART_HINT)
+
+
+def _archive_chart_name(archive: Path, shown: PurePosixPath) -> str:
+    try:
+        with tarfile.open(archive) as tar:
+            for member in tar.getmembers():
+                if member.name.count("/") == 1 and member.name.endswith("/Chart.yaml"):
+                    extracted = tar.extractfile(member)
+                    if extracted is not None:
+                        meta = chart_metadata(extracted.read(), shown / member.name)
+                        return str(meta["name"])
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        raise GeneratorError(
+            "subchart archive is not a readable gzipped tar file",
+            Origin(shown),
+            "vendor subcharts with `helm dependency build` (or `helm package`), or unpack it "
+            "into a folder",
         ) from e
-
-
-def _archive_chart_name(archive: Path) -> str:
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            if member.name.count("/") == 1 and member.name.endswith("/Chart.yaml"):
-                extracted = tar.extractfile(member)
-                if extracted is not None:
-                    meta = yaml.load(extracted.read(), Loader=ManifestLoader)
-                    return str((meta or {}).get("name", ""))
-    return ""
+    raise GeneratorError(
+        "subchart archive holds no <chart>/Chart.yaml",
+        Origin(shown),
+        "vendor subcharts with `helm dependency build` (or `helm package`)",
+    )

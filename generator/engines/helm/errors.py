@@ -19,6 +19,7 @@ _FRAME = re.compile(
     re.S,
 )
 _YAML = re.compile(r"YAML parse error on (?P<file>[^:\s]+): (?P<msg>.*)", re.S)
+_MISSING = re.compile(r"at <(?P<path>[^>]+)>:\s*map has no entry for key \"(?P<key>[^\"]+)\"")
 _SCHEMA = "values don't meet the specifications of the schema(s)"
 
 
@@ -56,6 +57,14 @@ def translate(
             "check indentation in the template (nindent/toYaml)",
         )
     match = _FRAME.match(text)
+    missing = _MISSING.search(text)
+    if match and missing:  # helm.strict: the template read a value nobody set
+        return GeneratorError(
+            f"{prefix}: template reads {missing['path']}, which is not set (helm.strict)",
+            Origin(repo_path(match["file"], chart), int(match["line"]), _column(match)),
+            f"set {missing['key']} in the catalog ({unit.kind} values) or the chart's "
+            "values.yaml, or guard it with `default` / `if`",
+        )
     if match:
         return GeneratorError(
             f"{prefix}: template error: {' '.join(match['msg'].split())}",

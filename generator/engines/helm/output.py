@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from generator.engines.helm.chart import Chart, repo_path, where
 from generator.errors import GeneratorError
 from generator.model import Origin, RenderUnit
+from generator.secrets import is_applied_as_list
 from generator.yamlio import load_manifests
 
 HOOK_ANNOTATION = "helm.sh/hook"
@@ -138,17 +139,10 @@ def _load(text: str, source: str, chart: Chart, unit: RenderUnit) -> list[Mappin
             "check indentation in the template (nindent/toYaml) and render it alone with "
             "`helm template --debug --show-only`",
         ) from e
-    # A v1 List is applied item by item (kubectl, Argo CD), so its items are the objects.
+    # Any *List (List, SecretList, ...) is applied item by item (kubectl, Argo CD), so its
+    # items are the objects: a Secret inside a SecretList is checked as a Secret.
     bodies = [
-        item
-        for body in bodies
-        for item in (
-            body.get("items") or []
-            if isinstance(body, dict)
-            and body.get("kind") == "List"
-            and body.get("apiVersion") == "v1"
-            else [body]
-        )
+        item for body in bodies for item in (body["items"] if is_applied_as_list(body) else [body])
     ]
     for body in bodies:
         metadata = body.get("metadata") if isinstance(body, dict) else None
@@ -164,5 +158,12 @@ def _load(text: str, source: str, chart: Chart, unit: RenderUnit) -> list[Mappin
                 Origin(path, 1),
                 "make every document the template emits a complete object, or wrap optional "
                 "ones in {{- if }} ... {{- end }}",
+            )
+        if not isinstance(metadata.get("annotations") or {}, dict):  # hooks are read from it
+            raise GeneratorError(
+                f"{where(unit)}: template '{source}' rendered metadata.annotations that is not "
+                "a mapping",
+                Origin(path, 1),
+                "write annotations as key: value pairs (toYaml of a map, under nindent)",
             )
     return bodies
