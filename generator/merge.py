@@ -22,6 +22,7 @@ from generator.model import (
 )
 
 TENANT_ORDER = 1000  # tenants render, and sync, after every operator (orders are NNN ≤ 999)
+OWN_LAYERS = ("operator", "tenant")  # layer names, as written by value_layers
 REFERENCE = re.compile(r"\$(\$?)\{([^${}]*)\}")
 # A `${}` result longer than this is refused: references that embed one another several
 # times grow exponentially (the YAML alias bomb, spelt with references).
@@ -90,6 +91,18 @@ def value_layers(
     return layers
 
 
+def helm_scoped(catalog: Catalog, record: Operator | Tenant) -> bool:
+    """A Helm operator's chart receives only its own values block (docs/helm.md), so its
+    layers do not join the hierarchy that `${values.…}` names."""
+    return isinstance(record, Operator) and catalog.components[record.source].engine == "helm"
+
+
+def split_layers(layers: Sequence[Layer]) -> tuple[list[Layer], list[Layer]]:
+    """(platform, environment and cluster layers; the record's own file and entries)."""
+    own = [layer for layer in layers if layer.name.rpartition(" ")[2].startswith(OWN_LAYERS)]
+    return [layer for layer in layers if layer not in own], own
+
+
 def tenant_quotas(catalog: Catalog, cluster: Cluster, tenant: Tenant) -> dict[str, Any]:
     """The tenant's quotas, then its environment's and cluster's `tenants.<name>.quotas`."""
     quotas = dict(tenant.quotas)
@@ -150,7 +163,9 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
     platform = catalog.platform
     values: dict[str, Any] = derived_values(catalog, cluster)
     origins: dict[tuple[str, ...], Origin] = {}
-    for layer in value_layers(catalog, cluster, record):
+    layers = value_layers(catalog, cluster, record)
+    shared, own = split_layers(layers) if helm_scoped(catalog, record) else (layers, [])
+    for layer in shared:
         values = deep_merge(values, layer.values)
         origins.update(layer.origins)
 
@@ -208,8 +223,15 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
         context["tenant"] = interpolate(
             context["tenant"], context, record.field_origins, record.origin, own="tenant"
         )
-    layers = (platform, environment, cluster, record)
-    sources = tuple(dict.fromkeys(PurePosixPath(layer.origin.path) for layer in layers))
+    if own:  # a Helm chart's values: its block, referencing the hierarchy above
+        block: dict[str, Any] = {}
+        block_origins: dict[tuple[str, ...], Origin] = {}
+        for layer in own:
+            block = deep_merge(block, layer.values)
+            block_origins.update(layer.origins)
+        values = interpolate(block, context, block_origins, record.origin, local=False)
+    files = (platform, environment, cluster, record)
+    sources = tuple(dict.fromkeys(PurePosixPath(f.origin.path) for f in files))
     return RenderUnit(
         cluster=cluster,
         environment=environment,
@@ -232,8 +254,12 @@ def interpolate(
     origins: Mapping[tuple[str, ...], Origin],
     fallback: Origin,
     own: str = "values",
+    local: bool = True,
 ) -> dict[str, Any]:
     """Replace ${a.b.c} references in every string under values.
+
+    `${<own>.…}` names a key of these values; with local=False it names context[own] instead
+    (a Helm operator's block references the hierarchy, never itself).
 
     A string that is exactly one reference takes the referenced value with its type; `$${x}`
     stays literally `${x}`. References to other values resolve recursively; a cycle or a
@@ -250,7 +276,7 @@ def interpolate(
 
     def lookup(reference: str, at: tuple[str, ...]) -> Any:
         parts = tuple(reference.strip().split("."))
-        if parts[0] == own:
+        if parts[0] == own and local:
             return value_at(parts[1:], at)
         node: Any = context
         for part in parts:

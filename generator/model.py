@@ -268,7 +268,9 @@ class RenderUnit:
     dirname: str  # output folder under rendered/<cluster>/: "010-cert-manager", "tenants/a"
     namespace: str
     component: Component
-    values: Values  # merged platform → environment → cluster → operator/tenant
+    # merged platform → environment → cluster → operator/tenant; for a Helm operator only its
+    # own block (chart values), with the hierarchy it references in context["values"]
+    values: Values
     context: Values  # what templates see: platform, environment, cluster, component, values
     sources: tuple[PurePosixPath, ...]  # catalog files this unit came from
     origin: Origin

@@ -77,12 +77,16 @@ version: 0.1.0
 
 _OPERATOR = """\
 # {name}: rendered from charts/{name}/ ({engine}). Values here are the operator's defaults;
-# environments and clusters may override them.
+# environments and clusters may override them.{scope}
 namespace: {name}
 values:
   image: {image}
   replicas: 1
 """
+
+_HELM_SCOPE = """
+# They are the chart's values and nothing else: write `registry: ${values.registry}` to hand
+# the chart a platform value (docs/helm.md)."""
 
 _TENANT = """\
 # Tenant {name}: confined to namespace ns-{name}. See docs/tenants.md for every key.
@@ -113,7 +117,7 @@ def new_operator(repo: Path, name: str, engine: NewEngine) -> list[PurePosixPath
         )
     files = {
         PurePosixPath("catalog/operators", f"{name}.yaml"): _OPERATOR.format(
-            name=short, engine=engine, image=IMAGE
+            name=short, engine=engine, image=IMAGE, scope=_HELM_SCOPE if engine == "helm" else ""
         ),
         **_component(short, engine),
     }

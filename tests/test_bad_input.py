@@ -199,6 +199,34 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         },
         "error: catalog/tenants/a.yaml:3:31: allow.0.namespace: unknown namespace 'wbe'\n  hint: did you mean 'web'?\n",
     ),
+    "exposed_tenant_without_gateway_namespace": (
+        {"catalog/tenants/a.yaml": "owners: [a]\nexposure: {exposed: true}\n"},
+        "error: catalog/tenants/a.yaml:2:21: exposure.exposed: tenant 'a' is exposed on dev-1, "
+        "where values.gateway.namespace is not set\n"
+        "  hint: set values.gateway.namespace (in catalog/platform.yaml, or per environment or "
+        "cluster) to the namespace of the operator that runs the shared gateway\n",
+    ),
+    "gateway_namespace_typo": (
+        {
+            "catalog/tenants/a.yaml": "owners: [a]\nexposure: {exposed: true}\n",
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  replicas: 2\n"
+            "  gateway: {namespace: wbe}\n",
+        },
+        "error: catalog/environments/dev.yaml:5:13: values.gateway.namespace: 'wbe' is not the "
+        "namespace of an operator on cluster 'dev-1', where tenant 'a' is exposed\n"
+        "  hint: did you mean 'web'?\n",
+    ),
+    "gateway_namespace_of_no_operator": (
+        {
+            "catalog/tenants/a.yaml": "owners: [a]\nexposure: {exposed: true}\n",
+            "catalog/clusters/dev-1.yaml": MINIMAL["catalog/clusters/dev-1.yaml"]
+            + "values:\n  gateway:\n    namespace: ingress\n",
+        },
+        "error: catalog/clusters/dev-1.yaml:9:5: values.gateway.namespace: 'ingress' is not the "
+        "namespace of an operator on cluster 'dev-1', where tenant 'a' is exposed\n"
+        "  hint: use the namespace of the operator that runs the shared gateway; operator "
+        "namespaces there: web\n",
+    ),
     "unknown_provider_in_enabled_on": (
         {
             "catalog/operators/010-web.yaml": "namespace: web\nenabledOn: {providers: [knd]}\nvalues: {greeting: x}\n"
@@ -250,7 +278,8 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
     ),
     "tenant_host_reference_dangles": (
         {
-            "catalog/tenants/a.yaml": "owners: [a]\nexposure:\n  exposed: true\n  hosts:\n    - a.${values.dns.zon}\n"
+            "catalog/tenants/a.yaml": "owners: [a]\nexposure:\n  exposed: true\n  hosts:\n    - a.${values.dns.zon}\n",
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  gateway: {namespace: web}\n",
         },
         "error: catalog/tenants/a.yaml:5:7: tenant.exposure.hosts.0: reference '${values.dns.zon}' does not resolve\n"
         "  hint: reference platform.*, environment.*, cluster.*, component.*, tenant.* or values.* keys that exist "

@@ -91,7 +91,7 @@ def test_a_copied_mapping_is_followed_into(tmp_path: Path) -> None:
         "${values.resources.medium}",
     )
     assert [(v["path"], v["layer"], v["origin"]) for v in source["via"]] == [
-        ("values.resources.medium.limits.cpu", "platform", "catalog/platform.yaml:30:61")
+        ("values.resources.medium.limits.cpu", "platform", "catalog/platform.yaml:34:61")
     ]
 
 
@@ -132,7 +132,7 @@ def test_jsonnet_and_helm_name_their_file_and_the_values_they_read() -> None:
             "environment operators.gateway",
             "catalog/environments/dev.yaml:10:32",
         ),
-        ("values.registry", "platform", "catalog/platform.yaml:25:3"),
+        ("values.registry", "platform", "catalog/platform.yaml:27:3"),
     ]
     keda = one_field(
         EXAMPLE,
@@ -142,7 +142,21 @@ def test_jsonnet_and_helm_name_their_file_and_the_values_they_read() -> None:
     )
     assert keda["emitted"] == "charts/keda/templates/operator.yaml"
     assert [(v["path"], v["origin"]) for v in keda["values"]] == [
-        ("values.operator.resources.limits.cpu", "catalog/operators/070-keda.yaml:16:5")
+        ("values.operator.resources.limits.cpu", "catalog/operators/070-keda.yaml:19:5")
+    ]
+
+
+def test_a_helm_value_is_traced_from_the_block_into_the_hierarchy() -> None:
+    # The chart reads the block's replicas; the block takes it from the environment.
+    field = one_field(EXAMPLE, "eks-prod/keda", "Deployment/keda-operator", "spec.replicas")
+    (value,) = field["values"]
+    assert (value["layer"], value["origin"], value["written"]) == (
+        "operator",
+        "catalog/operators/070-keda.yaml:16:3",
+        "${values.replicas}",
+    )
+    assert [(v["layer"], v["origin"], v["value"]) for v in value["via"]] == [
+        ("environment", "catalog/environments/prod.yaml:6:3", 3)
     ]
 
 

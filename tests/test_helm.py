@@ -385,8 +385,8 @@ def test_values_schema_is_enforced_and_blames_the_catalog_file(tmp_path: Path) -
         f"catalog/operators/050-demo.yaml:1: {WHERE}: values do not satisfy the chart's "
         "values.schema.json: "
         "demo: - at '/replicas': minimum: got 0, want 1\n"
-        "  hint: fix the value in the catalog (platform, environment, cluster or operator values); "
-        "the schema is charts/demo/values.schema.json"
+        "  hint: fix the value in the operator's values or in operators.demo.values of an "
+        "environment or cluster; the schema is charts/demo/values.schema.json"
     )
     assert "at '/mode': value must be one of 'fast', 'safe'" in failure(
         tmp_path, SCHEMA, {"mode": "slow"}

@@ -126,8 +126,8 @@ CLI_CASES = {
         "chart's "
         "values.schema.json: cache: - at '/cache/size': 'lots' does not match pattern "
         "'^[0-9]+[MG]i$'\n"
-        "  hint: fix the value in the catalog (platform, environment, cluster or operator values); "
-        "the schema is charts/cache/values.schema.json\n",
+        "  hint: fix the value in the operator's values or in operators.cache.values of an "
+        "environment or cluster; the schema is charts/cache/values.schema.json\n",
     ),
     "missing_dependency": (
         {

@@ -13,9 +13,10 @@ import pytest
 
 from generator.catalog import load_catalog
 from generator.engines import jsonnet
+from generator.errors import GeneratorError
 from generator.merge import resolve_units
 from generator.model import Manifest, RenderUnit
-from tests.conftest import EXAMPLE, write_tree
+from tests.conftest import EXAMPLE, MINIMAL, write_tree
 
 CLUSTER_SCOPED = {
     "Namespace",
@@ -246,17 +247,73 @@ def test_namespace_override_and_interpolated_hosts() -> None:
     )
 
 
+def test_the_gateway_namespace_comes_from_the_catalog_not_from_the_library(
+    tmp_path: Path,
+) -> None:
+    repo = write_tree(
+        tmp_path / "repo",
+        {
+            **MINIMAL,
+            "catalog/operators/005-edge.yaml": "namespace: edge\n",
+            "charts/edge/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+            "metadata: {name: edge}\ndata: {a: b}\n",
+            "catalog/environments/dev.yaml": "name: dev\norder: 10\nvalues:\n  replicas: 2\n"
+            "  gateway: {namespace: edge}\n",
+            "catalog/tenants/shop.yaml": "owners: [team-shop]\nexposure: {exposed: true}\n",
+            "catalog/tenants/batch.yaml": "owners: [team-batch]\n",
+        },
+    )
+    units = {u.name: u for u in resolve_units(load_catalog(repo)) if u.kind == "tenant"}
+    shop = tuple(jsonnet.render(units["shop"], repo))
+    policy = by_name(shop, "NetworkPolicy", "allow-from-gateway")
+    (peer,) = policy["spec"]["ingress"][0]["from"]
+    assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "edge"}
+    assert by_name(shop, "ConfigMap", "platform-info")["data"]["gatewayNamespace"] == "edge"
+    # Without the value, an unexposed tenant still renders; its platform-info says so.
+    write_tree(repo, {"catalog/environments/dev.yaml": MINIMAL["catalog/environments/dev.yaml"]})
+    (repo / "catalog/tenants/shop.yaml").unlink()
+    (batch,) = (u for u in resolve_units(load_catalog(repo)) if u.name == "batch")
+    info = by_name(tuple(jsonnet.render(batch, repo)), "ConfigMap", "platform-info")
+    assert info["data"]["gatewayNamespace"] == ""
+
+
+def with_tenant_component(tmp_path: Path, main: str) -> Path:
+    """A copy of the example platform with its own charts/tenant/main.jsonnet."""
+    repo = tmp_path / "repo"
+    for folder in ("catalog", "charts"):
+        shutil.copytree(EXAMPLE / folder, repo / folder)
+    return write_tree(repo, {"charts/tenant/main.jsonnet": main})
+
+
+def test_the_library_refuses_an_exposed_tenant_without_a_gateway_namespace(
+    tmp_path: Path,
+) -> None:
+    # A platform's own tenant component that drops the value the catalog check vouched for.
+    repo = with_tenant_component(
+        tmp_path,
+        """\
+local base = import 'tenant/tenant.libsonnet';
+
+function(tenant, values) base.new(tenant, values { gateway: null })
+""",
+    )
+    unit = next(u for u in resolve_units(load_catalog(repo)) if u.name == "payments")
+    with pytest.raises(GeneratorError) as raised:
+        jsonnet.render(unit, repo)
+    assert str(raised.value).splitlines()[0] == (
+        "generator/jsonnet/tenant/tenant.libsonnet:86:11: eks-prod/payments: runtime error: "
+        "tenant payments is exposed but values.gateway.namespace is not set: set it to the "
+        "namespace of the operator that runs the shared gateway"
+    )
+
+
 # ---------------------------------------------------------------- extension
 
 
 def test_a_platform_team_extends_the_tenant_library(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    for folder in ("catalog", "charts"):
-        shutil.copytree(EXAMPLE / folder, repo / folder)
-    write_tree(
-        repo,
-        {
-            "charts/tenant/main.jsonnet": """\
+    repo = with_tenant_component(
+        tmp_path,
+        """\
 local k = import 'k8s.libsonnet';
 local base = import 'tenant/tenant.libsonnet';
 
@@ -266,7 +323,6 @@ function(tenant, values)
     budget: k.configMap('team-budget', { owner: tenant.owners[0] }, tenant.namespace),
   }
 """,
-        },
     )
     unit = next(u for u in resolve_units(load_catalog(repo)) if u.name == "payments")
     assert unit.component.path.as_posix() == "charts/tenant"

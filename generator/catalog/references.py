@@ -5,9 +5,11 @@ versions without bundled schemas."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 
 from generator.catalog.records import Locate
 from generator.errors import GeneratorError
+from generator.merge import value_layers
 from generator.model import Catalog, Cluster, Environment, Operator, Origin, Tenant
 
 # Namespaces of Kubernetes itself and of the GitOps controllers: never a tenant's.
@@ -94,6 +96,7 @@ def check_references(catalog: Catalog, problems: list[GeneratorError], at: Locat
                     problems.append(_unknown(f"enabledOn.{field}", name, names, where, what))
     _check_clusters(catalog, problems, at)
     _check_tenants(catalog, problems, at)
+    _check_gateway(catalog, problems, at)
 
 
 def _check_clusters(catalog: Catalog, problems: list[GeneratorError], at: Locate) -> None:
@@ -181,6 +184,73 @@ def _check_tenants(catalog: Catalog, problems: list[GeneratorError], at: Locate)
                         "namespace",
                     )
                 )
+
+
+def _check_gateway(catalog: Catalog, problems: list[GeneratorError], at: Locate) -> None:
+    """An exposed tenant admits traffic from values.gateway.namespace (docs/tenants.md): on every
+    cluster it runs on, that value must be set and be the namespace of an operator running
+    there. A value written as a `${…}` reference is resolved when rendering, not checked here."""
+    environments = {e.name for e in catalog.environments}
+    unset: dict[str, list[str]] = {}  # tenant → clusters without the value
+    wrong: dict[Origin, GeneratorError] = {}  # one problem per place the value is written
+    for cluster in sorted(catalog.clusters, key=lambda c: c.name):
+        if cluster.environment not in environments:
+            continue  # reported above
+        exposed = [
+            t
+            for t in sorted(catalog.tenants, key=lambda t: t.name)
+            if t.exposure.get("exposed") is True
+            and t.enabled.allows(cluster)
+            and cluster.tenants.selects(t.name, t.labels)
+        ]
+        namespaces = {
+            o.namespace
+            for o in catalog.operators
+            if o.enabled.allows(cluster) and cluster.operators.selects(o.name, o.labels)
+        }
+        for tenant in exposed:
+            value, origin = _gateway_namespace(catalog, cluster, tenant)
+            if value is None:
+                unset.setdefault(tenant.name, []).append(cluster.name)
+            elif isinstance(value, str) and "${" in value:
+                continue
+            elif value not in namespaces and origin not in wrong:
+                close = difflib.get_close_matches(str(value), sorted(namespaces), n=1)
+                wrong[origin] = GeneratorError(
+                    f"values.gateway.namespace: '{value}' is not the namespace of an operator "
+                    f"on cluster '{cluster.name}', where tenant '{tenant.name}' is exposed",
+                    origin,
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "use the namespace of the operator that runs the shared gateway; "
+                    f"operator namespaces there: {', '.join(sorted(namespaces)) or 'none'}",
+                )
+    problems.extend(wrong.values())
+    for tenant in catalog.tenants:
+        if tenant.name in unset:
+            problems.append(
+                GeneratorError(
+                    f"exposure.exposed: tenant '{tenant.name}' is exposed on "
+                    f"{', '.join(unset[tenant.name])}, where values.gateway.namespace is not set",
+                    at(tenant.origin, "exposure", "exposed", value=True),
+                    "set values.gateway.namespace (in catalog/platform.yaml, or per environment "
+                    "or cluster) to the namespace of the operator that runs the shared gateway",
+                )
+            )
+
+
+def _gateway_namespace(catalog: Catalog, cluster: Cluster, tenant: Tenant) -> tuple[object, Origin]:
+    """The tenant unit's values.gateway.namespace as written (before interpolation), and where."""
+    value: object = None
+    origin = tenant.origin
+    for layer in value_layers(catalog, cluster, tenant):
+        gateway = layer.values.get("gateway")
+        if "gateway" in layer.values and gateway is None:  # an explicit null removes it
+            value = None
+        elif isinstance(gateway, Mapping) and "namespace" in gateway:
+            value = gateway["namespace"]
+            origin = layer.origins.get(("gateway", "namespace"), layer.origin)
+    return value, origin
 
 
 def _unknown(key: str, value: str, known: set[str], origin: Origin, what: str) -> GeneratorError:

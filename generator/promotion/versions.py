@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.merge import Layer, deep_merge, value_layers
+from generator.merge import Layer, deep_merge, helm_scoped, split_layers, value_layers
 from generator.model import (
     Catalog,
+    Cluster,
     Environment,
     Operator,
     Origin,
@@ -65,11 +66,17 @@ def _set_by(layers: Sequence[Layer], path: Path_, fallback: Origin) -> Origin:
     return fallback
 
 
+def _layers(catalog: Catalog, holder: Environment | Cluster, operator: Operator) -> list[Layer]:
+    """The layers that reach the operator's templates: a Helm chart sees only its own block."""
+    layers = value_layers(catalog, holder, operator)
+    return split_layers(layers)[1] if helm_scoped(catalog, operator) else layers
+
+
 def environment_pins(
     catalog: Catalog, environment: Environment, operator: Operator
 ) -> dict[Path_, Pinned]:
     """The versions an environment gives an operator before any cluster changes them."""
-    layers = value_layers(catalog, environment, operator)
+    layers = _layers(catalog, environment, operator)
     values: dict[str, Any] = {}
     for layer in layers:
         values = deep_merge(values, layer.values)
@@ -82,7 +89,7 @@ def environment_pins(
 def unit_pins(catalog: Catalog, unit: RenderUnit) -> dict[Path_, Pinned]:
     """The versions one cluster's unit runs, with the layer that set each."""
     operator = next(o for o in catalog.operators if o.name == unit.name)
-    layers = value_layers(catalog, unit.cluster, operator)
+    layers = _layers(catalog, unit.cluster, operator)
     return {
         path: Pinned(unit.name, path, value, _set_by(layers, path, operator.origin))
         for path, value in version_paths(unit.values)

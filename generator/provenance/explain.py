@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import GeneratorError
-from generator.merge import REFERENCE, value_layers
+from generator.merge import REFERENCE, helm_scoped, split_layers, value_layers
 from generator.model import Catalog, Manifest, Operator, Origin, RenderUnit, Tenant
 from generator.overlays.trace import FieldPath, OverlayChange
 
@@ -326,12 +326,17 @@ class _Chains:
         self.catalog = catalog
         self.unit = unit
         self.record = record
-        self.layers = value_layers(catalog, unit.cluster, record)
+        layers = value_layers(catalog, unit.cluster, record)
+        # A Helm chart reads its own block (unit.values); references lead into the hierarchy.
+        self.shared, self.own = (
+            split_layers(layers) if helm_scoped(catalog, record) else (layers, [])
+        )
 
     def value(self, path: tuple[str, ...], depth: int = 0) -> Source:
-        resolved = _at(self.unit.values, path)
+        block = bool(self.own) and depth == 0
+        resolved = _at(self.unit.values if block else self.unit.context["values"], path)
         name = "values." + ".".join(path)
-        for layer in reversed(self.layers):
+        for layer in reversed(self.own if block else self.shared):
             if path in layer.origins:
                 written = _at(layer.values, path)
                 via = self._via(written, depth)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.engines.value_reads import covers
-from generator.merge import REFERENCE, deep_merge, value_layers
+from generator.merge import REFERENCE, Layer, deep_merge, helm_scoped, split_layers, value_layers
 from generator.model import (
     Catalog,
     Cluster,
@@ -41,18 +42,30 @@ def leaves(values: Mapping[str, object], prefix: Path_ = ()) -> Iterator[Path_]:
             yield path
 
 
-def unit_reads(catalog: Catalog, unit: RenderUnit, reads: Reads) -> set[Path_]:
+class UnitReads(NamedTuple):
+    """What reached a unit's templates: paths of its own values (what `operators.<name>.values`
+    entries set) and of the hierarchy (what environment and cluster `values` set). They differ
+    only for a Helm operator, whose chart sees its own block alone (docs/helm.md)."""
+
+    own: set[Path_]
+    shared: set[Path_]
+
+
+def unit_reads(catalog: Catalog, unit: RenderUnit, reads: Reads) -> UnitReads:
     """The value paths a unit's templates read, plus every value a read one references through
     `${values.…}` (the reference is how it reached the template)."""
     found = {r[1:] for r in reads.values if r[:1] == ("values",)}
     record = _record(catalog, unit)
-    raw: dict[str, object] = {}
-    for layer in value_layers(catalog, unit.cluster, record):
-        raw = deep_merge(raw, layer.values)
-    references = dict(_references(raw))
+    layers = value_layers(catalog, unit.cluster, record)
+    shared, own = split_layers(layers) if helm_scoped(catalog, record) else (layers, [])
     if isinstance(record, Tenant):  # tenant fields (exposure.hosts, ...) may reference values
         fields = {"exposure": record.exposure, "quotas": record.quotas}
         found.update(t for _, targets in _references(fields) for t in targets)
+    chart = set(found)
+    if own:  # the chart reads its block; the block's references reach the hierarchy
+        block = _merged(own)
+        found = {t for h, targets in _references(block) if covers(chart, h) for t in targets}
+    references = dict(_references(_merged(shared)))
     pending = list(found)
     while pending:
         path = pending.pop()
@@ -61,7 +74,14 @@ def unit_reads(catalog: Catalog, unit: RenderUnit, reads: Reads) -> set[Path_]:
                 for target in targets - found:
                     found.add(target)
                     pending.append(target)
-    return found
+    return UnitReads(chart if own else found, found)
+
+
+def _merged(layers: Sequence[Layer]) -> dict[str, object]:
+    raw: dict[str, object] = {}
+    for layer in layers:
+        raw = deep_merge(raw, layer.values)
+    return raw
 
 
 def _record(catalog: Catalog, unit: RenderUnit) -> Operator | Tenant:
@@ -110,7 +130,7 @@ def unused_values(
         else:
             clusters, scope = [holder.name], holder.name
         mine = {k: v for k, v in read_by.items() if k[0] in clusters}
-        everyone = list(mine.values())
+        everyone = [r.shared for r in mine.values()]
         for path in leaves(holder.values):
             if not any(covers(r, path) for r in everyone):
                 found.append(
@@ -126,7 +146,7 @@ def unused_values(
             ("tenant", holder.tenant_overrides),
         ):
             for name, entry in overrides.items():
-                theirs = [v for k, v in mine.items() if k[1:] == (kind, name)]
+                theirs = [v.own for k, v in mine.items() if k[1:] == (kind, name)]
                 key = f"{kind}s.{name}.values"
                 if not theirs:
                     if entry.values:

@@ -68,8 +68,9 @@ def render(unit: RenderUnit, repo: Path) -> list[Manifest]:
 def rendered(unit: RenderUnit, repo: Path) -> Rendered:
     """The chart's objects for this unit: CRDs from crds/, templates in install order, hooks.
 
-    Release name = unit name, namespace = unit namespace, values = the unit's merged values
-    over the chart's values.yaml; .Capabilities follow the cluster's kubernetesVersion.
+    Release name = unit name, namespace = unit namespace, values = the operator's own values
+    block (unit.values, see merge.helm_scoped) over the chart's values.yaml; .Capabilities
+    follow the cluster's kubernetesVersion.
     """
     chart = read_chart(repo, unit.component.path)
     check_release_name(unit)

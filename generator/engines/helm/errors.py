@@ -36,8 +36,8 @@ def translate(
             f"{prefix}: values do not satisfy the chart's values.schema.json: "
             f"{' '.join(text.split(chr(10), 1)[-1].split())}",
             unit.origin,
-            f"fix the value in the catalog (platform, environment, cluster or {unit.kind} "
-            f"values); the schema is {chart.path}/values.schema.json",
+            f"fix the value in the operator's values or in operators.{unit.name}.values of an "
+            f"environment or cluster; the schema is {chart.path}/values.schema.json",
         )
     for pattern, what in ((_PARSE, "template parse error"), (_EXEC, "template failed")):
         match = pattern.match(text)

@@ -16,7 +16,6 @@ local k = import '../k8s.libsonnet';
       defaultRequest: { cpu: '100m', memory: '128Mi' },
       max: { cpu: '2', memory: '4Gi' },
     },
-    gatewayNamespace: 'gateway-system',
   },
 
   local get(obj, key, default) = if obj != null && std.objectHas(obj, key) && obj[key] != null then obj[key] else default,
@@ -29,7 +28,9 @@ local k = import '../k8s.libsonnet';
     local quotas = $.defaults.quotas + get(defaults, 'quotas', {}) + get(tenant, 'quotas', {}),
     local limits = $.defaults.limitRange + get(defaults, 'limits', {}),
     local exposed = get(get(tenant, 'exposure', {}), 'exposed', false),
-    local gatewayNamespace = get(get(values, 'gateway', {}), 'namespace', $.defaults.gatewayNamespace),
+    // The shared gateway's namespace: required (and checked against the cluster's operators by
+    // the catalog) when the tenant is exposed; see docs/tenants.md.
+    local gatewayNamespace = get(get(values, 'gateway', {}), 'namespace', null),
     local podSecurity = get(tenant, 'podSecurity', 'restricted'),
     local storageClass = get(tenant, 'storageClass', null),
     local otherClasses = std.set([
@@ -73,7 +74,7 @@ local k = import '../k8s.libsonnet';
       storageClass: if storageClass != null then storageClass else '',
       dnsZone: get(get(values, 'dns', {}), 'zone', ''),
       hosts: std.join(',', get(get(tenant, 'exposure', {}), 'hosts', [])),
-      gatewayNamespace: gatewayNamespace,
+      gatewayNamespace: if gatewayNamespace != null then gatewayNamespace else '',
     }, ns),
 
     networkPolicies: {
@@ -81,7 +82,10 @@ local k = import '../k8s.libsonnet';
       dns: k.networkPolicies.allowDNS(ns),
       sameNamespace: k.networkPolicies.allowSameNamespace(ns),
       gateway: if exposed then
-        k.networkPolicies.allowIngressFromNamespace('allow-from-gateway', gatewayNamespace, namespace=ns),
+        if gatewayNamespace == null then
+          error 'tenant %s is exposed but values.gateway.namespace is not set: set it to the namespace of the operator that runs the shared gateway' % tenant.name
+        else
+          k.networkPolicies.allowIngressFromNamespace('allow-from-gateway', gatewayNamespace, namespace=ns),
       allow: [
         k.networkPolicies.allowEgressTo(
           'allow-to-%s-%s' % [a.namespace, a.service],
