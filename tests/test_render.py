@@ -83,7 +83,7 @@ def test_a_changed_target_of_a_symlinked_templates_folder_misses_the_cache(
     minimal_repo: Path,
 ) -> None:
     configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: {}\n"
-    shared = minimal_repo / "shared/templates"
+    shared = minimal_repo / "common/templates"
     shared.mkdir(parents=True)
     (shared / "cm.yaml").write_text(configmap.format("ONE"))
     (minimal_repo / "catalog/operators/020-linked.yaml").write_text("namespace: linked\n")
@@ -91,7 +91,7 @@ def test_a_changed_target_of_a_symlinked_templates_folder_misses_the_cache(
     (minimal_repo / "charts/linked/Chart.yaml").write_text(
         "apiVersion: v2\nname: linked\nversion: 0.1.0\n"
     )
-    (minimal_repo / "charts/linked/templates").symlink_to("../../shared/templates")
+    (minimal_repo / "charts/linked/templates").symlink_to("../../common/templates")
     assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
     (shared / "cm.yaml").write_text(configmap.format("TWO"))
     result = run_cli(["render", "--check", "--repo", str(minimal_repo)])
