@@ -72,15 +72,26 @@ def test_jobs_on_the_command_line_and_its_errors(tmp_path: Path) -> None:
             ),
         },
     )
-    result = run_cli(["render", "--repo", str(repo), "--jobs", "2"])
-    assert result.code == 2
-    assert result.err == (  # dev-1's error, as a serial render reports it; not dev-2's
-        "error: charts/web/deployment.yaml.j2:6: dev-1/web: undefined value 'cluster.nme'\n"
+    hint = (
         "  hint: did you mean 'cluster.name'? define it in the catalog or guard it with "
         "`is defined` / `| default(...)`\n"
     )
+    serial = run_cli(["render", "--repo", str(repo), "--jobs", "1"])
+    result = run_cli(["render", "--repo", str(repo), "--jobs", "2"])
+    assert (result.code, result.out) == (2, "")
+    assert result.err == serial.err == (  # every cluster's error, in cluster order
+        "error: charts/web/deployment.yaml.j2:6: dev-1/web: undefined value 'cluster.nme'\n"
+        + hint
+        + "charts/web/deployment.yaml.j2:6: dev-2/web: undefined value 'cluster.nme'\n"
+        + hint
+    )
     assert not (repo / "rendered").exists()
-    assert run_cli(["render", "--repo", str(repo), "--jobs", "0"]).code == 2
+    zero = run_cli(["render", "--repo", str(repo), "--jobs", "0"])
+    assert zero.code == 2
+    assert zero.err.endswith(
+        "Error: Invalid value for '-j' / '--jobs': 0 is not in the range x>=1.\n"
+    )
+    assert not (repo / "rendered").exists()
 
 
 def test_parallel_render_writes_the_same_tree(tmp_path: Path) -> None:
