@@ -1,9 +1,13 @@
-"""Rendering clusters in worker processes: the same files, findings and first error as a
-serial render, whatever the number of workers."""
+"""Rendering clusters in worker processes: the same files, findings and errors as a serial
+render, whatever the number of workers; Ctrl-C leaves rendered/ as it was."""
 
 from __future__ import annotations
 
 import pickle
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -72,15 +76,30 @@ def test_jobs_on_the_command_line_and_its_errors(tmp_path: Path) -> None:
             ),
         },
     )
-    result = run_cli(["render", "--repo", str(repo), "--jobs", "2"])
-    assert result.code == 2
-    assert result.err == (  # dev-1's error, as a serial render reports it; not dev-2's
-        "error: charts/web/deployment.yaml.j2:6: dev-1/web: undefined value 'cluster.nme'\n"
+    hint = (
         "  hint: did you mean 'cluster.name'? define it in the catalog or guard it with "
         "`is defined` / `| default(...)`\n"
     )
+    serial = run_cli(["render", "--repo", str(repo), "--jobs", "1"])
+    result = run_cli(["render", "--repo", str(repo), "--jobs", "2"])
+    assert (result.code, result.out) == (2, "")
+    assert (
+        result.err
+        == serial.err
+        == (  # every cluster's error, in cluster order
+            "error: charts/web/deployment.yaml.j2:6: dev-1/web: undefined value 'cluster.nme'\n"
+            + hint
+            + "charts/web/deployment.yaml.j2:6: dev-2/web: undefined value 'cluster.nme'\n"
+            + hint
+        )
+    )
     assert not (repo / "rendered").exists()
-    assert run_cli(["render", "--repo", str(repo), "--jobs", "0"]).code == 2
+    zero = run_cli(["render", "--repo", str(repo), "--jobs", "0"])
+    assert zero.code == 2
+    assert zero.err.endswith(
+        "Error: Invalid value for '-j' / '--jobs': 0 is not in the range x>=1.\n"
+    )
+    assert not (repo / "rendered").exists()
 
 
 def test_parallel_render_writes_the_same_tree(tmp_path: Path) -> None:
@@ -91,3 +110,52 @@ def test_parallel_render_writes_the_same_tree(tmp_path: Path) -> None:
         assert run_cli(["-q", "render", "--repo", str(repo), "--jobs", jobs]).code == 0
     assert snapshot(one / "rendered") == snapshot(two / "rendered")
     assert snapshot(two / "rendered") == snapshot(two / "committed")
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is pid (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_ctrl_c_during_a_pooled_render_leaves_rendered_untouched(tmp_path: Path) -> None:
+    repo = copy_repo(EXAMPLE, tmp_path / "repo")
+    local = (repo / "catalog/clusters/kind-local.yaml").read_text()
+    for index in range(10):  # more clusters, so the render is still running when interrupted
+        name = f"kind-x{index}"
+        (repo / f"catalog/clusters/{name}.yaml").write_text(local.replace("kind-local", name))
+    before = snapshot(repo)
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "render",
+        "--repo",
+        str(repo),
+        "--jobs",
+        "2",
+        "--no-cache",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while not workers:  # the pool's workers are the children of the fork server
+        assert process.poll() is None, process.communicate()  # it must not end on its own
+        assert time.monotonic() < deadline
+        workers = {w for server in children(process.pid) for w in children(server)}
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (130, "", "\naborted\n")
+    assert snapshot(repo) == before  # no file written, no temporary folder left
+    while any(Path(f"/proc/{w}").exists() for w in workers):  # and no worker left running
+        assert time.monotonic() < deadline, workers
+        time.sleep(0.05)

@@ -39,9 +39,10 @@ def test_sharded_and_merged_equals_one_full_render(shards: list[Path], tmp_path:
     merged = copy_repo(EXAMPLE, tmp_path / "merged")
     (merged / "rendered/eks-prod/stale.yaml").write_text("left from an older render\n")
     result = run_cli(["render", "--repo", str(merged), "--merge-shards", *map(str, shards)])
-    assert (result.code, result.err) == (
+    assert (result.code, result.out, result.err) == (
         0,
         "merged 3 shard(s) into rendered/: 0 added, 0 changed, 1 removed\n",
+        "",
     )
     assert snapshot(merged / "rendered") == snapshot(full / "rendered")
     assert {p.name for p in (shards[0]).iterdir()} == {".shard", "eks-prod", "mgmt"}
