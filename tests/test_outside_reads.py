@@ -5,6 +5,7 @@ neither reads nor walks what lies outside, and `kind`/`apiVersion` never choose 
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
@@ -218,7 +219,7 @@ def test_a_render_does_not_validate_against_a_schema_a_kind_points_at(minimal_re
 
 
 def test_schemas_pull_writes_no_file_named_by_a_path_like_kind() -> None:
-    crd = {
+    crd: dict[str, Any] = {
         "metadata": {"name": "evil.example.com"},
         "spec": {
             "group": "example.com",

@@ -107,11 +107,10 @@ CHART_YAMLS = [
 @st.composite
 def component(draw: st.DrawFn) -> dict[str, str | bytes]:
     """One extra operator `020-c` with a plain, Jinja, Jsonnet or Helm component."""
-    files: dict[str, str | bytes] = {"catalog/operators/020-c.yaml": "namespace: c\n"}
+    operator = "namespace: c\n"
     if draw(st.booleans()):
-        files["catalog/operators/020-c.yaml"] += dump([{"values": draw(value)}]).replace(
-            "---\n", ""
-        )
+        operator += dump([{"values": draw(value)}]).replace("---\n", "")
+    files: dict[str, str | bytes] = {"catalog/operators/020-c.yaml": operator}
     engine = draw(st.sampled_from(["plain", "jinja", "jsonnet", "helm"]))
     if engine == "plain":
         files["charts/c/a.yaml"] = dump(draw(st.lists(kubernetes_object(), max_size=3)))
@@ -135,7 +134,8 @@ def component(draw: st.DrawFn) -> dict[str, str | bytes]:
         )
     if draw(st.integers(0, 4)) == 0:  # a stray byte somewhere in one file
         name = draw(st.sampled_from(sorted(files)))
-        data = files[name].encode() if isinstance(files[name], str) else files[name]
+        content = files[name]
+        data = content.encode() if isinstance(content, str) else content
         at = draw(st.integers(0, len(data)))
         files[name] = (
             data[:at] + draw(st.sampled_from([b"\x00", b"\xe9", b"\x1b", b"\t"])) + data[at:]
