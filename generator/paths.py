@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
 from generator.model import Origin
@@ -72,9 +72,13 @@ def read_text(
     shown: str,
     origin: Origin,
     hint: str = OUTSIDE_HINT,
+    *,
+    rel: PurePosixPath,
 ) -> str:
-    """read_bytes() decoded as UTF-8; other bytes are an error at the first bad one's line."""
-    return decode_utf8(read_bytes(path, repo, what, shown, origin, hint), origin.path)
+    """read_bytes() decoded as UTF-8; other bytes are an error at the first bad one's line and
+    column in `rel`, the file's own name: `origin` is where the file is named (a resource
+    entry of a kustomization, say), which a refusal to read it points at."""
+    return decode_utf8(read_bytes(path, repo, what, shown, origin, hint), rel)
 
 
 def is_kind(text: str) -> bool:

@@ -397,6 +397,9 @@ _YAML11_SENSITIVE = tuple(
         # Rust parser would stop reading at a NUL and return the truncated document.
         yaml.reader.Reader.NON_PRINTABLE.pattern,
         r"\d{4301}",  # longer than Python converts
+        # A byte-order mark: libyaml skips it where a document starts, as Kustomize does; the
+        # Rust parser would keep it as part of the first key.
+        "\ufeff",
     )
 )
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)

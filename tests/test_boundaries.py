@@ -196,6 +196,23 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         "error: overlays/clusters/dev-1/web/x.yaml:6:9: file is not valid UTF-8 (byte 0xe9)\n"
         "  hint: save the file as UTF-8\n",
     ),
+    "overlay_patch_not_utf8": (
+        {
+            OVERLAY + "kustomization.yaml": "patches:\n- path: p.yaml\n",
+            OVERLAY + "p.yaml": b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+            b"  annotations:\n    a: caf\xe9\n",
+        },
+        "error: overlays/clusters/dev-1/web/p.yaml:6:11: file is not valid UTF-8 (byte 0xe9)\n"
+        "  hint: save the file as UTF-8\n",
+    ),
+    "overlay_configurations_not_utf8": (
+        {
+            OVERLAY + "kustomization.yaml": "configurations:\n- c.yaml\n",
+            OVERLAY + "c.yaml": b"nameReference:\n- kind: caf\xe9\n",
+        },
+        "error: overlays/clusters/dev-1/web/c.yaml:2:12: file is not valid UTF-8 (byte 0xe9)\n"
+        "  hint: save the file as UTF-8\n",
+    ),
     "strategic_merge_patch_list_field_of_wrong_type": (
         {
             OVERLAY + "kustomization.yaml": "patches:\n- path: p.yaml\n",

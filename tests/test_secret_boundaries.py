@@ -62,10 +62,13 @@ SOPS_CASES = {
         f"--- {FLOW}\n# {VALUE}\n",
         f"error: {SOPS_FILE}:1: " + NOT_COPYABLE,
     ),
-    # The fast parser stops at a NUL; libyaml reads the document alone and refuses it.
+    # Before: a NUL inside the document let text other than that document reach rendered/.
+    # A NUL is refused by both parsers at its line and column before a document is copied.
     "nul_byte_inside_the_document": (
         ENCRYPTED + f"\x00\nstringData:\n  leak: {VALUE}\n",
-        f"error: {SOPS_FILE}:1: " + NOT_COPYABLE,
+        f"error: {SOPS_FILE}:15:1: malformed YAML: control character U+0000 is not allowed\n"
+        '  hint: remove it; write it as an escape ("\\x1b") inside a double-quoted string if '
+        "the value needs it\n",
     ),
     "plaintext_comment_inside_the_document": (
         ENCRYPTED.replace("data:\n", f"data:\n  # password: {VALUE}\n"),

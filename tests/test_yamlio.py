@@ -104,6 +104,7 @@ TRICKY_STREAMS = [
     "",
     "---\n---\n",
     "x: -0755\ny: +12\nz: 0x1F\nw: .inf\nv: ~\n",
+    "\ufeffapiVersion: v1\nkind: ConfigMap\n---\n\ufeffdata: {a: b}\n",  # byte-order marks
 ]
 
 

@@ -101,7 +101,7 @@ def _expected_place(rel: PurePosixPath) -> bool:
 
 
 def _read_one(path: Path, rel: PurePosixPath, repo: Path) -> CatalogFile:
-    text = read_text(path, repo, "catalog file", str(rel), Origin(rel), CATALOG_HINT)
+    text = read_text(path, repo, "catalog file", str(rel), Origin(rel), CATALOG_HINT, rel=rel)
     documents = [d for d in load_with_positions(text, rel) if d.data is not None]
     if len(documents) != 1 or not isinstance(documents[0].data, Mapping):
         found = "no document" if not documents else f"{len(documents)} documents"

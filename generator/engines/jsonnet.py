@@ -58,7 +58,14 @@ def _rendered(unit: RenderUnit, repo: Path, engine: str | None) -> Rendered:
     prefix = f"{unit.label}: "
     try:
         source = (
-            read_text(folder / "main.jsonnet", repo, "file", str(main_name), Origin(main_name))
+            read_text(
+                folder / "main.jsonnet",
+                repo,
+                "file",
+                str(main_name),
+                Origin(main_name),
+                rel=main_name,
+            )
             if folder.is_relative_to(repo)
             else (folder / "main.jsonnet").read_text(encoding="utf-8")  # shipped with us
         )
@@ -117,7 +124,7 @@ def choose_engine(unit: RenderUnit, repo: Path, folder: Path) -> str:
         text = (
             marker.read_text("utf-8")
             if shipped
-            else read_text(marker, repo, "file", str(rel), origin)
+            else read_text(marker, repo, "file", str(rel), origin, rel=rel)
         )
         name = text.strip()
         if name not in ENGINES:

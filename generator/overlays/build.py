@@ -240,8 +240,9 @@ def _load_entry(
             "Kustomize only loads files in or below the kustomization's directory; list a"
             " directory with its own kustomization.yaml instead",
         )
-    text = read_text(path, state.root, "resource file", entry, k.origin(key, i))
-    return resources_from_text(text, relpath(path, state.root)), Configuration()
+    display = relpath(path, state.root)
+    text = read_text(path, state.root, "resource file", entry, k.origin(key, i), rel=display)
+    return resources_from_text(text, display), Configuration()
 
 
 def _generate(k: Kustomization, state: Build, resmap: ResMap) -> None:
@@ -394,7 +395,9 @@ def _load_replacements(
             str(entry["path"]), ["replacements", i, "path"], "replacement file", state.root
         )
         display = relpath(path, state.root)
-        text = read_text(path, state.root, "replacement file", str(entry["path"]), Origin(display))
+        text = read_text(
+            path, state.root, "replacement file", str(entry["path"]), Origin(display), rel=display
+        )
         for document, line in parse_documents(text, display):
             for item in document if isinstance(document, list) else [document]:
                 if not isinstance(item, dict):

@@ -117,7 +117,7 @@ def load_configurations(k: Kustomization, root: Path) -> Configuration:
         path = k.local_file(str(entry), ["configurations", i], "configurations file", root)
         display = relpath(path, root)
         where = k.origin("configurations", i)
-        text = read_text(path, root, "configurations file", str(entry), where)
+        text = read_text(path, root, "configurations file", str(entry), where, rel=display)
         documents = parse_documents(text, display)
         for document, line in documents:
             # positions of keys are looked up (slowly) only for a message, and only in the

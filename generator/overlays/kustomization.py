@@ -175,7 +175,7 @@ def load_kustomization(directory: Path, root: Path, *, warnings: list[str]) -> K
         )
     display = relpath(file.parent, root) / file.name  # the name as written, not its target
     # Kustomize skips a UTF-8 byte-order mark; left in, it would join the first key
-    text = read_text(file, root, "kustomization file", str(display), Origin(display))
+    text = read_text(file, root, "kustomization file", str(display), Origin(display), rel=display)
     text = text.removeprefix("\ufeff")
     documents = parse_documents(text, display)
     data = documents[0][0] if documents else {}

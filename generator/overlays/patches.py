@@ -202,7 +202,8 @@ def _patch_text(
     if inline_ok and ("\n" in entry or entry.lstrip().startswith(("{", "apiVersion:", "kind:"))):
         return entry, k.display
     path = k.local_file(entry, where, "patch file", root)
-    return read_text(path, root, "patch file", entry, k.origin(*where)), relpath(path, root)
+    display = relpath(path, root)
+    return read_text(path, root, "patch file", entry, k.origin(*where), rel=display), display
 
 
 def _anchored(pattern: str) -> re.Pattern[str]:
