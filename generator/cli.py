@@ -150,7 +150,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes rendering clusters side by side (default: the usable CPUs).",
+    help="Worker processes rendering clusters side by side [default: the usable CPUs when "
+    "there are at least 8 clusters to render, else 1].",
 )
 @click.option("--shard", metavar="I/N", help="Render only shard I of N (clusters by name).")
 @click.option(
@@ -205,14 +206,12 @@ def render(
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
         )
-    from generator.pool import usable_cpus
-
     result = pipeline.render_all(
         repo,
         clusters=clusters,
         validate=not no_validate,
         use_cache=not no_cache,
-        jobs=jobs or usable_cpus(),
+        jobs=jobs,
     )
     if result.findings and as_json:
         report.result(results.dumps(results.findings_document(result.findings)).rstrip("\n"))

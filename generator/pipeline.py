@@ -26,7 +26,7 @@ from generator.model import (
     RenderUnit,
     ResourceKey,
 )
-from generator.pool import ordered
+from generator.pool import ordered, usable_cpus
 from generator.unit_cache import UnitCache
 from generator.writer import RENDERED, TreeChanges, compare, layout, read_tree, write_tree
 
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from generator.overlays.targets import TargetReport
     from generator.provenance.blame import OverlayTrace
     from generator.provenance.unused import Unused
+
+
+# Below this many clusters a render is faster in one process than with a pool's start-up.
+POOL_MIN_CLUSTERS = 8
 
 
 @dataclass
@@ -56,9 +60,10 @@ def render_all(
     clusters: Sequence[str] = (),
     validate: bool = True,
     use_cache: bool = True,
-    jobs: int = 1,
+    jobs: int | None = 1,
 ) -> RenderResult:
-    """`jobs` processes render clusters side by side; the result is the same for any number."""
+    """`jobs` processes render clusters side by side (None: decide by the number of clusters);
+    the result is the same for any number."""
     timings: dict[str, float] = {}
     with _timed(timings, "fingerprint"):
         key = render_cache.fingerprint(repo, clusters, validate) if use_cache else ""
@@ -81,7 +86,7 @@ def _render(
     validate: bool,
     timings: dict[str, float],
     cache: UnitCache | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.gitops.checks import raise_problems
@@ -109,6 +114,8 @@ def _render(
     # Clusters are independent: a pool renders them in any order, results arrive in this one,
     # so output, findings and errors are those of a serial render.
     work = [(repo, catalog, c, by_cluster[c.name], validate, cache) for c in selected]
+    if jobs is None:  # a worker starts by importing the engines (about a second): few clusters
+        jobs = usable_cpus() if len(work) >= POOL_MIN_CLUSTERS else 1  # render faster alone
     for result in ordered(_cluster_result, work, jobs):
         problems += result.problems  # the other clusters' engine errors are reported too
         targets.merge(result.targets)
