@@ -33,6 +33,25 @@ def add_tenant(repo: Path) -> None:
     )
 
 
+SANDBOX = "catalog/clusters/linode-sandbox.yaml"
+
+
+def add_tenant_on_flux(repo: Path) -> None:
+    """A tenant on the Flux cluster, which lists the tenants it runs."""
+    write(
+        repo,
+        "catalog/tenants/ledger.yaml",
+        "name: ledger\nowners: [team-ledger]\n"
+        'quotas: {cpu: "2", memory: 4Gi, pods: 20, storage: 20Gi}\nstorage: standard\n'
+        "enabledOn: {clusters: [linode-sandbox]}\n",
+    )
+    replace(repo, SANDBOX, "include: [payments, search]", "include: [payments, search, ledger]")
+
+
+def remove_tenant_from_flux(repo: Path) -> None:
+    replace(repo, SANDBOX, "include: [payments, search]", "include: [payments]")
+
+
 def remove_tenant(repo: Path) -> None:
     (repo / "catalog/tenants/analytics.yaml").unlink()
 
@@ -125,12 +144,10 @@ def add_controller_image(repo: Path) -> None:
 
 
 def change_registry(repo: Path) -> None:
-    path = "overlays/environments/dev/kustomization.yaml"
     write(
         repo,
-        path,
-        (repo / path).read_text()
-        + "# KEDA from upstream's registry while the mirror lags behind.\n"
+        "overlays/environments/dev/kustomization.yaml",
+        "# KEDA from upstream's registry while the mirror lags behind.\nimages:\n"
         "- name: registry.acme.example/kedacore/keda\n  newName: ghcr.io/kedacore/keda\n",
     )
 
@@ -144,15 +161,28 @@ def bump_crd_version(repo: Path) -> None:
     )
 
 
+AUDITORS_EDIT = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: auditors-edit
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects:
+  - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: finance-auditors}
+"""
+
+
 def widen_tenant_rbac(repo: Path) -> None:
+    """The auditors get `edit` beside the `view` the tenant library gives them: a tenant
+    overlay may only add objects, so the widening is a binding of its own."""
+    folder = "overlays/clusters/eks-prod/tenants/payments"
     write(
         repo,
-        "overlays/clusters/eks-prod/tenants/payments/kustomization.yaml",
+        f"{folder}/kustomization.yaml",
         "# The auditors also restart payments workloads during incidents.\n"
-        "patches:\n- target: {kind: RoleBinding, name: tenant-readers}\n"
-        "  patch: |\n"
-        "    - op: replace\n      path: /roleRef/name\n      value: edit\n",
+        "resources:\n- auditors-edit.yaml\n",
     )
+    write(repo, f"{folder}/auditors-edit.yaml", AUDITORS_EDIT)
 
 
 DATABASE = """\

@@ -63,7 +63,10 @@ AUTOMATED = "prune none → false; selfHeal none → true; sync manual → autom
 DESCHEDULER = ("catalog/operators/065-descheduler.yaml", "charts/descheduler/deployment.yaml")
 KEDA = ("catalog/operators/070-keda.yaml", "catalog/operators/075-keda.yaml")
 APPROVER = ("charts/cert-manager/templates/approver-policy.yaml",)
-PAYMENTS_RBAC = ("overlays/clusters/eks-prod/tenants/payments/kustomization.yaml",)
+PAYMENTS_RBAC = (
+    "overlays/clusters/eks-prod/tenants/payments/auditors-edit.yaml",
+    "overlays/clusters/eks-prod/tenants/payments/kustomization.yaml",
+)
 PAYMENTS_NET = (
     "overlays/environments/staging/tenants/payments/allow-database.yaml",
     "overlays/environments/staging/tenants/payments/kustomization.yaml",
@@ -93,7 +96,7 @@ SCENARIOS = (
             Line(
                 "tenant-added",
                 "Tenant `billing` added (quota cpu 4, memory 8Gi, pods 40, storage 50Gi)",
-                (("eks-prod", 13, 0, 0),),
+                (("eks-prod", 14, 0, 0),),
                 ("catalog/tenants/billing.yaml",),
             ),
         ),
@@ -106,7 +109,7 @@ SCENARIOS = (
             Line(
                 "tenant-removed",
                 "Tenant `analytics` removed",
-                (("eks-prod", 0, 0, 12), ("kind-local", 0, 0, 12)),
+                (("eks-prod", 0, 0, 13), ("kind-local", 0, 0, 13)),
                 ("catalog/tenants/analytics.yaml",),
             ),
         ),
@@ -122,6 +125,47 @@ SCENARIOS = (
                 ("eks-prod", "kind-local"),
                 "`tenants/analytics` removed: all 10 resources deleted",
                 ("catalog/tenants/analytics.yaml",),
+            ),
+        ),
+    ),
+    # On Flux a tenant also brings the ServiceAccount its Kustomization applies as, that
+    # account's bindings and its Namespace: delivered with the tenant, not RBAC news.
+    Scenario(
+        "add_tenant_on_flux",
+        (edit.add_tenant_on_flux,),
+        (
+            Line(
+                "tenant-added",
+                "Tenant `ledger` added (quota cpu 2, memory 4Gi, pods 20, storage 20Gi)",
+                (("linode-sandbox", 16, 0, 0),),
+                ("catalog/clusters/linode-sandbox.yaml", "catalog/tenants/ledger.yaml"),
+            ),
+        ),
+        (),
+    ),
+    Scenario(
+        "remove_tenant_from_flux",
+        (edit.remove_tenant_from_flux,),
+        (
+            Line(
+                "tenant-removed",
+                "Tenant `search` removed",
+                (("linode-sandbox", 0, 0, 18),),
+                ("catalog/clusters/linode-sandbox.yaml",),
+            ),
+        ),
+        (
+            Finding(
+                "namespace-deletion",
+                ("linode-sandbox",),
+                "`Namespace ns-search` deleted, and every object in it",
+                ("catalog/clusters/linode-sandbox.yaml",),
+            ),
+            Finding(
+                "component-removed",
+                ("linode-sandbox",),
+                "`tenants/search` removed: all 12 resources deleted",
+                ("catalog/clusters/linode-sandbox.yaml",),
             ),
         ),
     ),
@@ -305,13 +349,13 @@ SCENARIOS = (
     Scenario(
         "widen_tenant_rbac",
         (edit.widen_tenant_rbac,),
-        (Line("other", "Tenant `payments` changed", (("eks-prod", 0, 1, 0),), PAYMENTS_RBAC),),
+        (Line("other", "Tenant `payments` changed", (("eks-prod", 1, 0, 0),), PAYMENTS_RBAC),),
         (
             Finding(
                 "rbac",
                 ("eks-prod",),
-                "`RoleBinding ns-payments/tenant-readers` (tenants/payments) changed: roleRef "
-                "ClusterRole view → ClusterRole edit",
+                "`RoleBinding ns-payments/auditors-edit` (tenants/payments) added: ClusterRole "
+                "edit to Group finance-auditors",
                 PAYMENTS_RBAC,
             ),
         ),
@@ -382,7 +426,7 @@ SCENARIOS = (
             Line(
                 "cluster-added",
                 "Cluster `eks-staging` added (staging)",
-                (("eks-staging", 146, 0, 0),),
+                (("eks-staging", 149, 0, 0),),
                 ("catalog/clusters/eks-staging.yaml",),
             ),
             Line(
@@ -539,8 +583,10 @@ def test_scenario_comment_matches_its_golden(
 def test_routine_tenant_addition_is_a_short_comment(platform: Path) -> None:
     scenario = next(s for s in SCENARIOS if s.name == "add_tenant")
     comment = markdown(commit(platform, scenario))
-    assert len(comment) < 4_000
-    assert comment.count("```diff") == 2  # its Application and AppProject; the rest by name
+    assert len(comment) < 5_000
+    # Its Application and its two AppProjects (the team's, and the one confining its
+    # rendered/ folder); the rest by name.
+    assert comment.count("```diff") == 3
     assert "<code>+ tenants/billing: 11 new object(s)</code>" in comment
 
 
@@ -591,8 +637,8 @@ def test_removed_tenant_on_a_cluster_without_prune_says_what_stays(platform: Pat
     scenario = next(s for s in SCENARIOS if s.name == "remove_tenant")
     assert [n.message for n in commit(platform, scenario).next_steps] == [
         "manual sync: someone must press Sync in Argo CD on `mgmt` for `tenants/analytics`; "
-        "prune off: the 12 deleted object(s) stay on the cluster until someone deletes them or "
+        "prune off: the 13 deleted object(s) stay on the cluster until someone deletes them or "
         "syncs with prune",
-        "Argo CD syncs it automatically; prune on: the 12 deleted object(s) are removed from the "
+        "Argo CD syncs it automatically; prune on: the 13 deleted object(s) are removed from the "
         "cluster",
     ]

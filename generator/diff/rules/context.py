@@ -69,11 +69,13 @@ class RuleContext:
 
     def summed_up(self, change: Change) -> bool:
         """Whether a headline or a removal line already covers the change: it belongs to a
-        cluster that appears or disappears, or to a folder that leaves its cluster."""
+        cluster that appears or disappears, to a folder that leaves its cluster, or delivers a
+        folder that is new on its cluster."""
         return (
             self.in_removed_cluster(change)
             or self.in_added_cluster(change)
             or self.in_removed_component(change)
+            or self.delivers_added_component(change)
         )
 
     def in_added_cluster(self, change: Change) -> bool:
@@ -87,6 +89,18 @@ class RuleContext:
         gone = self.removed_components
         return (change.cluster, change.component) in gone or (
             change.status == "removed" and (change.cluster, deployed_unit(change)) in gone
+        )
+
+    def delivers_added_component(self, change: Change) -> bool:
+        """Whether a change is a new object that delivers a folder new on its cluster (its
+        Application or Kustomization, a tenant's AppProjects or Flux ServiceAccount and
+        bindings): the platform writes them for every unit, and the folder's headline line
+        counts them."""
+        unit = deployed_unit(change)
+        return (
+            change.status == "added"
+            and bool(unit)
+            and (change.cluster, unit) in (self.added_components)
         )
 
     def production(self, cluster: str) -> bool:
@@ -116,8 +130,8 @@ class RuleContext:
 
 
 def deployed_unit(change: Change) -> str:
-    """The component folder a GitOps object deploys ("" for anything else): an Application's or
-    Kustomization's path, a tenant's AppProject by its name."""
+    """The component folder an object of a GitOps folder deploys ("" for anything else): an
+    Application's or Kustomization's path, a tenant's delivery objects by their source."""
     if change.component not in GITOPS_FOLDERS or not change.component:
         return ""
     body = change.resource.body
@@ -126,14 +140,11 @@ def deployed_unit(change: Change) -> str:
     parts = PurePosixPath(str(path or "").removeprefix("./")).parts
     if len(parts) >= 3 and parts[1] == change.cluster and parts[2] not in GITOPS_FOLDERS:
         return "/".join(parts[2:4]) if parts[2] == "tenants" else parts[2]
-    # A tenant's AppProjects (the team's and the one its rendered/ folder syncs under) are
-    # written from its catalog file, which the file header names as the source.
+    # What the platform writes beside a tenant's folder to deliver it (its AppProjects on Argo
+    # CD; on Flux the ServiceAccount its Kustomization applies as, that account's bindings and
+    # the Namespace) comes from the tenant's catalog file, which the file header names.
     source = PurePosixPath(change.resource.source)
-    if (
-        change.key.kind == "AppProject"
-        and change.key.name.startswith(f"{change.cluster}-tenant-")
-        and source.parent == PurePosixPath("catalog/tenants")
-    ):
+    if source.parent == PurePosixPath("catalog/tenants"):
         return f"tenants/{source.stem}"
     return ""
 
