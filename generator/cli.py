@@ -188,6 +188,7 @@ def render(
     """
     from generator import pipeline, results
     from generator import shards as sharding
+    from generator.terminal import stderr_progress
 
     as_json = output_format == "json"
     if bool(shards) != merge or (merge and (shard or clusters or check)) or (shard and clusters):
@@ -206,13 +207,18 @@ def render(
         report.problem(
             "warning: --no-validate: no schema or policy checks except no-plaintext-secrets"
         )
-    result = pipeline.render_all(
-        repo,
-        clusters=clusters,
-        validate=not no_validate,
-        use_cache=not no_cache,
-        jobs=jobs,
-    )
+    progress = stderr_progress(quiet=report.verbosity < 0 or as_json)
+    try:
+        result = pipeline.render_all(
+            repo,
+            clusters=clusters,
+            validate=not no_validate,
+            use_cache=not no_cache,
+            jobs=jobs,
+            progress=progress,
+        )
+    finally:
+        progress.close()
     if result.findings and as_json:
         report.result(results.dumps(results.findings_document(result.findings)).rstrip("\n"))
         sys.exit(EXIT_FINDINGS)

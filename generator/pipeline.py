@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from generator.provenance.unused import Unused
 
 
+# progress(clusters done, clusters in all, the cluster just done), for a terminal's progress bar
+Progress = Callable[[int, int, str], None]
+
 # Below this many clusters a render is faster in one process than with a pool's start-up.
 POOL_MIN_CLUSTERS = 8
 
@@ -61,9 +64,11 @@ def render_all(
     validate: bool = True,
     use_cache: bool = True,
     jobs: int | None = 1,
+    progress: Progress | None = None,
 ) -> RenderResult:
     """`jobs` processes render clusters side by side (None: decide by the number of clusters);
-    the result is the same for any number."""
+    the result is the same for any number. `progress(done, total, cluster)` hears of each
+    cluster as it completes (nothing when the render cache answers)."""
     timings: dict[str, float] = {}
     with _timed(timings, "fingerprint"):
         key = render_cache.fingerprint(repo, clusters, validate) if use_cache else ""
@@ -72,7 +77,7 @@ def render_all(
         names = tuple(sorted({f.relpath.parts[0] for f in cached} | set(clusters)))
         return RenderResult(cached, [], names, not clusters, timings)
     units = UnitCache(repo) if use_cache else None
-    result = _render(repo, clusters, validate, timings, units, jobs)
+    result = _render(repo, clusters, validate, timings, units, jobs, progress)
     if units is not None:
         units.prune()
     if key and not result.findings:
@@ -87,6 +92,7 @@ def _render(
     timings: dict[str, float],
     cache: UnitCache | None = None,
     jobs: int | None = 1,
+    progress: Progress | None = None,
 ) -> RenderResult:
     from generator.catalog import load_catalog
     from generator.gitops.checks import raise_problems
@@ -116,7 +122,9 @@ def _render(
     work = [(repo, catalog, c, by_cluster[c.name], validate, cache) for c in selected]
     if jobs is None:  # a worker starts by importing the engines (about a second): few clusters
         jobs = usable_cpus() if len(work) >= POOL_MIN_CLUSTERS else 1  # render faster alone
-    for result in ordered(_cluster_result, work, jobs):
+    for done, result in enumerate(ordered(_cluster_result, work, jobs), start=1):
+        if progress is not None:
+            progress(done, len(work), result.cluster)
         problems += result.problems  # the other clusters' engine errors are reported too
         targets.merge(result.targets)
         files += result.files
