@@ -216,6 +216,7 @@ def render(
             use_cache=not no_cache,
             jobs=jobs,
             progress=progress,
+            trust_tree=True,
         )
     finally:
         progress.close()
@@ -227,7 +228,7 @@ def render(
     if result.findings:
         report.problem(f"{len(result.findings)} finding(s): rendered/ was not changed")
         sys.exit(EXIT_FINDINGS)
-    summary = {"files": len(result.files), "clusters": list(result.clusters)}
+    summary = {"files": result.count, "clusters": list(result.clusters)}
     if check:
         stale = pipeline.stale_files(repo, result)
         if as_json:
@@ -241,7 +242,7 @@ def render(
             )
             sys.exit(EXIT_FINDINGS)
         if not as_json:
-            report.outcome(f"rendered/ is up to date ({len(result.files)} files)")
+            report.outcome(f"rendered/ is up to date ({result.count} files)")
         return
     changes = pipeline.write(repo, result)
     if shard:
@@ -251,7 +252,7 @@ def render(
         report.result(results.dumps({"ok": True, **summary, **listed}).rstrip())
     else:
         report.outcome(
-            f"rendered {len(result.files)} files for {len(result.clusters)} cluster(s): {changes}"
+            f"rendered {result.count} files for {len(result.clusters)} cluster(s): {changes}"
         )
     report.debug(result.timings_text())
     if "engine:helm" in result.timings:

@@ -19,6 +19,8 @@ from generator import __version__
 from generator.model import RenderedFile
 
 CACHE_DIR = ".generator-cache/render"
+# What rendered/ looked like right after a render wrote or checked it, and for which inputs.
+TREE_INDEX = ".generator-cache/rendered-index.json"
 INPUT_FOLDERS = ("catalog", "charts", "overlays", "schemas")
 # Whole renders kept: this one and the one before (a branch and main). Other earlier states are
 # served unit by unit from .generator-cache/units/; four full copies of a large fleet's output
@@ -171,3 +173,47 @@ def store(repo: Path, key: str, files: Sequence[RenderedFile]) -> None:
             old.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def tree_stamp(root: Path) -> str:
+    """Every entry under root by name, size, modification and change time and inode: what
+    git's index trusts to say a file is unchanged without reading it. An edit, a deletion, a new
+    file or a `touch -r` (which cannot set the change time back) all give another stamp."""
+    digest = hashlib.sha256()
+    folders = [("", str(root))]
+    while folders:  # scandir's entries carry their lstat: one system call per entry
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as listing:
+            for entry in sorted(listing, key=lambda e: e.name):
+                info = entry.stat(follow_symlinks=False)
+                digest.update(
+                    f"{prefix}{entry.name}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}"
+                    f"\0{info.st_ctime_ns}\0{info.st_ino}\n".encode()
+                )
+                if stat.S_ISDIR(info.st_mode):
+                    folders.append((f"{prefix}{entry.name}/", entry.path))
+    return digest.hexdigest()
+
+
+def remember_tree(repo: Path, key: str, root: Path, count: int, clusters: Sequence[str]) -> None:
+    """Record that rendered/ now holds exactly the render of `key`; only a speed-up."""
+    record = {"key": key, "stamp": tree_stamp(root), "count": count, "clusters": list(clusters)}
+    path = repo / TREE_INDEX
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def recall_tree(repo: Path, key: str, root: Path) -> tuple[int, tuple[str, ...]] | None:
+    """(files, clusters) when rendered/ is untouched since it was the render of `key`."""
+    try:
+        record = json.loads((repo / TREE_INDEX).read_text(encoding="utf-8"))
+        if record["key"] != key or not root.is_dir() or record["stamp"] != tree_stamp(root):
+            return None
+        return int(record["count"]), tuple(str(c) for c in record["clusters"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
