@@ -137,3 +137,80 @@ def test_a_tenant_overlay_cannot_escape_its_namespace(example: Path) -> None:
         "manifests with the controller's rights, beyond the tenant namespace [tenant-delegation]",
         "2 finding(s): rendered/ was not changed",
     ]
+
+
+def route(name: str, hostnames: list[str] | None, annotations: str = "") -> str:
+    hosts = "" if hostnames is None else f"  hostnames: [{', '.join(hostnames)}]\n"
+    return (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        f"metadata:\n  name: {name}\n{annotations}"
+        f"spec:\n  parentRefs: [{{name: shared, namespace: gateway-system}}]\n{hosts}"
+        "  rules: [{backendRefs: [{name: web, port: 80}]}]\n"
+    )
+
+
+HOSTS_HINT = (
+    "  hint: the tenant may serve only the hosts in exposure.hosts of its catalog entry "
+    "(pay.prod.acme.example); ask the platform team to add the host there\n"
+)
+
+
+def test_a_tenant_routes_its_own_host(example: Path) -> None:
+    code, out, err = render(
+        example,
+        {
+            "kustomization.yaml": "resources: [route.yaml]\n",
+            "route.yaml": route("pay", ["pay.prod.acme.example"]),
+        },
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith("rendered ")
+    (example / "rendered/eks-prod/tenants/payments/httproute-pay.yaml").unlink()
+
+
+@pytest.mark.parametrize(
+    ("objects", "message"),
+    [
+        (
+            route("steal", ["search.prod.acme.example"]),
+            "HTTPRoute 'steal' serves host 'search.prod.acme.example', not the tenant's",
+        ),
+        (
+            route("everything", None),
+            "HTTPRoute 'everything' names no host in spec.hostnames: it would serve every host "
+            "name of the shared gateway",
+        ),
+        (
+            route(
+                "waived",
+                ["grafana.prod.acme.example"],
+                "  annotations: {waive.platform.generator/tenant-hosts: mine now}\n",
+            ),
+            "HTTPRoute 'waived' serves host 'grafana.prod.acme.example', not the tenant's "
+            "(the waiver is ignored)",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: legacy}\n"
+            "spec:\n  rules: [{host: pay.prod.acme.example}, {host: api.acme.example}]\n",
+            "Ingress 'legacy' serves host 'api.acme.example', not the tenant's",
+        ),
+    ],
+    ids=["another-tenants-host", "no-hostnames", "waiver-ignored", "ingress"],
+)
+def test_a_tenant_cannot_serve_hosts_its_catalog_entry_does_not_list(
+    example: Path, objects: str, message: str
+) -> None:
+    code, out, err = render(
+        example, {"kustomization.yaml": "resources: [routes.yaml]\n", "routes.yaml": objects}
+    )
+    assert (code, out) == (1, "")
+    lines = err.splitlines(keepends=True)
+    assert lines[0].endswith(f": {message} [tenant-hosts]\n"), lines[0]
+    assert lines[0].startswith(f"{OVERLAY}/routes.yaml:1: ")
+    if "waiver is ignored" in message:
+        assert lines[1].startswith(
+            "  hint: waive.platform.generator/tenant-hosts has no effect: a tenant's own "
+            "annotation cannot lift the tenant's confinement; the tenant may serve only"
+        )
+    else:
+        assert lines[1] == HOSTS_HINT

@@ -6,6 +6,7 @@ from generator.policies import (
     containers,
     crds,
     delegation,
+    hosts,
     network,
     pods,
     rbac,
@@ -15,6 +16,6 @@ from generator.policies import (
 from generator.policies.rule import Rule
 
 # A new family is one module with a RULES tuple, listed here.
-FAMILIES = (secrets, containers, tenants, delegation, pods, rbac, network, crds)
+FAMILIES = (secrets, containers, tenants, delegation, hosts, pods, rbac, network, crds)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in FAMILIES for rule in family.RULES}
