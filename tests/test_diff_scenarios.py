@@ -642,3 +642,15 @@ def test_removed_tenant_on_a_cluster_without_prune_says_what_stays(platform: Pat
         "Argo CD syncs it automatically; prune on: the 13 deleted object(s) are removed from the "
         "cluster",
     ]
+
+
+def test_a_flux_tenant_removal_says_which_objects_survive_pruning(platform: Path) -> None:
+    """The tenant's Namespace under flux/ is marked `prune: disabled`: Flux keeps it (and what
+    runs in it) when the tenant goes, so the note must not count it as removed."""
+    scenario = next(s for s in SCENARIOS if s.name == "remove_tenant_from_flux")
+    [step] = commit(platform, scenario).next_steps
+    assert step.message == (
+        "Flux applies it on its next reconcile; prune on: 17 of the 18 deleted object(s) are "
+        "removed from the cluster; 1 is marked to survive pruning (Flux `prune: disabled`, "
+        "Argo CD `Prune=false`) and stays"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from generator.diff.compare import DiffReport
 from generator.diff.platform import ClusterInfo
@@ -66,11 +67,18 @@ def _message(
             + (f" for {shown}" if shown else "")
         ]
     if info.prune:
-        parts.append(
-            f"prune on: the {removed} deleted object(s) are removed from the cluster"
-            if removed
-            else "prune on"
+        kept = sum(
+            1 for c in report.removed if c.cluster == cluster and c.old and _keeps(c.old.body)
         )
+        text = f"prune on: the {removed} deleted object(s) are removed from the cluster"
+        if kept:
+            verb, stays = ("is", "stays") if kept == 1 else ("are", "stay")
+            text = (
+                f"prune on: {removed - kept} of the {removed} deleted object(s) are removed from "
+                f"the cluster; {kept} {verb} marked to survive pruning (Flux `prune: disabled`, "
+                f"Argo CD `Prune=false`) and {stays}"
+            )
+        parts.append(text if removed else "prune on")
     else:
         parts.append(
             f"prune off: the {removed} deleted object(s) stay on the cluster until someone "
@@ -115,3 +123,14 @@ def next_steps(
             )
         )
     return steps
+
+
+def _keeps(body: Mapping[str, Any]) -> bool:
+    """Whether the GitOps engine leaves the object in place when it is no longer rendered."""
+    metadata = body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    if not isinstance(annotations, Mapping):
+        return False
+    flux = str(annotations.get("kustomize.toolkit.fluxcd.io/prune", "")).lower() == "disabled"
+    argo = "Prune=false" in str(annotations.get("argocd.argoproj.io/sync-options", ""))
+    return flux or argo
