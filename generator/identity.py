@@ -10,11 +10,8 @@ from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Manifest
+from generator.paths import is_api_version, is_kind
 
-# The API group is a DNS subdomain, the version and the kind are DNS labels. Case is left to
-# the rules that read them (a `kind: secret` is still a Secret to the policies).
-API_VERSION = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9.]{0,251}[A-Za-z0-9])?/)?[A-Za-z0-9]{1,63}")
-KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 # metadata.name: a DNS subdomain for almost every kind (custom resources included)
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
@@ -33,12 +30,13 @@ def check_objects(manifests: Iterable[Manifest], label: str) -> None:
 
 def _problem(body: Any) -> tuple[str, str] | None:
     api_version, kind = body.get("apiVersion"), body.get("kind")
-    if not isinstance(api_version, str) or not API_VERSION.fullmatch(api_version):
+    # one definition with the schema lookup (generator.paths), which builds paths from them
+    if not isinstance(api_version, str) or not is_api_version(api_version):
         return (
             f"apiVersion {_shown(api_version)} is not a Kubernetes API version",
             "write <group>/<version> (apps/v1) or a core version (v1)",
         )
-    if not isinstance(kind, str) or not KIND.fullmatch(kind):
+    if not isinstance(kind, str) or not is_kind(kind):
         return (
             f"kind {_shown(kind)} is not a Kubernetes kind",
             "write the kind in CamelCase letters and digits, at most 63 characters",
