@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +22,27 @@ from generator.model import (
     Cluster,
     Finding,
     Manifest,
+    Origin,
     Reads,
+    Rendered,
     RenderedFile,
     RenderUnit,
     ResourceKey,
 )
 from generator.pool import ordered, usable_cpus
-from generator.unit_cache import UnitCache
-from generator.writer import RENDERED, TreeChanges, compare, layout, read_tree, write_tree
+from generator.unit_cache import SHARED_KINDS, UnitCache, UnitOutput
+from generator.writer import (
+    RENDERED,
+    TreeChanges,
+    compare,
+    compare_digests,
+    layout,
+    read_tree,
+    write_tree,
+)
 
 if TYPE_CHECKING:
+    from generator.finished_cache import FinishedUnit, SharedFacts
     from generator.overlays.targets import TargetReport
     from generator.provenance.blame import OverlayTrace
     from generator.provenance.unused import Unused
@@ -182,57 +194,207 @@ def _cluster_result(
     validate: bool,
     cache: UnitCache | None,
 ) -> _ClusterResult:
-    """One cluster: engines, overlays, GitOps objects, checks and validation, then layout."""
+    """One cluster: engines, overlays, checks and validation, layout, then GitOps objects. A
+    unit whose inputs and neighbours are unchanged comes finished from the cache."""
     from generator.overlays.targets import TargetReport
-    from generator.provenance.blame import OverlayTrace, blame_overlays
 
     timings: dict[str, float] = {}
     used = set(cache.used) if cache is not None else set()
     targets = TargetReport()
-    trace = OverlayTrace()
     try:
-        rendered, read = _render_cluster(
-            repo, catalog, cluster, units_of_cluster, timings, targets, cache, trace
-        )
+        outputs = _engine_outputs(repo, units_of_cluster, timings, cache)
+        finished = _finish(repo, catalog, cluster, outputs, validate, timings, targets, cache)
+        files, findings = _handoff(repo, catalog, cluster, units_of_cluster, finished, validate,
+                                   timings)  # fmt: skip
     except GeneratorError as e:
         problems = e.errors if isinstance(e, GeneratorErrors) else [e]
         used = (cache.used - used) if cache is not None else set()
         return _ClusterResult(cluster.name, [], [], {}, timings, used, problems, targets)
-    reads = {(cluster.name, unit.dirname): r for unit, r in read}
-    with _timed(timings, "gitops"):
-        # Argo CD / Flux objects
-        handoff = _gitops(catalog, cluster, units_of_cluster, rendered)
-    everything = [m for _, ms in rendered for m in ms]
-    everything += [m for ms in handoff.values() for m in ms]
-    _check_unique(cluster, everything)
-    if validate:
-        from generator.policies import check_policies
-        from generator.validate import validate_cluster
-
-        with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
-            found = validate_cluster(everything, cluster.kubernetes_version, repo)
-            found += check_policies(cluster, rendered)
-            # a finding an overlay introduced points at the overlay, not the template
-            found = blame_overlays(cluster, found, rendered, trace, check_policies)
-    else:  # even in an emergency, no plaintext secret reaches rendered/
-        from generator.policies import check_secrets
-
-        found = check_secrets(everything)
-    catalog_files = {m.key: str(u.origin.path) for u, ms in rendered for m in ms}
-    catalog_files.update({m.key: str(cluster.origin.path) for ms in handoff.values() for m in ms})
-    findings = [replace(f, catalog=catalog_files.get(f.key, "") if f.key else "") for f in found]
-    files: list[RenderedFile] = []
-    with _timed(timings, "layout"):
-        for unit, manifests in rendered:
-            files.extend(
-                layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
-            )
-        for folder, manifests in handoff.items():
-            files.extend(
-                layout(cluster.name, folder, manifests, _cluster_sources(catalog, cluster))
-            )
+    reads = {
+        (cluster.name, unit.dirname): finished[unit.dirname].reads for unit in units_of_cluster
+    }
+    files = [f for unit in units_of_cluster for f in finished[unit.dirname].files] + files
+    findings = [f for unit in units_of_cluster for f in finished[unit.dirname].findings] + findings
     used = (cache.used - used) if cache is not None else set()
     return _ClusterResult(cluster.name, files, findings, reads, timings, used, [], targets)
+
+
+def _engine_outputs(
+    repo: Path, units: Sequence[RenderUnit], timings: dict[str, float], cache: UnitCache | None
+) -> list[tuple[RenderUnit, UnitOutput]]:
+    """Each unit's engine output, from the unit cache when nothing it read changed; every
+    unit's problem is reported in one run, not only the first."""
+    from generator.engines import render_unit
+
+    outputs = []
+    problems: list[GeneratorError] = []
+    for unit in units:
+
+        def engine(unit: RenderUnit = unit) -> Rendered:
+            with _timed(timings, f"engine:{unit.component.engine}"):
+                return render_unit(unit, repo)  # template, evaluate or chart
+
+        try:
+            if cache is None:
+                output, fresh = UnitOutput.of(engine()), True
+            else:
+                with _timed(timings, "unit cache"):
+                    output, fresh = cache.output(unit, engine)
+            if fresh:  # names and kinds before overlays read them (a cached one passed)
+                check_objects(output.rendered().manifests, unit.label)
+        except GeneratorError as e:
+            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
+            continue
+        outputs.append((unit, output))
+    if problems:
+        raise problems[0] if len(problems) == 1 else GeneratorErrors(problems)
+    return outputs
+
+
+def _finish(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    outputs: Sequence[tuple[RenderUnit, UnitOutput]],
+    validate: bool,
+    timings: dict[str, float],
+    targets: TargetReport,
+    cache: UnitCache | None,
+) -> dict[str, FinishedUnit]:
+    """Each unit of the cluster finished, by dirname: from the cache where its key matches
+    and the cluster's overlays allow finishing units apart (overlays.scopes.separable);
+    the others through overlays, checks and layout, against the whole cluster's facts."""
+    from generator.finished_cache import unit_key as finished_key
+    from generator.overlays.scopes import separable
+    from generator.policies.run import tenant_levels
+
+    environment = catalog.environment(cluster.environment)
+    levels = tenant_levels(unit for unit, _ in outputs)
+    done: dict[str, FinishedUnit] = {}
+    keys: dict[str, str] = {}
+    facts: SharedFacts | None = None
+    facts_key = ""
+    if cache is not None and separable(repo, cluster, environment):
+        with _timed(timings, "unit cache"):
+            facts_key = _shared_key(repo, catalog, cluster, outputs, levels, validate, cache)
+            keys = {u.dirname: finished_key(facts_key, u, out) for u, out in outputs}
+            facts = cache.finished.facts(facts_key)
+            if facts is not None:
+                for unit, _ in outputs:
+                    entry = cache.finished.unit(keys[unit.dirname])
+                    if entry is not None:
+                        done[unit.dirname] = entry
+                targets.missed.update(facts.missed)
+                for entry in done.values():
+                    targets.hit |= entry.hits
+    fresh = [(unit, out.rendered()) for unit, out in outputs if unit.dirname not in done]
+    if fresh or facts is None:
+        made, facts, overlays = _finish_units(
+            repo, catalog, cluster, fresh, facts, levels, validate, timings, targets
+        )
+        if cache is not None and keys:
+            if not done:  # a build of every unit: what they share, as it found it
+                cache.finished.keep_facts(facts_key, facts)
+            for dirname, entry in made.items():
+                cache.finished.keep_unit(keys[dirname], entry, overlays)
+        done.update(made)
+    return done
+
+
+def _shared_key(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    outputs: Sequence[tuple[RenderUnit, UnitOutput]],
+    levels: Mapping[str, str],
+    validate: bool,
+    cache: UnitCache,
+) -> str:
+    from generator.finished_cache import cluster_key, shared_key
+    from generator.overlays.scopes import scope_dirs
+    from generator.validate.cluster import CRD_SCHEMA_DIR
+
+    environment = catalog.environment(cluster.environment)
+    folders = [*scope_dirs(repo, cluster, environment), repo / CRD_SCHEMA_DIR]
+    digests = [cache.digests.folder(_repo_relative(repo, folder)) for folder in folders]
+    identity = (catalog.platform.name, cluster.name, cluster.kubernetes_version, environment.name)
+    own = cluster_key(cache.tool, validate, identity, digests)
+    return shared_key(own, outputs, levels)
+
+
+def _finish_units(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    outputs: list[tuple[RenderUnit, Rendered]],
+    facts: SharedFacts | None,
+    levels: Mapping[str, str],
+    validate: bool,
+    timings: dict[str, float],
+    targets: TargetReport,
+) -> tuple[dict[str, FinishedUnit], SharedFacts, Reads]:
+    """Some or all units of a cluster through overlays, checks and layout. Without `facts`,
+    `rendered` is the whole cluster and the facts are found in it; with them, only the
+    given units go through the overlays (each object is changed on its own, see separable)."""
+    from generator.finished_cache import FinishedUnit, SharedFacts
+    from generator.gitops.plan import gitops_view
+    from generator.overlays.scopes import unit_key as overlay_unit_key
+    from generator.policies import check_policies, check_secrets
+    from generator.policies.run import cluster_facts
+    from generator.provenance.blame import OverlayTrace, blame_overlays
+    from generator.validate.cluster import cluster_validator, validate_objects
+
+    trace = OverlayTrace()
+    rendered = [(unit, list(out.manifests)) for unit, out in outputs]
+    kinds = facts.before.scopes if facts is not None else None
+    overlaid, overlays = _overlay(repo, catalog, cluster, rendered, timings, targets, trace, kinds)
+    # common labels need each kind's scope: the cluster's CRDs after its overlays
+    scopes = facts.after.scopes if facts is not None else scopes_of(_objects(overlaid))
+    decorated = _decorated(catalog, overlaid, scopes)
+    if facts is None:
+        shared = [(u, [m for m in ms if m.kind in SHARED_KINDS]) for u, ms in rendered]
+        facts = SharedFacts(
+            cluster_facts(_decorated(catalog, shared, scopes)),
+            cluster_facts(decorated),
+            [m.body for _, ms in decorated for m in ms if m.kind == "CustomResourceDefinition"],
+            dict(targets.missed),  # this cluster's build of all units missed these targets
+        )
+    # before layout, whose file-name clash would hide it; again with every unit in _handoff
+    _check_unique(cluster, [_identity(m) for m in _objects(decorated)])
+    version = cluster.kubernetes_version
+    validator = cluster_validator(version, repo, facts.crds) if validate else None
+    before = {unit.dirname: manifests for unit, manifests in rendered}
+    reads = {unit.dirname: out.reads for unit, out in outputs}
+    done: dict[str, FinishedUnit] = {}
+    for unit, manifests in decorated:
+        one = [(unit, manifests)]
+        with _timed(timings, "validate"):  # schemas, then the platform's boundary rules
+            if validator is not None:
+                found = validate_objects(validator, manifests, version)
+                found += check_policies(cluster, one, facts.after, levels)
+                engine = before[unit.dirname]
+                mine = OverlayTrace(
+                    trace.changes, partial(_decorated, catalog, [(unit, engine)], scopes)
+                )
+                # a finding an overlay introduced points at the overlay, not the template
+                found = blame_overlays(
+                    cluster, found, one, mine,
+                    lambda c, units: check_policies(c, units, facts.before, levels),
+                )  # fmt: skip
+            else:  # even in an emergency, no plaintext secret reaches rendered/
+                found = check_secrets(manifests)
+        catalog_file = str(unit.origin.path)
+        with _timed(timings, "layout"):
+            files = layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
+        done[unit.dirname] = FinishedUnit(
+            files,
+            [replace(f, catalog=catalog_file if f.key else "") for f in found],
+            reads[unit.dirname] | overlays,
+            frozenset(targets.hits_by_unit.get(overlay_unit_key(unit), ())),
+            [_identity(m) for m in manifests],
+            gitops_view(manifests),
+        )
+    return done, facts, overlays
 
 
 def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifest]]]:
@@ -248,7 +410,7 @@ def render_cluster(repo: Path, name: str) -> list[tuple[RenderUnit, list[Manifes
     _check_before_render(repo, catalog, units)
     cluster = next(c for c in catalog.clusters if c.name == name)
     targets = TargetReport()
-    rendered, _ = _render_cluster(repo, catalog, cluster, units, {}, targets)
+    rendered, _ = _render_cluster(repo, catalog, cluster, units, targets)
     raise_problems(targets.errors())
     return rendered
 
@@ -273,11 +435,12 @@ def _gitops(
     catalog: Catalog,
     cluster: Cluster,
     units: Sequence[RenderUnit],
-    rendered: Sequence[tuple[RenderUnit, list[Manifest]]],
+    by_dirname: Mapping[str, Sequence[Manifest]],
 ) -> dict[str, list[Manifest]]:
+    """The GitOps objects by folder, with common labels; `by_dirname` holds what the GitOps
+    stage reads of each unit's output (gitops.plan.gitops_view)."""
     from generator.gitops import gitops_manifests
 
-    by_dirname = {unit.dirname: manifests for unit, manifests in rendered}
     labels = common_labels(catalog.platform.name, cluster.name, "gitops")
     return {
         folder: [_with_labels(m, labels) for m in manifests]
@@ -295,57 +458,95 @@ def _render_cluster(
     catalog: Catalog,
     cluster: Cluster,
     units: Sequence[RenderUnit],
-    timings: dict[str, float],
     targets: TargetReport,
-    cache: UnitCache | None = None,
     trace: OverlayTrace | None = None,
 ) -> tuple[list[tuple[RenderUnit, list[Manifest]]], list[tuple[RenderUnit, Reads]]]:
     """The cluster's units after engines, overlays and common labels, and what each unit's
     output was made from: its engine's reads and its cluster's overlay folders. `trace`
     receives what each overlay step changed."""
-    from generator.engines import render_unit
+    outputs = _engine_outputs(repo, units, {}, None)
+    rendered = [(unit, list(out.rendered().manifests)) for unit, out in outputs]
+    overlaid, overlays = _overlay(repo, catalog, cluster, rendered, {}, targets, trace)
+    decorated = _decorated(catalog, overlaid, scopes_of(_objects(overlaid)))
+    return decorated, [(unit, out.rendered().reads | overlays) for unit, out in outputs]
+
+
+def _overlay(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    rendered: list[tuple[RenderUnit, list[Manifest]]],
+    timings: dict[str, float],
+    targets: TargetReport,
+    trace: OverlayTrace | None = None,
+    kinds: Scopes | None = None,
+) -> tuple[list[tuple[RenderUnit, list[Manifest]]], Reads]:
+    """Units after the environment's, then the cluster's overlays (Kustomize semantics), and
+    the overlay folders read. `kinds`: the whole cluster's, when `rendered` is a part of it."""
     from generator.overlays.scopes import apply_overlays
 
-    rendered = []
-    reads = []
-    problems: list[GeneratorError] = []
-    for unit in units:
-        try:
-            with _timed(timings, "unit cache"):  # the unit's output, if nothing it read changed
-                key, result = cache.load(unit) if cache is not None else ("", None)
-            if result is None:
-                with _timed(timings, f"engine:{unit.component.engine}"):
-                    result = render_unit(unit, repo)  # template, evaluate or chart
-                if cache is not None:
-                    cache.store(key, result)
-            manifests = list(result.manifests)
-            check_objects(manifests, unit.label)  # names and kinds before overlays read them
-        except GeneratorError as e:  # every unit's problem in one run, not only the first
-            problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
-            continue
-        rendered.append((unit, manifests))
-        reads.append((unit, result.reads))
-    if problems:
-        raise problems[0] if len(problems) == 1 else GeneratorErrors(problems)
-    overlay_folders: set[Path] = set()
-    with _timed(timings, "overlays"):  # environment, then cluster: Kustomize semantics
+    folders: set[Path] = set()
+    with _timed(timings, "overlays"):
         environment = catalog.environment(cluster.environment)
         changes = trace.changes if trace is not None else None
-        engines = rendered
         overlaid = apply_overlays(
-            repo, cluster, environment, rendered, targets, overlay_folders, changes
+            repo, cluster, environment, rendered, targets, folders, changes, kinds
         )
-        rendered = _keep_verbatim(rendered, overlaid)
-    for unit, manifests in rendered:
+        overlaid = _keep_verbatim(rendered, overlaid)
+    for unit, manifests in overlaid:
         check_objects(manifests, unit.label)  # a prefix or patch may have made a name invalid
-    overlays = Reads(folders=frozenset(_repo_relative(repo, p) for p in overlay_folders))
-    scopes = scopes_of(m for _, ms in rendered for m in ms)
-    decorated = [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]
     if trace is not None:
-        trace.before = lambda: [
-            (unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in engines
-        ]
-    return decorated, [(unit, read | overlays) for unit, read in reads]
+        scopes = scopes_of(_objects(overlaid))
+        trace.before = lambda: _decorated(catalog, rendered, scopes)
+    return overlaid, Reads(folders=frozenset(_repo_relative(repo, p) for p in folders))
+
+
+def _decorated(
+    catalog: Catalog, rendered: Sequence[tuple[RenderUnit, list[Manifest]]], scopes: Scopes
+) -> list[tuple[RenderUnit, list[Manifest]]]:
+    return [(unit, [_decorate(m, unit, catalog, scopes) for m in ms]) for unit, ms in rendered]
+
+
+def _objects(rendered: Sequence[tuple[RenderUnit, list[Manifest]]]) -> Iterator[Manifest]:
+    return (m for _, manifests in rendered for m in manifests)
+
+
+def _handoff(
+    repo: Path,
+    catalog: Catalog,
+    cluster: Cluster,
+    units: Sequence[RenderUnit],
+    finished: Mapping[str, FinishedUnit],
+    validate: bool,
+    timings: dict[str, float],
+) -> tuple[list[RenderedFile], list[Finding]]:
+    """The Argo CD or Flux objects of the cluster, checked like the units' and laid out; the
+    cluster's object keys checked unique."""
+    from generator.policies import check_secrets
+    from generator.validate.cluster import cluster_validator, validate_objects
+
+    with _timed(timings, "gitops"):
+        views = {unit.dirname: finished[unit.dirname].gitops for unit in units}
+        handoff = _gitops(catalog, cluster, units, views)
+    objects = [m for manifests in handoff.values() for m in manifests]
+    identities = [i for unit in units for i in finished[unit.dirname].identities]
+    identities += [_identity(m) for m in objects]
+    _check_unique(cluster, identities)
+    with _timed(timings, "validate"):
+        if validate:
+            crds = [m.body for m in objects]
+            validator = cluster_validator(cluster.kubernetes_version, repo, crds)
+            found = validate_objects(validator, objects, cluster.kubernetes_version)
+        else:
+            found = check_secrets(objects)
+    catalog_file = str(cluster.origin.path)
+    findings = [replace(f, catalog=catalog_file if f.key else "") for f in found]
+    files: list[RenderedFile] = []
+    with _timed(timings, "layout"):
+        for folder, manifests in handoff.items():
+            sources = _cluster_sources(catalog, cluster)
+            files.extend(layout(cluster.name, folder, manifests, sources))
+    return files, findings
 
 
 def trace_cluster(
@@ -359,7 +560,7 @@ def trace_cluster(
     changed (for `generator explain`); no validation, nothing written."""
     from generator.overlays.targets import TargetReport
 
-    return _render_cluster(repo, catalog, cluster, units, {}, TargetReport(), trace=trace)
+    return _render_cluster(repo, catalog, cluster, units, TargetReport(), trace=trace)
 
 
 def _repo_relative(repo: Path, path: Path) -> PurePosixPath:
@@ -427,24 +628,35 @@ def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, scopes: Sc
     )
 
 
-def _check_unique(cluster: Cluster, manifests: Sequence[Manifest]) -> None:
-    from generator.gitops.flux import CREATE_ONLY
-
-    seen: dict[ResourceKey, Manifest] = {}
-    for m in manifests:
+def _check_unique(
+    cluster: Cluster, identities: Sequence[tuple[ResourceKey, str, Origin, bool]]
+) -> None:
+    """(key, component, origin, create-only) of every object: one owner per key."""
+    seen: dict[ResourceKey, tuple[str, Origin]] = {}
+    for key, component, origin, create_only in identities:
         # Flux creates such an object only when absent (a tenant's Namespace, which the
         # tenant's own Kustomization then applies in full): a second owner by design.
-        if m.metadata.get("annotations", {}).get(CREATE_ONLY[0]) == CREATE_ONLY[1]:
+        if create_only:
             continue
-        if m.key in seen:
-            other = seen[m.key]
+        if key in seen:
+            other, where = seen[key]
             raise GeneratorError(
-                f"{cluster.name}: {m.key} is rendered twice: by '{_component(other)}' "
-                f"({other.origin}) and by '{_component(m)}'",
-                m.origin,
+                f"{cluster.name}: {key} is rendered twice: by '{other}' ({where}) and by "
+                f"'{component}'",
+                origin,
                 "each object may come from one component only; remove or rename one of them",
             )
-        seen[m.key] = m
+        seen[key] = (component, origin)
+
+
+def _identity(manifest: Manifest) -> tuple[ResourceKey, str, Origin, bool]:
+    """What the uniqueness check needs of an object: key, component, origin, and whether
+    Flux creates it only when absent."""
+    from generator.gitops.flux import CREATE_ONLY
+
+    annotations = manifest.metadata.get("annotations", {})
+    create_only = annotations.get(CREATE_ONLY[0]) == CREATE_ONLY[1]
+    return manifest.key, _component(manifest), manifest.origin, create_only
 
 
 def _component(manifest: Manifest) -> str:
@@ -468,7 +680,15 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
     """`added: …`, `changed: …`, `removed: …` for every file of rendered/ that differs."""
     if result.unchanged is not None:
         return []
-    stale = compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()
+    from generator import tree_digests
+
+    known = tree_digests.recall(repo, repo / RENDERED)
+    if known is not None:  # rendered/ untouched since it was written: compare digests
+        scope = _scope(result)
+        held = {p: d for p, d in known.items() if scope is None or p.split("/", 1)[0] in scope}
+        stale = compare_digests(held, tree_digests.of(result.files)).lines()
+    else:
+        stale = compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()
     if not stale:
         _remember(repo, result)
     return stale
@@ -477,8 +697,21 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
 def write(repo: Path, result: RenderResult) -> TreeChanges:
     if result.unchanged is not None:
         return TreeChanges((), (), ())
-    changes = write_tree(repo / RENDERED, result.files, _scope(result))
+    from generator import tree_digests
+
+    root = repo / RENDERED
+    known = tree_digests.recall(repo, root)
+    digests = tree_digests.of(result.files)
+    changes = write_tree(root, result.files, _scope(result), known, digests)
     _remember(repo, result)
+    if result.full:
+        tree_digests.remember(repo, root, digests)
+    elif known is not None:  # the other clusters' files are as they were
+        scope = set(result.clusters)
+        kept = {p: d for p, d in known.items() if p.split("/", 1)[0] not in scope}
+        tree_digests.remember(repo, root, {**kept, **digests})
+    else:
+        tree_digests.remember(repo, root, None)
     return changes
 
 

@@ -13,14 +13,16 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from generator.model import Reads, Rendered, RenderUnit
+from generator.model import Manifest, Reads, Rendered, RenderUnit
 from generator.render_cache import CACHE_DIR, content, entries, link_text, tool_fingerprint
 
 UNITS_DIR = Path(CACHE_DIR).parent / "units"
 ABSENT = "-"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
 KEEP = 4  # entries kept per unit of the last render
 
 
@@ -93,14 +95,73 @@ def unit_key(unit: RenderUnit, tool: str) -> str:
     return hashlib.sha256(json.dumps(seen, default=repr).encode()).hexdigest()
 
 
+SHARED_KINDS = frozenset({"CustomResourceDefinition", "ClusterRole", "ClusterSecretStore"})
+
+
+def shared_digest(manifests: Sequence[Manifest]) -> str:
+    """A digest of the objects a unit's neighbours in the cluster see (policy.facts): the
+    kinds it defines, the cluster roles it aggregates into, the secret stores it offers."""
+    shared = [m.body for m in manifests if m.kind in SHARED_KINDS]
+    return hashlib.sha256(json.dumps(shared, default=repr).encode()).hexdigest()
+
+
+def _made_of(key: str, checks: list[tuple[str, PurePosixPath, str]]) -> str:
+    """The engine output is a function of the unit's key and of what it read: one digest."""
+    return hashlib.sha256(json.dumps([key, checks], default=str).encode()).hexdigest()
+
+
+class _Reader:
+    """The objects of a cache entry, after its header, read on first use; an entry that
+    cannot be read any more is rendered again."""
+
+    def __init__(self, path: Path, offset: int, render: Callable[[], Rendered]) -> None:
+        self.path, self.offset, self.render = path, offset, render
+
+    def __call__(self) -> Rendered:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                rendered = pickle.load(f)
+            if isinstance(rendered, Rendered):
+                return rendered
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            pass
+        return self.render()
+
+
+@dataclass
+class UnitOutput:
+    """A unit's engine output, identified by what it was made from (`made_of`) and by what
+    the cluster's other units see of it (`shared`)."""
+
+    made_of: str
+    shared: str
+    read: Callable[[], Rendered]
+    loaded: Rendered | None = None
+
+    @classmethod
+    def of(cls, rendered: Rendered) -> UnitOutput:
+        """An output rendered just now, with no cache behind it."""
+        return cls("", shared_digest(rendered.manifests), lambda: rendered, rendered)
+
+    def rendered(self) -> Rendered:
+        if self.loaded is None:
+            self.loaded = self.read()
+        return self.loaded
+
+
 class UnitCache:
     """Per-unit engine output under .generator-cache/units/, checked against the reads."""
 
     def __init__(self, repo: Path) -> None:
+        self.repo = repo
         self.folder = repo / UNITS_DIR
         self.digests = Digests(repo)
         self.used: set[str] = set()
         self.tool = tool_fingerprint()
+        from generator.finished_cache import FinishedCache  # it builds on this module
+
+        self.finished = FinishedCache(repo, self.digests, self.used)
 
     def __getstate__(self) -> Path:
         return self.folder.parent.parent  # a worker process starts with its own digests
@@ -109,42 +170,68 @@ class UnitCache:
         self.__init__(repo)  # type: ignore[misc]
 
     def load(self, unit: RenderUnit) -> tuple[str, Rendered | None]:
+        from generator.engines import render_unit
+
+        key, output = self.peek(unit, lambda: render_unit(unit, self.repo))
+        return key, output.rendered() if output is not None else None
+
+    def output(self, unit: RenderUnit, render: Callable[[], Rendered]) -> tuple[UnitOutput, bool]:
+        """The unit's output, from the cache or from `render()` (then kept): (it, rendered)."""
+        key, output = self.peek(unit, render)
+        if output is not None:
+            return output, False
+        return self.store(key, render()), True
+
+    def peek(
+        self, unit: RenderUnit, render: Callable[[], Rendered]
+    ) -> tuple[str, UnitOutput | None]:
+        """The unit's cached output as a handle: what it was made from and what other units
+        see of it are known at once, the objects are read only when asked for."""
         key = unit_key(unit, self.tool)
         self.used.add(key)
         path = self.folder / key[:2] / key
         try:
             with path.open("rb") as f:
-                checks, rendered = pickle.load(f)
+                checks, shared = pickle.load(f)
+                offset = f.tell()
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
             return key, None
         for kind, rel, digest in checks:
             if self.digests.current(kind, rel) != digest:
                 return key, None
-        return key, rendered
+        return key, UnitOutput(_made_of(key, checks), shared, _Reader(path, offset, render))
 
-    def store(self, key: str, rendered: Rendered) -> None:
+    def store(self, key: str, rendered: Rendered) -> UnitOutput:
         """Keep a unit's output; a cache that cannot be written is only a missed speed-up."""
         checks = self.digests.of(rendered.reads)
+        shared = shared_digest(rendered.manifests)
         path = self.folder / key[:2] / key
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(f".{key}.{os.getpid()}.tmp")
-            with temporary.open("wb") as f:
-                pickle.dump((checks, rendered), f, protocol=pickle.HIGHEST_PROTOCOL)
+            with temporary.open("wb") as f:  # the header, then the objects: peek reads one
+                pickle.dump((checks, shared), f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(rendered, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, path)
         except OSError:
             pass
+        return replace(UnitOutput.of(rendered), made_of=_made_of(key, checks))
 
     def prune(self) -> None:
-        """Drop entries this render did not use once there are four times as many as it used:
-        enough to switch between a few branches without growing for ever."""
-        try:
-            found = [p for p in self.folder.glob("??/*") if not p.name.startswith(".")]
-            if len(found) <= KEEP * len(self.used):
-                return
-            stale = [p for p in found if p.name not in self.used]
-            stale.sort(key=lambda p: p.stat().st_mtime_ns)
-            for path in stale[: len(found) - KEEP * len(self.used)]:
-                path.unlink(missing_ok=True)
-        except OSError:
-            pass
+        prune(self.folder, self.used)
+        prune(self.finished.folder, self.used)
+
+
+def prune(folder: Path, used: set[str]) -> None:
+    """Drop entries this render did not use once there are four times as many as it used:
+    enough to switch between a few branches without growing for ever."""
+    try:
+        found = [p for p in folder.glob("??/*") if not p.name.startswith(".")]
+        if len(found) <= KEEP * len(used):
+            return
+        stale = [p for p in found if p.name not in used]
+        stale.sort(key=lambda p: p.stat().st_mtime_ns)
+        for path in stale[: len(found) - KEEP * len(used)]:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -138,22 +138,55 @@ def compare(old: Mapping[PurePosixPath, str], new: Sequence[RenderedFile]) -> Tr
     )
 
 
+def compare_digests(old: Mapping[str, str], new: Mapping[str, str]) -> TreeChanges:
+    """compare() on digests of the texts, by path as written."""
+
+    def paths(names: Iterable[str]) -> tuple[PurePosixPath, ...]:
+        return tuple(sorted(PurePosixPath(n) for n in names))
+
+    return TreeChanges(
+        added=paths(p for p in new if p not in old),
+        changed=paths(p for p, d in new.items() if p in old and old[p] != d),
+        removed=paths(p for p in old if p not in new),
+    )
+
+
 def write_tree(
-    root: Path, files: Sequence[RenderedFile], clusters: Iterable[str] | None
+    root: Path,
+    files: Sequence[RenderedFile],
+    clusters: Iterable[str] | None,
+    known: Mapping[str, str] | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> TreeChanges:
     """Make rendered/ hold exactly `files` for the given clusters (None: every cluster folder).
 
+    `known` maps each file rendered/ holds to the digest of its text (tree_digests.recall)
+    and `digests` those of `files`: then nothing is read to find what changed.
     The new tree is built beside rendered/ and swapped in with two renames, so a failure or
     Ctrl-C at any point leaves either the old tree or the new one, never a mix.
     """
     scope = None if clusters is None else list(clusters)
     if root.parent.is_dir():
         _recover(root)  # an earlier run may have been killed half-way through its swap
-    old = read_tree(root, scope)
-    changes = compare(old, files)
+    if known is not None and digests is not None:
+        held = {p: d for p, d in known.items() if scope is None or p.split("/", 1)[0] in scope}
+        changes = compare_digests(held, digests)
+        count = len(held)
+
+        def unchanged(f: RenderedFile) -> bool:
+            return held.get(str(f.relpath)) == digests[str(f.relpath)]
+
+    else:
+        old = read_tree(root, scope)
+        changes = compare(old, files)
+        count = len(old)
+
+        def unchanged(f: RenderedFile) -> bool:
+            return old.get(f.relpath) == f.text
+
     if not changes:
         return changes
-    if 4 * (len(changes.added) + len(changes.changed) + len(changes.removed)) <= len(old):
+    if 4 * (len(changes.added) + len(changes.changed) + len(changes.removed)) <= count:
         _patch(root, files, changes)  # a few files: rebuilding the whole tree would dominate
         return changes
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +204,7 @@ def write_tree(
             (staging / str(folder)).mkdir(parents=True, exist_ok=True)
         for rendered in files:
             target = staging / str(rendered.relpath)
-            if old.get(rendered.relpath) == rendered.text:
+            if unchanged(rendered):
                 _link_or_copy(root / str(rendered.relpath), target)  # unchanged: no new bytes
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:

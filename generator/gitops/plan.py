@@ -87,6 +87,16 @@ def repo_path(catalog: Catalog, cluster: Cluster, folder: str) -> str:
     return "/".join(p for p in (base, cluster.name, folder) if p)
 
 
+def gitops_view(manifests: Sequence[Manifest]) -> list[Manifest]:
+    """What plan() reads of a unit's output: its CustomResourceDefinitions, SOPS-encrypted
+    Secrets and Namespaces, and its first object (a unit that renders nothing is left out)."""
+    return [
+        m
+        for i, m in enumerate(manifests)
+        if i == 0 or is_crd(m) or is_encrypted(m) or m.kind == "Namespace"
+    ]
+
+
 def is_crd(manifest: Manifest) -> bool:
     return manifest.kind == "CustomResourceDefinition" and manifest.api_version.startswith(
         "apiextensions.k8s.io/"

@@ -21,6 +21,7 @@ from generator.model import (
     ResourceKey,
 )
 from generator.overlays.build import append_hashes, build
+from generator.overlays.patches import Patch, load_patches
 from generator.overlays.kustomization import (
     FILENAMES,
     find_file,
@@ -55,15 +56,17 @@ def apply_overlays(
     targets: TargetReport | None = None,
     read: set[Path] | None = None,
     changes: dict[tuple[str, ResourceKey], list[OverlayChange]] | None = None,
+    kinds: Scopes | None = None,
 ) -> list[tuple[RenderUnit, list[Manifest]]]:
     """Each unit's manifests after every overlay of its environment and cluster. `targets`
     learns which patch targets selected nothing (the caller decides over all clusters); `read`
     receives the kustomization directories built (the scope folders themselves count too: a
     folder created there would apply); `changes`, by unit key and final object key, the
-    overlay steps that changed each object."""
+    overlay steps that changed each object. `kinds` are the scopes of the whole cluster's
+    kinds when `rendered` holds only some of its units (see separable())."""
     if changes is not None:
         with tracing() as trace:
-            result = apply_overlays(repo, cluster, environment, rendered, targets, read)
+            result = apply_overlays(repo, cluster, environment, rendered, targets, read, None, kinds)
         for ident, resource in trace.objects.items():
             final = Manifest(resource.body, resource.origin).key
             changes[(resource.unit or "", final)] = trace.changes[ident]
@@ -75,7 +78,8 @@ def apply_overlays(
         return [(unit, list(manifests)) for unit, manifests in rendered]
     units = [unit for unit, _ in rendered]
     by_key = {unit_key(unit): unit for unit in units}
-    kinds = scopes_of(m for _, manifests in rendered for m in manifests)
+    if kinds is None:
+        kinds = scopes_of(m for _, manifests in rendered for m in manifests)
     current: dict[str, list[Resource]] = {
         unit_key(unit): [_resource(m, unit, kinds) for m in manifests]
         for unit, manifests in rendered
@@ -103,6 +107,50 @@ def apply_overlays(
         if any(r.needs_hash for r in resources):
             append_hashes(resources)
     return [(unit, [Manifest(r.body, r.origin) for r in current[unit_key(unit)]]) for unit in units]
+
+
+# What a whole-environment or whole-cluster kustomization may hold for its build to change
+# each object by itself alone: no names or namespaces that references follow, no objects added.
+PER_OBJECT_FIELDS = frozenset(
+    {"apiVersion", "kind", "metadata", "commonLabels", "labels", "commonAnnotations", "images",
+     "replicas", "patches", "patchesJson6902", "sortOptions"}
+)  # fmt: skip
+IDENTITY_PATHS = ("/kind", "/apiVersion", "/metadata/name", "/metadata/namespace")
+
+
+def separable(repo: Path, cluster: Cluster, environment: Environment) -> bool:
+    """True when the cluster's overlays change each object on its own, so some units can go
+    through them without the others and come out as in a build of all: the wide
+    kustomizations use only per-object transformers, and every patch names its target and
+    changes no object's identity (a rename would be followed by references in other units).
+    Unit folders build on their own unit's objects anyway."""
+    for scope in scope_dirs(repo, cluster, environment):
+        if not scope.is_dir() or find_file(scope, repo) is None:
+            continue
+        try:
+            k = load_kustomization(scope, repo, warnings=[])
+            if not set(k.fields) <= PER_OBJECT_FIELDS:
+                return False
+            legacy, general, json6902 = load_patches(k, repo)
+        except GeneratorError:
+            return False  # the full build reports it
+        if legacy or not all(_keeps_identity(patch) for patch in (*general, *json6902)):
+            return False
+    return True
+
+
+def _keeps_identity(patch: Patch) -> bool:
+    if patch.target is None or patch.allow_name_change or patch.allow_kind_change:
+        return False
+    for operation in patch.json or ():
+        if not isinstance(operation, dict):
+            return False
+        for path in (operation.get("path"), operation.get("from", "/spec")):  # move, copy
+            if not isinstance(path, str) or path in ("", "/", "/metadata"):
+                return False
+            if path.startswith(IDENTITY_PATHS):
+                return False
+    return True
 
 
 def _resource(manifest: Manifest, unit: RenderUnit, kinds: Scopes) -> Resource:

@@ -19,12 +19,16 @@ class TargetReport:
 
     missed: dict[str, GeneratorError] = field(default_factory=dict)
     hit: set[str] = field(default_factory=set)
+    # overlay unit key ("cert-manager", "tenants/a") → the targets that selected its objects
+    hits_by_unit: dict[str, set[str]] = field(default_factory=dict)
 
     def note(self, patch: Patch, selected: list[Resource], resources: ResMap) -> None:
         k, key_path = patch.entry
         key = f"{k.display}:{key_path}:{patch.where}"
         if selected:
             self.hit.add(key)
+            for resource in selected:
+                self.hits_by_unit.setdefault(resource.unit or "", set()).add(key)
         elif not patch.allow_no_match and key not in self.missed:
             self.missed[key] = _no_match(patch, resources)
 

@@ -3,7 +3,7 @@ with waiver annotations applied."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import cast
 
 from generator.kinds import scopes_of
@@ -28,16 +28,18 @@ from generator.policies.rule import (
 Rendered = Sequence[tuple[RenderUnit, list[Manifest]]]
 
 
-def check_policies(cluster: CatalogCluster, rendered: Rendered) -> list[Finding]:
-    """Every policy finding of one cluster's output, waivers applied, sorted by origin."""
+def check_policies(
+    cluster: CatalogCluster,
+    rendered: Rendered,
+    facts: Cluster | None = None,
+    levels: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Every policy finding of one cluster's output, waivers applied, sorted by origin.
+    `facts` and `levels` describe the whole cluster (cluster_facts, tenant_levels) when
+    `rendered` holds only some of its units."""
     del cluster  # every rule reads what it needs from the units
-    facts = Cluster(
-        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterRole"},
-        crd_orders(rendered),
-        scopes_of(m for _, ms in rendered for m in ms),
-        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterSecretStore"},
-    )
-    levels = {u.namespace: catalog_level(u) for u, _ in rendered if u.kind == "tenant"}
+    facts = cluster_facts(rendered) if facts is None else facts
+    levels = tenant_levels(u for u, _ in rendered) if levels is None else levels
     findings: list[Finding] = []
     for unit, manifests in rendered:
         tenant = unit.kind == "tenant"
@@ -48,6 +50,22 @@ def check_policies(cluster: CatalogCluster, rendered: Rendered) -> list[Finding]
         if tenant:
             findings.extend(_tenant_findings(Tenant(unit, manifests, facts)))
     return sorted(findings, key=lambda f: f.origin.sort_key)  # stable: render order on ties
+
+
+def cluster_facts(rendered: Rendered) -> Cluster:
+    """What checks may know of the rest of the cluster: its cluster roles, CRDs (with the
+    operator installing each) and cluster secret stores."""
+    return Cluster(
+        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterRole"},
+        crd_orders(rendered),
+        scopes_of(m for _, ms in rendered for m in ms),
+        {m.name: m.body for _, ms in rendered for m in ms if m.kind == "ClusterSecretStore"},
+    )
+
+
+def tenant_levels(units: Iterable[RenderUnit]) -> dict[str, str]:
+    """Tenant namespace → the Pod Security level its catalog entry sets."""
+    return {u.namespace: catalog_level(u) for u in units if u.kind == "tenant"}
 
 
 def check_manifests(manifests: Sequence[Manifest]) -> list[Finding]:

@@ -3,9 +3,10 @@ its version, the CRDs rendered beside them, then schemas/crds/ of the repository
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from generator.errors import GeneratorError
 from generator.model import Finding, Manifest
@@ -35,16 +36,36 @@ def validate_cluster(
 ) -> list[Finding]:
     """Schema findings for one cluster's output: built-in Kubernetes schemas for its version,
     then the CRDs rendered in the same output, then schemas/crds/ of the repository."""
+    crds = [m.body for m in manifests]
+    validator = cluster_validator(
+        kubernetes_version, repo, crds, ignore_missing_schemas=ignore_missing_schemas
+    )
+    return validate_objects(validator, manifests, kubernetes_version)
+
+
+def cluster_validator(
+    kubernetes_version: str,
+    repo: Path,
+    crds: Iterable[Any],
+    *,
+    ignore_missing_schemas: bool = False,
+) -> Validator:
+    """One cluster's validator: `crds` are the bodies of the cluster's output that may be
+    CustomResourceDefinitions (others are skipped), so some units can be validated alone."""
     check_bundled_version(kubernetes_version)
-    crds = collect_crds((m.body for m in manifests), "crd:rendered")
-    validator = Validator(
+    return Validator(
         Options(
             kubernetes_version=kubernetes_version,
             ignore_missing_schemas=ignore_missing_schemas,
             extra_schema_dirs=tuple(dict.fromkeys((repo / CRD_SCHEMA_DIR, SHIPPED_CRD_SCHEMA_DIR))),
         ),
-        crds,
+        collect_crds(crds, "crd:rendered"),
     )
+
+
+def validate_objects(
+    validator: Validator, manifests: Iterable[Manifest], kubernetes_version: str
+) -> list[Finding]:
     findings = []
     find = validator.registry.find
     for manifest in manifests:

@@ -1,0 +1,136 @@
+"""A unit of a cluster after overlays, checks and layout → kept under .generator-cache/finished/,
+so a change to one unit finishes that unit again in each cluster, not the whole cluster.
+
+Sound only where each unit's result depends on its own engine output and on what its
+neighbours in the cluster show each other: the cluster's overlays change every object on its
+own (overlays.scopes.separable) and the key covers the cluster's overlays and schemas, the
+tool, and the neighbours' shared objects (CRDs, cluster roles, secret stores: SHARED_KINDS).
+What the whole cluster shares is kept beside the units (SharedFacts), since a unit finished
+alone is checked against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from generator.errors import GeneratorError
+from generator.model import (
+    Finding,
+    Manifest,
+    Origin,
+    Reads,
+    RenderedFile,
+    RenderUnit,
+    ResourceKey,
+)
+from generator.policies.rule import Cluster as PolicyFacts
+from generator.render_cache import CACHE_DIR
+from generator.unit_cache import Digests, UnitOutput
+
+FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
+FORMAT = 1  # bump when an entry's layout changes
+
+
+@dataclass
+class FinishedUnit:
+    """One unit of one cluster as rendered/ and the checks get it."""
+
+    files: list[RenderedFile]
+    findings: list[Finding]
+    reads: Reads  # the engine's and the overlays'
+    hits: frozenset[str]  # overlay patch targets that selected one of its objects
+    # key, component, origin and create-only flag of each object: for the uniqueness check
+    identities: list[tuple[ResourceKey, str, Origin, bool]]
+    gitops: list[Manifest]  # what the GitOps stage reads of it (gitops.plan.gitops_view)
+
+
+@dataclass
+class SharedFacts:
+    """What the units of one cluster see of each other, as a build of all of them found it."""
+
+    before: PolicyFacts  # in the engines' output (to tell what an overlay introduced)
+    after: PolicyFacts  # in the final output
+    crds: list[Any]  # bodies of the final CustomResourceDefinitions, for schema validation
+    missed: dict[str, GeneratorError] = field(default_factory=dict)  # overlay targets
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps([FORMAT, *parts], default=str).encode()).hexdigest()
+
+
+def cluster_key(tool: str, validate: bool, identity: Sequence[Any], folders: Sequence[str]) -> str:
+    """The cluster's own inputs to finishing: the tool, whether it validates, the catalog
+    names an output shows and the digests of its overlay and schema folders."""
+    return _digest(tool, validate, list(identity), list(folders))
+
+
+def shared_key(cluster: str, outputs: Sequence[tuple[RenderUnit, UnitOutput]], levels: Any) -> str:
+    """The cluster key with what each unit shows its neighbours."""
+    units = [(u.kind, u.name, u.namespace, u.order, u.dirname, out.shared) for u, out in outputs]
+    return _digest(cluster, units, sorted(levels.items()))
+
+
+def unit_key(shared: str, unit: RenderUnit, output: UnitOutput) -> str:
+    return _digest(shared, output.made_of, [str(s) for s in unit.sources], str(unit.origin.path))
+
+
+class FinishedCache:
+    """Finished units and each cluster's SharedFacts, by key; entries of a unit are also
+    checked against the overlay folders it was built with."""
+
+    def __init__(self, repo: Path, digests: Digests, used: set[str]) -> None:
+        self.folder = repo / FINISHED_DIR
+        self.digests = digests
+        self.used = used  # shared with the unit cache: one set for pruning both
+
+    def facts(self, key: str) -> SharedFacts | None:
+        found = self._load(key)
+        return found if isinstance(found, SharedFacts) else None
+
+    def unit(self, key: str) -> FinishedUnit | None:
+        found = self._load(key)
+        if not isinstance(found, tuple) or len(found) != 2:
+            return None
+        checks, finished = found
+        for kind, rel, digest in checks:
+            if self.digests.current(kind, rel) != digest:
+                return None
+        return finished if isinstance(finished, FinishedUnit) else None
+
+    def keep_facts(self, key: str, facts: SharedFacts) -> None:
+        self._store(key, facts)
+
+    def keep_unit(self, key: str, finished: FinishedUnit, overlays: Reads) -> None:
+        self._store(key, (self.digests.of(overlays), finished))
+
+    def _load(self, key: str) -> Any:
+        self.used.add(key)
+        try:
+            with (self.folder / key[:2] / key).open("rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+
+    def _store(self, key: str, value: Any) -> None:
+        """A cache that cannot be written is only a missed speed-up."""
+        self.used.add(key)
+        path = self.folder / key[:2] / key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{key}.{os.getpid()}.tmp")
+            with temporary.open("wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+        except OSError:
+            pass
+
+
+def overlay_reads(folders: set[PurePosixPath]) -> Reads:
+    return Reads(folders=frozenset(folders))
