@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -81,6 +81,12 @@ def unit_key(shared: str, unit: RenderUnit, output: UnitOutput) -> str:
     return _digest(shared, output.made_of, [str(s) for s in unit.sources], str(unit.origin.path))
 
 
+def handoff_key(shared: str, handoff: Mapping[str, Sequence[Manifest]], sources: Any) -> str:
+    """The GitOps objects of a cluster by content, with what validates them (`shared`)."""
+    folders = [[f, [m.body for m in ms], [str(m.origin) for m in ms]] for f, ms in handoff.items()]
+    return _digest("handoff", shared, [str(s) for s in sources], folders)
+
+
 class FinishedCache:
     """Finished units and each cluster's SharedFacts, by key; entries of a unit are also
     checked against the overlay folders it was built with."""
@@ -103,6 +109,13 @@ class FinishedCache:
             if self.digests.current(kind, rel) != digest:
                 return None
         return finished if isinstance(finished, FinishedUnit) else None
+
+    def handoff(self, key: str) -> tuple[list[RenderedFile], list[Finding]] | None:
+        found = self._load(key)
+        return found if isinstance(found, tuple) and len(found) == 2 else None
+
+    def keep_handoff(self, key: str, done: tuple[list[RenderedFile], list[Finding]]) -> None:
+        self._store(key, done)
 
     def keep_facts(self, key: str, facts: SharedFacts) -> None:
         self._store(key, facts)

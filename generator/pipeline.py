@@ -203,9 +203,10 @@ def _cluster_result(
     targets = TargetReport()
     try:
         outputs = _engine_outputs(repo, units_of_cluster, timings, cache)
-        finished = _finish(repo, catalog, cluster, outputs, validate, timings, targets, cache)
-        files, findings = _handoff(repo, catalog, cluster, units_of_cluster, finished, validate,
-                                   timings)  # fmt: skip
+        finished, key = _finish(repo, catalog, cluster, outputs, validate, timings, targets, cache)
+        files, findings = _handoff(
+            repo, catalog, cluster, units_of_cluster, finished, validate, timings, cache, key
+        )
     except GeneratorError as e:
         problems = e.errors if isinstance(e, GeneratorErrors) else [e]
         used = (cache.used - used) if cache is not None else set()
@@ -260,10 +261,11 @@ def _finish(
     timings: dict[str, float],
     targets: TargetReport,
     cache: UnitCache | None,
-) -> dict[str, FinishedUnit]:
+) -> tuple[dict[str, FinishedUnit], str]:
     """Each unit of the cluster finished, by dirname: from the cache where its key matches
     and the cluster's overlays allow finishing units apart (overlays.scopes.separable);
-    the others through overlays, checks and layout, against the whole cluster's facts."""
+    the others through overlays, checks and layout, against the whole cluster's facts.
+    Also the key of what the units share ("" when they cannot be finished apart)."""
     from generator.finished_cache import unit_key as finished_key
     from generator.overlays.scopes import separable
     from generator.policies.run import tenant_levels
@@ -298,7 +300,7 @@ def _finish(
             for dirname, entry in made.items():
                 cache.finished.keep_unit(keys[dirname], entry, overlays)
         done.update(made)
-    return done
+    return done, facts_key
 
 
 def _shared_key(
@@ -444,7 +446,13 @@ def _gitops(
     labels = common_labels(catalog.platform.name, cluster.name, "gitops")
     return {
         folder: [_with_labels(m, labels) for m in manifests]
-        for folder, manifests in gitops_manifests(catalog, cluster, units, by_dirname).items()
+        for folder, manifests in gitops_manifests(
+            catalog,
+            cluster,
+            units,
+            by_dirname,
+            checked=True,  # by _check_before_render
+        ).items()
     }
 
 
@@ -519,9 +527,14 @@ def _handoff(
     finished: Mapping[str, FinishedUnit],
     validate: bool,
     timings: dict[str, float],
+    cache: UnitCache | None = None,
+    shared: str = "",
 ) -> tuple[list[RenderedFile], list[Finding]]:
     """The Argo CD or Flux objects of the cluster, checked like the units' and laid out; the
-    cluster's object keys checked unique."""
+    cluster's object keys checked unique. With the key of what the cluster's units share
+    (the CRDs a GitOps object is validated against among them), the checked and laid-out
+    objects are kept by their content."""
+    from generator.finished_cache import handoff_key
     from generator.policies import check_secrets
     from generator.validate.cluster import cluster_validator, validate_objects
 
@@ -532,6 +545,10 @@ def _handoff(
     identities = [i for unit in units for i in finished[unit.dirname].identities]
     identities += [_identity(m) for m in objects]
     _check_unique(cluster, identities)
+    key = handoff_key(shared, handoff, _cluster_sources(catalog, cluster)) if shared else ""
+    kept = cache.finished.handoff(key) if cache is not None and key else None
+    if kept is not None:
+        return kept
     with _timed(timings, "validate"):
         if validate:
             crds = [m.body for m in objects]
@@ -546,6 +563,8 @@ def _handoff(
         for folder, manifests in handoff.items():
             sources = _cluster_sources(catalog, cluster)
             files.extend(layout(cluster.name, folder, manifests, sources))
+    if cache is not None and key:
+        cache.finished.keep_handoff(key, (files, findings))
     return files, findings
 
 

@@ -21,12 +21,15 @@ def gitops_manifests(
     units: Sequence[RenderUnit],
     rendered: Mapping[str, Sequence[Manifest]],
     at: Locate | None = None,
+    *,
+    checked: bool = False,
 ) -> dict[str, list[Manifest]]:
     """`rendered` maps a unit's dirname ("010-cert-manager", "tenants/alpha") to its final
     manifests; the result maps an output folder to the objects to write there, sorted.
-    `at` locates catalog keys (catalog_positions(repo)); without it, problems name the file."""
-    # The same checks as `generator lint`, so both refuse the same catalogs with one message.
-    raise_problems(check_catalog(catalog, units, at))
+    `at` locates catalog keys (catalog_positions(repo)); without it, problems name the file.
+    `checked`: the caller ran check_catalog on every unit of the catalog already."""
+    if not checked:  # the same checks as `generator lint`: both refuse a catalog alike
+        raise_problems(check_catalog(catalog, units, at))
     deployments = plan(catalog, cluster, units, rendered)
     if cluster.gitops == "argocd":
         folders = argocd_manifests(catalog, cluster, deployments)
