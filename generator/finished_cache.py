@@ -21,10 +21,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import GeneratorError
+from generator.gitops.plan import UnitView
 from generator.model import (
     Finding,
     Manifest,
-    Origin,
     Reads,
     RenderedFile,
     RenderUnit,
@@ -38,17 +38,31 @@ FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
 FORMAT = 1  # bump when an entry's layout changes
 
 
+# key, component, origin (path, line, column) and create-only flag of an object: what the
+# check that each object has one owner needs
+Identity = tuple[ResourceKey, str, tuple[str, int, int], bool]
+
+
 @dataclass
 class FinishedUnit:
-    """One unit of one cluster as rendered/ and the checks get it."""
+    """One unit of one cluster as rendered/ and the checks get it, in plain values: an entry
+    is read back for every unit of every cluster, so it must be cheap to unpickle."""
 
-    files: list[RenderedFile]
+    files: list[tuple[str, str]]  # path under rendered/, text
     findings: list[Finding]
     reads: Reads  # the engine's and the overlays'
     hits: frozenset[str]  # overlay patch targets that selected one of its objects
-    # key, component, origin and create-only flag of each object: for the uniqueness check
-    identities: list[tuple[ResourceKey, str, Origin, bool]]
-    gitops: list[Manifest]  # what the GitOps stage reads of it (gitops.plan.gitops_view)
+    identities: list[Identity]
+    view: UnitView  # what the GitOps stage reads of it
+
+    def rendered_files(self) -> list[RenderedFile]:
+        return [RenderedFile(PurePosixPath(path), text) for path, text in self.files]
+
+
+def identity(manifest: Manifest, component: str, create_only: bool) -> Identity:
+    origin = manifest.origin
+    where = (str(origin.path), origin.line, origin.column)
+    return manifest.key, component, where, create_only
 
 
 @dataclass
@@ -112,10 +126,13 @@ class FinishedCache:
 
     def handoff(self, key: str) -> tuple[list[RenderedFile], list[Finding]] | None:
         found = self._load(key)
-        return found if isinstance(found, tuple) and len(found) == 2 else None
+        if not isinstance(found, tuple) or len(found) != 2:
+            return None
+        files, findings = found
+        return [RenderedFile(PurePosixPath(path), text) for path, text in files], findings
 
-    def keep_handoff(self, key: str, done: tuple[list[RenderedFile], list[Finding]]) -> None:
-        self._store(key, done)
+    def keep_handoff(self, key: str, files: list[RenderedFile], findings: list[Finding]) -> None:
+        self._store(key, ([(str(f.relpath), f.text) for f in files], findings))
 
     def keep_facts(self, key: str, facts: SharedFacts) -> None:
         self._store(key, facts)

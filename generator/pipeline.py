@@ -42,7 +42,8 @@ from generator.writer import (
 )
 
 if TYPE_CHECKING:
-    from generator.finished_cache import FinishedUnit, SharedFacts
+    from generator.finished_cache import FinishedUnit, Identity, SharedFacts
+    from generator.gitops.plan import UnitView
     from generator.overlays.targets import TargetReport
     from generator.provenance.blame import OverlayTrace
     from generator.provenance.unused import Unused
@@ -214,7 +215,7 @@ def _cluster_result(
     reads = {
         (cluster.name, unit.dirname): finished[unit.dirname].reads for unit in units_of_cluster
     }
-    files = [f for unit in units_of_cluster for f in finished[unit.dirname].files] + files
+    files = [f for u in units_of_cluster for f in finished[u.dirname].rendered_files()] + files
     findings = [f for unit in units_of_cluster for f in finished[unit.dirname].findings] + findings
     used = (cache.used - used) if cache is not None else set()
     return _ClusterResult(cluster.name, files, findings, reads, timings, used, [], targets)
@@ -339,7 +340,7 @@ def _finish_units(
     `rendered` is the whole cluster and the facts are found in it; with them, only the
     given units go through the overlays (each object is changed on its own, see separable)."""
     from generator.finished_cache import FinishedUnit, SharedFacts
-    from generator.gitops.plan import gitops_view
+    from generator.gitops.plan import unit_view
     from generator.overlays.scopes import unit_key as overlay_unit_key
     from generator.policies import check_policies, check_secrets
     from generator.policies.run import cluster_facts
@@ -387,14 +388,14 @@ def _finish_units(
                 found = check_secrets(manifests)
         catalog_file = str(unit.origin.path)
         with _timed(timings, "layout"):
-            files = layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
+            laid = layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
         done[unit.dirname] = FinishedUnit(
-            files,
+            [(str(f.relpath), f.text) for f in laid],
             [replace(f, catalog=catalog_file if f.key else "") for f in found],
             reads[unit.dirname] | overlays,
             frozenset(targets.hits_by_unit.get(overlay_unit_key(unit), ())),
             [_identity(m) for m in manifests],
-            gitops_view(manifests),
+            unit_view(manifests),
         )
     return done, facts, overlays
 
@@ -437,10 +438,10 @@ def _gitops(
     catalog: Catalog,
     cluster: Cluster,
     units: Sequence[RenderUnit],
-    by_dirname: Mapping[str, Sequence[Manifest]],
+    by_dirname: Mapping[str, UnitView],
 ) -> dict[str, list[Manifest]]:
     """The GitOps objects by folder, with common labels; `by_dirname` holds what the GitOps
-    stage reads of each unit's output (gitops.plan.gitops_view)."""
+    stage reads of each unit's output (gitops.plan.unit_view)."""
     from generator.gitops import gitops_manifests
 
     labels = common_labels(catalog.platform.name, cluster.name, "gitops")
@@ -539,7 +540,7 @@ def _handoff(
     from generator.validate.cluster import cluster_validator, validate_objects
 
     with _timed(timings, "gitops"):
-        views = {unit.dirname: finished[unit.dirname].gitops for unit in units}
+        views = {unit.dirname: finished[unit.dirname].view for unit in units}
         handoff = _gitops(catalog, cluster, units, views)
     objects = [m for manifests in handoff.values() for m in manifests]
     identities = [i for unit in units for i in finished[unit.dirname].identities]
@@ -564,7 +565,7 @@ def _handoff(
             sources = _cluster_sources(catalog, cluster)
             files.extend(layout(cluster.name, folder, manifests, sources))
     if cache is not None and key:
-        cache.finished.keep_handoff(key, (files, findings))
+        cache.finished.keep_handoff(key, files, findings)
     return files, findings
 
 
@@ -647,16 +648,15 @@ def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, scopes: Sc
     )
 
 
-def _check_unique(
-    cluster: Cluster, identities: Sequence[tuple[ResourceKey, str, Origin, bool]]
-) -> None:
-    """(key, component, origin, create-only) of every object: one owner per key."""
-    seen: dict[ResourceKey, tuple[str, Origin]] = {}
-    for key, component, origin, create_only in identities:
+def _check_unique(cluster: Cluster, identities: Sequence[Identity]) -> None:
+    """One owner per object key (finished_cache.identity)."""
+    seen: dict[ResourceKey, tuple[str, str]] = {}
+    for key, component, (path, line, column), create_only in identities:
         # Flux creates such an object only when absent (a tenant's Namespace, which the
         # tenant's own Kustomization then applies in full): a second owner by design.
         if create_only:
             continue
+        origin = Origin(PurePosixPath(path), line, column)
         if key in seen:
             other, where = seen[key]
             raise GeneratorError(
@@ -665,17 +665,17 @@ def _check_unique(
                 origin,
                 "each object may come from one component only; remove or rename one of them",
             )
-        seen[key] = (component, origin)
+        seen[key] = (component, str(origin))
 
 
-def _identity(manifest: Manifest) -> tuple[ResourceKey, str, Origin, bool]:
-    """What the uniqueness check needs of an object: key, component, origin, and whether
-    Flux creates it only when absent."""
+def _identity(manifest: Manifest) -> Identity:
+    """What the uniqueness check needs of an object; Flux creates some only when absent."""
+    from generator.finished_cache import identity
     from generator.gitops.flux import CREATE_ONLY
 
     annotations = manifest.metadata.get("annotations", {})
     create_only = annotations.get(CREATE_ONLY[0]) == CREATE_ONLY[1]
-    return manifest.key, _component(manifest), manifest.origin, create_only
+    return identity(manifest, _component(manifest), create_only)
 
 
 def _component(manifest: Manifest) -> str:

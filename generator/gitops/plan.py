@@ -38,11 +38,30 @@ class Deployment:
         return bool(self.options.get(key, default))
 
 
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    """What plan() reads of a unit's output."""
+
+    crds: tuple[str, ...]  # names of its CustomResourceDefinitions
+    encrypted_secrets: tuple[str, ...]  # names of its Secrets carrying a top-level `sops` key
+    namespaces: tuple[str, ...]  # names of its Namespace objects
+    empty: bool  # it renders nothing
+
+
+def unit_view(manifests: Sequence[Manifest]) -> UnitView:
+    return UnitView(
+        tuple(sorted(m.name for m in manifests if is_crd(m))),
+        tuple(sorted(m.name for m in manifests if is_encrypted(m))),
+        tuple(sorted(m.name for m in manifests if m.kind == "Namespace")),
+        not manifests,
+    )
+
+
 def plan(
     catalog: Catalog,
     cluster: Cluster,
     units: Sequence[RenderUnit],
-    rendered: Mapping[str, Sequence[Manifest]],
+    views: Mapping[str, UnitView],
 ) -> list[Deployment]:
     """The cluster's units that produced objects, in wave order then by name.
 
@@ -54,8 +73,8 @@ def plan(
     for unit in units:
         if unit.cluster.name != cluster.name:
             continue
-        manifests = rendered.get(unit.dirname, ())
-        if not manifests:
+        view = views.get(unit.dirname)
+        if view is None or view.empty:
             continue
         options: Mapping[str, Any] = {}
         if unit.kind == "operator" and unit.name in operators:
@@ -65,9 +84,9 @@ def plan(
             Deployment(
                 unit=unit,
                 path=repo_path(catalog, cluster, unit.dirname),
-                crds=tuple(sorted(m.name for m in manifests if is_crd(m))),
-                encrypted_secrets=tuple(sorted(m.name for m in manifests if is_encrypted(m))),
-                namespaces=tuple(sorted(m.name for m in manifests if m.kind == "Namespace")),
+                crds=view.crds,
+                encrypted_secrets=view.encrypted_secrets,
+                namespaces=view.namespaces,
                 options=options,
             )
         )
@@ -85,16 +104,6 @@ def waves(deployments: Sequence[Deployment]) -> list[list[Deployment]]:
 def repo_path(catalog: Catalog, cluster: Cluster, folder: str) -> str:
     base = catalog.platform.rendered_path.strip("/")
     return "/".join(p for p in (base, cluster.name, folder) if p)
-
-
-def gitops_view(manifests: Sequence[Manifest]) -> list[Manifest]:
-    """What plan() reads of a unit's output: its CustomResourceDefinitions, SOPS-encrypted
-    Secrets and Namespaces, and its first object (a unit that renders nothing is left out)."""
-    return [
-        m
-        for i, m in enumerate(manifests)
-        if i == 0 or is_crd(m) or is_encrypted(m) or m.kind == "Namespace"
-    ]
 
 
 def is_crd(manifest: Manifest) -> bool:
