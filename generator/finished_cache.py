@@ -54,6 +54,14 @@ class FinishedUnit:
     hits: frozenset[str]  # overlay patch targets that selected one of its objects
     identities: list[Identity]
     view: UnitView  # what the GitOps stage reads of it
+    fresh: bool = True  # finished by this render, not read from the cache
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.files, self.findings, self.reads, self.hits, self.identities, self.view)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (self.files, self.findings, self.reads, self.hits, self.identities, self.view) = state
+        self.fresh = False
 
     def rendered_files(self) -> list[RenderedFile]:
         return [RenderedFile(PurePosixPath(path), text) for path, text in self.files]

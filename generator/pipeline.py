@@ -54,6 +54,10 @@ Progress = Callable[[int, int, str], None]
 
 # Below this many clusters a render is faster in one process than with a pool's start-up.
 POOL_MIN_CLUSTERS = 8
+# Above this many files, keeping a copy of the whole output (for a re-render of unchanged
+# inputs over an edited rendered/) costs every render more than it saves: the per-unit caches
+# answer that render nearly as fast.
+WHOLE_CACHE_MAX_FILES = 5000
 
 
 @dataclass
@@ -63,6 +67,8 @@ class RenderResult:
     clusters: tuple[str, ...]
     full: bool  # every cluster of the catalog was rendered
     timings: dict[str, float] = field(default_factory=dict)
+    # units in all, engines run, units finished (overlays, checks, layout) rather than reused
+    work: dict[str, int] = field(default_factory=dict)
     # what each unit's engine and its cluster's overlays read, by (cluster, unit dirname)
     reads: dict[tuple[str, str], Reads] = field(default_factory=dict)
     cache_key: str = ""  # the inputs' fingerprint ("" without the render cache)
@@ -74,7 +80,10 @@ class RenderResult:
         return self.unchanged if self.unchanged is not None else len(self.files)
 
     def timings_text(self) -> str:
-        return "timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in self.timings.items())
+        text = "timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in self.timings.items())
+        if self.work:
+            text += "\nunits: " + ", ".join(f"{k} {v}" for k, v in self.work.items())
+        return text
 
 
 def render_all(
@@ -112,7 +121,8 @@ def render_all(
     if units is not None:
         units.prune()
     if key and not result.findings:
-        render_cache.store(repo, key, result.files)
+        if len(result.files) <= WHOLE_CACHE_MAX_FILES:
+            render_cache.store(repo, key, result.files)
         result.cache_key = key
     return result
 
@@ -149,6 +159,7 @@ def _render(
     targets = TargetReport()
     reads: dict[tuple[str, str], Reads] = {}
     problems: list[GeneratorError] = []
+    counts: dict[str, int] = {}
     # Clusters are independent: a pool renders them in any order, results arrive in this one,
     # so output, findings and errors are those of a serial render.
     work = [(repo, catalog, c, by_cluster[c.name], validate, cache) for c in selected]
@@ -164,6 +175,8 @@ def _render(
         reads.update(result.reads)
         for name, seconds in result.timings.items():
             timings[name] = timings.get(name, 0.0) + seconds
+        for name, count in result.work.items():
+            counts[name] = counts.get(name, 0) + count
         if cache is not None:
             cache.used.update(result.used)
     if problems:
@@ -172,7 +185,9 @@ def _render(
     # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
     raise_problems(targets.errors())
     names = tuple(c.name for c in selected)
-    return RenderResult(files, _per_source(findings), names, not clusters, timings, reads)
+    return RenderResult(
+        files, _per_source(findings), names, not clusters, timings, counts, reads=reads
+    )
 
 
 @dataclass
@@ -185,6 +200,7 @@ class _ClusterResult:
     used: set[str]  # unit cache entries read or written
     problems: list[GeneratorError]  # engine errors of the cluster's units, all of them
     targets: TargetReport  # which overlay patch targets selected something here
+    work: dict[str, int] = field(default_factory=dict)  # RenderResult.work
 
 
 def _cluster_result(
@@ -218,7 +234,12 @@ def _cluster_result(
     files = [f for u in units_of_cluster for f in finished[u.dirname].rendered_files()] + files
     findings = [f for unit in units_of_cluster for f in finished[unit.dirname].findings] + findings
     used = (cache.used - used) if cache is not None else set()
-    return _ClusterResult(cluster.name, files, findings, reads, timings, used, [], targets)
+    work = {
+        "in all": len(units_of_cluster),
+        "rendered": sum(1 for _, out in outputs if out.fresh),
+        "finished": sum(1 for f in finished.values() if f.fresh),
+    }
+    return _ClusterResult(cluster.name, files, findings, reads, timings, used, [], targets, work)
 
 
 def _engine_outputs(

@@ -138,11 +138,12 @@ class UnitOutput:
     shared: str
     read: Callable[[], Rendered]
     loaded: Rendered | None = None
+    fresh: bool = False  # rendered by this run
 
     @classmethod
     def of(cls, rendered: Rendered) -> UnitOutput:
         """An output rendered just now, with no cache behind it."""
-        return cls("", shared_digest(rendered.manifests), lambda: rendered, rendered)
+        return cls("", shared_digest(rendered.manifests), lambda: rendered, rendered, fresh=True)
 
     def rendered(self) -> Rendered:
         if self.loaded is None:
