@@ -120,29 +120,29 @@ def test_corrupt_finished_entries_are_finished_again(repo: Path) -> None:
             "patches:\n- target: {kind: Deployment}\n  patch: '[{op: add, path: /spec/x, "
             "value: 1}]'\n",
             True,
-        ),  # fmt: skip
+        ),
         ("namePrefix: p-\n", False),
         ("namespace: other\n", False),
         (
             "patches:\n- target: {kind: ConfigMap}\n  patch: '[{op: replace, path: "
             "/metadata/name, value: n}]'\n",
             False,
-        ),  # fmt: skip
+        ),
         (
             "patches:\n- target: {kind: ConfigMap}\n  patch: '[{op: move, from: "
             "/metadata/namespace, path: /data/ns}]'\n",
             False,
-        ),  # fmt: skip
+        ),
         (
             "patches:\n- patch: |\n    apiVersion: v1\n    kind: ConfigMap\n"
             "    metadata: {name: c}\n    data: {a: b}\n",
             False,
-        ),  # fmt: skip
+        ),
         (
             "patches:\n- target: {kind: ConfigMap}\n  options: {allowNameChange: true}\n"
             "  patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n",
             False,
-        ),  # fmt: skip
+        ),
         ("replacements: []\n", False),
         ("configMapGenerator:\n- {name: c, literals: [a=b]}\n", False),
     ],
