@@ -671,22 +671,26 @@ def _decorate(manifest: Manifest, unit: RenderUnit, catalog: Catalog, scopes: Sc
 
 def _check_unique(cluster: Cluster, identities: Sequence[Identity]) -> None:
     """One owner per object key (finished_cache.identity)."""
-    seen: dict[ResourceKey, tuple[str, str]] = {}
-    for key, component, (path, line, column), create_only in identities:
+    seen: dict[ResourceKey, tuple[str, tuple[str, int, int]]] = {}
+    for key, component, where, create_only in identities:
         # Flux creates such an object only when absent (a tenant's Namespace, which the
         # tenant's own Kustomization then applies in full): a second owner by design.
         if create_only:
             continue
-        origin = Origin(PurePosixPath(path), line, column)
         if key in seen:
-            other, where = seen[key]
+            other, first = seen[key]
             raise GeneratorError(
-                f"{cluster.name}: {key} is rendered twice: by '{other}' ({where}) and by "
-                f"'{component}'",
-                origin,
+                f"{cluster.name}: {key} is rendered twice: by '{other}' ({_origin(first)}) and "
+                f"by '{component}'",
+                _origin(where),
                 "each object may come from one component only; remove or rename one of them",
             )
-        seen[key] = (component, str(origin))
+        seen[key] = (component, where)
+
+
+def _origin(where: tuple[str, int, int]) -> Origin:
+    path, line, column = where
+    return Origin(PurePosixPath(path), line, column)
 
 
 def _identity(manifest: Manifest) -> Identity:
@@ -743,23 +747,24 @@ def write(repo: Path, result: RenderResult) -> TreeChanges:
     known = tree_digests.recall(repo, root)
     digests = tree_digests.of(result.files)
     changes = write_tree(root, result.files, _scope(result), known, digests)
-    _remember(repo, result)
+    stamp = render_cache.tree_stamp(root) if root.is_dir() else ""
+    _remember(repo, result, stamp)
     if result.full:
-        tree_digests.remember(repo, root, digests)
+        tree_digests.remember(repo, root, digests, stamp)
     elif known is not None:  # the other clusters' files are as they were
         scope = set(result.clusters)
         kept = {p: d for p, d in known.items() if p.split("/", 1)[0] not in scope}
-        tree_digests.remember(repo, root, {**kept, **digests})
+        tree_digests.remember(repo, root, {**kept, **digests}, stamp)
     else:
         tree_digests.remember(repo, root, None)
     return changes
 
 
-def _remember(repo: Path, result: RenderResult) -> None:
+def _remember(repo: Path, result: RenderResult, stamp: str = "") -> None:
     """rendered/ now holds this render: the next run with the same inputs may trust it."""
     if result.cache_key:
         render_cache.remember_tree(
-            repo, result.cache_key, repo / RENDERED, len(result.files), result.clusters
+            repo, result.cache_key, repo / RENDERED, len(result.files), result.clusters, stamp
         )
 
 

@@ -195,9 +195,13 @@ def tree_stamp(root: Path) -> str:
     return digest.hexdigest()
 
 
-def remember_tree(repo: Path, key: str, root: Path, count: int, clusters: Sequence[str]) -> None:
-    """Record that rendered/ now holds exactly the render of `key`; only a speed-up."""
-    record = {"key": key, "stamp": tree_stamp(root), "count": count, "clusters": list(clusters)}
+def remember_tree(
+    repo: Path, key: str, root: Path, count: int, clusters: Sequence[str], stamp: str = ""
+) -> None:
+    """Record that rendered/ now holds exactly the render of `key` (whose tree_stamp the
+    caller may know already); only a speed-up."""
+    stamp = stamp or tree_stamp(root)
+    record = {"key": key, "stamp": stamp, "count": count, "clusters": list(clusters)}
     path = repo / TREE_INDEX
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,9 @@ def recall(repo: Path, root: Path) -> dict[str, str] | None:
         return None
 
 
-def remember(repo: Path, root: Path, files: Mapping[str, str] | None) -> None:
-    """Keep the digests of what rendered/ holds now; None forgets them (only a speed-up)."""
+def remember(repo: Path, root: Path, files: Mapping[str, str] | None, stamp: str = "") -> None:
+    """Keep the digests of what rendered/ holds now, whose tree_stamp the caller may know
+    already; None forgets them (only a speed-up)."""
     path = repo / DIGESTS
     try:
         if files is None:
@@ -45,7 +46,7 @@ def remember(repo: Path, root: Path, files: Mapping[str, str] | None) -> None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        record = {"stamp": tree_stamp(root), "files": dict(files)}
+        record = {"stamp": stamp or tree_stamp(root), "files": dict(files)}
         temporary.write_text(json.dumps(record), encoding="utf-8")
         os.replace(temporary, path)
     except OSError:

@@ -227,12 +227,17 @@ def prune(folder: Path, used: set[str]) -> None:
     """Drop entries this render did not use once there are four times as many as it used:
     enough to switch between a few branches without growing for ever."""
     try:
-        found = [p for p in folder.glob("??/*") if not p.name.startswith(".")]
+        found: list[os.DirEntry[str]] = []
+        with os.scandir(folder) as shards:
+            for shard in shards:
+                if shard.is_dir(follow_symlinks=False) and len(shard.name) == 2:
+                    with os.scandir(shard.path) as listing:
+                        found += [e for e in listing if not e.name.startswith(".")]
         if len(found) <= KEEP * len(used):
             return
-        stale = [p for p in found if p.name not in used]
-        stale.sort(key=lambda p: p.stat().st_mtime_ns)
-        for path in stale[: len(found) - KEEP * len(used)]:
-            path.unlink(missing_ok=True)
+        stale = [e for e in found if e.name not in used]
+        stale.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
+        for entry in stale[: len(found) - KEEP * len(used)]:
+            Path(entry.path).unlink(missing_ok=True)
     except OSError:
         pass
