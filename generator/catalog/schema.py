@@ -49,11 +49,18 @@ def _schemas() -> dict[str, dict[str, Any]]:
     }
 
 
-def check(catalog_file: CatalogFile, kind: str, problems: list[GeneratorError]) -> bool:
+@cache
+def _validator(kind: str) -> Any:
+    """One validator per kind, reused for every file: building one expands its schema, which
+    costs more than validating a catalog file."""
     from cerberus import Validator
 
+    return Validator(_schemas()[kind], allow_unknown=False)
+
+
+def check(catalog_file: CatalogFile, kind: str, problems: list[GeneratorError]) -> bool:
     schema = _schemas()[kind]
-    validator = Validator(schema, allow_unknown=False)
+    validator = _validator(kind)
     if validator.validate(dict(catalog_file.data)):
         return True
     for error in _leaf_errors(validator._errors):
