@@ -162,10 +162,11 @@ def _render(
     counts: dict[str, int] = {}
     # Clusters are independent: a pool renders them in any order, results arrive in this one,
     # so output, findings and errors are those of a serial render.
-    work = [(repo, catalog, c, by_cluster[c.name], validate, cache) for c in selected]
+    work = [(c, by_cluster[c.name]) for c in selected]
     if jobs is None:  # a worker starts by importing the engines (about a second): few clusters
         jobs = usable_cpus() if len(work) >= POOL_MIN_CLUSTERS else 1  # render faster alone
-    for done, result in enumerate(ordered(_cluster_result, work, jobs), start=1):
+    shared = (repo, catalog, validate, cache)  # sent once to each worker
+    for done, result in enumerate(ordered(_cluster_result, work, jobs, shared), start=1):
         if progress is not None:
             progress(done, len(work), result.cluster)
         problems += result.problems  # the other clusters' engine errors are reported too
@@ -206,10 +207,10 @@ class _ClusterResult:
 def _cluster_result(
     repo: Path,
     catalog: Catalog,
-    cluster: Cluster,
-    units_of_cluster: Sequence[RenderUnit],
     validate: bool,
     cache: UnitCache | None,
+    cluster: Cluster,
+    units_of_cluster: Sequence[RenderUnit],
 ) -> _ClusterResult:
     """One cluster: engines, overlays, checks and validation, layout, then GitOps objects. A
     unit whose inputs and neighbours are unchanged comes finished from the cache."""

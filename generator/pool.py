@@ -26,31 +26,40 @@ def usable_cpus() -> int:
 
 
 def ordered(
-    function: Callable[..., T], arguments: Sequence[tuple[Any, ...]], jobs: int
+    function: Callable[..., T],
+    arguments: Sequence[tuple[Any, ...]],
+    jobs: int,
+    shared: tuple[Any, ...] = (),
 ) -> Iterator[T]:
-    """function(*arguments[0]), function(*arguments[1]), … in that order; with jobs > 1 in
-    that many processes (function and arguments must then be picklable)."""
+    """function(*shared, *arguments[0]), function(*shared, *arguments[1]), … in that order;
+    with jobs > 1 in that many processes (function and arguments must then be picklable;
+    `shared` travels once to each worker, not with every piece)."""
     if jobs <= 1 or len(arguments) <= 1:
         for args in arguments:
-            yield function(*args)
+            yield function(*shared, *args)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = context.Pool(min(jobs, len(arguments)), initializer=_ignore_interrupts)
+    pool = context.Pool(min(jobs, len(arguments)), initializer=_start, initargs=(function, shared))
     try:
         # one task per piece: pieces differ in size, so a worker takes the next when free
-        tasks = [(function, args) for args in arguments]
-        yield from pool.imap(_call, tasks, chunksize=1)
+        yield from pool.imap(_call, arguments, chunksize=1)
         pool.close()
     finally:
         pool.terminate()
         pool.join()
 
 
-def _call(task: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
-    function, args = task
-    return function(*args)
+_work: tuple[Callable[..., Any], tuple[Any, ...]] | None = None  # in a worker: what it runs
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _start(function: Callable[..., Any], shared: tuple[Any, ...]) -> None:
+    global _work
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _work = (function, shared)
+
+
+def _call(args: tuple[Any, ...]) -> Any:
+    assert _work is not None  # set by _start in every worker
+    function, shared = _work
+    return function(*shared, *args)

@@ -16,6 +16,7 @@ import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from generator.model import Manifest, Reads, Rendered, RenderUnit
 from generator.render_cache import CACHE_DIR, content, entries, link_text, tool_fingerprint
@@ -164,11 +165,10 @@ class UnitCache:
 
         self.finished = FinishedCache(repo, self.digests, self.used)
 
-    def __getstate__(self) -> Path:
-        return self.folder.parent.parent  # a worker process starts with its own digests
-
-    def __setstate__(self, repo: Path) -> None:
-        self.__init__(repo)  # type: ignore[misc]
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a worker process keeps one cache per repository for the whole render: its file
+        # digests are computed once there, not once per cluster it renders
+        return (_in_this_process, (self.repo,))
 
     def load(self, unit: RenderUnit) -> tuple[str, Rendered | None]:
         from generator.engines import render_unit
@@ -221,6 +221,15 @@ class UnitCache:
     def prune(self) -> None:
         prune(self.folder, self.used)
         prune(self.finished.folder, self.used)
+
+
+_caches: dict[Path, UnitCache] = {}
+
+
+def _in_this_process(repo: Path) -> UnitCache:
+    if repo not in _caches:
+        _caches[repo] = UnitCache(repo)
+    return _caches[repo]
 
 
 def prune(folder: Path, used: set[str]) -> None:
