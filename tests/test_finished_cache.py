@@ -158,3 +158,14 @@ def test_separable_overlays_change_each_object_on_its_own(
     environment = Environment.__new__(Environment)
     object.__setattr__(environment, "name", "e1")
     assert separable(tmp_path, cluster, environment) is expected
+
+
+def test_worker_processes_fill_and_reuse_the_cache_alike(repo: Path) -> None:
+    """Clusters rendered in two workers read and write the same entries a serial render does."""
+    edit("catalog/tenants/payments.yaml", 'cpu: "8"', 'cpu: "9"')(repo)
+    parallel = render_all(repo, jobs=2)
+    assert parallel.work["finished"] == 2
+    assert (texts(parallel), [str(f) for f in parallel.findings]) == outcome(
+        repo, use_cache=False
+    )
+    assert render_all(repo, jobs=2).work["finished"] == 0
