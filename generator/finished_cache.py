@@ -26,7 +26,6 @@ from generator.model import (
     Finding,
     Manifest,
     Reads,
-    RenderedFile,
     RenderUnit,
     ResourceKey,
 )
@@ -62,9 +61,6 @@ class FinishedUnit:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         (self.files, self.findings, self.reads, self.hits, self.identities, self.view) = state
         self.fresh = False
-
-    def rendered_files(self) -> list[RenderedFile]:
-        return [RenderedFile(PurePosixPath(path), text) for path, text in self.files]
 
 
 def identity(manifest: Manifest, component: str, create_only: bool) -> Identity:
@@ -132,15 +128,12 @@ class FinishedCache:
                 return None
         return finished if isinstance(finished, FinishedUnit) else None
 
-    def handoff(self, key: str) -> tuple[list[RenderedFile], list[Finding]] | None:
+    def handoff(self, key: str) -> tuple[list[tuple[str, str]], list[Finding]] | None:
         found = self._load(key)
-        if not isinstance(found, tuple) or len(found) != 2:
-            return None
-        files, findings = found
-        return [RenderedFile(PurePosixPath(path), text) for path, text in files], findings
+        return found if isinstance(found, tuple) and len(found) == 2 else None
 
-    def keep_handoff(self, key: str, files: list[RenderedFile], findings: list[Finding]) -> None:
-        self._store(key, ([(str(f.relpath), f.text) for f in files], findings))
+    def keep_handoff(self, key: str, files: list[tuple[str, str]], findings: list[Finding]) -> None:
+        self._store(key, (files, findings))
 
     def keep_facts(self, key: str, facts: SharedFacts) -> None:
         self._store(key, facts)

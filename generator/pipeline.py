@@ -171,7 +171,7 @@ def _render(
             progress(done, len(work), result.cluster)
         problems += result.problems  # the other clusters' engine errors are reported too
         targets.merge(result.targets)
-        files += result.files
+        files += [RenderedFile(PurePosixPath(path), text) for path, text in result.files]
         findings += [(result.cluster, f) for f in result.findings]
         reads.update(result.reads)
         for name, seconds in result.timings.items():
@@ -194,7 +194,7 @@ def _render(
 @dataclass
 class _ClusterResult:
     cluster: str
-    files: list[RenderedFile]
+    files: list[tuple[str, str]]  # path under rendered/, text: cheap to send from a worker
     findings: list[Finding]
     reads: dict[tuple[str, str], Reads]
     timings: dict[str, float]
@@ -232,7 +232,7 @@ def _cluster_result(
     reads = {
         (cluster.name, unit.dirname): finished[unit.dirname].reads for unit in units_of_cluster
     }
-    files = [f for u in units_of_cluster for f in finished[u.dirname].rendered_files()] + files
+    files = [f for unit in units_of_cluster for f in finished[unit.dirname].files] + files
     findings = [f for unit in units_of_cluster for f in finished[unit.dirname].findings] + findings
     used = (cache.used - used) if cache is not None else set()
     work = {
@@ -552,7 +552,7 @@ def _handoff(
     timings: dict[str, float],
     cache: UnitCache | None = None,
     shared: str = "",
-) -> tuple[list[RenderedFile], list[Finding]]:
+) -> tuple[list[tuple[str, str]], list[Finding]]:
     """The Argo CD or Flux objects of the cluster, checked like the units' and laid out; the
     cluster's object keys checked unique. With the key of what the cluster's units share
     (the CRDs a GitOps object is validated against among them), the checked and laid-out
@@ -581,11 +581,12 @@ def _handoff(
             found = check_secrets(objects)
     catalog_file = str(cluster.origin.path)
     findings = [replace(f, catalog=catalog_file if f.key else "") for f in found]
-    files: list[RenderedFile] = []
+    files: list[tuple[str, str]] = []
     with _timed(timings, "layout"):
         for folder, manifests in handoff.items():
             sources = _cluster_sources(catalog, cluster)
-            files.extend(layout(cluster.name, folder, manifests, sources))
+            laid = layout(cluster.name, folder, manifests, sources)
+            files += [(str(f.relpath), f.text) for f in laid]
     if cache is not None and key:
         cache.finished.keep_handoff(key, files, findings)
     return files, findings
