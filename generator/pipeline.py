@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections import defaultdict
@@ -101,6 +102,19 @@ def render_all(
     cluster as it completes (nothing when the render cache answers). With `trust_tree`, a
     rendered/ untouched since it was written for these very inputs is answered from file
     metadata alone (`unchanged`, no files), for `write` and `stale_files` to pass through."""
+    with _few_collections():
+        return _render_all(repo, clusters, validate, use_cache, jobs, progress, trust_tree)
+
+
+def _render_all(
+    repo: Path,
+    clusters: Sequence[str],
+    validate: bool,
+    use_cache: bool,
+    jobs: int | None,
+    progress: Progress | None,
+    trust_tree: bool,
+) -> RenderResult:
     timings: dict[str, float] = {}
     with _timed(timings, "fingerprint"):
         key = render_cache.fingerprint(repo, clusters, validate) if use_cache else ""
@@ -214,6 +228,18 @@ def _cluster_result(
 ) -> _ClusterResult:
     """One cluster: engines, overlays, checks and validation, layout, then GitOps objects. A
     unit whose inputs and neighbours are unchanged comes finished from the cache."""
+    with _few_collections():  # also in a worker process
+        return _finish_cluster(repo, catalog, validate, cache, cluster, units_of_cluster)
+
+
+def _finish_cluster(
+    repo: Path,
+    catalog: Catalog,
+    validate: bool,
+    cache: UnitCache | None,
+    cluster: Cluster,
+    units_of_cluster: Sequence[RenderUnit],
+) -> _ClusterResult:
     from generator.overlays.targets import TargetReport
 
     timings: dict[str, float] = {}
@@ -707,6 +733,20 @@ def _identity(manifest: Manifest) -> Identity:
 
 def _component(manifest: Manifest) -> str:
     return str(manifest.metadata.get("labels", {}).get(COMPONENT_LABEL, "?"))
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """A render allocates millions of short-lived objects and keeps 50,000 files: with the
+    default thresholds the cycle collector runs thousands of times and rescans what is kept
+    (a cluster late in the run cost more than an early one). Collect far less often while
+    rendering; reference counting still frees everything without cycles at once."""
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 @contextmanager
