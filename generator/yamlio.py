@@ -589,8 +589,8 @@ def _block_literal(text: str, indent: str) -> list[str] | None:
     return lines
 
 
-def _sort_key(item: tuple[Any, Any]) -> tuple[int, str]:
-    return (KEY_PRIORITY.get(item[0], 9), str(item[0]))
+def _key_rank(key: Any) -> tuple[int, str]:
+    return (KEY_PRIORITY.get(key, 9), str(key))
 
 
 # Per column, then per a mapping's keys in the order it holds them: the keys in canonical order,
@@ -607,7 +607,7 @@ def _key_lines(keys: tuple[Any, ...], indent: int) -> list[tuple[Any, str, str]]
     if found is None:
         pad = " " * indent
         found = []
-        for key, _ in sorted(zip(keys, keys, strict=True), key=_sort_key):
+        for key in sorted(keys, key=_key_rank):
             name = pad + _string(str(key)) + ":"
             found.append((key, name, name + " "))
         # Only all-string key sets are kept: 1, 1.0 and True are one dict key but three
@@ -634,7 +634,8 @@ def _is_seq(value: Any) -> bool:
 
 
 def _emit_map(mapping: Mapping[Any, Any], indent: int, out: list[str], lead: str) -> None:
-    """Entries of a non-empty mapping at column `indent`; the first line starts with `lead`."""
+    """Entries of a non-empty mapping at column `indent`; the first line starts with `lead`
+    in place of its indentation when `lead` is not empty."""
     if type(mapping) is not dict:
         mapping = dict(mapping.items())
     first = len(out)
@@ -675,8 +676,8 @@ def _emit_value(start: str, value: Any, indent: int, out: list[str]) -> None:
 
 
 def _emit_seq(items: Sequence[Any], indent: int, out: list[str], lead: str) -> None:
-    """Items of a non-empty sequence as `- ` at column `indent`; the first starts with `lead`
-    (nothing: its plain indentation)."""
+    """Items of a non-empty sequence as `- ` at column `indent`; the first line starts with
+    `lead` in place of its indentation when `lead` is not empty."""
     first = len(out)
     dash = " " * indent + "- "
     inner = indent + 2
