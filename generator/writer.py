@@ -40,34 +40,20 @@ def layout(
     """One file per object: <cluster>/<folder>/<kind>-<name>.yaml, lower case; the namespace,
     then the API group, join the name only where two objects would share a file. The header
     names the catalog files, the source and the overlay steps that changed the object."""
-    catalog_line = "Catalog: " + ", ".join(str(s) for s in sources)
-
-    def stem(m: Manifest, detail: int) -> str:
-        parts = [m.kind]
-        if detail >= 2:
-            parts.append(m.key.group or "core")
-        if detail >= 1 and m.namespace:
-            parts.append(m.namespace)
-        parts.append(m.name)
-        return UNSAFE_CHARS.sub("_", "-".join(parts).lower())
-
-    detail = dict.fromkeys(range(len(manifests)), 0)
-    for level in (1, 2):
-        counts = Counter(stem(m, detail[i]) for i, m in enumerate(manifests))
-        for i, m in enumerate(manifests):
-            if counts[stem(m, detail[i])] > 1:
-                detail[i] = level
+    shared = (HEADER, "Catalog: " + ", ".join(str(s) for s in sources))
+    keys = [m.key for m in manifests]  # a property that reads the body: once per object
     files = []
     taken: dict[PurePosixPath, Manifest] = {}
-    for i, manifest in enumerate(manifests):
-        header: tuple[str, ...] = (HEADER, catalog_line, f"Source: {manifest.origin.path}")
-        if overlays and overlays.get(manifest.key):
-            header += ("Overlays: " + ", ".join(overlays[manifest.key]),)
-        relpath = PurePosixPath(cluster, folder, f"{stem(manifest, detail[i])}.yaml")
+    base = PurePosixPath(cluster, folder)
+    for manifest, key, stem in zip(manifests, keys, _file_stems(keys), strict=True):
+        header: tuple[str, ...] = (*shared, f"Source: {manifest.origin.path}")
+        if overlays and overlays.get(key):
+            header += ("Overlays: " + ", ".join(overlays[key]),)
+        relpath = base / f"{stem}.yaml"
         other = taken.setdefault(relpath, manifest)
         if other is not manifest:  # `Foo`/`foo`, `a b`/`a:b`: one would overwrite the other
             raise GeneratorError(
-                f"{manifest.key} and {other.key} ({other.origin}) would both be written to "
+                f"{key} and {other.key} ({other.origin}) would both be written to "
                 f"'{RENDERED}/{relpath}'",
                 manifest.origin,
                 "rename one of them: file names are lower case, with characters other than "
@@ -79,6 +65,30 @@ def layout(
             text = dump_manifest(manifest.body, header)
         files.append(RenderedFile(relpath, text))
     return files
+
+
+def _file_stems(keys: Sequence[ResourceKey]) -> list[str]:
+    """<kind>-<name> per object; where two would be equal, the namespace joins the name of
+    each of them, then, where still equal, the API group."""
+    stems = [_stem(key, 0) for key in keys]
+    for detail in (1, 2):
+        counts = Counter(stems)
+        if len(counts) == len(stems):
+            break  # all distinct: more detail would change nothing
+        for i, stem in enumerate(stems):
+            if counts[stem] > 1:
+                stems[i] = _stem(keys[i], detail)
+    return stems
+
+
+def _stem(key: ResourceKey, detail: int) -> str:
+    parts = [key.kind]
+    if detail >= 2:
+        parts.append(key.group or "core")
+    if detail >= 1 and key.namespace:
+        parts.append(key.namespace)
+    parts.append(key.name)
+    return UNSAFE_CHARS.sub("_", "-".join(parts).lower())
 
 
 def read_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[PurePosixPath, str]:

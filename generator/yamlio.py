@@ -589,8 +589,34 @@ def _block_literal(text: str, indent: str) -> list[str] | None:
     return lines
 
 
-def _sort_key(item: tuple[str, Any]) -> tuple[int, str]:
-    return (KEY_PRIORITY.get(item[0], 9), str(item[0]))
+def _key_rank(key: Any) -> tuple[int, str]:
+    return (KEY_PRIORITY.get(key, 9), str(key))
+
+
+# Per column, then per a mapping's keys in the order it holds them: the keys in canonical order,
+# each with its indented `key:` and `key: ` line starts. Objects share a few key sets
+# (metadata, containers, ports), so most mappings are ordered by a lookup instead of a sort.
+_KEY_LINES: dict[int, dict[tuple[Any, ...], list[tuple[Any, str, str]]]] = {}
+
+
+def _key_lines(keys: tuple[Any, ...], indent: int) -> list[tuple[Any, str, str]]:
+    table = _KEY_LINES.get(indent)
+    if table is None:
+        table = _KEY_LINES[indent] = {}
+    found = table.get(keys)
+    if found is None:
+        pad = " " * indent
+        found = []
+        for key in sorted(keys, key=_key_rank):
+            name = pad + _string(str(key)) + ":"
+            found.append((key, name, name + " "))
+        # Only all-string key sets are kept: 1, 1.0 and True are one dict key but three
+        # texts, so a tuple holding them could match another mapping's entry.
+        if all(type(key) is str for key in keys):
+            if len(table) > 20_000:
+                table.clear()
+            table[keys] = found
+    return found
 
 
 def _is_map(value: Any) -> bool:
@@ -601,32 +627,73 @@ def _is_seq(value: Any) -> bool:
     return type(value) is list or type(value) is tuple
 
 
-def _emit_map(mapping: Mapping[str, Any], indent: int, out: list[str], lead: str) -> None:
-    """Entries of a non-empty mapping at column `indent`; the first line starts with `lead`."""
-    pad = " " * indent
-    for i, (key, value) in enumerate(sorted(mapping.items(), key=_sort_key)):
-        start = f"{lead if i == 0 else pad}{_string(str(key))}:"
-        if value and _is_map(value):
-            out.append(start)
-            _emit_map(value, indent + 2, out, pad + "  ")
-        elif value and _is_seq(value):
-            out.append(start)  # sequences under a key are not indented, as kustomize writes them
-            _emit_seq(value, indent, out, pad)
+# The emitters write every line of a mapping or sequence with the plain indentation of its
+# column, then give the first line its `lead` (a parent's `- `) once. The common types
+# (dict, list, one-line str) are tested first; anything else takes the general rules of
+# _emit_value and _emit_scalar.
+
+
+def _emit_map(mapping: Mapping[Any, Any], indent: int, out: list[str], lead: str) -> None:
+    """Entries of a non-empty mapping at column `indent`; the first line starts with `lead`
+    in place of its indentation when `lead` is not empty."""
+    if type(mapping) is not dict:
+        mapping = dict(mapping.items())
+    first = len(out)
+    texts = _STRING_TEXT
+    for key, bare, spaced in _key_lines(tuple(mapping), indent):
+        value = mapping[key]
+        kind = type(value)
+        if kind is str and "\n" not in value:
+            out.append(spaced + (texts.get(value) or _string(value)))
+        elif kind is dict:
+            if value:
+                out.append(bare)
+                _emit_map(value, indent + 2, out, "")
+            else:
+                out.append(spaced + "{}")
+        elif kind is list:
+            if value:
+                out.append(bare)  # sequences under a key are not indented, as kustomize does
+                _emit_seq(value, indent, out, "")
+            else:
+                out.append(spaced + "[]")
         else:
-            _emit_scalar(start + " ", value, indent + 2, out)
+            _emit_value(bare, value, indent, out)
+    if lead and len(out) > first:
+        out[first] = lead + out[first][indent:]
+
+
+def _emit_value(start: str, value: Any, indent: int, out: list[str]) -> None:
+    """The value of a mapping entry whose `key:` is `start`, the entry at column `indent`."""
+    if value and _is_map(value):
+        out.append(start)
+        _emit_map(value, indent + 2, out, "")
+    elif value and _is_seq(value):
+        out.append(start)
+        _emit_seq(value, indent, out, "")
+    else:
+        _emit_scalar(start + " ", value, indent + 2, out)
 
 
 def _emit_seq(items: Sequence[Any], indent: int, out: list[str], lead: str) -> None:
-    """Items of a non-empty sequence as `- ` at column `indent`; the first starts with `lead`."""
-    pad = " " * indent
-    for i, item in enumerate(items):
-        start = f"{lead if i == 0 else pad}- "
-        if item and _is_map(item):
-            _emit_map(item, indent + 2, out, start)
+    """Items of a non-empty sequence as `- ` at column `indent`; the first line starts with
+    `lead` in place of its indentation when `lead` is not empty."""
+    first = len(out)
+    dash = " " * indent + "- "
+    inner = indent + 2
+    texts = _STRING_TEXT
+    for item in items:
+        kind = type(item)
+        if kind is str and "\n" not in item:
+            out.append(dash + (texts.get(item) or _string(item)))
+        elif item and (kind is dict or _is_map(item)):
+            _emit_map(item, inner, out, dash)
         elif item and _is_seq(item):
-            _emit_seq(item, indent + 2, out, start)
+            _emit_seq(item, inner, out, dash)
         else:
-            _emit_scalar(start, item, indent + 2, out)
+            _emit_scalar(dash, item, inner, out)
+    if lead and len(out) > first:
+        out[first] = lead + out[first][indent:]
 
 
 def _emit_scalar(head: str, value: Any, content_indent: int, out: list[str]) -> None:
@@ -654,7 +721,8 @@ def dump_manifest(body: Mapping[str, Any], header: Sequence[str] = ()) -> str:
         _emit_map(body, 0, out, "")
     else:
         out.append("{}")
-    return "\n".join(out) + "\n"
+    out.append("")
+    return "\n".join(out)
 
 
 def dump_stream(bodies: Sequence[Mapping[str, Any]]) -> str:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator import writer
+from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, RenderedFile
 from tests.conftest import run_cli, snapshot, write_tree
 
@@ -46,6 +50,51 @@ def test_namespace_then_group_join_the_name_only_on_collision() -> None:
         "certificate-example.com-one-tls.yaml",
         "clusterrole-system_aggregate.yaml",
     ]
+
+
+def reference_names(manifests: list[Manifest]) -> list[str]:
+    """File names by the layout rule, written plainly: every object's name at its current
+    detail is recounted at each level."""
+
+    def stem(m: Manifest, detail: int) -> str:
+        parts = [m.kind]
+        if detail >= 2:
+            parts.append(m.key.group or "core")
+        if detail >= 1 and m.namespace:
+            parts.append(m.namespace)
+        parts.append(m.name)
+        return writer.UNSAFE_CHARS.sub("_", "-".join(parts).lower()) + ".yaml"
+
+    detail = [0] * len(manifests)
+    for level in (1, 2):
+        counts = Counter(stem(m, detail[i]) for i, m in enumerate(manifests))
+        for i, m in enumerate(manifests):
+            if counts[stem(m, detail[i])] > 1:
+                detail[i] = level
+    return [stem(m, detail[i]) for i, m in enumerate(manifests)]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.builds(
+            manifest,
+            st.sampled_from(["ConfigMap", "configmap", "Role"]),
+            st.sampled_from(["a", "A", "a:b", "a b", "one-a"]),
+            st.sampled_from(["", "one", "two"]),
+            st.sampled_from(["v1", "x.io/v1", "y.io/v1", "x.io/v2"]),
+        ),
+        max_size=8,
+    )
+)
+def test_file_names_follow_the_collision_rule(manifests: list[Manifest]) -> None:
+    names = reference_names(manifests)
+    if len(set(names)) < len(names):
+        with pytest.raises(GeneratorError, match="would both be written to"):
+            writer.layout("c1", "010-x", manifests, [])
+    else:
+        files = writer.layout("c1", "010-x", manifests, [])
+        assert [str(f.relpath) for f in files] == [f"c1/010-x/{n}" for n in names]
 
 
 def test_header_names_catalog_files_and_source() -> None:
