@@ -3,6 +3,7 @@ which fields of which objects each step changed, recorded only while a trace is 
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -74,10 +75,11 @@ def step(
         return
     if callable(resources):
         resources = resources()
-    before = {id(r): (r, _copy(r.body)) for r in resources}
+    before = {id(r): (r, _snapshot(r.body)) for r in resources}
     yield
-    for key, (resource, body) in before.items():
-        if body != resource.body:
+    for key, (resource, snapshot) in before.items():
+        body = _unchanged_or_copy(snapshot, resource.body)
+        if body is not None and body != resource.body:
             fields = tuple(changed_fields(body, resource.body))
             trace.objects[key] = resource
             trace.changes.setdefault(key, []).append(OverlayChange(file, what, locate, fields))
@@ -95,6 +97,29 @@ def changed_fields(old: Any, new: Any, path: FieldPath = ()) -> Iterator[FieldPa
                 yield from changed_fields(a, b, (*path, i))
     else:
         yield path
+
+
+def _snapshot(body: Any) -> bytes | Any:
+    """The body before a step: marshal's bytes, a deep copy made (and compared) in C, where
+    the body holds only built-in types; a copy otherwise."""
+    try:
+        return marshal.dumps(body)
+    except ValueError:  # an unmarshallable value: a subclass, a date
+        return _copy(body)
+
+
+def _unchanged_or_copy(snapshot: bytes | Any, body: Any) -> Any:
+    """None when the body is what the snapshot holds, byte for byte; else the body before.
+    Equal values may still marshal apart (1 and 1.0, keys in another order), so the caller
+    compares the copy returned."""
+    if type(snapshot) is not bytes:
+        return snapshot
+    try:
+        if marshal.dumps(body) == snapshot:
+            return None
+    except ValueError:
+        pass
+    return marshal.loads(snapshot)
 
 
 def _copy(value: Any) -> Any:
