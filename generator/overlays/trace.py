@@ -85,18 +85,29 @@ def step(
             trace.changes.setdefault(key, []).append(OverlayChange(file, what, locate, fields))
 
 
-def changed_fields(old: Any, new: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
+def changed_fields(old: Any, new: Any, path: FieldPath = ()) -> list[FieldPath]:
     """The leaf paths where two bodies differ (added, removed or changed)."""
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
+    found: list[FieldPath] = []
+    _changed(old, new, path, found)
+    return found
+
+
+def _changed(old: Any, new: Any, path: FieldPath, found: list[FieldPath]) -> None:
+    # into a list rather than nested generators: every object a step changes is compared
+    if _is_mapping(old) and _is_mapping(new):
         for key in dict.fromkeys([*old, *new]):
             if old.get(key) != new.get(key):
-                yield from changed_fields(old.get(key), new.get(key), (*path, key))
+                _changed(old.get(key), new.get(key), (*path, key), found)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
             if a != b:
-                yield from changed_fields(a, b, (*path, i))
+                _changed(a, b, (*path, i), found)
     else:
-        yield path
+        found.append(path)
+
+
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # plain dicts skip the ABC check
 
 
 def _snapshot(body: Any) -> bytes | Any:
