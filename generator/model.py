@@ -63,6 +63,9 @@ class Manifest:
     # file's MAC covers its values in order, so re-serialising it would break decryption.
     verbatim: str = ""
 
+    # Every stage asks these of every object, many times over: each reads the body once,
+    # and a plain dict (what loaders make) skips the slower abstract Mapping check.
+
     @property
     def api_version(self) -> str:
         return str(self.body.get("apiVersion", ""))
@@ -74,19 +77,34 @@ class Manifest:
     @property
     def metadata(self) -> Mapping[str, Any]:
         meta = self.body.get("metadata")
-        return meta if isinstance(meta, Mapping) else {}
+        return meta if type(meta) is dict or isinstance(meta, Mapping) else {}
 
     @property
     def name(self) -> str:
-        return str(self.metadata.get("name", ""))
+        meta = self.body.get("metadata")
+        if type(meta) is not dict:
+            meta = self.metadata
+        return str(meta.get("name", ""))
 
     @property
     def namespace(self) -> str:
-        return str(self.metadata.get("namespace") or "")
+        meta = self.body.get("metadata")
+        if type(meta) is not dict:
+            meta = self.metadata
+        return str(meta.get("namespace") or "")
 
     @property
     def key(self) -> ResourceKey:
-        return ResourceKey(self.api_version, self.kind, self.namespace, self.name)
+        body = self.body
+        meta = body.get("metadata")
+        if type(meta) is not dict:
+            meta = self.metadata
+        return ResourceKey(
+            str(body.get("apiVersion", "")),
+            str(body.get("kind", "")),
+            str(meta.get("namespace") or ""),
+            str(meta.get("name", "")),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ which fields of which objects each step changed, recorded only while a trace is 
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -74,27 +75,62 @@ def step(
         return
     if callable(resources):
         resources = resources()
-    before = {id(r): (r, _copy(r.body)) for r in resources}
+    before = {id(r): (r, _snapshot(r.body)) for r in resources}
     yield
-    for key, (resource, body) in before.items():
-        if body != resource.body:
+    for key, (resource, snapshot) in before.items():
+        body = _unchanged_or_copy(snapshot, resource.body)
+        if body is not None and body != resource.body:
             fields = tuple(changed_fields(body, resource.body))
             trace.objects[key] = resource
             trace.changes.setdefault(key, []).append(OverlayChange(file, what, locate, fields))
 
 
-def changed_fields(old: Any, new: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
+def changed_fields(old: Any, new: Any, path: FieldPath = ()) -> list[FieldPath]:
     """The leaf paths where two bodies differ (added, removed or changed)."""
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
+    found: list[FieldPath] = []
+    _changed(old, new, path, found)
+    return found
+
+
+def _changed(old: Any, new: Any, path: FieldPath, found: list[FieldPath]) -> None:
+    # into a list rather than nested generators: every object a step changes is compared
+    if _is_mapping(old) and _is_mapping(new):
         for key in dict.fromkeys([*old, *new]):
             if old.get(key) != new.get(key):
-                yield from changed_fields(old.get(key), new.get(key), (*path, key))
+                _changed(old.get(key), new.get(key), (*path, key), found)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
             if a != b:
-                yield from changed_fields(a, b, (*path, i))
+                _changed(a, b, (*path, i), found)
     else:
-        yield path
+        found.append(path)
+
+
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # plain dicts skip the ABC check
+
+
+def _snapshot(body: Any) -> bytes | Any:
+    """The body before a step: marshal's bytes, a deep copy made (and compared) in C, where
+    the body holds only built-in types; a copy otherwise."""
+    try:
+        return marshal.dumps(body)
+    except ValueError:  # an unmarshallable value: a subclass, a date
+        return _copy(body)
+
+
+def _unchanged_or_copy(snapshot: bytes | Any, body: Any) -> Any:
+    """None when the body is what the snapshot holds, byte for byte; else the body before.
+    Equal values may still marshal apart (1 and 1.0, keys in another order), so the caller
+    compares the copy returned."""
+    if type(snapshot) is not bytes:
+        return snapshot
+    try:
+        if marshal.dumps(body) == snapshot:
+            return None
+    except ValueError:
+        pass
+    return marshal.loads(snapshot)
 
 
 def _copy(value: Any) -> Any:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from generator.policies.pods import all_containers, pod_specs
-from generator.policies.rule import Check, Rule, Scope, Subject, Violation
+from generator.policies.rule import Check, Rule, Scope, Subject, Violation, is_mapping
 
 
 def _images(subject: Subject) -> Iterator[Violation]:
@@ -39,7 +39,7 @@ def _resources(subject: Subject) -> Iterator[Violation]:
             if field == "ephemeralContainers":
                 continue  # ephemeral containers may not set resources
             resources = container.get("resources")
-            resources = resources if isinstance(resources, Mapping) else {}
+            resources = resources if is_mapping(resources) else {}
             missing = [k for k in ("requests", "limits") if not resources.get(k)]
             if missing:
                 yield (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+from generator.kinds import group_of
 from generator.model import Manifest, RenderUnit
 from generator.policies.rule import Check, Rule, Scope, Subject, Violation
 
@@ -28,7 +29,7 @@ def crd_orders(
 def _order(subject: Subject) -> Iterator[Violation]:
     manifest, unit = subject.manifest, subject.unit
     assert unit is not None  # the scope is a catalog unit's output
-    installed = subject.cluster.crd_orders.get((manifest.key.group, manifest.kind))
+    installed = subject.cluster.crd_orders.get((group_of(manifest.api_version), manifest.kind))
     if installed is not None and unit.kind == "operator" and installed[0] > unit.order:
         yield (
             f"{manifest.kind} needs the CRD installed by the later operator '{installed[1]}'",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from generator.kinds import group_of
 from generator.model import RenderUnit
 from generator.policies.rule import (
     CONFINEMENT,
@@ -16,6 +17,7 @@ from generator.policies.rule import (
     Subject,
     Violation,
     annotations_of,
+    is_mapping,
 )
 
 # Kinds that hand work to a controller acting with its own rights: a tenant rendering one
@@ -43,7 +45,7 @@ DELEGATING_KINDS: Mapping[tuple[str, str], str] = {
 
 def _delegation(subject: Subject) -> Iterator[Violation]:
     manifest = subject.manifest
-    group = manifest.key.group.lower()
+    group = group_of(manifest.api_version).lower()
     what = DELEGATING_KINDS.get((group, manifest.kind.lower())) or DELEGATING_GROUPS.get(group)
     if what is None:
         return
@@ -68,7 +70,7 @@ def _shared_secret_store(subject: Subject) -> Iterator[Violation]:
     names: list[str] = []
     while stack:
         node = stack.pop()
-        if isinstance(node, Mapping):
+        if is_mapping(node):
             if node.get("kind") == "ClusterSecretStore":
                 names.append(str(node.get("name") or "<selected by label>"))
             stack.extend(node.values())
@@ -94,9 +96,10 @@ def _cluster_issuer(subject: Subject) -> Iterator[Violation]:
     assert unit is not None  # the scope is a tenant's output
     body, kind = manifest.body, manifest.kind
     spec = body.get("spec")
-    spec = spec if isinstance(spec, Mapping) else {}
+    spec = spec if is_mapping(spec) else {}
     issuer, names = "", []
-    if kind in ("Certificate", "CertificateRequest") and manifest.key.group == "cert-manager.io":
+    certificate = kind in ("Certificate", "CertificateRequest")
+    if certificate and group_of(manifest.api_version) == "cert-manager.io":
         ref = spec.get("issuerRef")
         if isinstance(ref, Mapping) and str(ref.get("kind", "")).endswith("ClusterIssuer"):
             issuer = str(ref.get("name", ""))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from generator.kinds import group_of
 from generator.policies.rule import CONFINEMENT, Check, Rule, Scope, Subject, Violation
 
 # Gateway API routes name their hosts in spec.hostnames; a route without any matches every
@@ -17,7 +18,7 @@ ROUTE_KINDS = frozenset({"httproute", "grpcroute", "tlsroute"})
 
 def _hosts(subject: Subject) -> Iterator[Violation]:
     manifest = subject.manifest
-    kind, group = manifest.kind.lower(), manifest.key.group.lower()
+    kind, group = manifest.kind.lower(), group_of(manifest.api_version).lower()
     if group == ROUTE_GROUP and kind in ROUTE_KINDS:
         named = _strings(_spec(manifest.body).get("hostnames"))
         where = "spec.hostnames"

@@ -16,6 +16,7 @@ from generator.policies.rule import (
     Tenant,
     TenantViolation,
     Violation,
+    is_mapping,
     labels_of,
 )
 
@@ -59,16 +60,18 @@ POD_PATHS: Mapping[str, tuple[str, ...]] = {
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 
-def pod_specs(subject: Subject) -> Iterator[Mapping[str, Any]]:
+def pod_specs(subject: Subject) -> tuple[Mapping[str, Any], ...]:
     """The pod specs a subject's checks look at: in a tenant namespace every one, wherever
     it sits (KEDA ScaledJob, PodTemplate, operators' CRDs); elsewhere the built-in
-    workloads' own."""
+    workloads' own. Found once per subject: several checks ask."""
+    return subject.memo("pod_specs", _find_pod_specs)
+
+
+def _find_pod_specs(subject: Subject) -> tuple[Mapping[str, Any], ...]:
     if subject.tenant_level is not None:
-        yield from _nested_pod_specs(subject.body)
-        return
+        return tuple(_nested_pod_specs(subject.body))
     pod = _pod_spec(subject.body)
-    if pod is not None:
-        yield pod
+    return () if pod is None else (pod,)
 
 
 def _pod_spec(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -77,9 +80,9 @@ def _pod_spec(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return None
     node: Any = body
     for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    spec = node.get("spec") if isinstance(node, Mapping) else None
-    return spec if isinstance(spec, Mapping) else None
+        node = node.get(key) if is_mapping(node) else None
+    spec = node.get("spec") if is_mapping(node) else None
+    return spec if is_mapping(spec) else None
 
 
 def _nested_pod_specs(body: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -90,10 +93,19 @@ def _nested_pod_specs(body: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     stack: list[Any] = [body]
     while stack:
         node = stack.pop()
-        if isinstance(node, Mapping):
-            if any(isinstance(node.get(field), list) for field in CONTAINER_FIELDS):
+        kind = type(node)
+        if kind is str or kind is int or kind is bool or node is None:
+            continue  # the leaves most bodies are made of
+        if kind is dict or isinstance(node, Mapping):
+            get = node.get
+            if (
+                isinstance(get("containers"), list)
+                or isinstance(get("initContainers"), list)
+                or isinstance(get("ephemeralContainers"), list)
+            ):
                 yield node
-            stack.extend(reversed(list(node.values())))
+            values = node.values()
+            stack.extend(reversed(values) if kind is dict else reversed(list(values)))
         elif isinstance(node, list):
             stack.extend(reversed(node))
 
@@ -101,7 +113,7 @@ def _nested_pod_specs(body: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 def all_containers(pod: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for field in CONTAINER_FIELDS:
         for container in pod.get(field) or ():
-            if isinstance(container, Mapping):
+            if is_mapping(container):
                 yield field, container
 
 
@@ -122,11 +134,11 @@ def _pod(pod: Mapping[str, Any], level: str) -> Iterator[Violation]:
         if pod.get(field) is True:
             yield (f"pod sets {field}: true", _HINT)
     for volume in pod.get("volumes") or ():
-        if isinstance(volume, Mapping) and "hostPath" in volume:
+        if is_mapping(volume) and "hostPath" in volume:
             yield (f"volume '{volume.get('name', '?')}' uses hostPath", _HINT)
     restricted = level == "restricted"
     pod_context = pod.get("securityContext")
-    pod_context = pod_context if isinstance(pod_context, Mapping) else {}
+    pod_context = pod_context if is_mapping(pod_context) else {}
     if restricted and _is_root(pod_context.get("runAsUser")):
         yield ("pod sets runAsUser: 0 in a 'restricted' namespace", _HINT)
     inherits_root = False
@@ -134,14 +146,14 @@ def _pod(pod: Mapping[str, Any], level: str) -> Iterator[Violation]:
     for _, container in all_containers(pod):
         name = container.get("name", "?")
         for port in container.get("ports") or ():
-            if isinstance(port, Mapping) and port.get("hostPort") not in (None, 0):
+            if is_mapping(port) and port.get("hostPort") not in (None, 0):
                 yield (f"container '{name}' uses hostPort {port['hostPort']}", _HINT)
         context = container.get("securityContext")
-        context = context if isinstance(context, Mapping) else {}
+        context = context if is_mapping(context) else {}
         if context.get("privileged") is True:
             yield (f"container '{name}' is privileged", _HINT)
         capabilities = context.get("capabilities")
-        added = capabilities.get("add") if isinstance(capabilities, Mapping) else None
+        added = capabilities.get("add") if is_mapping(capabilities) else None
         extra = sorted({str(c) for c in added or ()} - allowed)
         if extra:
             names = ", ".join(f"'{c}'" for c in extra)

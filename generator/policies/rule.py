@@ -6,13 +6,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard, TypeVar, cast
 
 from generator.kinds import Scopes
 from generator.model import Manifest, RenderUnit
 
 WAIVER_PREFIX = "waive.platform.generator/"
 
+T = TypeVar("T")
 Violation = tuple[str, str]  # (message, hint) about one object
 TenantViolation = tuple[Manifest | None, str, str]  # (object to anchor on, message, hint)
 
@@ -49,10 +50,19 @@ class Subject:
     tenant_level: str | None  # Pod Security level of its tenant namespace; None outside one
     unit: RenderUnit | None  # the unit that renders it; None without a catalog
     cluster: Cluster
+    # what several checks derive from the object alike, found once (see memo)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def body(self) -> Mapping[str, Any]:
         return self.manifest.body
+
+    def memo(self, name: str, find: Callable[[Subject], T]) -> T:
+        """`find(self)`, computed on the first call for `name`: a subject lives while the
+        checks of one run look at its object, which they never change."""
+        if name not in self._memo:
+            self._memo[name] = find(self)
+        return cast("T", self._memo[name])
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +102,19 @@ class Rule:
 CONFINEMENT = "a tenant's own annotation cannot lift the tenant's confinement"
 
 
+def is_mapping(node: Any) -> TypeGuard[Mapping[str, Any]]:
+    """isinstance(node, Mapping), quicker for the plain dicts objects are made of: checks ask
+    it of every node of every object, and the abstract class check is slow."""
+    return type(node) is dict or isinstance(node, Mapping)
+
+
 def labels_of(body: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = body.get("metadata")
-    found = meta.get("labels") if isinstance(meta, Mapping) else None
-    return found if isinstance(found, Mapping) else {}
+    found = meta.get("labels") if is_mapping(meta) else None
+    return found if is_mapping(found) else {}
 
 
 def annotations_of(body: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = body.get("metadata")
-    found = meta.get("annotations") if isinstance(meta, Mapping) else None
-    return found if isinstance(found, Mapping) else {}
+    found = meta.get("annotations") if is_mapping(meta) else None
+    return found if is_mapping(found) else {}

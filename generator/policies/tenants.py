@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from generator.kinds import group_of
 from generator.policies.rule import (
     CONFINEMENT,
     Check,
@@ -34,7 +35,7 @@ def _confinement(subject: Subject) -> Iterator[Violation]:
             "CustomResourceDefinition a platform operator of this cluster renders; check "
             "apiVersion and kind",
         )
-    elif manifest.kind == "Namespace" and not manifest.key.group:
+    elif manifest.kind == "Namespace" and not group_of(manifest.api_version):
         if manifest.name != namespace:
             yield (
                 f"tenant creates Namespace '{manifest.name}' instead of '{namespace}'",

@@ -47,7 +47,15 @@ def blame_overlays(
 ) -> list[Finding]:
     """A policy finding on an object an overlay changed, which the engine's object did not
     have, points at the overlay step (the last one that changed the object)."""
-    changed = {m.key: trace.of(u, m.key) for u, ms in rendered for m in ms if trace.of(u, m.key)}
+    if not any(f.rule and f.rule != "schema" for f in findings):
+        return list(findings)  # only policy findings can be an overlay's
+    changed: dict[ResourceKey, list[OverlayChange]] = {}
+    for unit, manifests in rendered:
+        owner = unit_key(unit)
+        for m in manifests:
+            changes = trace.changes.get((owner, m.key))
+            if changes:
+                changed[m.key] = changes
     suspects = [f for f in findings if f.rule and f.rule != "schema" and f.key in changed]
     if not suspects:
         return list(findings)
