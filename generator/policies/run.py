@@ -4,6 +4,7 @@ with waiver annotations applied."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import cast
 
 from generator.kinds import scopes_of
@@ -46,7 +47,7 @@ def check_policies(
         for manifest in manifests:
             level = levels.get(unit.namespace if tenant else manifest.namespace)
             subject = Subject(manifest, level, unit, facts)
-            findings.extend(_object_findings(subject, RULES.values()))
+            findings.extend(_object_findings(subject))
         if tenant:
             findings.extend(_tenant_findings(Tenant(unit, manifests, facts)))
     return sorted(findings, key=lambda f: f.origin.sort_key)  # stable: render order on ties
@@ -78,41 +79,56 @@ def check_manifests(manifests: Sequence[Manifest]) -> list[Finding]:
         finding
         for manifest in manifests
         for finding in _object_findings(
-            Subject(manifest, levels.get(manifest.namespace), None, facts), RULES.values()
+            Subject(manifest, levels.get(manifest.namespace), None, facts)
         )
     ]
 
 
 def check_secrets(manifests: Sequence[Manifest]) -> list[Finding]:
     """Only the rules that hold even when validation is switched off."""
-    rules = [r for r in RULES.values() if r.without_validation]
     facts = Cluster({}, {}, scopes_of(()))
     return [
         finding
         for manifest in manifests
-        for finding in _object_findings(Subject(manifest, None, None, facts), rules)
+        for finding in _object_findings(Subject(manifest, None, None, facts), unvalidated=True)
     ]
 
 
-def _applies(scope: Scope, subject: Subject) -> bool:
+def _applies(scope: Scope, shape: tuple[bool, bool, bool]) -> bool:
+    rendered, tenant_unit, tenant_namespace = shape
     if scope is Scope.OBJECT:
         return True
     if scope is Scope.TENANT_NAMESPACE:
-        return subject.tenant_level is not None
+        return tenant_namespace
     if scope is Scope.TENANT_OBJECT:
-        return subject.unit is not None and subject.unit.kind == "tenant"
+        return tenant_unit
     if scope is Scope.RENDERED_OBJECT:
-        return subject.unit is not None
+        return rendered
     return False  # Scope.TENANT looks at a whole tenant, not at one object
 
 
-def _object_findings(subject: Subject, rules: Iterable[Rule]) -> Iterator[Finding]:
+@cache
+def _object_checks(
+    unvalidated: bool, shape: tuple[bool, bool, bool]
+) -> list[tuple[Rule, ObjectCheck]]:
+    """The object checks that apply to subjects of this shape (of the rules that hold
+    without validation, or of all), in registry order: the order of an object's findings."""
+    return [
+        (rule, cast("ObjectCheck", check.run))
+        for rule in RULES.values()
+        if rule.without_validation or not unvalidated
+        for check in rule.checks
+        if _applies(check.scope, shape)
+    ]
+
+
+def _object_findings(subject: Subject, unvalidated: bool = False) -> Iterator[Finding]:
+    unit = subject.unit
+    shape = (unit is not None, unit is not None and unit.kind == "tenant",
+             subject.tenant_level is not None)  # fmt: skip
     violations: list[tuple[Rule, Violation]] = []
-    for rule in rules:
-        for check in rule.checks:
-            if _applies(check.scope, subject):
-                run = cast("ObjectCheck", check.run)
-                violations.extend((rule, v) for v in run(subject))
+    for rule, run in _object_checks(unvalidated, shape):
+        violations.extend((rule, v) for v in run(subject))
     yield from _apply_waivers(subject.manifest, violations)
 
 

@@ -20,6 +20,9 @@ class OverlayTrace:
     changes: dict[tuple[str, ResourceKey], list[OverlayChange]] = field(default_factory=dict)
     # the engines' output with common labels, before any overlay: for `blame_overlays`
     before: Callable[[], Units] = list
+    _index: tuple[int, dict[str, dict[ResourceKey, list[OverlayChange]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def of(self, unit: RenderUnit, key: ResourceKey) -> list[OverlayChange]:
         return self.changes.get((unit_key(unit), key), [])
@@ -27,15 +30,22 @@ class OverlayTrace:
     def headers(self, unit: RenderUnit) -> dict[ResourceKey, tuple[str, ...]]:
         """`<file> (<step>, <step>)` for the overlay files that changed an object of the unit,
         in the order they ran."""
-        mine = unit_key(unit)
         out = {}
-        for (owner, key), changes in self.changes.items():
-            if owner == mine:
-                steps: dict[str, list[str]] = {}
-                for c in changes:
-                    steps.setdefault(str(c.file), []).append(c.what)
-                out[key] = tuple(f"{f} ({', '.join(dict.fromkeys(w))})" for f, w in steps.items())
+        for key, changes in self._by_unit().get(unit_key(unit), {}).items():
+            steps: dict[str, list[str]] = {}
+            for c in changes:
+                steps.setdefault(str(c.file), []).append(c.what)
+            out[key] = tuple(f"{f} ({', '.join(dict.fromkeys(w))})" for f, w in steps.items())
         return out
+
+    def _by_unit(self) -> dict[str, dict[ResourceKey, list[OverlayChange]]]:
+        """The changes by unit, indexed once per set of changes (not once per unit)."""
+        if self._index is None or self._index[0] != len(self.changes):
+            index: dict[str, dict[ResourceKey, list[OverlayChange]]] = {}
+            for (owner, key), changes in self.changes.items():
+                index.setdefault(owner, {})[key] = changes
+            self._index = (len(self.changes), index)
+        return self._index[1]
 
 
 def blame_overlays(
