@@ -6,6 +6,8 @@ comparison."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,18 @@ def test_changed_inputs_are_never_answered_from_the_index(minimal_repo: Path) ->
     env.write_text(env.read_text().replace("replicas: 2", "replicas: 4"))
     check = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert (check.code, check.out) == (1, f"changed: {DEPLOYMENT}\n")
+
+
+def test_an_unchanged_render_imports_neither_yaml_nor_rich(minimal_repo: Path) -> None:
+    """Their import costs more than the rest of a no-op render's start."""
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    script = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        "try:\n"
+        f"    main(['render', '--repo', {str(minimal_repo)!r}])\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('yaml', 'rich') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (run.returncode, run.stdout.splitlines()[-1], run.stderr) == (0, "[]", "")
