@@ -238,7 +238,7 @@ def _folder_digest(root: int, name: str) -> bytes:
         finally:
             os.close(folder)
         digest.update(listing)
-        waiting.extend(f"{path}/{name}" for name in reversed(folders))
+        waiting.extend(f"{path}/{below}" for below in reversed(folders))
     return digest.digest()
 
 
