@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -928,6 +927,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except Exception:
+        import traceback
+
         click.echo("internal error (a bug in the generator; please report it):", err=True)
         click.echo(traceback.format_exc(), err=True)
         sys.exit(EXIT_BUG)

@@ -789,7 +789,8 @@ def write(repo: Path, result: RenderResult) -> TreeChanges:
     known = tree_digests.recall(repo, root)
     digests = tree_digests.of(result.files)
     changes = write_tree(root, result.files, _scope(result), known, digests)
-    stamp = render_cache.tree_stamp(root) if root.is_dir() else ""
+    processes = render_cache.stamp_processes(len(result.files))
+    stamp = render_cache.tree_stamp(root, processes) if root.is_dir() else ""
     _remember(repo, result, stamp)
     if result.full:
         tree_digests.remember(repo, root, digests, stamp)

@@ -4,6 +4,7 @@ has run past a second on a terminal; nothing otherwise, so scripts and CI logs s
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,18 +18,30 @@ class RenderProgress:
     """The `progress` callback of pipeline.render_all. The bar appears at the first cluster
     done after DELAY, is updated as each later one completes, and is removed by close()."""
 
-    def __init__(self, console: Console | None, delay: float = DELAY) -> None:
-        self.console = console  # None: not a terminal, or -q
+    def __init__(
+        self,
+        console: Console | None = None,
+        delay: float = DELAY,
+        open_console: Callable[[], Console | None] | None = None,
+    ) -> None:
+        self._console = console  # None: not a terminal, or -q
+        # rich costs 20 ms to import: a render shorter than the delay never opens a console
+        self._open_console = open_console
         self.delay = delay
         self.started = time.monotonic()
         self.bar: Progress | None = None
         self.task: TaskID | None = None
 
+    @property
+    def console(self) -> Console | None:
+        if self._open_console is not None:
+            self._console, self._open_console = self._open_console(), None
+        return self._console
+
     def __call__(self, done: int, total: int, cluster: str) -> None:
-        if self.console is None:
-            return
         if self.bar is None:
-            if time.monotonic() - self.started < self.delay or done >= total:
+            too_soon = time.monotonic() - self.started < self.delay or done >= total
+            if too_soon or self.console is None:
                 return
             from rich.progress import (
                 BarColumn,
@@ -59,7 +72,11 @@ class RenderProgress:
 
 def stderr_progress(quiet: bool) -> RenderProgress:
     """A progress bar on stderr when it is a terminal and -q was not given."""
+    return RenderProgress(open_console=None if quiet else _stderr_terminal)
+
+
+def _stderr_terminal() -> Console | None:
     from rich.console import Console
 
     console = Console(stderr=True)
-    return RenderProgress(console if console.is_terminal and not quiet else None)
+    return console if console.is_terminal else None

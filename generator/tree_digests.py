@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from generator.model import RenderedFile
-from generator.render_cache import CACHE_DIR, tree_stamp
+from generator.render_cache import CACHE_DIR, stamp_processes, tree_stamp
 
 DIGESTS = Path(CACHE_DIR).parent / "rendered-digests.json"
 
@@ -29,7 +29,8 @@ def recall(repo: Path, root: Path) -> dict[str, str] | None:
     """The digests of rendered/'s files, when nothing under it changed since they were kept."""
     try:
         record = json.loads((repo / DIGESTS).read_text(encoding="utf-8"))
-        if not root.is_dir() or record["stamp"] != tree_stamp(root):
+        processes = stamp_processes(len(record["files"]))
+        if not root.is_dir() or record["stamp"] != tree_stamp(root, processes):
             return None
         return {str(k): str(v) for k, v in record["files"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -46,7 +47,8 @@ def remember(repo: Path, root: Path, files: Mapping[str, str] | None, stamp: str
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        record = {"stamp": stamp or tree_stamp(root), "files": dict(files)}
+        stamp = stamp or tree_stamp(root, stamp_processes(len(files)))
+        record = {"stamp": stamp, "files": dict(files)}
         temporary.write_text(json.dumps(record), encoding="utf-8")
         os.replace(temporary, path)
     except OSError:

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,7 +17,6 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
 from generator.model import Manifest, RenderedFile, ResourceKey
-from generator.yamlio import dump_manifest
 
 RENDERED = "rendered"
 HEADER = (
@@ -40,6 +38,8 @@ def layout(
     """One file per object: <cluster>/<folder>/<kind>-<name>.yaml, lower case; the namespace,
     then the API group, join the name only where two objects would share a file. The header
     names the catalog files, the source and the overlay steps that changed the object."""
+    from generator.yamlio import dump_manifest  # PyYAML: 15 ms that an unchanged render skips
+
     shared = (HEADER, "Catalog: " + ", ".join(str(s) for s in sources))
     keys = [m.key for m in manifests]  # a property that reads the body: once per object
     files = []
@@ -199,6 +199,8 @@ def write_tree(
     if 4 * (len(changes.added) + len(changes.changed) + len(changes.removed)) <= count:
         _patch(root, files, changes)  # a few files: rebuilding the whole tree would dominate
         return changes
+    import tempfile
+
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:

@@ -6,12 +6,17 @@ comparison."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from generator import pipeline, writer
-from tests.conftest import run_cli
+from generator import pipeline, render_cache, writer
+from generator.render_cache import tree_stamp
+from tests.conftest import run_cli, write_tree
 
 DEPLOYMENT = "rendered/dev-1/010-web/deployment-web.yaml"
 
@@ -74,3 +79,119 @@ def test_changed_inputs_are_never_answered_from_the_index(minimal_repo: Path) ->
     env.write_text(env.read_text().replace("replicas: 2", "replicas: 4"))
     check = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert (check.code, check.out) == (1, f"changed: {DEPLOYMENT}\n")
+
+
+def test_an_unchanged_render_imports_neither_yaml_nor_rich(minimal_repo: Path) -> None:
+    """Their import costs more than the rest of a no-op render's start."""
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    script = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        "try:\n"
+        f"    main(['render', '--repo', {str(minimal_repo)!r}])\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('yaml', 'rich') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (run.returncode, run.stdout.splitlines()[-1], run.stderr) == (0, "[]", "")
+
+
+def clusters_tree(root: Path) -> Path:
+    """A rendered/ of three clusters with nested folders, a file and a link at the top."""
+    files = {f"{c}/010-web/deployment-web.yaml": "replicas: 2\n" for c in "abc"}
+    files |= {f"{c}/tenants/t/namespace.yaml": "kind: Namespace\n" for c in "abc"}
+    write_tree(root, {**files, "README.md": "x\n"})
+    (root / "link").symlink_to("a")
+    return root
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
+    """Stamps share their folders among processes here too (an engine of an earlier test may
+    have left threads behind); yields the shares given to forked children."""
+    shares: list[list[str]] = []
+    fork_digests = render_cache._fork_digests
+
+    def counted(root: int, share: list[str]) -> tuple[int, int]:
+        shares.append(share)
+        return fork_digests(root, share)
+
+    monkeypatch.setattr(render_cache, "_can_fork", lambda: True)
+    monkeypatch.setattr(render_cache, "_fork_digests", counted)
+    with warnings.catch_warnings():  # Python 3.12+ warns of forking beside other threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield shares
+
+
+def test_the_stamp_is_the_same_for_any_number_of_processes(
+    tmp_path: Path, forking: list[list[str]]
+) -> None:
+    root = clusters_tree(tmp_path / "rendered")
+    stamps = {processes: tree_stamp(root, processes) for processes in (1, 2, 3, 8)}
+    assert len(set(stamps.values())) == 1
+    assert forking == [["b"], ["b"], ["c"], ["b"], ["c"]]  # a b c, shared out in turn
+
+
+def test_a_linked_rendered_folder_is_stamped_through_the_link(tmp_path: Path) -> None:
+    root = clusters_tree(tmp_path / "elsewhere")
+    (tmp_path / "rendered").symlink_to(root)
+    assert tree_stamp(tmp_path / "rendered") == tree_stamp(root)
+
+
+def test_a_share_whose_child_fails_is_stamped_by_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: list[list[str]]
+) -> None:
+    root = clusters_tree(tmp_path / "rendered")
+    alone = tree_stamp(root)
+
+    def failing_child(root: int, share: list[str]) -> tuple[int, int]:
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child
+            os._exit(1)
+        os.close(writer)
+        return child, reader
+
+    def no_fork(root: int, share: list[str]) -> tuple[int, int]:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(render_cache, "_fork_digests", failing_child)
+    assert tree_stamp(root, 3) == alone
+    monkeypatch.setattr(render_cache, "_fork_digests", no_fork)
+    assert tree_stamp(root, 3) == alone
+
+
+def replace_by_a_link(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("service.yaml")
+
+
+CHANGES: dict[str, Callable[[Path], object]] = {
+    "same-size-edit-with-old-mtime": same_size_edit,
+    "deleted": lambda path: path.unlink(),
+    "new-file": lambda path: path.with_name("stray.yaml").write_text("x: 1\n"),
+    "new-folder": lambda path: path.with_name("stray").mkdir(),
+    "replaced-by-a-link": replace_by_a_link,
+}
+
+
+@pytest.mark.parametrize("processes", [1, 3])
+@pytest.mark.parametrize("change", list(CHANGES.values()), ids=list(CHANGES))
+def test_every_change_below_a_share_gives_another_stamp(
+    tmp_path: Path, forking: list[list[str]], change: Callable[[Path], object], processes: int
+) -> None:
+    root = clusters_tree(tmp_path / "rendered")
+    deployment = root / "c/010-web/deployment-web.yaml"  # the third process's share
+    before = tree_stamp(root, processes)
+    assert tree_stamp(root, processes) == before
+    change(deployment)
+    assert tree_stamp(root, processes) != before
+
+
+def test_only_a_large_tree_is_shared_among_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_cache, "usable_cpus", lambda: 4)
+    assert render_cache.stamp_processes(484) == 1  # the example platform
+    assert render_cache.stamp_processes(0) == 1
+    assert render_cache.stamp_processes(60_300) == 4  # a fleet of 100 clusters
+    monkeypatch.setattr(render_cache, "usable_cpus", lambda: 1)
+    assert render_cache.stamp_processes(60_300) == 1

@@ -53,6 +53,33 @@ def test_a_short_render_shows_nothing() -> None:
     assert out.getvalue() == ""
 
 
+def test_a_short_render_opens_no_console() -> None:
+    """rich is imported only for a bar that shows."""
+
+    def no_console() -> Console | None:
+        raise AssertionError("a console was opened")
+
+    progress = RenderProgress(open_console=no_console)
+    for done, cluster in enumerate(["a", "b", "c"], start=1):
+        progress(done, 3, cluster)
+    progress.close()
+
+
+def test_a_long_render_opens_the_console_once() -> None:
+    console, out = terminal()
+    opened: list[Console] = []
+
+    def open_console() -> Console:
+        opened.append(console)
+        return console
+
+    progress = RenderProgress(delay=0, open_console=open_console)
+    progress(1, 3, "a")
+    progress(2, 3, "b")
+    progress.close()
+    assert (opened, "2/3" in out.getvalue()) == ([console], True)
+
+
 def test_no_bar_without_a_terminal_or_with_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a file, as in CI
     assert stderr_progress(quiet=False).console is None
