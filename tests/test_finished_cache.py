@@ -165,7 +165,5 @@ def test_worker_processes_fill_and_reuse_the_cache_alike(repo: Path) -> None:
     edit("catalog/tenants/payments.yaml", 'cpu: "8"', 'cpu: "9"')(repo)
     parallel = render_all(repo, jobs=2)
     assert parallel.work["finished"] == 2
-    assert (texts(parallel), [str(f) for f in parallel.findings]) == outcome(
-        repo, use_cache=False
-    )
+    assert (texts(parallel), [str(f) for f in parallel.findings]) == outcome(repo, use_cache=False)
     assert render_all(repo, jobs=2).work.get("finished", 0) == 0
