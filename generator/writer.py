@@ -258,7 +258,8 @@ def _patch(root: Path, files: Sequence[RenderedFile], changes: TreeChanges) -> N
     starts and becomes the commit record when every new file is written (one rename): a run
     killed before that point leaves temporary files the next run deletes, one killed after it
     leaves a journal the next run completes. Ctrl-C and SIGTERM wait for the renames."""
-    texts = {f.relpath: f.text for f in files}
+    written = {str(path) for path in (*changes.added, *changes.changed)}
+    texts = {PurePosixPath(f.relpath): f.text for f in files if str(f.relpath) in written}
     pid = os.getpid()
     moves = [
         (path.parent / f".{path.name}.new-{pid}", path)
