@@ -104,6 +104,35 @@ def test_the_output_depth_is_measured_as_for_every_input(levels: int) -> None:
             jsonnet.parse_output(json.dumps(value), origin)
 
 
+OBJ = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
+
+
+@pytest.mark.parametrize(
+    ("result", "message"),
+    [
+        (
+            [{"apiVersion": "v1", "kind": "List", "items": [OBJ, 5]}],
+            "result[0].items[1] is a number (5), not a Kubernetes object",
+        ),
+        (
+            {"a b": {"c": [None, OBJ, [True]]}},
+            'result["a b"].c[2][0] is a boolean (true), not a Kubernetes object',
+        ),
+        (
+            {"x": {"kind": "FooList", "items": [OBJ, {"apiVersion": "v1", "kind": "K"}]}},
+            "result.x.items[1] has no metadata.name",
+        ),
+        ({"x": [OBJ, {"metadata": {"name": "n"}, "kind": "K"}]}, "result.x[1] has no apiVersion"),
+        (3.5, "result is a number (3.5), not a Kubernetes object"),
+    ],
+)
+def test_a_bad_leaf_is_named_by_its_path_in_the_result(result: Any, message: str) -> None:
+    origin = Origin(PurePosixPath("charts/demo/main.jsonnet"))
+    with pytest.raises(GeneratorError) as caught:
+        jsonnet.flatten(result, "result", origin, "eks-prod/demo: ")
+    assert caught.value.message == f"eks-prod/demo: {message}"
+
+
 # ---------------------------------------------------------------- arguments
 
 

@@ -505,25 +505,38 @@ def _key_path(path: str, key: str) -> str:
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
-def flatten(value: Any, path: str, origin: Origin, prefix: str) -> Iterator[Mapping[str, Any]]:
-    """Kubernetes objects inside nested objects, arrays and `List`s; null is skipped."""
-    hint = (
-        "return an object, an array or a List whose leaves are Kubernetes objects "
-        "(apiVersion, kind, metadata.name); use null or {} to leave something out"
-    )
+FLATTEN_HINT = (
+    "return an object, an array or a List whose leaves are Kubernetes objects "
+    "(apiVersion, kind, metadata.name); use null or {} to leave something out"
+)
+# Where a value sits in the result: "result", or (where its container sits, index or key).
+# Spelled out only for a message.
+Trail = str | tuple["Trail", int | str]
+
+
+def flatten(value: Any, path: str, origin: Origin, prefix: str) -> list[Mapping[str, Any]]:
+    """Kubernetes objects inside nested objects, arrays and `List`s, in order; null is skipped."""
+    found: list[Mapping[str, Any]] = []
+    _collect(value, path, found, origin, prefix)
+    return found
+
+
+def _collect(
+    value: Any, trail: Trail, found: list[Mapping[str, Any]], origin: Origin, prefix: str
+) -> None:
     if value is None:
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
-            yield from flatten(item, f"{path}[{index}]", origin, prefix)
+            _collect(item, (trail, index), found, origin, prefix)
     elif isinstance(value, dict):
         if not ({"apiVersion", "kind", "metadata"} & value.keys()):
             for key, item in value.items():
-                yield from flatten(item, _key_path(path, key), origin, prefix)
+                _collect(item, (trail, key), found, origin, prefix)
             return
         kind = value.get("kind")
         if isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list):
-            yield from flatten(value["items"], f"{path}.items", origin, prefix)
+            _collect(value["items"], (trail, "items"), found, origin, prefix)
             return
         metadata = value.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -533,17 +546,32 @@ def flatten(value: Any, path: str, origin: Origin, prefix: str) -> Iterator[Mapp
             ("metadata.name", isinstance(name, str) and name),
         ):
             if not present:
-                raise GeneratorError(f"{prefix}{path} has no {field}", origin, hint)
-        yield value
+                raise GeneratorError(
+                    f"{prefix}{_spelled(trail)} has no {field}", origin, FLATTEN_HINT
+                )
+        found.append(value)
     else:
         kind_name = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
         shown = json.dumps(value)
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         raise GeneratorError(
-            f"{prefix}{path} is {kind_name[type(value)]} ({shown}), not a Kubernetes object",
+            f"{prefix}{_spelled(trail)} is {kind_name[type(value)]} ({shown}), "
+            "not a Kubernetes object",
             origin,
-            hint,
+            FLATTEN_HINT,
         )
+
+
+def _spelled(trail: Trail) -> str:
+    """`result.app.oops[1]`, `result["odd key"]`, `result[0].items[2]`."""
+    steps: list[int | str] = []
+    while isinstance(trail, tuple):
+        trail, step = trail
+        steps.append(step)
+    path = trail
+    for step in reversed(steps):
+        path = f"{path}[{step}]" if isinstance(step, int) else _key_path(path, step)
+    return path
 
 
 # ---------------------------------------------------------------- errors
