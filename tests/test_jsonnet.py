@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
+import pickle
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -15,6 +17,7 @@ from generator.engines import jsonnet, jsonnet_natives
 from generator.errors import GeneratorError
 from generator.merge import resolve_units
 from generator.model import Component, Origin, RenderUnit
+from generator.yamlio import MAX_NESTING, nesting_depth
 from tests.conftest import EXAMPLE, MINIMAL, run_cli, snapshot, write_tree
 
 ENGINES = ("rjsonnet", "jsonnet")
@@ -85,6 +88,49 @@ def test_an_object_without_kind_is_an_error(tmp_path: Path) -> None:
     main = "{'odd key': {apiVersion: 'v1', metadata: {name: 'x'}}}"
     message = failure(tmp_path, {"charts/demo/main.jsonnet": main})
     assert message.splitlines()[0].endswith("""eks-prod/demo: result["odd key"] has no kind""")
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2, MAX_NESTING - 1, MAX_NESTING, MAX_NESTING + 1, 400])
+def test_the_output_depth_is_measured_as_for_every_input(levels: int) -> None:
+    value: Any = "leaf"
+    for level in range(levels):
+        value = [1, value, "x"] if level % 2 else {"a": None, "b": value}
+    assert jsonnet._json_depth(value) == nesting_depth(value)
+    origin = Origin(PurePosixPath("charts/demo/main.jsonnet"))
+    if levels <= MAX_NESTING:
+        assert jsonnet.parse_output(json.dumps(value), origin) == value
+    else:
+        with pytest.raises(GeneratorError, match="nested more than"):
+            jsonnet.parse_output(json.dumps(value), origin)
+
+
+OBJ = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
+
+
+@pytest.mark.parametrize(
+    ("result", "message"),
+    [
+        (
+            [{"apiVersion": "v1", "kind": "List", "items": [OBJ, 5]}],
+            "result[0].items[1] is a number (5), not a Kubernetes object",
+        ),
+        (
+            {"a b": {"c": [None, OBJ, [True]]}},
+            'result["a b"].c[2][0] is a boolean (true), not a Kubernetes object',
+        ),
+        (
+            {"x": {"kind": "FooList", "items": [OBJ, {"apiVersion": "v1", "kind": "K"}]}},
+            "result.x.items[1] has no metadata.name",
+        ),
+        ({"x": [OBJ, {"metadata": {"name": "n"}, "kind": "K"}]}, "result.x[1] has no apiVersion"),
+        (3.5, "result is a number (3.5), not a Kubernetes object"),
+    ],
+)
+def test_a_bad_leaf_is_named_by_its_path_in_the_result(result: Any, message: str) -> None:
+    origin = Origin(PurePosixPath("charts/demo/main.jsonnet"))
+    with pytest.raises(GeneratorError) as caught:
+        jsonnet.flatten(result, "result", origin, "eks-prod/demo: ")
+    assert caught.value.message == f"eks-prod/demo: {message}"
 
 
 # ---------------------------------------------------------------- arguments
@@ -218,6 +264,51 @@ def test_a_missing_import_lists_where_it_looked(tmp_path: Path) -> None:
         "  hint: looked in 'charts/demo/', 'charts/lib/' and the shipped libraries "
         "(generator/jsonnet/); check the file name"
     )
+
+
+def test_imports_resolve_below_a_real_folder_as_realpath_does(tmp_path: Path) -> None:
+    """The importer resolves only the imported name's components below a folder it knows to be
+    real; the answer must be realpath()'s for every kind of path and link."""
+    root = tmp_path.resolve()
+    (root / "a/b").mkdir(parents=True)
+    (root / "a/b/f.libsonnet").write_text("{}")
+    (root / "real").mkdir()
+    os.symlink(root / "real", root / "a/dirlink")  # absolute target
+    os.symlink("b/f.libsonnet", root / "a/filelink")  # relative target
+    os.symlink("../../outside", root / "a/b/up")  # leads out, dangling
+    os.symlink("loop", root / "a/loop")
+    names = [
+        "b/f.libsonnet", "./b//f.libsonnet", "b/../b/f.libsonnet", "../a/b/f.libsonnet",
+        "../../../../x", "dirlink/x", "dirlink/../b", "filelink", "b/up/x", "b/up/../f",
+        "loop", "missing/../b", "missing/x/..", "b/f.libsonnet/..", ".", "..", "b/",
+    ]  # fmt: skip
+    for name in names:
+        assert jsonnet._realpath_below(str(root / "a"), name) == os.path.realpath(
+            f"{root}/a/{name}"
+        ), name
+
+
+def test_the_worker_gets_plain_text_and_answers_with_plain_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests and answers cross a pipe for every unit: no model objects (dataclasses, slow to
+    pickle) travel, only strings, dicts, tuples and sets of them."""
+    crossed: list[Any] = []
+
+    def in_process(function: Any, args: tuple[Any, ...], *_: Any) -> Any:
+        crossed.append(args)
+        answer = function(*args)
+        crossed.append(answer)
+        return answer
+
+    monkeypatch.setattr(jsonnet, "run_bounded", in_process)
+    files = {
+        "charts/demo/main.jsonnet": "local l = import 'l.libsonnet'; function(values) [l.x]",
+        "charts/lib/l.libsonnet": "{ x:: %s, y:: std.extVar('values').dns.zone }" % (CM % "x"),
+    }
+    (manifest,) = render(tmp_path, files)
+    assert manifest.name == "x"
+    assert b"generator.model" not in pickle.dumps(crossed)
 
 
 # ---------------------------------------------------------------- errors

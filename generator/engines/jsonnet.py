@@ -1,4 +1,4 @@
-"""RenderUnit whose component has a main.jsonnet → [Manifest], one in-process evaluation each.
+"""RenderUnit whose component has a main.jsonnet → [Manifest], one bounded evaluation each.
 
 Two interchangeable evaluators sit behind one call: rjsonnet (jrsonnet, the default) and the
 `jsonnet` package (the C++ reference implementation, module `_jsonnet`). Both receive the same
@@ -7,23 +7,28 @@ keyword arguments: ext_codes, tla_codes, import_callback and native_callbacks.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import posixpath
 import re
+import stat
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from importlib import import_module
 from pathlib import Path, PurePosixPath
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from generator.engines.jsonnet_natives import NATIVE_CALLBACKS
 from generator.engines.limits import run_bounded
 from generator.errors import GeneratorError
 from generator.model import Manifest, Origin, Reads, Rendered, RenderUnit
 from generator.paths import read_text
-from generator.yamlio import load_json
+from generator.yamlio import MAX_NESTING, nesting_error
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "jsonnet"
 SHIPPED_NAME = PurePosixPath("generator/jsonnet")  # how shipped files appear in messages
+_SHIPPED = os.path.realpath(SHIPPED_DIR)
 BUILTIN_PREFIX = PurePosixPath("builtin")  # unit.component.path for components we ship
 USER_LIB = PurePosixPath("charts/lib")
 ENGINES = {"rjsonnet": "rjsonnet", "jsonnet": "_jsonnet"}
@@ -45,19 +50,86 @@ def render(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> list[M
     return list(rendered(unit, repo, engine=engine).manifests)
 
 
+class Request(NamedTuple):
+    """What the bounded worker needs for one evaluation: plain text only, cheap to pickle."""
+
+    label: str  # how messages name the unit
+    engine: str
+    ext_codes: dict[str, str]  # the context as JSON, by name
+    tla_codes: dict[str, str]
+    repo: str
+    main: str  # repo-relative name of main.jsonnet, as messages show it
+    folder: str  # the component folder on disk
+    source: str  # main.jsonnet's text
+
+
+class Evaluated(NamedTuple):
+    """The worker's answer: the output JSON, the repo files the imports read (or looked for),
+    and the value paths the imported files name."""
+
+    text: str
+    files: tuple[str, ...]
+    values: frozenset[tuple[str, ...]]
+
+
 def rendered(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> Rendered:
     """The objects and what was read: the component folder as a whole (main file, `.engine`,
-    local imports) and every import resolved elsewhere, with the places searched before it."""
-    _, main_name = main_file(unit, repo.resolve())
-    return run_bounded(_rendered, (unit, repo, engine), unit.label, Origin(main_name))
+    local imports) and every import resolved elsewhere, with the places searched before it.
 
+    Only the evaluation itself runs in the worker; the request and the answer are plain text,
+    and the output is parsed here."""
+    from generator.engines.value_reads import jsonnet_reads
 
-def _rendered(unit: RenderUnit, repo: Path, engine: str | None) -> Rendered:
     repo = repo.resolve()
     folder, main_name = main_file(unit, repo)
     prefix = f"{unit.label}: "
+    origin = Origin(main_name)
+    source = read_main(folder, repo, main_name, prefix)
+    chosen = engine or choose_engine(unit, repo, folder)
+    codes = {name: json.dumps(unit.context.get(name)) for name in CONTEXT_NAMES}
+    tla_codes = top_level_codes(source, codes, main_name, prefix)
+    request = Request(
+        unit.label, chosen, codes, tla_codes, str(repo), str(main_name), str(folder), source
+    )
+    answer: Evaluated = run_bounded(evaluated, (request,), unit.label, origin)
+    result = parse_output(answer.text, origin)
+    manifests = tuple(Manifest(body, origin) for body in flatten(result, "result", origin, prefix))
+    shipped = unit.component.path.parts[:1] == BUILTIN_PREFIX.parts
+    paths = jsonnet_reads(source, True) | answer.values
+    return Rendered(
+        manifests,
+        Reads(
+            files=frozenset(map(PurePosixPath, answer.files)),
+            folders=frozenset() if shipped else frozenset({unit.component.path}),
+            values=frozenset(("values", *p) for p in paths),
+        ),
+    )
+
+
+def evaluated(request: Request) -> Evaluated:
+    """One evaluation, in the bounded worker: the output and what the imports read."""
+    from generator.engines.value_reads import jsonnet_reads
+
+    as_bytes = request.engine == "jsonnet"
+    importer = Importer(
+        request.repo, request.main, request.source, request.folder, as_bytes=as_bytes
+    )
     try:
-        source = (
+        text = evaluate(request.engine, request.ext_codes, request.tla_codes, importer)
+    except RuntimeError as e:
+        prefix = f"{request.label}: "
+        if importer.problem is not None:
+            problem = importer.problem
+            raise GeneratorError(prefix + problem.message, problem.origin, problem.hint) from e
+        raise translate_error(str(e), prefix, PurePosixPath(request.main), request.engine) from e
+    values = frozenset().union(*(jsonnet_reads(s, False) for s in importer.sources))
+    return Evaluated(text, tuple(sorted(importer.read)), values)
+
+
+def read_main(folder: Path, repo: Path, main_name: PurePosixPath, prefix: str) -> str:
+    """main.jsonnet's text: a repository file through the checks every input gets."""
+    try:
+        return (
             read_text(
                 folder / "main.jsonnet",
                 repo,
@@ -75,34 +147,6 @@ def _rendered(unit: RenderUnit, repo: Path, engine: str | None) -> Rendered:
             Origin(main_name),
             "make sure the component folder holds a readable UTF-8 main.jsonnet",
         ) from e
-    chosen = engine or choose_engine(unit, repo, folder)
-    context = {name: unit.context.get(name) for name in CONTEXT_NAMES}
-    tla_codes = top_level_codes(source, context, main_name, prefix)
-    importer = Importer(repo, main_name, source, as_bytes=chosen == "jsonnet")
-    importer.folders[str(main_name.parent)] = folder
-    try:
-        text = evaluate(chosen, context, tla_codes, importer)
-    except RuntimeError as e:
-        if importer.problem is not None:
-            problem = importer.problem
-            raise GeneratorError(prefix + problem.message, problem.origin, problem.hint) from e
-        raise translate_error(str(e), prefix, main_name, chosen) from e
-    origin = Origin(main_name)
-    result = load_json(text, origin, locate=False)  # positions in output, not main.jsonnet
-    manifests = tuple(Manifest(body, origin) for body in flatten(result, "result", origin, prefix))
-    shipped = unit.component.path.parts[:1] == BUILTIN_PREFIX.parts
-    folders = frozenset() if shipped else frozenset({unit.component.path})
-    from generator.engines.value_reads import jsonnet_reads
-
-    paths = jsonnet_reads(source, True).union(*(jsonnet_reads(s, False) for s in importer.sources))
-    return Rendered(
-        manifests,
-        Reads(
-            files=frozenset(importer.read),
-            folders=folders,
-            values=frozenset(("values", *p) for p in paths),
-        ),
-    )
 
 
 def main_file(unit: RenderUnit, repo: Path) -> tuple[Path, PurePosixPath]:
@@ -147,16 +191,17 @@ def choose_engine(unit: RenderUnit, repo: Path, folder: Path) -> str:
 
 def evaluate(
     engine: str,
-    context: Mapping[str, Any],
+    ext_codes: Mapping[str, str],
     tla_codes: Mapping[str, str],
     importer: Importer,
 ) -> str:
-    """One call into the chosen binding; the context also goes in as ext vars for libraries."""
+    """One call into the chosen binding; the whole context (as JSON) also goes in as ext vars,
+    for libraries."""
     module = import_module(ENGINES[engine])
     text: str = module.evaluate_snippet(
         ENTRY,
         f"import {json.dumps(ENTRY)}",
-        ext_codes={name: json.dumps(value) for name, value in context.items()},
+        ext_codes=dict(ext_codes),
         tla_codes=dict(tla_codes),
         import_callback=importer,
         native_callbacks=NATIVE_CALLBACKS,
@@ -184,6 +229,7 @@ def _tokens(source: str) -> Iterator[str]:
             yield match.group()
 
 
+@lru_cache(maxsize=256)  # every unit of a component has the same main file
 def top_level_parameters(source: str) -> tuple[str, ...] | None:
     """Parameter names of the file's top-level `function(...)`, None when it is no function.
 
@@ -227,9 +273,10 @@ def top_level_parameters(source: str) -> tuple[str, ...] | None:
 
 
 def top_level_codes(
-    source: str, context: Mapping[str, Any], main: PurePosixPath, prefix: str
+    source: str, codes: Mapping[str, str], main: PurePosixPath, prefix: str
 ) -> dict[str, str]:
-    """Pass exactly the context entries the main function declares (all when unknown)."""
+    """Pass exactly the context entries the main function declares (all when unknown); `codes`
+    holds every context entry as JSON text."""
     declared = top_level_parameters(source)
     names = CONTEXT_NAMES if declared is None else declared
     twice = [n for i, n in enumerate(names) if n in names[:i]]
@@ -246,7 +293,7 @@ def top_level_codes(
             Origin(main, *_position(source, unknown[0])),
             f"declare only these parameters: {', '.join(CONTEXT_NAMES)}",
         )
-    return {n: json.dumps(context.get(n)) for n in names}
+    return {n: codes[n] for n in names}
 
 
 def _position(text: str, needle: str) -> tuple[int, int]:
@@ -260,71 +307,139 @@ def _position(text: str, needle: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- imports
 
 
+# what pathlib's exists() and is_file() take for "nothing there"
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def _resolve(real_base: str, rel: str) -> tuple[str, os.stat_result | None]:
+    """Path(real_base, rel).resolve() and a stat of the result in one: the real path and its
+    status, None when nothing is there. A symlink loop raises RuntimeError, as resolve() does."""
+    real = _realpath_below(real_base, rel)
+    try:
+        return real, os.stat(real)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {e.filename!r}") from e
+        if e.errno in _ABSENT:
+            return real, None
+        raise
+
+
+def _realpath_below(real_base: str, rel: str) -> str:
+    """os.path.realpath(real_base + "/" + rel) when real_base is absolute, normalised and free
+    of symlinks: only the components of `rel` are looked at, the way realpath() walks them;
+    a symlink among them hands the whole path to realpath()."""
+    path = real_base
+    for name in rel.split("/"):
+        if not name or name == ".":
+            continue
+        if name == "..":
+            path = posixpath.dirname(path)
+            continue
+        joined = posixpath.join(path, name)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(joined).st_mode)
+        except OSError:  # absent: realpath() goes on joining the names
+            is_link = False
+        if is_link:
+            return os.path.realpath(f"{real_base}/{rel}")
+        path = joined
+    return path
+
+
+def _real_folder(folder: str, repo: str) -> str:
+    """os.path.realpath(folder) for a folder below the (resolved) repository or the shipped
+    libraries, walking only the part below them."""
+    for root, real_root in ((repo, repo), (str(SHIPPED_DIR), _SHIPPED)):
+        below = _below(folder, root)
+        if below is not None:
+            return _realpath_below(real_root, below)
+    return os.path.realpath(folder)
+
+
+def _below(path: str, root: str) -> str | None:
+    """`path` relative to `root` ("." for root itself), None when it lies elsewhere; both
+    normalised, `root` absolute when `path` is."""
+    if path == root:
+        return "."
+    prefix = root if root.endswith("/") else root + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
 class Importer:
     """import_callback shared by both bindings; files get repo-relative names.
 
     Search order: the importing file's folder, the repository's charts/lib/ (so a platform team
     can shadow a shipped library), then the shipped libraries. Nothing outside the repository
     or the shipped folder is read. A refusal is kept in `problem` because the bindings only pass
-    the exception text on.
+    the exception text on. Paths are plain strings: this runs for every import of every unit.
     """
 
-    def __init__(self, repo: Path, main: PurePosixPath, source: str, *, as_bytes: bool) -> None:
-        self.repo = repo
+    def __init__(self, repo: str, main: str, source: str, folder: str, *, as_bytes: bool) -> None:
+        self.repo = repo  # resolved
         self.main = main
         self.source = source
-        self.folders: dict[str, Path] = {}  # message name of a folder → its real path
+        # message name of a folder → its real path
+        self.folders = {str(PurePosixPath(main).parent): _real_folder(folder, repo)}
         self.as_bytes = as_bytes
         self.problem: GeneratorError | None = None
         # repo files imported, and those searched first and absent: a file created there
         # would be imported instead
-        self.read: set[PurePosixPath] = set()
+        self.read: set[str] = set()
         self.sources: list[str] = []  # text of every file imported, scanned for value reads
 
     def __call__(self, base: str, rel: str) -> tuple[str, str | bytes]:
         if rel == ENTRY:
-            return str(self.main), self.source.encode("utf-8") if self.as_bytes else self.source
+            return self.main, self.source.encode("utf-8") if self.as_bytes else self.source
         base = base.rstrip("/") or "."
-        here = self.folders.get(base, self.repo / base)
-        importer_name = PurePosixPath(base)
+        here = self.folders.get(base) or os.path.realpath(os.path.join(self.repo, base))
         if posixpath.isabs(rel) or not rel:
             return self._refuse(
                 f"import '{rel}' is an absolute path",
-                importer_name,
+                PurePosixPath(base),
                 rel,
                 "import by a path relative to the importing file or by a library name",
             )
-        candidates = [here / rel, self.repo / USER_LIB / rel, SHIPPED_DIR / rel]
-        for candidate in candidates:
-            real = candidate.resolve()
+        for real_base, below in ((here, rel), (self.repo, f"{USER_LIB}/{rel}"), (_SHIPPED, rel)):
+            real, status = _resolve(real_base, below)
             name = self._name(real)
             if name is None:
-                if real.exists():
-                    return self._refuse_outside(importer_name, rel)
+                if status is not None:
+                    return self._refuse_outside(PurePosixPath(base), rel)
                 continue
-            if name.parts[:2] != SHIPPED_NAME.parts:
+            if _below(name, str(SHIPPED_NAME)) is None:
                 self.read.add(name)
-            if real.is_file():
-                self.folders.setdefault(str(name.parent), real.parent)
-                content = real.read_bytes()
-                self.sources.append(content.decode("utf-8", errors="replace"))
-                return str(name), content if self.as_bytes else content.decode("utf-8")
+            if status is not None and stat.S_ISREG(status.st_mode):
+                self.folders.setdefault(posixpath.dirname(name) or ".", os.path.dirname(real))
+                return name, self._content(real)
         if posixpath.normpath(posixpath.join(base, rel)).startswith("../"):
-            return self._refuse_outside(importer_name, rel)
+            return self._refuse_outside(PurePosixPath(base), rel)
         return self._refuse(
             f"import '{rel}' not found",
-            importer_name,
+            PurePosixPath(base),
             rel,
             f"looked in '{base}/', '{USER_LIB}/' and the shipped libraries ({SHIPPED_NAME}/); "
             "check the file name",
         )
 
-    def _name(self, real: Path) -> PurePosixPath | None:
-        if real.is_relative_to(SHIPPED_DIR):
-            return SHIPPED_NAME / real.relative_to(SHIPPED_DIR).as_posix()
-        if real.is_relative_to(self.repo):
-            return PurePosixPath(real.relative_to(self.repo).as_posix())
-        return None
+    def _content(self, real: str) -> str | bytes:
+        """The file's bytes for the C++ binding, its text for rjsonnet (a file that is not
+        UTF-8 fails there); the text goes to the value-read scan either way."""
+        with open(real, "rb") as file:
+            content = file.read()
+        text = content.decode("utf-8", errors="replace")
+        self.sources.append(text)
+        if self.as_bytes:
+            return content
+        return content.decode("utf-8") if "\ufffd" in text else text
+
+    def _name(self, real: str) -> str | None:
+        """How messages and Reads name a real path; None outside the repository and the
+        shipped libraries."""
+        shipped = _below(real, str(SHIPPED_DIR))
+        if shipped is not None:
+            return str(SHIPPED_NAME) if shipped == "." else f"{SHIPPED_NAME}/{shipped}"
+        return _below(real, self.repo)
 
     def _refuse_outside(self, folder: PurePosixPath, rel: str) -> NoReturn:
         """An import that resolves outside the repository (by `..` or through a symlink)."""
@@ -339,7 +454,7 @@ class Importer:
     def _refuse(self, message: str, folder: PurePosixPath, rel: str, hint: str) -> NoReturn:
         origin = Origin(folder)
         # The bindings do not say which file imported; find the import string in that folder.
-        real_folder = self.folders.get(str(folder), self.repo / folder)
+        real_folder = Path(self.folders.get(str(folder)) or os.path.join(self.repo, folder))
         for path in sorted(real_folder.glob("*sonnet")):
             text = path.read_text(encoding="utf-8", errors="replace")
             for quote in ("'", '"'):
@@ -356,29 +471,72 @@ class Importer:
 # ---------------------------------------------------------------- result → objects
 
 
+def parse_output(text: str, origin: Origin) -> Any:
+    """The evaluator's JSON output → data, held to MAX_NESTING like every input (what
+    yamlio.load_json(text, origin, locate=False) does; positions in the output would point
+    into no file). JSON holds only dicts, lists and scalars, which makes the depth walk
+    cheaper than the general one."""
+    try:
+        data = json.loads(text)
+    except RecursionError as e:  # how json's C decoder says "too deep", past ~1000 levels
+        raise nesting_error(origin) from e
+    if _json_depth(data) > MAX_NESTING:
+        raise nesting_error(origin)
+    return data
+
+
+def _json_depth(data: Any) -> int:
+    """How many dicts and lists deep parsed JSON goes (0 for a scalar), one level at a time;
+    it stops counting once past MAX_NESTING."""
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 0
+    while level and depth <= MAX_NESTING:
+        depth += 1
+        below = []
+        for node in level:
+            for child in node.values() if type(node) is dict else node:
+                if type(child) is dict or type(child) is list:
+                    below.append(child)
+        level = below
+    return depth
+
+
 def _key_path(path: str, key: str) -> str:
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
-def flatten(value: Any, path: str, origin: Origin, prefix: str) -> Iterator[Mapping[str, Any]]:
-    """Kubernetes objects inside nested objects, arrays and `List`s; null is skipped."""
-    hint = (
-        "return an object, an array or a List whose leaves are Kubernetes objects "
-        "(apiVersion, kind, metadata.name); use null or {} to leave something out"
-    )
+FLATTEN_HINT = (
+    "return an object, an array or a List whose leaves are Kubernetes objects "
+    "(apiVersion, kind, metadata.name); use null or {} to leave something out"
+)
+# Where a value sits in the result: "result", or (where its container sits, index or key).
+# Spelled out only for a message.
+Trail = str | tuple["Trail", int | str]
+
+
+def flatten(value: Any, path: str, origin: Origin, prefix: str) -> list[Mapping[str, Any]]:
+    """Kubernetes objects inside nested objects, arrays and `List`s, in order; null is skipped."""
+    found: list[Mapping[str, Any]] = []
+    _collect(value, path, found, origin, prefix)
+    return found
+
+
+def _collect(
+    value: Any, trail: Trail, found: list[Mapping[str, Any]], origin: Origin, prefix: str
+) -> None:
     if value is None:
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
-            yield from flatten(item, f"{path}[{index}]", origin, prefix)
+            _collect(item, (trail, index), found, origin, prefix)
     elif isinstance(value, dict):
         if not ({"apiVersion", "kind", "metadata"} & value.keys()):
             for key, item in value.items():
-                yield from flatten(item, _key_path(path, key), origin, prefix)
+                _collect(item, (trail, key), found, origin, prefix)
             return
         kind = value.get("kind")
         if isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list):
-            yield from flatten(value["items"], f"{path}.items", origin, prefix)
+            _collect(value["items"], (trail, "items"), found, origin, prefix)
             return
         metadata = value.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -388,17 +546,32 @@ def flatten(value: Any, path: str, origin: Origin, prefix: str) -> Iterator[Mapp
             ("metadata.name", isinstance(name, str) and name),
         ):
             if not present:
-                raise GeneratorError(f"{prefix}{path} has no {field}", origin, hint)
-        yield value
+                raise GeneratorError(
+                    f"{prefix}{_spelled(trail)} has no {field}", origin, FLATTEN_HINT
+                )
+        found.append(value)
     else:
         kind_name = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
         shown = json.dumps(value)
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         raise GeneratorError(
-            f"{prefix}{path} is {kind_name[type(value)]} ({shown}), not a Kubernetes object",
+            f"{prefix}{_spelled(trail)} is {kind_name[type(value)]} ({shown}), "
+            "not a Kubernetes object",
             origin,
-            hint,
+            FLATTEN_HINT,
         )
+
+
+def _spelled(trail: Trail) -> str:
+    """`result.app.oops[1]`, `result["odd key"]`, `result[0].items[2]`."""
+    steps: list[int | str] = []
+    while isinstance(trail, tuple):
+        trail, step = trail
+        steps.append(step)
+    path = trail
+    for step in reversed(steps):
+        path = f"{path}[{step}]" if isinstance(step, int) else _key_path(path, step)
+    return path
 
 
 # ---------------------------------------------------------------- errors
