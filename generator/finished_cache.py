@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from generator.errors import GeneratorError
@@ -31,7 +30,7 @@ from generator.model import (
 )
 from generator.policies.rule import Cluster as PolicyFacts
 from generator.render_cache import CACHE_DIR
-from generator.unit_cache import Digests, UnitOutput
+from generator.unit_cache import Digests, UnitOutput, write_entry
 
 FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
 FORMAT = 1  # bump when an entry's layout changes
@@ -150,18 +149,5 @@ class FinishedCache:
             return None
 
     def _store(self, key: str, value: Any) -> None:
-        """A cache that cannot be written is only a missed speed-up."""
         self.used.add(key)
-        path = self.folder / key[:2] / key
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{key}.{os.getpid()}.tmp")
-            with temporary.open("wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except OSError:
-            pass
-
-
-def overlay_reads(folders: set[PurePosixPath]) -> Reads:
-    return Reads(folders=frozenset(folders))
+        write_entry(self.folder / key[:2] / key, value)

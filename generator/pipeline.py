@@ -21,6 +21,7 @@ from generator.labels import COMPONENT_LABEL, common_labels
 from generator.model import (
     Catalog,
     Cluster,
+    Environment,
     Finding,
     Manifest,
     Origin,
@@ -39,6 +40,7 @@ from generator.writer import (
     compare_digests,
     layout,
     read_tree,
+    within,
     write_tree,
 )
 
@@ -327,7 +329,9 @@ def _finish(
     facts_key = ""
     if cache is not None and separable(repo, cluster, environment):
         with _timed(timings, "unit cache"):
-            facts_key = _shared_key(repo, catalog, cluster, outputs, levels, validate, cache)
+            facts_key = _shared_key(
+                repo, catalog, cluster, environment, outputs, levels, validate, cache
+            )
             keys = {u.dirname: finished_key(facts_key, u, out) for u, out in outputs}
             facts = cache.finished.facts(facts_key)
             if facts is not None:
@@ -356,6 +360,7 @@ def _shared_key(
     repo: Path,
     catalog: Catalog,
     cluster: Cluster,
+    environment: Environment,
     outputs: Sequence[tuple[RenderUnit, UnitOutput]],
     levels: Mapping[str, str],
     validate: bool,
@@ -365,7 +370,6 @@ def _shared_key(
     from generator.overlays.scopes import scope_dirs
     from generator.validate.cluster import CRD_SCHEMA_DIR
 
-    environment = catalog.environment(cluster.environment)
     folders = [*scope_dirs(repo, cluster, environment), repo / CRD_SCHEMA_DIR]
     digests = [cache.digests.folder(_repo_relative(repo, folder)) for folder in folders]
     identity = (catalog.platform.name, cluster.name, cluster.kubernetes_version, environment.name)
@@ -770,8 +774,7 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
 
     known = tree_digests.recall(repo, repo / RENDERED)
     if known is not None:  # rendered/ untouched since it was written: compare digests
-        scope = _scope(result)
-        held = {p: d for p, d in known.items() if scope is None or p.split("/", 1)[0] in scope}
+        held = within(known, _scope(result))
         stale = compare_digests(held, tree_digests.of(result.files)).lines()
     else:
         stale = compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()

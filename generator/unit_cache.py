@@ -206,16 +206,8 @@ class UnitCache:
         """Keep a unit's output; a cache that cannot be written is only a missed speed-up."""
         checks = self.digests.of(rendered.reads)
         shared = shared_digest(rendered.manifests)
-        path = self.folder / key[:2] / key
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{key}.{os.getpid()}.tmp")
-            with temporary.open("wb") as f:  # the header, then the objects: peek reads one
-                pickle.dump((checks, shared), f, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(rendered, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except OSError:
-            pass
+        # the header, then the objects: peek reads the first alone
+        write_entry(self.folder / key[:2] / key, (checks, shared), rendered)
         return replace(UnitOutput.of(rendered), made_of=_made_of(key, checks))
 
     def prune(self) -> None:
@@ -230,6 +222,20 @@ def _in_this_process(repo: Path) -> UnitCache:
     if repo not in _caches:
         _caches[repo] = UnitCache(repo)
     return _caches[repo]
+
+
+def write_entry(path: Path, *values: Any) -> None:
+    """Pickle `values` one after the other into a cache entry, atomically; a cache that cannot
+    be written is only a missed speed-up."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with temporary.open("wb") as f:
+            for value in values:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 def prune(folder: Path, used: set[str]) -> None:

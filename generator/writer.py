@@ -161,6 +161,11 @@ def compare_digests(old: Mapping[str, str], new: Mapping[str, str]) -> TreeChang
     )
 
 
+def within(known: Mapping[str, str], clusters: Sequence[str] | None) -> dict[str, str]:
+    """The entries of a digest index (tree_digests) in the given cluster folders (None: all)."""
+    return {p: d for p, d in known.items() if clusters is None or p.split("/", 1)[0] in clusters}
+
+
 def write_tree(
     root: Path,
     files: Sequence[RenderedFile],
@@ -179,7 +184,7 @@ def write_tree(
     if root.parent.is_dir():
         _recover(root)  # an earlier run may have been killed half-way through its swap
     if known is not None and digests is not None:
-        held = {p: d for p, d in known.items() if scope is None or p.split("/", 1)[0] in scope}
+        held = within(known, scope)
         changes = compare_digests(held, digests)
         count = len(held)
 
