@@ -27,13 +27,14 @@ from generator.model import (
     Reads,
     RenderUnit,
     ResourceKey,
+    text_digest,
 )
 from generator.policies.rule import Cluster as PolicyFacts
 from generator.render_cache import CACHE_DIR
 from generator.unit_cache import Digests, UnitOutput, write_entry
 
 FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
-FORMAT = 1  # bump when an entry's layout changes
+FORMAT = 2  # bump when an entry's layout changes
 
 
 # key, component, origin (path, line, column) and create-only flag of an object: what the
@@ -44,22 +45,25 @@ Identity = tuple[ResourceKey, str, tuple[str, int, int], bool]
 @dataclass
 class FinishedUnit:
     """One unit of one cluster as rendered/ and the checks get it, in plain values: an entry
-    is read back for every unit of every cluster, so it must be cheap to unpickle."""
+    is read back for every unit of every cluster, so it must be cheap to unpickle. The texts
+    of its files are kept apart in the entry and read only when a file is to be written."""
 
-    files: list[tuple[str, str]]  # path under rendered/, text
+    listing: list[tuple[str, str]]  # path under rendered/, digest of the text (text_digest)
     findings: list[Finding]
     reads: Reads  # the engine's and the overlays'
     hits: frozenset[str]  # overlay patch targets that selected one of its objects
     identities: list[Identity]
     view: UnitView  # what the GitOps stage reads of it
-    fresh: bool = True  # finished by this render, not read from the cache
+    texts: list[str] | None = None  # in listing order; None: in the cache entry `stored`
+    stored: str = ""  # the key of the entry holding the texts, when it came from the cache
 
-    def __getstate__(self) -> tuple[Any, ...]:
-        return (self.files, self.findings, self.reads, self.hits, self.identities, self.view)
+    @property
+    def fresh(self) -> bool:
+        """Finished by this render, not read from the cache."""
+        return not self.stored
 
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        (self.files, self.findings, self.reads, self.hits, self.identities, self.view) = state
-        self.fresh = False
+    def header(self) -> tuple[Any, ...]:
+        return (self.listing, self.findings, self.reads, self.hits, self.identities, self.view)
 
 
 def identity(manifest: Manifest, component: str, create_only: bool) -> Identity:
@@ -118,14 +122,20 @@ class FinishedCache:
         return found if isinstance(found, SharedFacts) else None
 
     def unit(self, key: str) -> FinishedUnit | None:
+        """The unit without its texts (see StoredTexts), when its overlay folders are as the
+        entry was made with."""
         found = self._load(key)
         if not isinstance(found, tuple) or len(found) != 2:
             return None
-        checks, finished = found
+        checks, header = found
         for kind, rel, digest in checks:
             if self.digests.current(kind, rel) != digest:
                 return None
-        return finished if isinstance(finished, FinishedUnit) else None
+        try:
+            listing, findings, reads, hits, identities, view = header
+        except (TypeError, ValueError):
+            return None
+        return FinishedUnit(listing, findings, reads, hits, identities, view, stored=key)
 
     def handoff(self, key: str) -> tuple[list[tuple[str, str]], list[Finding]] | None:
         found = self._load(key)
@@ -138,7 +148,10 @@ class FinishedCache:
         self._store(key, facts)
 
     def keep_unit(self, key: str, finished: FinishedUnit, overlays: Reads) -> None:
-        self._store(key, (self.digests.of(overlays), finished))
+        """The header first, then the texts: a lookup reads the first alone."""
+        self.used.add(key)
+        header = (self.digests.of(overlays), finished.header())
+        write_entry(self.folder / key[:2] / key, header, finished.texts)
 
     def _load(self, key: str) -> Any:
         self.used.add(key)
@@ -151,3 +164,34 @@ class FinishedCache:
     def _store(self, key: str, value: Any) -> None:
         self.used.add(key)
         write_entry(self.folder / key[:2] / key, value)
+
+
+class StoredTexts:
+    """The texts of one finished unit's files, read from its cache entry when the first is
+    asked for (RenderedFile's source), checked against the digests the render compared."""
+
+    def __init__(self, repo: Path, key: str, digests: Sequence[str]) -> None:
+        self.name = FINISHED_DIR / key[:2] / key
+        self.path = repo / self.name
+        self.digests = digests
+        self.texts: list[str] | None = None
+
+    def text(self, index: int) -> str:
+        if self.texts is None:
+            self.texts = self._read()
+        return self.texts[index]
+
+    def _read(self) -> list[str]:
+        try:
+            with self.path.open("rb") as f:
+                pickle.load(f)  # the header
+                texts = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
+            texts = e
+        if not isinstance(texts, list) or [text_digest(t) for t in texts] != list(self.digests):
+            raise GeneratorError(
+                f"{self.name}: a cache entry this render used has gone or changed since",
+                hint="another generator process may have pruned the cache: render again, "
+                "or render with --no-cache",
+            )
+        return texts

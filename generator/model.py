@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 Values = Mapping[str, Any]
 
@@ -320,10 +321,73 @@ class Finding:
         return text + (f"\n  clusters: {', '.join(self.clusters)}" if self.clusters else "")
 
 
-@dataclass(frozen=True, slots=True)
+def text_digest(text: str) -> str:
+    """What rendered/'s digest index (tree_digests) keeps of a file's text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+class TextSource(Protocol):
+    """Where the texts of files a cache holds are read, by position, when first asked for."""
+
+    def text(self, index: int) -> str: ...
+
+
 class RenderedFile:
-    relpath: PurePosixPath  # relative to rendered/
-    text: str
+    """A file of rendered/: its path there and its text. A file from the cache of finished
+    units may come as the digest of its text and where to read it: a render of 50,000 files
+    mostly compares digests and writes a few, so the text is read only when asked for."""
+
+    __slots__ = ("_digest", "_relpath", "_source", "_text", "path")
+
+    def __init__(
+        self,
+        relpath: PurePosixPath | str,
+        text: str | None = None,
+        *,
+        digest: str = "",
+        source: tuple[TextSource, int] | None = None,
+    ) -> None:
+        if text is None and (source is None or not digest):
+            raise TypeError("a RenderedFile needs its text, or its digest and a source")
+        self.path = str(relpath)  # relative to rendered/, as written
+        self._relpath = relpath if isinstance(relpath, PurePosixPath) else None
+        self._text = text
+        self._digest = digest
+        self._source = source
+
+    @property
+    def relpath(self) -> PurePosixPath:
+        if self._relpath is None:
+            self._relpath = PurePosixPath(self.path)
+        return self._relpath
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._source is not None  # __init__ requires one without a text
+            source, index = self._source
+            self._text = source.text(index)
+        return self._text
+
+    @property
+    def digest(self) -> str:
+        if not self._digest:
+            self._digest = text_digest(self.text)
+        return self._digest
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RenderedFile):
+            return NotImplemented
+        return self.path == other.path and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.text))
+
+    def __repr__(self) -> str:
+        return f"RenderedFile({self.relpath!r}, {self.text!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return RenderedFile, (self.path, self.text)
 
 
 @dataclass(frozen=True, slots=True)

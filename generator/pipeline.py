@@ -30,6 +30,8 @@ from generator.model import (
     RenderedFile,
     RenderUnit,
     ResourceKey,
+    TextSource,
+    text_digest,
 )
 from generator.pool import ordered, usable_cpus
 from generator.unit_cache import SHARED_KINDS, UnitCache, UnitOutput
@@ -187,7 +189,7 @@ def _render(
             progress(done, len(work), result.cluster)
         problems += result.problems  # the other clusters' engine errors are reported too
         targets.merge(result.targets)
-        files += [RenderedFile(PurePosixPath(path), text) for path, text in result.files]
+        files += _rendered_files(repo, result)
         findings += [(result.cluster, f) for f in result.findings]
         reads.update(result.reads)
         for name, seconds in result.timings.items():
@@ -207,10 +209,15 @@ def _render(
     )
 
 
+# a file of rendered/ as a worker sends it: path, digest of the text, the text (None: it is in
+# a finished-cache entry, see _ClusterResult.stored)
+FileRow = tuple[str, str, str | None]
+
+
 @dataclass
 class _ClusterResult:
     cluster: str
-    files: list[tuple[str, str]]  # path under rendered/, text: cheap to send from a worker
+    files: list[FileRow]  # plain values: cheap to send from a worker
     findings: list[Finding]
     reads: dict[tuple[str, str], Reads]
     timings: dict[str, float]
@@ -218,6 +225,8 @@ class _ClusterResult:
     problems: list[GeneratorError]  # engine errors of the cluster's units, all of them
     targets: TargetReport  # which overlay patch targets selected something here
     work: dict[str, int] = field(default_factory=dict)  # RenderResult.work
+    # finished-cache entries holding the texts of files[start:stop]: (key, start, stop)
+    stored: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def _cluster_result(
@@ -260,7 +269,17 @@ def _finish_cluster(
     reads = {
         (cluster.name, unit.dirname): finished[unit.dirname].reads for unit in units_of_cluster
     }
-    files = [f for unit in units_of_cluster for f in finished[unit.dirname].files] + files
+    rows: list[FileRow] = []
+    stored: list[tuple[str, int, int]] = []
+    for unit in units_of_cluster:
+        done = finished[unit.dirname]
+        if done.texts is None:  # from the cache: the texts stay there unless one is written
+            stored.append((done.stored, len(rows), len(rows) + len(done.listing)))
+            rows += [(path, digest, None) for path, digest in done.listing]
+        else:
+            texts = zip(done.listing, done.texts, strict=True)
+            rows += [(path, digest, text) for (path, digest), text in texts]
+    rows += [(path, text_digest(text), text) for path, text in files]
     findings = [f for unit in units_of_cluster for f in finished[unit.dirname].findings] + findings
     used = (cache.used - used) if cache is not None else set()
     work = {
@@ -268,7 +287,23 @@ def _finish_cluster(
         "rendered": sum(1 for _, out in outputs if out.fresh),
         "finished": sum(1 for f in finished.values() if f.fresh),
     }
-    return _ClusterResult(cluster.name, files, findings, reads, timings, used, [], targets, work)
+    return _ClusterResult(
+        cluster.name, rows, findings, reads, timings, used, [], targets, work, stored
+    )
+
+
+def _rendered_files(repo: Path, result: _ClusterResult) -> list[RenderedFile]:
+    from generator.finished_cache import StoredTexts
+
+    rows = result.files
+    sources: list[tuple[TextSource, int] | None] = [None] * len(rows)
+    for key, start, stop in result.stored:
+        source = StoredTexts(repo, key, [digest for _, digest, _ in rows[start:stop]])
+        sources[start:stop] = [(source, i) for i in range(stop - start)]
+    return [
+        RenderedFile(path, text, digest=digest, source=source)
+        for (path, digest, text), source in zip(rows, sources, strict=True)
+    ]
 
 
 def _engine_outputs(
@@ -442,12 +477,13 @@ def _finish_units(
         with _timed(timings, "layout"):
             laid = layout(cluster.name, unit.dirname, manifests, unit.sources, trace.headers(unit))
         done[unit.dirname] = FinishedUnit(
-            [(str(f.relpath), f.text) for f in laid],
+            [(f.path, f.digest) for f in laid],
             [replace(f, catalog=catalog_file if f.key else "") for f in found],
             reads[unit.dirname] | overlays,
             frozenset(targets.hits_by_unit.get(overlay_unit_key(unit), ())),
             [_identity(m) for m in manifests],
             unit_view(manifests),
+            texts=[f.text for f in laid],
         )
     return done, facts, overlays
 

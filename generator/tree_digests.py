@@ -5,7 +5,6 @@ on disk without reading 50,000 files; any change to rendered/ makes it read them
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -18,11 +17,7 @@ DIGESTS = Path(CACHE_DIR).parent / "rendered-digests.json"
 
 
 def of(files: Sequence[RenderedFile]) -> dict[str, str]:
-    return {str(f.relpath): digest(f.text) for f in files}
-
-
-def digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    return {f.path: f.digest for f in files}
 
 
 def recall(repo: Path, root: Path) -> dict[str, str] | None:

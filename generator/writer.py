@@ -189,7 +189,7 @@ def write_tree(
         count = len(held)
 
         def unchanged(f: RenderedFile) -> bool:
-            return held.get(str(f.relpath)) == digests[str(f.relpath)]
+            return held.get(f.path) == digests[f.path]
 
     else:
         old = read_tree(root, scope)
@@ -217,12 +217,12 @@ def write_tree(
                 )
                 if not replaced:
                     _copy(entry, staging / entry.name)
-        for folder in sorted({f.relpath.parent for f in files}):
-            (staging / str(folder)).mkdir(parents=True, exist_ok=True)
+        for folder in sorted({f.path.rpartition("/")[0] for f in files}):
+            (staging / folder).mkdir(parents=True, exist_ok=True)
         for rendered in files:
-            target = staging / str(rendered.relpath)
+            target = staging / rendered.path
             if unchanged(rendered):
-                _link_or_copy(root / str(rendered.relpath), target)  # unchanged: no new bytes
+                _link_or_copy(root / rendered.path, target)  # unchanged: no new bytes
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(rendered.text)
@@ -264,7 +264,7 @@ def _patch(root: Path, files: Sequence[RenderedFile], changes: TreeChanges) -> N
     killed before that point leaves temporary files the next run deletes, one killed after it
     leaves a journal the next run completes. Ctrl-C and SIGTERM wait for the renames."""
     written = {str(path) for path in (*changes.added, *changes.changed)}
-    texts = {PurePosixPath(f.relpath): f.text for f in files if str(f.relpath) in written}
+    texts = {f.relpath: f.text for f in files if f.path in written}
     pid = os.getpid()
     moves = [
         (path.parent / f".{path.name}.new-{pid}", path)

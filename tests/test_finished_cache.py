@@ -4,18 +4,19 @@ errors of a render that bypasses every cache, and finishes again only the units 
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
-from generator import finished_cache, unit_cache
+from generator import finished_cache, pipeline, tree_digests, unit_cache
 from generator.errors import GeneratorError
-from generator.model import Cluster, Environment
+from generator.model import Cluster, Environment, RenderedFile, text_digest
 from generator.overlays.scopes import separable
 from generator.pipeline import RenderResult, render_all
-from tests.conftest import EXAMPLE, copy_repo
+from tests.conftest import EXAMPLE, copy_repo, run_cli
 from tests.test_incremental import MUTATIONS, create, edit
 
 
@@ -103,6 +104,60 @@ def test_one_tenant_changed_finishes_only_that_tenant(repo: Path) -> None:
 def test_an_unchanged_render_finishes_nothing_again(repo: Path) -> None:
     result = render_all(repo)
     assert result.work["rendered"] == result.work["finished"] == 0
+
+
+def test_texts_of_reused_units_are_read_only_when_asked_for(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparing with rendered/ needs digests; a text is read from its entry on demand, and an
+    entry gone by then (another process pruned it) is an error that says what to do."""
+    monkeypatch.setattr(pipeline, "WHOLE_CACHE_MAX_FILES", 0)  # a fleet: no copy of it all
+    edit("catalog/tenants/payments.yaml", 'cpu: "8"', 'cpu: "9"')(repo)
+    result = render_all(repo)
+    plain = render_all(repo, use_cache=False)
+    assert tree_digests.of(result.files) == tree_digests.of(plain.files)
+    fresh = [f for f in result.files if "tenants/payments" in f.path]
+    assert fresh
+    assert all(f.text for f in fresh)  # finished by this render: in memory
+    shutil.rmtree(repo / finished_cache.FINISHED_DIR)
+    reused = next(f for f in result.files if "tenants/" not in f.path)
+    with pytest.raises(GeneratorError) as raised:
+        _ = reused.text
+    assert "a cache entry this render used has gone or changed since" in str(raised.value)
+    assert "render again, or render with --no-cache" in str(raised.value)
+
+
+def test_a_reused_unit_restores_a_hand_edited_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rendered/ edited by hand: the writer reads the tree and the reused unit's texts."""
+    monkeypatch.setattr(pipeline, "WHOLE_CACHE_MAX_FILES", 0)
+    render_all(repo)  # fills the unit caches of the copy
+    assert run_cli(["render", "--repo", str(repo)]).code == 0
+    edited = next((repo / "rendered").glob("*/010-*/*.yaml"))
+    original = edited.read_text(encoding="utf-8")
+    edited.write_text(original + "# by hand\n", encoding="utf-8")
+    edit("catalog/tenants/payments.yaml", 'cpu: "8"', 'cpu: "9"')(repo)
+    assert run_cli(["render", "--repo", str(repo)]).code == 0
+    assert edited.read_text(encoding="utf-8") == original
+    assert render_all(repo).work.get("finished", 0) == 0
+
+
+def test_a_file_from_the_cache_equals_the_same_file_in_memory(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\n"
+
+    class Source:
+        def text(self, index: int) -> str:
+            return [text][index]
+
+    stored = RenderedFile("c1/010-a/cm.yaml", digest=text_digest(text), source=(Source(), 0))
+    plain = RenderedFile(PurePosixPath("c1/010-a/cm.yaml"), text)
+    assert stored == plain
+    assert hash(stored) == hash(plain)
+    assert (stored.digest, stored.relpath, stored.path) == (plain.digest, plain.relpath, plain.path)
+    assert pickle.loads(pickle.dumps(stored)) == plain
+    with pytest.raises(TypeError):
+        RenderedFile("c1/010-a/cm.yaml", digest=text_digest(text))
 
 
 def test_corrupt_finished_entries_are_finished_again(repo: Path) -> None:
