@@ -1,7 +1,9 @@
 """A function and numbered argument tuples → its results in order, from worker processes.
 
-Workers are started fresh (forkserver, or spawn where there is none), never forked from the
-parent: a process that has loaded the Helm SDK runs Go threads, which a fork does not carry.
+Workers are forked from this process while it runs one thread (they then start in
+milliseconds, with the catalog already in memory); otherwise they are started fresh
+(forkserver, or spawn where there is none): a process that has loaded the Helm SDK runs Go
+threads, which a fork does not carry.
 Results are yielded in argument order whatever finishes first, so output and the first error
 are those of a serial run. Workers ignore SIGINT; on Ctrl-C the parent terminates them.
 """
@@ -39,28 +41,53 @@ def ordered(
         return
     import multiprocessing  # 6 ms that a render answered from the cache does without
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = context.Pool(min(jobs, len(arguments)), initializer=_start, initargs=(function, shared))
+    processes = min(jobs, len(arguments))
+    global _work
+    if _fork_is_safe():  # the workers start as copies of this process: nothing is pickled
+        _work = (function, shared, arguments)  # but the index of each piece
+        pool = multiprocessing.get_context("fork").Pool(processes, initializer=_start)
+        pieces: Sequence[Any] = range(len(arguments))
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        pool = context.Pool(processes, initializer=_start, initargs=(function, shared))
+        pieces = arguments
     try:
         # one task per piece: pieces differ in size, so a worker takes the next when free
-        yield from pool.imap(_call, arguments, chunksize=1)
+        yield from pool.imap(_call, pieces, chunksize=1)
         pool.close()
     finally:
         pool.terminate()
         pool.join()
+        _work = None
 
 
-_work: tuple[Callable[..., Any], tuple[Any, ...]] | None = None  # in a worker: what it runs
+# in a worker: what it runs, and the pieces when they came with a fork (then tasks are indices)
+_work: tuple[Callable[..., Any], tuple[Any, ...], Sequence[tuple[Any, ...]] | None] | None = None
 
 
-def _start(function: Callable[..., Any], shared: tuple[Any, ...]) -> None:
+def _fork_is_safe() -> bool:
+    """A fork copies one thread: safe on Linux while this process runs no other, which the Go
+    runtime of the Helm SDK does once loaded (its threads are not Python's to count)."""
+    import sys
+    import threading
+
+    return (
+        sys.platform == "linux"
+        and threading.active_count() == 1
+        and not any(name.startswith("helm_python") for name in sys.modules)
+    )
+
+
+def _start(function: Callable[..., Any] | None = None, shared: tuple[Any, ...] = ()) -> None:
     global _work
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _work = (function, shared)
+    if function is not None:  # started fresh, not forked
+        _work = (function, shared, None)
 
 
-def _call(args: tuple[Any, ...]) -> Any:
-    assert _work is not None  # set by _start in every worker
-    function, shared = _work
+def _call(piece: Any) -> Any:
+    assert _work is not None  # set before the fork or by _start in every worker
+    function, shared, arguments = _work
+    args = piece if arguments is None else arguments[piece]
     return function(*shared, *args)

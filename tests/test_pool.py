@@ -3,10 +3,12 @@ render, whatever the number of workers; Ctrl-C leaves rendered/ as it was."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +34,34 @@ def fail_some(index: int) -> int:
 def test_results_come_in_argument_order_from_any_number_of_workers() -> None:
     for jobs in (1, 2, 3):
         assert list(ordered(square, [(i,) for i in range(7)], jobs)) == [i * i for i in range(7)]
+
+
+def started_by(index: int) -> tuple[int, str]:
+    """A forked worker is this test process's child; a forkserver's is the server's."""
+    return index, "fork" if os.getppid() == TEST_PROCESS else "forkserver"
+
+
+TEST_PROCESS = os.getpid()
+
+
+def test_workers_are_forked_only_from_a_process_with_one_thread_and_no_go_runtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pieces = [(i,) for i in range(4)]
+    # pieces travel as indices into the forked copy of `pieces`: the same results in order
+    assert list(ordered(started_by, pieces, 2)) == [(i, "fork") for i in range(4)]
+    assert list(ordered(square, pieces, 2, ())) == [0, 1, 4, 9]
+    monkeypatch.setitem(sys.modules, "helm_python._native", sys)  # the Helm SDK's Go threads
+    assert list(ordered(started_by, pieces, 2)) == [(i, "forkserver") for i in range(4)]
+    monkeypatch.delitem(sys.modules, "helm_python._native")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert list(ordered(started_by, pieces, 2)) == [(i, "forkserver") for i in range(4)]
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_the_first_error_in_serial_order_is_raised() -> None:
