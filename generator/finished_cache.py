@@ -11,8 +11,6 @@ alone is checked against it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,10 +29,10 @@ from generator.model import (
 )
 from generator.policies.rule import Cluster as PolicyFacts
 from generator.render_cache import CACHE_DIR
-from generator.unit_cache import Digests, UnitOutput, write_entry
+from generator.unit_cache import Digests, UnitOutput, digest_of, write_entry
 
 FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
-FORMAT = 2  # bump when an entry's layout changes
+FORMAT = 3  # bump when an entry's layout changes
 
 
 # key, component, origin (path, line, column) and create-only flag of an object: what the
@@ -83,7 +81,7 @@ class SharedFacts:
 
 
 def _digest(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps([FORMAT, *parts], default=str).encode()).hexdigest()
+    return digest_of([FORMAT, *parts])
 
 
 def cluster_key(tool: str, validate: bool, identity: Sequence[Any], folders: Sequence[str]) -> str:
