@@ -38,10 +38,9 @@ from generator.unit_cache import SHARED_KINDS, UnitCache, UnitOutput
 from generator.writer import (
     RENDERED,
     TreeChanges,
-    compare,
     compare_digests,
+    digest_tree,
     layout,
-    read_tree,
     within,
     write_tree,
 )
@@ -809,11 +808,11 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
     from generator import tree_digests
 
     known = tree_digests.recall(repo, repo / RENDERED)
-    if known is not None:  # rendered/ untouched since it was written: compare digests
+    if known is not None:  # rendered/ untouched since it was written: no file is read
         held = within(known, _scope(result))
-        stale = compare_digests(held, tree_digests.of(result.files)).lines()
     else:
-        stale = compare(read_tree(repo / RENDERED, _scope(result)), result.files).lines()
+        held = digest_tree(repo / RENDERED, _scope(result))
+    stale = compare_digests(held, tree_digests.of(result.files)).lines()
     if not stale:
         _remember(repo, result)
     return stale

@@ -5,15 +5,16 @@ on disk without reading 50,000 files; any change to rendered/ makes it read them
 
 from __future__ import annotations
 
-import json
 import os
+import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from generator.model import RenderedFile
 from generator.render_cache import CACHE_DIR, stamp_processes, tree_stamp
 
-DIGESTS = Path(CACHE_DIR).parent / "rendered-digests.json"
+DIGESTS = Path(CACHE_DIR).parent / "rendered-digests.pickle"
+FORMAT = 1  # bump when the record changes
 
 
 def of(files: Sequence[RenderedFile]) -> dict[str, str]:
@@ -23,12 +24,14 @@ def of(files: Sequence[RenderedFile]) -> dict[str, str]:
 def recall(repo: Path, root: Path) -> dict[str, str] | None:
     """The digests of rendered/'s files, when nothing under it changed since they were kept."""
     try:
-        record = json.loads((repo / DIGESTS).read_text(encoding="utf-8"))
-        processes = stamp_processes(len(record["files"]))
-        if not root.is_dir() or record["stamp"] != tree_stamp(root, processes):
+        with (repo / DIGESTS).open("rb") as f:
+            form, stamp, files = pickle.load(f)
+        if form != FORMAT or not isinstance(files, dict) or not root.is_dir():
             return None
-        return {str(k): str(v) for k, v in record["files"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        if stamp != tree_stamp(root, stamp_processes(len(files))):
+            return None
+        return files
+    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError, AttributeError):
         return None
 
 
@@ -43,8 +46,8 @@ def remember(repo: Path, root: Path, files: Mapping[str, str] | None, stamp: str
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         stamp = stamp or tree_stamp(root, stamp_processes(len(files)))
-        record = {"stamp": stamp, "files": dict(files)}
-        temporary.write_text(json.dumps(record), encoding="utf-8")
+        with temporary.open("wb") as f:
+            pickle.dump((FORMAT, stamp, dict(files)), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError:
         pass

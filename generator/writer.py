@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
-from generator.model import Manifest, RenderedFile, ResourceKey
+from generator.model import Manifest, RenderedFile, ResourceKey, text_digest
 
 RENDERED = "rendered"
 HEADER = (
@@ -93,9 +93,23 @@ def _stem(key: ResourceKey, detail: int) -> str:
 
 def read_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[PurePosixPath, str]:
     """Files the generator owns under rendered/ (all, or only those clusters' folders)."""
-    found: dict[PurePosixPath, str] = {}
+    return {
+        PurePosixPath(name): path.read_text(encoding="utf-8", errors="surrogateescape")
+        for name, path in _owned_files(root, clusters)
+    }
+
+
+def digest_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[str, str]:
+    """read_tree's files by the digest of their texts (text_digest), path as written."""
+    return {
+        name: text_digest(path.read_text(encoding="utf-8", errors="surrogateescape"))
+        for name, path in _owned_files(root, clusters)
+    }
+
+
+def _owned_files(root: Path, clusters: Iterable[str] | None) -> Iterator[tuple[str, Path]]:
     if not root.is_dir():
-        return found
+        return
     tops = (
         [root / c for c in clusters]
         if clusters is not None
@@ -109,10 +123,7 @@ def read_tree(root: Path, clusters: Iterable[str] | None = None) -> dict[PurePos
                 if filename.startswith("."):  # an interrupted run's temporary file
                     continue
                 path = Path(dirpath, filename)
-                found[PurePosixPath(path.relative_to(root).as_posix())] = path.read_text(
-                    encoding="utf-8", errors="surrogateescape"
-                )
-    return found
+                yield path.relative_to(root).as_posix(), path
 
 
 def _owned(path: Path) -> bool:
@@ -139,17 +150,8 @@ class TreeChanges:
         return [f"{what}: {prefix}/{path}" for what, paths in groups for path in paths]
 
 
-def compare(old: Mapping[PurePosixPath, str], new: Sequence[RenderedFile]) -> TreeChanges:
-    produced = {f.relpath: f.text for f in new}
-    return TreeChanges(
-        added=tuple(sorted(p for p in produced if p not in old)),
-        changed=tuple(sorted(p for p, t in produced.items() if p in old and old[p] != t)),
-        removed=tuple(sorted(p for p in old if p not in produced)),
-    )
-
-
 def compare_digests(old: Mapping[str, str], new: Mapping[str, str]) -> TreeChanges:
-    """compare() on digests of the texts, by path as written."""
+    """What is added, changed and removed from `old` to `new`: digests of texts by path."""
 
     def paths(names: Iterable[str]) -> tuple[PurePosixPath, ...]:
         return tuple(sorted(PurePosixPath(n) for n in names))
@@ -175,29 +177,25 @@ def write_tree(
 ) -> TreeChanges:
     """Make rendered/ hold exactly `files` for the given clusters (None: every cluster folder).
 
-    `known` maps each file rendered/ holds to the digest of its text (tree_digests.recall)
-    and `digests` those of `files`: then nothing is read to find what changed.
+    `known` maps each file rendered/ holds to the digest of its text (tree_digests.recall):
+    then nothing is read to find what changed; without it rendered/ is read and digested.
+    Either way, only the texts of files to write are asked for (a reused unit's stay in the
+    cache otherwise).
     The new tree is built beside rendered/ and swapped in with two renames, so a failure or
     Ctrl-C at any point leaves either the old tree or the new one, never a mix.
     """
     scope = None if clusters is None else list(clusters)
     if root.parent.is_dir():
         _recover(root)  # an earlier run may have been killed half-way through its swap
-    if known is not None and digests is not None:
-        held = within(known, scope)
-        changes = compare_digests(held, digests)
-        count = len(held)
+    # what rendered/ holds, by digest: from the index while rendered/ is untouched, else read
+    held = within(known, scope) if known is not None else digest_tree(root, scope)
+    if digests is None:
+        digests = {f.path: f.digest for f in files}
+    changes = compare_digests(held, digests)
+    count = len(held)
 
-        def unchanged(f: RenderedFile) -> bool:
-            return held.get(f.path) == digests[f.path]
-
-    else:
-        old = read_tree(root, scope)
-        changes = compare(old, files)
-        count = len(old)
-
-        def unchanged(f: RenderedFile) -> bool:
-            return old.get(f.relpath) == f.text
+    def unchanged(f: RenderedFile) -> bool:
+        return held.get(f.path) == f.digest
 
     if not changes:
         return changes

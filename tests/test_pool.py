@@ -37,28 +37,43 @@ def test_results_come_in_argument_order_from_any_number_of_workers() -> None:
 
 
 def started_by(index: int) -> tuple[int, str]:
-    """A forked worker is this test process's child; a forkserver's is the server's."""
-    return index, "fork" if os.getppid() == TEST_PROCESS else "forkserver"
+    """A forked worker is the calling process's child; a forkserver's is the server's."""
+    return index, "fork" if os.getppid() == CALLER else "forkserver"
 
 
-TEST_PROCESS = os.getpid()
+CALLER = os.getpid()  # in a forked worker: the process it was forked from
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_workers_are_forked_only_from_a_process_with_one_thread_and_no_go_runtime(
+def test_workers_are_forked_from_a_process_with_one_thread_and_no_go_runtime() -> None:
+    """In a fresh process (this one may have loaded the Helm SDK): pieces travel as indices
+    into the forked copy of the arguments, results come in order."""
+    script = (
+        "from generator.pool import ordered\n"
+        "from tests.test_pool import square, started_by\n"
+        "print(list(ordered(started_by, [(i,) for i in range(4)], 2)))\n"
+        "print(list(ordered(square, [(i,) for i in range(4)], 2)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    forked = [(i, "fork") for i in range(4)]
+    assert done.stdout.splitlines() == [str(forked), "[0, 1, 4, 9]"]
+
+
+def test_workers_start_fresh_beside_the_go_runtime_or_another_thread(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pieces = [(i,) for i in range(4)]
-    # pieces travel as indices into the forked copy of `pieces`: the same results in order
-    assert list(ordered(started_by, pieces, 2)) == [(i, "fork") for i in range(4)]
-    assert list(ordered(square, pieces, 2, ())) == [0, 1, 4, 9]
+    fresh = [(i, "forkserver") for i in range(4)]
     monkeypatch.setitem(sys.modules, "helm_python._native", sys)  # the Helm SDK's Go threads
-    assert list(ordered(started_by, pieces, 2)) == [(i, "forkserver") for i in range(4)]
+    assert list(ordered(started_by, pieces, 2)) == fresh
     monkeypatch.delitem(sys.modules, "helm_python._native")
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert list(ordered(started_by, pieces, 2)) == [(i, "forkserver") for i in range(4)]
+        assert list(ordered(started_by, pieces, 2)) == fresh
     finally:
         stop.set()
         thread.join()

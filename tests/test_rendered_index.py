@@ -29,7 +29,8 @@ def test_an_unchanged_render_reads_no_rendered_file(
     def no_reading(*args: object) -> None:
         raise AssertionError("rendered/ was read")
 
-    monkeypatch.setattr(pipeline, "read_tree", no_reading)
+    monkeypatch.setattr(pipeline, "digest_tree", no_reading)
+    monkeypatch.setattr(writer, "digest_tree", no_reading)
     monkeypatch.setattr(writer, "read_tree", no_reading)
     render = run_cli(["render", "--repo", str(minimal_repo)])
     assert (render.code, render.out) == (
