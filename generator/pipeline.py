@@ -135,8 +135,10 @@ def _render_all(
         return RenderResult(cached, [], names, not clusters, timings, cache_key=key)
     units = UnitCache(repo) if use_cache else None
     result = _render(repo, clusters, validate, timings, units, jobs, progress)
-    if units is not None:
-        units.prune()
+    if units is not None:  # entries written: engine outputs, finished units, two per cluster
+        units.prune(
+            sum(result.work.get(k, 0) for k in ("rendered", "finished")) + 2 * len(result.clusters)
+        )
     if key and not result.findings:
         if len(result.files) <= WHOLE_CACHE_MAX_FILES:
             render_cache.store(repo, key, result.files)

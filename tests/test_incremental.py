@@ -4,6 +4,7 @@ that read the change."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -170,3 +171,39 @@ def test_no_cache_neither_reads_nor_writes_units(tmp_path: Path) -> None:
     repo = copy_repo(EXAMPLE, tmp_path / "repo")
     render_all(repo, validate=False, use_cache=False)
     assert not (repo / unit_cache.UNITS_DIR).exists()
+
+
+def fill(folder: Path, count: int) -> list[str]:
+    """`count` entries, oldest first by modification time."""
+    names = [f"{i:02x}{'0' * 62}" for i in range(count)]
+    for age, name in enumerate(names):
+        path = folder / name[:2] / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"entry")
+        os.utime(path, ns=(age * 10**9, age * 10**9))
+    return names
+
+
+def kept(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("??/*")}
+
+
+def test_pruning_drops_the_oldest_unused_entries_when_four_times_too_many(tmp_path: Path) -> None:
+    names = fill(tmp_path, 50)
+    used = set(names[:5]) | set(names[40:45])  # 10 used, five of them the oldest
+    unit_cache.prune(tmp_path, used, written=0)  # no count yet: the entries are listed
+    assert kept(tmp_path) == used | set(names[25:40]) | set(names[45:])  # 30 = 3 x 10 kept
+    assert (tmp_path / ".entries").read_text() == "30"
+
+
+def test_pruning_trusts_its_count_until_it_says_there_are_too_many(tmp_path: Path) -> None:
+    names = fill(tmp_path, 50)
+    (tmp_path / ".entries").write_text("35")
+    unit_cache.prune(tmp_path, set(names[:10]), written=5)  # 40 <= 4 x 10: nothing listed
+    assert len(kept(tmp_path)) == 50
+    assert (tmp_path / ".entries").read_text() == "40"
+    unit_cache.prune(tmp_path, set(names[:10]), written=1)  # 41: listed, pruned to 30
+    assert kept(tmp_path) == set(names[:10]) | set(names[30:])
+    (tmp_path / ".entries").write_text("not a number")
+    unit_cache.prune(tmp_path, set(names[:5]), written=0)  # a bad count: listed again
+    assert kept(tmp_path) == set(names[:5]) | set(names[40:])
