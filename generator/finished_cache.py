@@ -28,8 +28,8 @@ from generator.model import (
     text_digest,
 )
 from generator.policies.rule import Cluster as PolicyFacts
-from generator.render_cache import CACHE_DIR
-from generator.unit_cache import Digests, UnitOutput, digest_of, write_entry
+from generator.render_cache import CACHE_DIR, digest_of
+from generator.unit_cache import Digests, UnitOutput, write_entry
 
 FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
 FORMAT = 3  # bump when an entry's layout changes

@@ -10,7 +10,6 @@ manifests do. Folders count as a whole: a file added to a component folder misse
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 from collections.abc import Callable, Sequence
@@ -19,7 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.model import Manifest, Reads, Rendered, RenderUnit
-from generator.render_cache import CACHE_DIR, content, entries, link_text, tool_fingerprint
+from generator.render_cache import (
+    CACHE_DIR,
+    content,
+    digest_of,
+    entries,
+    link_text,
+    tool_fingerprint,
+)
 
 UNITS_DIR = Path(CACHE_DIR).parent / "units"
 ABSENT = "-"
@@ -94,17 +100,6 @@ def unit_key(unit: RenderUnit, tool: str) -> str:
         unit.context,
     ]
     return digest_of(seen)
-
-
-def digest_of(value: Any) -> str:
-    """A hash of a plain value by type and content, five times faster than through JSON.
-    Pickled without its memo, the same value gives the same bytes however its parts are
-    shared; 1, 1.0, "1" and True stay apart."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: a shared part is written out again, not referenced
-    pickler.dump(value)
-    return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
 
 SHARED_KINDS = frozenset({"CustomResourceDefinition", "ClusterRole", "ClusterSecretStore"})

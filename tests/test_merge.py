@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
@@ -167,3 +168,37 @@ def test_include_labels_alone_selects_only_the_labelled_operators(tmp_path: Path
         },
     )
     assert [u.name for u in resolve_units(load_catalog(repo))] == ["core"]
+
+
+def test_a_document_that_passed_its_schema_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only new or changed documents meet cerberus; a change that breaks one is still found,
+    and a garbled record of passed documents only costs the checks again."""
+    from generator.catalog import schema
+
+    repo = write_tree(tmp_path, MINIMAL)
+    checked: list[str] = []
+    real = schema.check
+
+    def counting(catalog_file: Any, kind: str, problems: list[GeneratorError]) -> bool:
+        checked.append(str(catalog_file.path))
+        return real(catalog_file, kind, problems)
+
+    monkeypatch.setattr(schema, "check", counting)
+    documents = sorted(p for p in MINIMAL if p.startswith("catalog/"))
+    load_catalog(repo)
+    assert sorted(checked) == documents
+    checked.clear()
+    load_catalog(repo)
+    assert checked == []
+    cluster = repo / "catalog/clusters/dev-1.yaml"
+    cluster.write_text(cluster.read_text() + "regoin: eu\n")
+    with pytest.raises(GeneratorError, match="regoin: unknown key"):
+        load_catalog(repo)
+    assert checked == ["catalog/clusters/dev-1.yaml"]
+    (repo / ".generator-cache/catalog-checked.json").write_text("{not json")
+    cluster.write_text(cluster.read_text().replace("regoin: eu\n", ""))
+    checked.clear()
+    load_catalog(repo)
+    assert sorted(checked) == documents

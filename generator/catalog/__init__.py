@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from generator.catalog import records
 from generator.catalog.files import KINDS, CatalogFile, read_files
 from generator.catalog.references import check_references
-from generator.catalog.schema import check
+from generator.catalog.schema import PassedChecks
 from generator.errors import GeneratorError, GeneratorErrors
 from generator.model import Catalog, Origin
 
@@ -33,13 +33,14 @@ def load_catalog(repo: Path) -> Catalog:
     by_kind: dict[str, list[CatalogFile]] = {kind: [] for kind in KINDS.values()}
     for path, catalog_file in sorted(files.items()):
         by_kind[KINDS[path.parts[1]]].append(catalog_file)
-    checked = [
-        f for f in ([platform_file] if platform_file else []) if check(f, "platform", problems)
-    ]
+    passed = PassedChecks(repo)
+    platforms = [platform_file] if platform_file else []
+    checked = [f for f in platforms if passed.check(f, "platform", problems)]
     for kind, kind_files in by_kind.items():
-        by_kind[kind] = [f for f in kind_files if check(f, kind, problems)]
+        by_kind[kind] = [f for f in kind_files if passed.check(f, kind, problems)]
     if problems or platform_file is None or not checked:
         raise GeneratorErrors(problems)
+    passed.keep()
 
     platform = records.platform(platform_file)
     environments = tuple(records.environment(f, problems) for f in by_kind["environment"])
