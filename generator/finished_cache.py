@@ -154,7 +154,7 @@ class FinishedCache:
     def _load(self, key: str) -> Any:
         self.used.add(key)
         try:
-            with (self.folder / key[:2] / key).open("rb") as f:
+            with open(f"{self.folder}/{key[:2]}/{key}", "rb") as f:  # 8,000 a render: no Path
                 return pickle.load(f)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             return None

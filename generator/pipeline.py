@@ -155,13 +155,15 @@ def _render(
     jobs: int | None = 1,
     progress: Progress | None = None,
 ) -> RenderResult:
-    from generator.catalog import load_catalog
+    from generator.catalog import PassedChecks, load_catalog
     from generator.gitops.checks import raise_problems
     from generator.merge import resolve_units
     from generator.overlays.targets import TargetReport
 
     with _timed(timings, "catalog"):
-        catalog = load_catalog(repo)  # read and check every catalog file
+        # read every catalog file, check what changed since it last passed
+        passed = PassedChecks(repo if cache is not None else None)
+        catalog = load_catalog(repo, passed)
     with _timed(timings, "merge"):
         units = resolve_units(catalog, clusters)  # merge values: platform → env → cluster → unit
         _check_before_render(repo, catalog, units)  # overlay folders, GitOps naming rules
@@ -204,6 +206,7 @@ def _render(
         raise unique[0] if len(unique) == 1 else GeneratorErrors(unique)
     # a patch target that selects nothing in every cluster it applies to is a typo, not a no-op
     raise_problems(targets.errors())
+    passed.keep()  # the catalog is sound: the next render checks only what changes
     names = tuple(c.name for c in selected)
     return RenderResult(
         files, _per_source(findings), names, not clusters, timings, counts, reads=reads

@@ -121,12 +121,12 @@ class _Reader:
     """The objects of a cache entry, after its header, read on first use; an entry that
     cannot be read any more is rendered again."""
 
-    def __init__(self, path: Path, offset: int, render: Callable[[], Rendered]) -> None:
+    def __init__(self, path: str, offset: int, render: Callable[[], Rendered]) -> None:
         self.path, self.offset, self.render = path, offset, render
 
     def __call__(self) -> Rendered:
         try:
-            with self.path.open("rb") as f:
+            with open(self.path, "rb") as f:
                 f.seek(self.offset)
                 rendered = pickle.load(f)
             if isinstance(rendered, Rendered):
@@ -196,9 +196,9 @@ class UnitCache:
         see of it are known at once, the objects are read only when asked for."""
         key = unit_key(unit, self.tool)
         self.used.add(key)
-        path = self.folder / key[:2] / key
+        path = f"{self.folder}/{key[:2]}/{key}"  # 4,000 a render: no Path
         try:
-            with path.open("rb") as f:
+            with open(path, "rb") as f:
                 checks, shared = pickle.load(f)
                 offset = f.tell()
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):

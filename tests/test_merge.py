@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from generator.catalog import load_catalog
+from generator.catalog import PassedChecks, load_catalog
 from generator.errors import GeneratorError
 from generator.merge import deep_merge, interpolate, resolve_units
 from generator.model import Origin
@@ -170,6 +170,13 @@ def test_include_labels_alone_selects_only_the_labelled_operators(tmp_path: Path
     assert [u.name for u in resolve_units(load_catalog(repo))] == ["core"]
 
 
+def load_as_render_does(repo: Path) -> None:
+    """A render with its caches on: the passed documents are kept once it succeeded."""
+    passed = PassedChecks(repo)
+    load_catalog(repo, passed)
+    passed.keep()
+
+
 def test_a_document_that_passed_its_schema_is_not_checked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,18 +194,24 @@ def test_a_document_that_passed_its_schema_is_not_checked_again(
 
     monkeypatch.setattr(schema, "check", counting)
     documents = sorted(p for p in MINIMAL if p.startswith("catalog/"))
-    load_catalog(repo)
+    load_as_render_does(repo)
     assert sorted(checked) == documents
     checked.clear()
-    load_catalog(repo)
+    load_as_render_does(repo)
     assert checked == []
     cluster = repo / "catalog/clusters/dev-1.yaml"
     cluster.write_text(cluster.read_text() + "regoin: eu\n")
     with pytest.raises(GeneratorError, match="regoin: unknown key"):
-        load_catalog(repo)
+        load_as_render_does(repo)
     assert checked == ["catalog/clusters/dev-1.yaml"]
-    (repo / ".generator-cache/catalog-checked.json").write_text("{not json")
+    memo = repo / ".generator-cache/catalog-checked.json"
+    memo.write_text("{not json")
     cluster.write_text(cluster.read_text().replace("regoin: eu\n", ""))
     checked.clear()
-    load_catalog(repo)
+    load_as_render_does(repo)
     assert sorted(checked) == documents
+    checked.clear()
+    kept = memo.read_bytes()
+    load_catalog(repo)  # lint, promotion, --no-cache: every document, nothing remembered
+    assert sorted(checked) == documents
+    assert memo.read_bytes() == kept

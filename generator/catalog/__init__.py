@@ -12,11 +12,13 @@ from generator.catalog.schema import PassedChecks
 from generator.errors import GeneratorError, GeneratorErrors
 from generator.model import Catalog, Origin
 
-__all__ = ["load_catalog"]
+__all__ = ["PassedChecks", "load_catalog"]
 
 
-def load_catalog(repo: Path) -> Catalog:
-    """Read and check the whole catalog; every problem of the run is reported together."""
+def load_catalog(repo: Path, passed: PassedChecks | None = None) -> Catalog:
+    """Read and check the whole catalog; every problem of the run is reported together.
+    With `passed` (a render with its caches on), a document that passed its schema before is
+    not checked again; the caller keeps the record once its run succeeded."""
     problems: list[GeneratorError] = []
     files = read_files(repo, problems)
     platform_file = files.pop(PurePosixPath("catalog/platform.yaml"), None)
@@ -33,14 +35,13 @@ def load_catalog(repo: Path) -> Catalog:
     by_kind: dict[str, list[CatalogFile]] = {kind: [] for kind in KINDS.values()}
     for path, catalog_file in sorted(files.items()):
         by_kind[KINDS[path.parts[1]]].append(catalog_file)
-    passed = PassedChecks(repo)
+    passed = passed or PassedChecks(None)
     platforms = [platform_file] if platform_file else []
     checked = [f for f in platforms if passed.check(f, "platform", problems)]
     for kind, kind_files in by_kind.items():
         by_kind[kind] = [f for f in kind_files if passed.check(f, kind, problems)]
     if problems or platform_file is None or not checked:
         raise GeneratorErrors(problems)
-    passed.keep()
 
     platform = records.platform(platform_file)
     environments = tuple(records.environment(f, problems) for f in by_kind["environment"])
