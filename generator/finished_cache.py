@@ -32,7 +32,7 @@ from generator.render_cache import CACHE_DIR, digest_of
 from generator.unit_cache import Digests, UnitOutput, write_entry
 
 FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
-FORMAT = 3  # bump when an entry's layout changes
+FORMAT = 4  # bump when an entry's layout changes
 
 
 # key, component, origin (path, line, column) and create-only flag of an object: what the
@@ -48,12 +48,12 @@ class FinishedUnit:
 
     listing: list[tuple[str, str]]  # path under rendered/, digest of the text (text_digest)
     findings: list[Finding]
-    reads: Reads  # the engine's and the overlays'
     hits: frozenset[str]  # overlay patch targets that selected one of its objects
     identities: list[Identity]
     view: UnitView  # what the GitOps stage reads of it
     texts: list[str] | None = None  # in listing order; None: in the cache entry `stored`
     stored: str = ""  # the key of the entry holding the texts, when it came from the cache
+    reads: Reads | None = None  # the engine's and the overlays', when finished by this render
 
     @property
     def fresh(self) -> bool:
@@ -61,7 +61,7 @@ class FinishedUnit:
         return not self.stored
 
     def header(self) -> tuple[Any, ...]:
-        return (self.listing, self.findings, self.reads, self.hits, self.identities, self.view)
+        return (self.listing, self.findings, self.hits, self.identities, self.view)
 
 
 def identity(manifest: Manifest, component: str, create_only: bool) -> Identity:
@@ -130,10 +130,10 @@ class FinishedCache:
             if self.digests.current(kind, rel) != digest:
                 return None
         try:
-            listing, findings, reads, hits, identities, view = header
+            listing, findings, hits, identities, view = header
         except (TypeError, ValueError):
             return None
-        return FinishedUnit(listing, findings, reads, hits, identities, view, stored=key)
+        return FinishedUnit(listing, findings, hits, identities, view, stored=key)
 
     def handoff(self, key: str) -> tuple[list[tuple[str, str]], list[Finding]] | None:
         found = self._load(key)

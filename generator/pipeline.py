@@ -73,7 +73,8 @@ class RenderResult:
     timings: dict[str, float] = field(default_factory=dict)
     # units in all, engines run, units finished (overlays, checks, layout) rather than reused
     work: dict[str, int] = field(default_factory=dict)
-    # what each unit's engine and its cluster's overlays read, by (cluster, unit dirname)
+    # what each unit's engine and its cluster's overlays read, by (cluster, unit dirname), for
+    # the units finished by this render (all of them with use_cache=False)
     reads: dict[tuple[str, str], Reads] = field(default_factory=dict)
     cache_key: str = ""  # the inputs' fingerprint ("" without the render cache)
     # rendered/ is known to hold this render already: `files` is left empty, this many are there
@@ -271,7 +272,9 @@ def _finish_cluster(
         used = (cache.used - used) if cache is not None else set()
         return _ClusterResult(cluster.name, [], [], {}, timings, used, problems, targets)
     reads = {
-        (cluster.name, unit.dirname): finished[unit.dirname].reads for unit in units_of_cluster
+        (cluster.name, unit.dirname): done.reads
+        for unit in units_of_cluster
+        if (done := finished[unit.dirname]).reads is not None
     }
     rows: list[FileRow] = []
     stored: list[tuple[str, int, int]] = []
@@ -483,11 +486,11 @@ def _finish_units(
         done[unit.dirname] = FinishedUnit(
             [(f.path, f.digest) for f in laid],
             [replace(f, catalog=catalog_file if f.key else "") for f in found],
-            reads[unit.dirname] | overlays,
             frozenset(targets.hits_by_unit.get(overlay_unit_key(unit), ())),
             [_identity(m) for m in manifests],
             unit_view(manifests),
             texts=[f.text for f in laid],
+            reads=reads[unit.dirname] | overlays,
         )
     return done, facts, overlays
 
