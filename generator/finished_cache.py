@@ -147,9 +147,7 @@ class FinishedCache:
 
     def keep_unit(self, key: str, finished: FinishedUnit, overlays: Reads) -> None:
         """The header first, then the texts: a lookup reads the first alone."""
-        self.used.add(key)
-        header = (self.digests.of(overlays), finished.header())
-        write_entry(self.folder / key[:2] / key, header, finished.texts)
+        self._store(key, (self.digests.of(overlays), finished.header()), finished.texts)
 
     def _load(self, key: str) -> Any:
         self.used.add(key)
@@ -159,9 +157,9 @@ class FinishedCache:
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             return None
 
-    def _store(self, key: str, value: Any) -> None:
+    def _store(self, key: str, *values: Any) -> None:
         self.used.add(key)
-        write_entry(self.folder / key[:2] / key, value)
+        write_entry(self.folder / key[:2] / key, *values)
 
 
 class StoredTexts:
