@@ -66,15 +66,25 @@ def ordered(
 _work: tuple[Callable[..., Any], tuple[Any, ...], Sequence[tuple[Any, ...]] | None] | None = None
 
 
+def only_thread() -> bool:
+    """Whether this process runs a single thread, native ones included (Linux counts them all;
+    elsewhere: no). Only then does a fork copy a process whose locks nobody holds."""
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # pragma: no cover - not Linux
+        return False
+
+
 def _fork_is_safe() -> bool:
-    """A fork copies one thread: safe on Linux while this process runs no other, which the Go
-    runtime of the Helm SDK does once loaded (its threads are not Python's to count)."""
+    """A fork copies one thread: safe on Linux while this process runs no other, such as the Go
+    runtime of the Helm SDK once loaded (the module is checked too: its threads may start late)."""
     import sys
-    import threading
 
     return (
         sys.platform == "linux"
-        and threading.active_count() == 1
+        and only_thread()
         and not any(name.startswith("helm_python") for name in sys.modules)
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from generator import __version__
 from generator.model import RenderedFile
-from generator.pool import usable_cpus
+from generator.pool import only_thread, usable_cpus
 
 CACHE_DIR = ".generator-cache/render"
 # What rendered/ looked like right after a render wrote or checked it, and for which inputs.
@@ -323,13 +323,8 @@ def _split(digests: bytes) -> list[bytes]:
 
 def _can_fork() -> bool:
     """Only a process with no other thread forks safely (another thread may hold a lock the
-    child needs); Linux counts every thread, those of native libraries too."""
-    if not hasattr(os, "fork"):  # pragma: no cover - Windows
-        return False
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:  # pragma: no cover - not Linux
-        return False
+    child needs)."""
+    return only_thread()
 
 
 def remember_tree(

@@ -165,7 +165,10 @@ def compare_digests(old: Mapping[str, str], new: Mapping[str, str]) -> TreeChang
 
 def within(known: Mapping[str, str], clusters: Sequence[str] | None) -> dict[str, str]:
     """The entries of a digest index (tree_digests) in the given cluster folders (None: all)."""
-    return {p: d for p, d in known.items() if clusters is None or p.split("/", 1)[0] in clusters}
+    if clusters is None:
+        return dict(known)
+    wanted = set(clusters)
+    return {p: d for p, d in known.items() if p.split("/", 1)[0] in wanted}
 
 
 def write_tree(
