@@ -880,10 +880,11 @@ def cluster_names(repo: Path) -> list[str]:
 def lint(repo: Path) -> tuple[dict[str, int], list[str]]:
     """Check the catalog as render would before rendering; returns what it holds, counted,
     and warnings about values nothing reads."""
-    from generator.catalog import load_catalog
+    from generator.catalog import PassedChecks, load_catalog
     from generator.merge import resolve_units
 
-    catalog = load_catalog(repo)
+    passed = PassedChecks(repo)  # like render's: documents that passed before are not checked
+    catalog = load_catalog(repo, passed)
     units = resolve_units(catalog)  # also checks references and interpolation
     _check_before_render(repo, catalog, units)
     counts = {
@@ -892,7 +893,9 @@ def lint(repo: Path) -> tuple[dict[str, int], list[str]]:
         "tenants": len(catalog.tenants),
         "units": len(units),
     }
-    return counts, [str(u) for u in unused_values(repo, catalog, units)]
+    unused = [str(u) for u in unused_values(repo, catalog, units)]
+    passed.keep()
+    return counts, unused
 
 
 def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> list[Unused]:
@@ -904,9 +907,10 @@ def unused_values(repo: Path, catalog: Catalog, units: Sequence[RenderUnit]) -> 
     cache = UnitCache(repo)
     reads: dict[tuple[str, str], Reads] = {}
     for unit in units:
-        key, result = cache.load(unit)
-        if result is None:
-            result = render_unit(unit, repo)
-            cache.store(key, result)
-        reads[(unit.cluster.name, unit.dirname)] = result.reads
+        key, read = cache.reads(unit)
+        if read is None:
+            rendered = render_unit(unit, repo)
+            cache.store(key, rendered)
+            read = rendered.reads
+        reads[(unit.cluster.name, unit.dirname)] = read
     return list(unused(catalog, units, reads))

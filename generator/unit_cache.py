@@ -29,7 +29,7 @@ from generator.render_cache import (
 
 UNITS_DIR = Path(CACHE_DIR).parent / "units"
 ABSENT = "-"
-FORMAT = 3  # bump when the entry layout or the keys change
+FORMAT = 4  # bump when the entry layout or the keys change
 KEEP = 4  # entries kept per unit of the last render
 
 
@@ -128,12 +128,24 @@ class _Reader:
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
-                rendered = pickle.load(f)
-            if isinstance(rendered, Rendered):
-                return rendered
+                reads = pickle.load(f)
+                manifests = pickle.load(f)
+            if isinstance(reads, Reads) and isinstance(manifests, tuple):
+                return Rendered(manifests, reads)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
             pass
         return self.render()
+
+
+def _entry_reads(path: str, offset: int) -> Reads | None:
+    """What the engine read, from the entry after its header, without the objects."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            reads = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    return reads if isinstance(reads, Reads) else None
 
 
 @dataclass
@@ -176,11 +188,13 @@ class UnitCache:
         # digests are computed once there, not once per cluster it renders
         return (_in_this_process, (self.repo,))
 
-    def load(self, unit: RenderUnit) -> tuple[str, Rendered | None]:
-        from generator.engines import render_unit
-
-        key, output = self.peek(unit, lambda: render_unit(unit, self.repo))
-        return key, output.rendered() if output is not None else None
+    def reads(self, unit: RenderUnit) -> tuple[str, Reads | None]:
+        """What the unit's engine read, from the cache when nothing it read changed: (key,
+        reads or None); the objects are not loaded."""
+        key, found = self._lookup(unit)
+        if found is None:
+            return key, None
+        return key, _entry_reads(found[0], found[1])
 
     def output(self, unit: RenderUnit, render: Callable[[], Rendered]) -> tuple[UnitOutput, bool]:
         """The unit's output, from the cache or from `render()` (then kept): (it, rendered)."""
@@ -194,6 +208,15 @@ class UnitCache:
     ) -> tuple[str, UnitOutput | None]:
         """The unit's cached output as a handle: what it was made from and what other units
         see of it are known at once, the objects are read only when asked for."""
+        key, found = self._lookup(unit)
+        if found is None:
+            return key, None
+        path, offset, checks, shared = found
+        return key, UnitOutput(_made_of(key, checks), shared, _Reader(path, offset, render))
+
+    def _lookup(self, unit: RenderUnit) -> tuple[str, tuple[str, int, Any, str] | None]:
+        """(key, (entry path, offset after its header, checks, shared digest)) when the entry
+        exists and every file and folder it read is as it was."""
         key = unit_key(unit, self.tool)
         self.used.add(key)
         path = f"{self.folder}/{key[:2]}/{key}"  # 4,000 a render: no Path
@@ -206,14 +229,15 @@ class UnitCache:
         for kind, rel, digest in checks:
             if self.digests.current(kind, rel) != digest:
                 return key, None
-        return key, UnitOutput(_made_of(key, checks), shared, _Reader(path, offset, render))
+        return key, (path, offset, checks, shared)
 
     def store(self, key: str, rendered: Rendered) -> UnitOutput:
         """Keep a unit's output; a cache that cannot be written is only a missed speed-up."""
         checks = self.digests.of(rendered.reads)
         shared = shared_digest(rendered.manifests)
-        # the header, then the objects: peek reads the first alone
-        write_entry(self.folder / key[:2] / key, (checks, shared), rendered)
+        # the header, the reads, the objects: peek reads the first alone, lint the second too
+        entry = self.folder / key[:2] / key
+        write_entry(entry, (checks, shared), rendered.reads, tuple(rendered.manifests))
         return replace(UnitOutput.of(rendered), made_of=_made_of(key, checks))
 
     def prune(self, written: int) -> None:

@@ -212,6 +212,6 @@ def test_a_document_that_passed_its_schema_is_not_checked_again(
     assert sorted(checked) == documents
     checked.clear()
     kept = memo.read_bytes()
-    load_catalog(repo)  # lint, promotion, --no-cache: every document, nothing remembered
+    load_catalog(repo)  # promotion, --no-cache: every document, nothing remembered
     assert sorted(checked) == documents
     assert memo.read_bytes() == kept

@@ -68,6 +68,26 @@ def test_lint_warns_for_each_value_no_template_reads(tmp_path: Path) -> None:
     assert result.out == "catalog is valid: 1 clusters, 4 operators, 0 tenants, 4 units\n"
 
 
+def test_lint_reads_what_engines_read_from_the_cache_without_their_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second lint answers from the unit cache: the same warnings, no engine run and no
+    cached object loaded (each entry keeps what its engine read apart from the objects)."""
+    from generator import engines, unit_cache
+
+    repo = write_tree(tmp_path, {**MINIMAL, **ENGINES, "catalog/environments/dev.yaml": DEV})
+    first = run_cli(["lint", "--repo", str(repo)])
+
+    def refused(*args: object) -> None:
+        raise AssertionError("not from the cache")
+
+    monkeypatch.setattr(unit_cache._Reader, "__call__", refused)
+    monkeypatch.setattr(engines, "render_unit", refused)
+    second = run_cli(["lint", "--repo", str(repo)])
+    assert (second.code, second.out, second.err) == (first.code, first.out, first.err)
+    assert "values.imgae" in second.err
+
+
 def test_a_value_reached_through_a_reference_is_read(tmp_path: Path) -> None:
     dev = "name: dev\norder: 10\nvalues:\n  base: 5\n  replicas: ${values.base}\n"
     repo = write_tree(tmp_path, {**MINIMAL, "catalog/environments/dev.yaml": dev})
