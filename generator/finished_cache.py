@@ -167,8 +167,7 @@ class StoredTexts:
     asked for (RenderedFile's source), checked against the digests the render compared."""
 
     def __init__(self, repo: Path, key: str, digests: Sequence[str]) -> None:
-        self.name = FINISHED_DIR / key[:2] / key
-        self.path = repo / self.name
+        self.repo, self.key = repo, key  # 4,000 a render: paths only when a text is read
         self.digests = digests
         self.texts: list[str] | None = None
 
@@ -178,15 +177,16 @@ class StoredTexts:
         return self.texts[index]
 
     def _read(self) -> list[str]:
+        name = FINISHED_DIR / self.key[:2] / self.key
         try:
-            with self.path.open("rb") as f:
+            with (self.repo / name).open("rb") as f:
                 pickle.load(f)  # the header
                 texts = pickle.load(f)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
             texts = e
         if not isinstance(texts, list) or [text_digest(t) for t in texts] != list(self.digests):
             raise GeneratorError(
-                f"{self.name}: a cache entry this render used has gone or changed since",
+                f"{name}: a cache entry this render used has gone or changed since",
                 hint="another generator process may have pruned the cache: render again, "
                 "or render with --no-cache",
             )

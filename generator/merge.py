@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from generator.errors import GeneratorError
@@ -231,7 +230,7 @@ def _unit(catalog: Catalog, cluster: Cluster, record: Operator | Tenant) -> Rend
             block_origins.update(layer.origins)
         values = interpolate(block, context, block_origins, record.origin, local=False)
     files = (platform, environment, cluster, record)
-    sources = tuple(dict.fromkeys(PurePosixPath(f.origin.path) for f in files))
+    sources = tuple(dict.fromkeys(f.origin.path for f in files))
     return RenderUnit(
         cluster=cluster,
         environment=environment,

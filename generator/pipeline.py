@@ -317,25 +317,34 @@ def _engine_outputs(
     repo: Path, units: Sequence[RenderUnit], timings: dict[str, float], cache: UnitCache | None
 ) -> list[tuple[RenderUnit, UnitOutput]]:
     """Each unit's engine output, from the unit cache when nothing it read changed; every
-    unit's problem is reported in one run, not only the first."""
-    from generator.engines import render_unit
+    unit's problem is reported in one run, not only the first. The units to render are known
+    before any is rendered, so that those an engine renders more cheaply together are."""
+    from generator.engines import render_together, render_unit
 
+    def engine(unit: RenderUnit) -> Rendered:
+        with _timed(timings, f"engine:{unit.component.engine}"):
+            return render_unit(unit, repo)  # template, evaluate or chart
+
+    peeked: dict[str, tuple[str, UnitOutput | None]] = {}
+    if cache is not None:
+        with _timed(timings, "unit cache"):
+            peeked = {u.dirname: cache.peek(u, partial(engine, u)) for u in units}
+    missing = [u for u in units if peeked.get(u.dirname, ("", None))[1] is None]
+    together: dict[str, Rendered] = {}
+    if any(unit.component.engine == "jsonnet" for unit in missing):
+        with _timed(timings, "engine:jsonnet"):
+            together = render_together(missing, repo)
     outputs = []
     problems: list[GeneratorError] = []
     for unit in units:
-
-        def engine(unit: RenderUnit = unit) -> Rendered:
-            with _timed(timings, f"engine:{unit.component.engine}"):
-                return render_unit(unit, repo)  # template, evaluate or chart
-
+        key, output = peeked.get(unit.dirname, ("", None))
         try:
-            if cache is None:
-                output, fresh = UnitOutput.of(engine()), True
-            else:
+            if output is None:
+                made = together.get(unit.dirname) or engine(unit)
                 with _timed(timings, "unit cache"):
-                    output, fresh = cache.output(unit, engine)
-            if fresh:  # names and kinds before overlays read them (a cached one passed)
-                check_objects(output.rendered().manifests, unit.label)
+                    output = UnitOutput.of(made) if cache is None else cache.store(key, made)
+                # names and kinds before overlays read them (a cached one passed)
+                check_objects(made.manifests, unit.label)
         except GeneratorError as e:
             problems.extend(e.errors if isinstance(e, GeneratorErrors) else [e])
             continue

@@ -3,6 +3,7 @@ invariants on every (cluster, tenant), defaults, exposure, allowances and extens
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from generator.errors import GeneratorError
 from generator.merge import resolve_units
 from generator.model import Manifest, RenderUnit
 from tests.conftest import EXAMPLE, MINIMAL, write_tree
+from tests.perf.fleet import write_fleet
 
 CLUSTER_SCOPED = {
     "Namespace",
@@ -333,3 +335,71 @@ function(tenant, values)
     assert hard["count/jobs.batch"] == "10"
     # eks-prod is in prod, whose `tenants.payments.quotas` raises the file's 8 CPUs
     assert hard["requests.cpu"] == "16"
+
+
+# ---------------------------------------------------------------- evaluated together
+
+
+@pytest.mark.parametrize("platform", ["example", "fleet"])
+def test_tenants_evaluated_together_equal_tenants_evaluated_alone(
+    platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if platform == "fleet":  # the benchmark's platform: 20 tenants over other providers
+        write_fleet(tmp_path, 3)
+    repo = EXAMPLE if platform == "example" else tmp_path
+    units = [u for u in resolve_units(load_catalog(repo)) if u.kind == "tenant"]
+    clusters = sorted({u.cluster.name for u in units})
+    evaluations: list[str] = []
+    bounded = jsonnet.run_bounded
+
+    def counted(function: Any, args: Any, label: str, origin: Any) -> Any:
+        evaluations.append(label)
+        return bounded(function, args, label, origin)
+
+    monkeypatch.setattr(jsonnet, "run_bounded", counted)
+    together = {
+        (cluster, dirname): rendered
+        for cluster in clusters
+        for dirname, rendered in jsonnet.rendered_together(
+            [u for u in units if u.cluster.name == cluster], repo
+        ).items()
+    }
+    several = [c for c in clusters if sum(u.cluster.name == c for u in units) > 1]
+    assert several, "the platform needs a cluster with several tenants"
+    assert len(evaluations) == len(several)  # one evaluation per cluster, not per tenant
+    for unit in units:
+        alone = jsonnet.rendered(unit, repo)
+        if unit.cluster.name not in several:
+            assert (unit.cluster.name, unit.dirname) not in together
+            continue
+        mine = together[unit.cluster.name, unit.dirname]
+        assert [(m.body, m.origin) for m in mine.manifests] == [
+            (m.body, m.origin) for m in alone.manifests
+        ], unit.label
+        assert mine.reads == alone.reads, unit.label
+
+
+def test_a_tenant_that_fails_together_is_left_to_be_evaluated_alone() -> None:
+    units = [u for u in resolve_units(load_catalog(EXAMPLE)) if u.kind == "tenant"]
+    cluster = units[0].cluster.name
+    mine = [u for u in units if u.cluster.name == cluster]
+    broken = dataclasses.replace(
+        mine[0], context={**mine[0].context, "tenant": {**mine[0].context["tenant"], "owners": 7}}
+    )
+    # one unit's error costs the batch, never the other units' objects or the unit's message
+    assert jsonnet.rendered_together([broken, *mine[1:]], EXAMPLE) == {}
+    with pytest.raises(GeneratorError) as raised:
+        jsonnet.rendered(broken, EXAMPLE)
+    assert f"tenant.libsonnet:65:16: {broken.label}: type error" in str(raised.value)
+
+
+def test_only_components_we_ship_are_evaluated_together(tmp_path: Path) -> None:
+    repo = with_tenant_component(
+        tmp_path,
+        "local base = import 'tenant/tenant.libsonnet';\n"
+        "function(tenant, values) base.new(tenant, values)\n",
+    )
+    units = [u for u in resolve_units(load_catalog(repo)) if u.kind == "tenant"]
+    assert len({u.cluster.name for u in units}) < len(units)
+    # a platform's own file may read std.extVar or the repository: alone, always
+    assert jsonnet.rendered_together(units, repo) == {}
