@@ -32,7 +32,7 @@ from generator.render_cache import CACHE_DIR, digest_of
 from generator.unit_cache import Digests, UnitOutput, write_entry
 
 FINISHED_DIR = Path(CACHE_DIR).parent / "finished"
-FORMAT = 4  # bump when an entry's layout changes
+FORMAT = 5  # bump when an entry's layout changes
 
 
 # key, component, origin (path, line, column) and create-only flag of an object: what the

@@ -34,6 +34,7 @@ from generator.model import (
     text_digest,
 )
 from generator.pool import ordered, usable_cpus
+from generator.tree_stamp import restamp, stamp_of, stamp_processes, tree_stamp
 from generator.unit_cache import SHARED_KINDS, UnitCache, UnitOutput
 from generator.writer import (
     RENDERED,
@@ -826,12 +827,12 @@ def stale_files(repo: Path, result: RenderResult) -> list[str]:
 
     known = tree_digests.recall(repo, repo / RENDERED)
     if known is not None:  # rendered/ untouched since it was written: no file is read
-        held = within(known, _scope(result))
+        held = within(known.files, _scope(result))
     else:
         held = digest_tree(repo / RENDERED, _scope(result))
     stale = compare_digests(held, tree_digests.of(result.files)).lines()
     if not stale:
-        _remember(repo, result)
+        _remember(repo, result, stamp_of(known.folders) if known is not None else "")
     return stale
 
 
@@ -841,11 +842,19 @@ def write(repo: Path, result: RenderResult) -> TreeChanges:
     from generator import tree_digests
 
     root = repo / RENDERED
-    known = tree_digests.recall(repo, root)
+    recalled = tree_digests.recall(repo, root)
+    known = recalled.files if recalled is not None else None
     digests = tree_digests.of(result.files)
     changes = write_tree(root, result.files, _scope(result), known, digests)
-    processes = render_cache.stamp_processes(len(result.files))
-    stamp = render_cache.tree_stamp(root, processes) if root.is_dir() else ""
+    if not root.is_dir():
+        stamp = ""
+    elif recalled is not None and not changes:  # as the check before found it
+        stamp = stamp_of(recalled.folders)
+    elif recalled is not None and changes.patched:  # list again only the folders written in
+        touched = (str(p) for paths in changes.by_kind().values() for p in paths)
+        stamp = stamp_of(restamp(root, recalled.folders, touched))
+    else:
+        stamp = tree_stamp(root, stamp_processes(len(result.files)))
     _remember(repo, result, stamp)
     if result.full:
         tree_digests.remember(repo, root, digests, stamp)

@@ -19,7 +19,7 @@ from typing import Any
 
 from generator import __version__
 from generator.model import RenderedFile
-from generator.pool import only_thread, usable_cpus
+from generator.tree_stamp import stamp_processes, tree_stamp
 
 CACHE_DIR = ".generator-cache/render"
 # What rendered/ looked like right after a render wrote or checked it, and for which inputs.
@@ -40,10 +40,6 @@ LIBRARIES = (
     "kubernetes-validate",
     "jsonschema-rs",
 )
-# Each process stamping rendered/ takes at least this many files: forking one costs 3-5 ms,
-# about what stamping 1,000 files does (two cores stamp 2,400 files no faster than one).
-FILES_PER_PROCESS = 2500
-DIGEST_SIZE = hashlib.sha256().digest_size
 
 
 def fingerprint(repo: Path, clusters: Sequence[str], validate: bool) -> str:
@@ -191,140 +187,6 @@ def store(repo: Path, key: str, files: Sequence[RenderedFile]) -> None:
             old.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def tree_stamp(root: Path, processes: int = 1) -> str:
-    """Every entry under root by name, size, modification and change time and inode: what
-    git's index trusts to say a file is unchanged without reading it. An edit, a deletion, a new
-    file or a `touch -r` (which cannot set the change time back) all give another stamp.
-
-    Up to `processes` processes share the top-level folders (the kernel's lstat dominates and
-    does not scale with threads); the stamp joins their digests in name order, so it is the
-    same for any number of processes and whichever finishes first."""
-    top = os.open(root, _FOLDER & ~_NOFOLLOW)  # rendered/ itself may be a link
-    try:
-        listing, folders = _listing(top, "")
-        below = _folder_digests(top, folders, processes)
-    finally:
-        os.close(top)
-    digest = hashlib.sha256(listing)
-    for folder_digest in below:
-        digest.update(folder_digest)
-    return digest.hexdigest()
-
-
-def stamp_processes(files: int) -> int:
-    """How many processes pay for stamping a tree of about `files` files."""
-    return max(1, min(usable_cpus(), files // FILES_PER_PROCESS))
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
-_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
-
-
-def _listing(folder: int, prefix: str) -> tuple[bytes, list[str]]:
-    """The metadata of every entry of an open folder, in name order, as bytes that cannot be
-    read two ways (a name holds neither NUL nor slash); and the names of its folders."""
-    names = sorted(os.listdir(folder))
-    lines = [f"{prefix}\0{len(names)}\0"]
-    folders = []
-    for name in names:  # relative to the open folder: no path to resolve again per entry
-        info = os.lstat(name, dir_fd=folder)
-        lines.append(
-            f"{name}\0{info.st_mode} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} "
-            f"{info.st_ino}\0"
-        )
-        if stat.S_ISDIR(info.st_mode):
-            folders.append(name)
-    return "".join(lines).encode(errors="surrogateescape"), folders
-
-
-def _folder_digest(root: int, name: str) -> bytes:
-    """The digest of one folder of the open root and of everything below it."""
-    digest = hashlib.sha256()
-    waiting = [name]
-    while waiting:
-        path = waiting.pop()
-        folder = os.open(path, _FOLDER, dir_fd=root)
-        try:
-            listing, folders = _listing(folder, f"{path}/")
-        finally:
-            os.close(folder)
-        digest.update(listing)
-        waiting.extend(f"{path}/{below}" for below in reversed(folders))
-    return digest.digest()
-
-
-def _folder_digests(root: int, names: list[str], processes: int) -> list[bytes]:
-    """_folder_digest of each name, in order: one share here, every other share in a forked
-    child. A share whose child fails (or cannot be forked) is done here, so the outcome, a
-    digest or an error, is the one a single process gets."""
-    processes = max(1, min(processes, len(names))) if _can_fork() else 1
-    shares = [names[i::processes] for i in range(processes)]
-    here = shares[0]
-    children: list[tuple[list[str], int, int]] = []  # share, child, pipe from it
-    try:
-        for share in shares[1:]:
-            try:
-                children.append((share, *_fork_digests(root, share)))
-            except OSError:  # no process to spare
-                here = here + share
-        found = {name: _folder_digest(root, name) for name in here}
-        while children:
-            share, child, pipe = children.pop()
-            sent = _collect(child, pipe)
-            if len(sent) != DIGEST_SIZE * len(share):
-                sent = b"".join(_folder_digest(root, name) for name in share)
-            found.update(zip(share, _split(sent), strict=True))
-    finally:
-        for _, child, pipe in children:  # after an error or Ctrl-C here
-            _collect(child, pipe)
-    return [found[name] for name in names]
-
-
-def _fork_digests(root: int, share: list[str]) -> tuple[int, int]:
-    """A child writing the digests of `share` into a pipe: (its pid, the pipe's read end)."""
-    reader, writer = os.pipe()
-    try:
-        child = os.fork()
-    except OSError:
-        os.close(reader)
-        os.close(writer)
-        raise
-    if child == 0:  # pragma: no cover - the child; coverage cannot see it
-        code = 1
-        try:
-            os.close(reader)
-            data = memoryview(b"".join(_folder_digest(root, name) for name in share))
-            while data:
-                data = data[os.write(writer, data) :]
-            code = 0
-        finally:  # whatever happened: no traceback, no exit handlers of the parent
-            os._exit(code)
-    os.close(writer)
-    return child, reader
-
-
-def _collect(child: int, pipe: int) -> bytes:
-    """What the child sent, or nothing unless it finished cleanly."""
-    chunks = []
-    try:
-        while chunk := os.read(pipe, 65536):
-            chunks.append(chunk)
-    finally:
-        os.close(pipe)
-        _, status = os.waitpid(child, 0)
-    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else b""
-
-
-def _split(digests: bytes) -> list[bytes]:
-    return [digests[i : i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)]
-
-
-def _can_fork() -> bool:
-    """Only a process with no other thread forks safely (another thread may hold a lock the
-    child needs)."""
-    return only_thread()
 
 
 def remember_tree(

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GeneratorError
@@ -135,6 +135,7 @@ class TreeChanges:
     added: tuple[PurePosixPath, ...]
     changed: tuple[PurePosixPath, ...]
     removed: tuple[PurePosixPath, ...]
+    patched: bool = False  # written in place, file by file (not rebuilt beside and swapped)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
@@ -204,7 +205,7 @@ def write_tree(
         return changes
     if 4 * (len(changes.added) + len(changes.changed) + len(changes.removed)) <= count:
         _patch(root, files, changes)  # a few files: rebuilding the whole tree would dominate
-        return changes
+        return replace(changes, patched=True)
     import tempfile
 
     root.parent.mkdir(parents=True, exist_ok=True)

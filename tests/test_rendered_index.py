@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, render_cache, writer
-from generator.render_cache import tree_stamp
+from generator import pipeline, tree_stamp as stamping, writer
+from generator.tree_stamp import tree_stamp
 from tests.conftest import run_cli, write_tree
 
 DEPLOYMENT = "rendered/dev-1/010-web/deployment-web.yaml"
@@ -111,14 +111,14 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     """Stamps share their folders among processes here too (an engine of an earlier test may
     have left threads behind); yields the shares given to forked children."""
     shares: list[list[str]] = []
-    fork_digests = render_cache._fork_digests
+    fork_digests = stamping._fork_digests
 
     def counted(root: int, share: list[str]) -> tuple[int, int]:
         shares.append(share)
         return fork_digests(root, share)
 
-    monkeypatch.setattr(render_cache, "_can_fork", lambda: True)
-    monkeypatch.setattr(render_cache, "_fork_digests", counted)
+    monkeypatch.setattr(stamping, "_can_fork", lambda: True)
+    monkeypatch.setattr(stamping, "_fork_digests", counted)
     with warnings.catch_warnings():  # Python 3.12+ warns of forking beside other threads
         warnings.simplefilter("ignore", DeprecationWarning)
         yield shares
@@ -156,9 +156,9 @@ def test_a_share_whose_child_fails_is_stamped_by_the_parent(
     def no_fork(root: int, share: list[str]) -> tuple[int, int]:
         raise BlockingIOError("Resource temporarily unavailable")
 
-    monkeypatch.setattr(render_cache, "_fork_digests", failing_child)
+    monkeypatch.setattr(stamping, "_fork_digests", failing_child)
     assert tree_stamp(root, 3) == alone
-    monkeypatch.setattr(render_cache, "_fork_digests", no_fork)
+    monkeypatch.setattr(stamping, "_fork_digests", no_fork)
     assert tree_stamp(root, 3) == alone
 
 
@@ -190,9 +190,107 @@ def test_every_change_below_a_share_gives_another_stamp(
 
 
 def test_only_a_large_tree_is_shared_among_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_cache, "usable_cpus", lambda: 4)
-    assert render_cache.stamp_processes(484) == 1  # the example platform
-    assert render_cache.stamp_processes(0) == 1
-    assert render_cache.stamp_processes(60_300) == 4  # a fleet of 100 clusters
-    monkeypatch.setattr(render_cache, "usable_cpus", lambda: 1)
-    assert render_cache.stamp_processes(60_300) == 1
+    monkeypatch.setattr(stamping, "usable_cpus", lambda: 4)
+    assert stamping.stamp_processes(484) == 1  # the example platform
+    assert stamping.stamp_processes(0) == 1
+    assert stamping.stamp_processes(60_300) == 4  # a fleet of 100 clusters
+    monkeypatch.setattr(stamping, "usable_cpus", lambda: 1)
+    assert stamping.stamp_processes(60_300) == 1
+
+
+# ---------------------------------------------------------------- restamp after a patch
+
+PATCHES: dict[str, tuple[dict[str, str | None], ...]] = {
+    # path → new text, None to remove; each step is one write of the writer
+    "change": ({"b/010-web/deployment-web.yaml": "replicas: 3\n"},),
+    "add in a new folder": ({"b/tenants/u/namespace.yaml": "kind: Namespace\n"},),
+    "add a cluster": ({"d/tenants/t/deep/er/x.yaml": "a: 1\n"},),
+    "remove and empty a folder": ({"c/tenants/t/namespace.yaml": None},),
+    "remove a cluster": (
+        {"a/010-web/deployment-web.yaml": None, "a/tenants/t/namespace.yaml": None},
+    ),
+    "several writes": (
+        {"a/010-web/deployment-web.yaml": "replicas: 5\n", "b/new.yaml": "x: 1\n"},
+        {"b/new.yaml": None, "c/010-web/service.yaml": "kind: Service\n"},
+    ),
+}
+
+
+def patched(root: Path, step: dict[str, str | None]) -> None:
+    """What writer._patch does to rendered/: write or replace, remove, drop emptied folders."""
+    for rel, text in step.items():
+        path = root / rel
+        if text is None:
+            path.unlink()
+            folder = path.parent
+            while folder != root and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.with_name(f".{path.name}.new").write_text(text)
+            os.replace(path.with_name(f".{path.name}.new"), path)
+
+
+@pytest.mark.parametrize("steps", list(PATCHES.values()), ids=list(PATCHES))
+def test_a_restamp_equals_a_full_stamp_after_a_patch(
+    tmp_path: Path, steps: tuple[dict[str, str | None], ...]
+) -> None:
+    root = clusters_tree(tmp_path / "rendered")
+    folders = stamping.folder_digests(root)
+    for step in steps:
+        patched(root, step)
+        folders = stamping.restamp(root, folders, step)
+        full = stamping.folder_digests(root)
+        assert stamping.stamp_of(folders) == stamping.stamp_of(full)
+        assert {p: folders[p] for p in full} == full  # every folder, not only the root
+
+
+def test_a_restamp_lists_only_the_folders_written_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = clusters_tree(tmp_path / "rendered")
+    folders = stamping.folder_digests(root)
+    listed: list[str] = []
+    listing = stamping._listing
+
+    def counted(folder: int, path: str) -> tuple[bytes, list[str]]:
+        listed.append(path)
+        return listing(folder, path)
+
+    monkeypatch.setattr(stamping, "_listing", counted)
+    step: dict[str, str | None] = {"b/tenants/t/namespace.yaml": "kind: Namespace # 2\n"}
+    patched(root, step)
+    stamping.restamp(root, folders, step)
+    assert sorted(listed) == ["", "b", "b/tenants", "b/tenants/t"]
+
+
+def test_a_patching_render_records_the_stamp_a_full_walk_finds(
+    minimal_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import tree_digests
+
+    assert run_cli(["render", "--repo", str(minimal_repo)]).code == 0
+    write_tree(
+        minimal_repo,
+        {"catalog/operators/010-web.yaml": "namespace: web\nvalues:\n  greeting: hi\n"},
+    )
+    full_stamps: list[str] = []
+    stamp = stamping.tree_stamp
+
+    def counted(root: Path, processes: int = 1) -> str:
+        full_stamps.append(str(root))
+        return stamp(root, processes)
+
+    monkeypatch.setattr(pipeline, "tree_stamp", counted)
+    render = run_cli(["render", "--repo", str(minimal_repo)])
+    assert (render.code, render.out) == (
+        0,
+        "rendered 7 files for 1 cluster(s): 0 added, 1 changed, 0 removed\n",
+    )
+    assert full_stamps == []  # the patch was restamped, not walked again
+    root = minimal_repo / "rendered"
+    recalled = tree_digests.recall(minimal_repo, root)
+    assert recalled is not None and stamping.stamp_of(recalled.folders) == stamp(root)
+    check = run_cli(["render", "--check", "--repo", str(minimal_repo)])
+    assert (check.code, check.out) == (0, "rendered/ is up to date (7 files)\n")

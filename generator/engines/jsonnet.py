@@ -109,7 +109,8 @@ def rendered(unit: RenderUnit, repo: Path, *, engine: str | None = None) -> Rend
 def rendered_together(units: Sequence[RenderUnit], repo: Path) -> dict[str, Rendered]:
     """Units of a component we ship (the builtin tenant), by dirname, each unit's part of one
     evaluation per component and engine: the shipped library is parsed once and the bounded
-    worker asked once, instead of once per unit (20 tenants on a cluster: 20 parses).
+    worker asked once, instead of once per unit (20 tenants on a cluster: 20 parses), and
+    the context is not passed as ext vars, which every evaluation would parse.
 
     Only shipped components qualify. Their files import nothing from the repository, and the
     batch passes no ext vars: a shipped file that read one would fail the batch. A unit whose
@@ -126,9 +127,8 @@ def rendered_together(units: Sequence[RenderUnit], repo: Path) -> dict[str, Rend
             continue
         groups.setdefault((unit.component.path, chosen), []).append(unit)
     done: dict[str, Rendered] = {}
-    for (_, chosen), members in groups.items():
-        if len(members) > 1:
-            done.update(_evaluated_together(members, repo.resolve(), chosen))
+    for (_, chosen), members in groups.items():  # one alone too: no context to parse
+        done.update(_evaluated_together(members, repo.resolve(), chosen))
     return done
 
 
