@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, tree_stamp as stamping, writer
+from generator import pipeline, writer
+from generator import tree_stamp as stamping
 from generator.tree_stamp import tree_stamp
 from tests.conftest import run_cli, write_tree
 
@@ -291,6 +292,7 @@ def test_a_patching_render_records_the_stamp_a_full_walk_finds(
     assert full_stamps == []  # the patch was restamped, not walked again
     root = minimal_repo / "rendered"
     recalled = tree_digests.recall(minimal_repo, root)
-    assert recalled is not None and stamping.stamp_of(recalled.folders) == stamp(root)
+    assert recalled is not None
+    assert stamping.stamp_of(recalled.folders) == stamp(root)
     check = run_cli(["render", "--check", "--repo", str(minimal_repo)])
     assert (check.code, check.out) == (0, "rendered/ is up to date (7 files)\n")
