@@ -264,6 +264,9 @@ def interpolate(
     stays literally `${x}`. References to other values resolve recursively; a cycle or a
     dangling reference is an error naming the file and key that hold it.
     """
+    plain = _copy_without_references(values)
+    if plain is not None:  # most values reference nothing: no paths to build
+        return plain
     resolved: dict[tuple[str, ...], Any] = {}
     resolving: list[tuple[str, ...]] = []
 
@@ -337,6 +340,37 @@ def interpolate(
 
     result: dict[str, Any] = resolve(values, ())
     return result
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+class _Reference(Exception):
+    """A string holding `${` was met: the values need the full walk."""
+
+
+def _copy_without_references(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What resolve() makes of values that hold no `${` (fresh dicts and lists, the same
+    scalars), None when one does or a container is not a plain dict or list."""
+
+    def copy(node: Any) -> Any:
+        kind = type(node)
+        if kind is str:
+            if "${" in node:
+                raise _Reference
+            return node
+        if kind is dict:
+            return {k: copy(v) for k, v in node.items()}
+        if kind is list:
+            return [copy(v) for v in node]
+        if kind in _SCALARS:
+            return node
+        raise _Reference  # any other type: the full walk knows what to do with it
+
+    try:
+        return copy(values) if type(values) is dict else None
+    except _Reference:
+        return None
 
 
 def _text(value: Any, reference: str, at: tuple[str, ...], where: Any, own: str) -> str:

@@ -66,6 +66,19 @@ def test_double_dollar_escapes_a_reference() -> None:
     assert interpolate(values, {"values": values}, {}, HERE)["template"] == "${cluster.name} stays"
 
 
+def test_values_without_references_come_back_equal_and_unshared() -> None:
+    values: dict[str, Any] = {"a": {"b": [1, 2.5, None, True, "x"]}, "c": "$ {not}", 7: "k"}
+    result = interpolate(values, {"values": values}, {}, HERE)
+    assert result == values
+    result["a"]["b"].append("new")
+    assert values["a"]["b"] == [1, 2.5, None, True, "x"]  # fresh containers, as the walk makes
+
+
+def test_one_reference_deep_inside_still_resolves() -> None:
+    values = {"plain": {"x": 1}, "deep": [{"y": ["${values.plain.x}"]}]}
+    assert interpolate(values, {"values": values}, {}, HERE)["deep"] == [{"y": [1]}]
+
+
 def test_structure_cannot_be_embedded_in_text() -> None:
     values = {"m": {"a": 1}, "t": "x-${values.m}"}
     with pytest.raises(GeneratorError) as e:
