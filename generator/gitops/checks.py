@@ -141,13 +141,10 @@ def _long_names(catalog: Catalog, units: Sequence[RenderUnit], at: Locate) -> li
     for unit in units:
         if unit.cluster.name not in names:
             continue
-        if unit.kind == "tenant":
-            name = f"{unit.cluster.name}-{TENANT_PREFIX}{unit.name}"
-            where = at(unit.origin, "name")
-        else:
-            name = f"{unit.cluster.name}-{unit.name}"
-            where = Origin(PurePosixPath(unit.origin.path))
-        if len(name) > MAX_NAME:
+        tenant = unit.kind == "tenant"
+        name = f"{unit.cluster.name}-{TENANT_PREFIX if tenant else ''}{unit.name}"
+        if len(name) > MAX_NAME:  # only then are the catalog files read for a position
+            where = at(unit.origin, "name") if tenant else Origin(PurePosixPath(unit.origin.path))
             problems.append(_too_long(name, where))
     return problems
 
