@@ -67,7 +67,7 @@ def test_double_dollar_escapes_a_reference() -> None:
 
 
 def test_values_without_references_come_back_equal_and_unshared() -> None:
-    values: dict[str, Any] = {"a": {"b": [1, 2.5, None, True, "x"]}, "c": "$ {not}", 7: "k"}
+    values: dict[Any, Any] = {"a": {"b": [1, 2.5, None, True, "x"]}, "c": "$ {not}", 7: "k"}
     result = interpolate(values, {"values": values}, {}, HERE)
     assert result == values
     result["a"]["b"].append("new")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from generator.catalog import load_catalog
-from generator.engines import jsonnet
+from generator.engines import jsonnet, limits
 from generator.errors import GeneratorError
 from generator.merge import resolve_units
 from generator.model import Manifest, RenderUnit
@@ -350,7 +350,7 @@ def test_tenants_evaluated_together_equal_tenants_evaluated_alone(
     units = [u for u in resolve_units(load_catalog(repo)) if u.kind == "tenant"]
     clusters = sorted({u.cluster.name for u in units})
     evaluations: list[str] = []
-    bounded = jsonnet.run_bounded
+    bounded = limits.run_bounded
 
     def counted(function: Any, args: Any, label: str, origin: Any) -> Any:
         evaluations.append(label)

@@ -11,6 +11,7 @@ in-process, unbounded.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -105,6 +106,9 @@ class _Worker:
             os.close(self.requests)
             os.close(self.replies)
             os.dup2(self.stderr.fileno(), 2)
+            # A Python traceback of the abort would hide the evaluator's own last words (and
+            # under pytest it goes to the terminal): the parent reports the crash instead.
+            faulthandler.disable()
             _serve(to_child, from_child, memory_mb)
         os.close(to_child)
         os.close(from_child)
