@@ -845,7 +845,8 @@ def write(repo: Path, result: RenderResult) -> TreeChanges:
     recalled = tree_digests.recall(repo, root)
     known = recalled.files if recalled is not None else None
     digests = tree_digests.of(result.files)
-    changes = write_tree(root, result.files, _scope(result), known, digests)
+    with _timed(result.timings, "write"):
+        changes = write_tree(root, result.files, _scope(result), known, digests)
     if not root.is_dir():
         stamp = ""
     elif recalled is not None and not changes:  # as the check before found it
@@ -854,7 +855,8 @@ def write(repo: Path, result: RenderResult) -> TreeChanges:
         touched = (str(p) for paths in changes.by_kind().values() for p in paths)
         stamp = stamp_of(restamp(root, recalled.folders, touched))
     else:
-        stamp = tree_stamp(root, stamp_processes(len(result.files)))
+        with _timed(result.timings, "stamp"):
+            stamp = tree_stamp(root, stamp_processes(len(result.files)))
     _remember(repo, result, stamp)
     if result.full:
         tree_digests.remember(repo, root, digests, stamp)
